@@ -1,0 +1,5 @@
+import sys
+
+from matrixbot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,221 @@
+"""The configuration file: loading, validation and the one-line errors that name the bad key."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from matrixbot.errors import ConfigError
+
+USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
+_DURATION = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)\s*$", re.I
+)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+KNOWN_KEYS = {
+    "homeserver": "URL of the homeserver, e.g. https://matrix.example.org",
+    "user_id": "the bot's Matrix user id, e.g. @matrixbot:example.org",
+    "password": "the bot's password (or use access_token; env MATRIXBOT_PASSWORD overrides)",
+    "access_token": "an access token (env MATRIXBOT_ACCESS_TOKEN overrides)",
+    "device_name": "the name of the bot's device",
+    "data_dir": "folder for the database, session and crypto store",
+    "owners": "user ids that may administer every room",
+    "allowed_inviters": "glob patterns of user ids whose invites the bot accepts",
+    "ignore_users": "user ids (other bots) whose messages are ignored",
+    "default_plugins": "plugins enabled in rooms that made no choice",
+    "prefix": "the command prefix",
+    "late_grace": "how late a job may still be delivered after downtime, e.g. '6 hours'",
+    "timezone": "the zone of rooms that set none",
+    "language": "the language of rooms that set none",
+    "languages": "languages the time parser understands",
+    "log_level": "DEBUG, INFO, WARNING or ERROR",
+    "e2ee": "end-to-end encryption settings",
+    "plugins": "per-plugin settings, by plugin name",
+}
+E2EE_KEYS = {"enabled", "trust"}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class E2EEConfig:
+    enabled: bool = True
+    trust: str = "all"
+
+
+@dataclass(frozen=True)
+class Config:
+    homeserver: str
+    user_id: str
+    data_dir: Path
+    password: str | None = field(default=None, repr=False)
+    access_token: str | None = field(default=None, repr=False)
+    device_name: str = "matrixbot"
+    owners: tuple[str, ...] = ()
+    allowed_inviters: tuple[str, ...] = ()
+    ignore_users: tuple[str, ...] = ()
+    default_plugins: tuple[str, ...] = ()
+    prefix: str = "!"
+    late_grace: timedelta = timedelta(hours=6)
+    timezone: str = "UTC"
+    language: str = "en"
+    languages: tuple[str, ...] = ("en",)
+    log_level: str = "INFO"
+    e2ee: E2EEConfig = E2EEConfig()
+    plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def server_name(self) -> str:
+        return self.user_id.split(":", 1)[1]
+
+    def may_invite(self, user_id: str) -> bool:
+        """Whether an invite from this user is accepted (default: users of the bot's own server)."""
+        patterns = self.allowed_inviters or (f"@*:{self.server_name}",)
+        return any(fnmatch.fnmatchcase(user_id, pattern) for pattern in patterns)
+
+    def plugin_config(self, name: str) -> dict[str, Any]:
+        return dict(self.plugins.get(name) or {})
+
+
+def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None) -> Config:
+    """Read and validate a YAML config; raise ConfigError with a one-line reason."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (copy config.sample.yaml and edit it)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys (homeserver:, user_id:, ...)")
+    return parse_config(raw, base_dir=path.parent, env=os.environ if env is None else env)
+
+
+def parse_config(raw: dict[str, Any], *, base_dir: Path, env: dict[str, str] | os._Environ[str]) -> Config:
+    for key in raw:
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(f"unknown key '{key}'{hint}")
+    homeserver = _string(raw, "homeserver", required=True)
+    if not re.match(r"^https?://[^\s/]+", homeserver):
+        raise ConfigError(
+            f"homeserver: '{homeserver}' is not a URL (expected e.g. https://matrix.example.org)"
+        )
+    user_id = _string(raw, "user_id", required=True)
+    if not USER_ID.match(user_id):
+        raise ConfigError(f"user_id: '{user_id}' is not a Matrix user id (expected @name:server)")
+    password = env.get("MATRIXBOT_PASSWORD") or _string(raw, "password")
+    access_token = env.get("MATRIXBOT_ACCESS_TOKEN") or _string(raw, "access_token")
+    if not password and not access_token:
+        raise ConfigError("password: either password or access_token is needed to log in")
+    data_dir = Path(_string(raw, "data_dir") or "data").expanduser()
+    if not data_dir.is_absolute():
+        data_dir = base_dir / data_dir
+    prefix = _string(raw, "prefix") or "!"
+    if len(prefix) > 5 or any(ch.isspace() for ch in prefix):
+        raise ConfigError(f"prefix: '{prefix}' must be 1-5 characters without spaces")
+    timezone = _string(raw, "timezone") or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"timezone: '{timezone}' is not an IANA zone (e.g. Europe/London)") from None
+    log_level = (_string(raw, "log_level") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"log_level: '{log_level}' must be one of {', '.join(LOG_LEVELS)}")
+    languages = _user_list(raw, "languages", pattern=r"^[a-z]{2,3}(-[A-Za-z]+)?$") or ("en",)
+    language = _string(raw, "language") or languages[0]
+    if language not in languages:
+        raise ConfigError(f"language: '{language}' is not in languages {list(languages)}")
+    plugins = raw.get("plugins") or {}
+    if not isinstance(plugins, dict) or not all(isinstance(v, dict | None) for v in plugins.values()):
+        raise ConfigError("plugins: expected a mapping of plugin name to its settings")
+    return Config(
+        homeserver=homeserver.rstrip("/"),
+        user_id=user_id,
+        data_dir=data_dir,
+        password=password,
+        access_token=access_token,
+        device_name=_string(raw, "device_name") or "matrixbot",
+        owners=_user_list(raw, "owners", pattern=USER_ID.pattern),
+        allowed_inviters=_user_list(raw, "allowed_inviters", pattern=r"^@.*"),
+        ignore_users=_user_list(raw, "ignore_users", pattern=USER_ID.pattern),
+        default_plugins=_user_list(raw, "default_plugins", pattern=r"^[a-z][a-z0-9_]*$"),
+        prefix=prefix,
+        late_grace=parse_seconds(raw.get("late_grace", "6 hours"), "late_grace"),
+        timezone=timezone,
+        language=language,
+        languages=languages,
+        log_level=log_level,
+        e2ee=_e2ee(raw.get("e2ee")),
+        plugins={name: dict(value or {}) for name, value in plugins.items()},
+    )
+
+
+def parse_seconds(value: Any, key: str) -> timedelta:
+    """A config duration: a number of seconds or '6 hours', '30 min', '2 days'."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ConfigError(f"{key}: '{value}' is not a duration (expected e.g. '6 hours' or '30 minutes')")
+    number, unit = float(match.group(1)), match.group(2)[0].lower()
+    return timedelta(seconds=number * _UNIT_SECONDS[unit])
+
+
+def _string(raw: dict[str, Any], key: str, *, required: bool = False) -> str:
+    value = raw.get(key)
+    if value is None or value == "":
+        if required:
+            raise ConfigError(f"{key}: missing ({KNOWN_KEYS[key]})")
+        return ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ConfigError(f"{key}: expected text, got {type(value).__name__}")
+    return str(value)
+
+
+def _user_list(raw: dict[str, Any], key: str, *, pattern: str) -> tuple[str, ...]:
+    value = raw.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: expected a list")
+    for item in value:
+        if not isinstance(item, str) or not re.match(pattern, item):
+            raise ConfigError(f"{key}: '{item}' is not valid ({KNOWN_KEYS[key]})")
+    return tuple(value)
+
+
+def _e2ee(value: Any) -> E2EEConfig:
+    if value is None:
+        return E2EEConfig()
+    if not isinstance(value, dict):
+        raise ConfigError("e2ee: expected a mapping with enabled: and trust:")
+    for key in value:
+        if key not in E2EE_KEYS:
+            raise ConfigError(f"e2ee.{key}: unknown key (expected enabled or trust)")
+    enabled = value.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError("e2ee.enabled: expected true or false")
+    trust = value.get("trust", "all")
+    if trust not in ("all", "verified-only"):
+        raise ConfigError(f"e2ee.trust: '{trust}' must be 'all' or 'verified-only'")
+    return E2EEConfig(enabled=enabled, trust=trust)

@@ -1,0 +1,50 @@
+"""The core's own tables (plugins keep theirs in their own migrations)."""
+
+from __future__ import annotations
+
+from matrixbot.db import Migration
+
+CORE_MIGRATIONS: list[Migration] = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE inbox (
+        event_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        event TEXT,
+        state TEXT NOT NULL,
+        received_at REAL NOT NULL
+    );
+    CREATE INDEX inbox_pending ON inbox (state, received_at);
+    CREATE TABLE room_settings (
+        room_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (room_id, key)
+    );
+    CREATE TABLE room_plugins (
+        room_id TEXT NOT NULL, plugin TEXT NOT NULL, enabled INTEGER NOT NULL,
+        PRIMARY KEY (room_id, plugin)
+    );
+    CREATE TABLE user_settings (
+        user_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (user_id, key)
+    );
+    CREATE TABLE reactions (
+        event_id TEXT PRIMARY KEY, room_id TEXT NOT NULL, sender TEXT NOT NULL,
+        target TEXT NOT NULL, key TEXT NOT NULL
+    );
+    CREATE TABLE direct_rooms (user_id TEXT PRIMARY KEY, room_id TEXT NOT NULL);
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        plugin TEXT NOT NULL,
+        handler TEXT NOT NULL,
+        due_at REAL NOT NULL,
+        payload TEXT NOT NULL,
+        key TEXT,
+        room_id TEXT,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        finished_at REAL,
+        UNIQUE (plugin, key)
+    );
+    CREATE INDEX jobs_due ON jobs (state, due_at);
+    """,
+]

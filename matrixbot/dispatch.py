@@ -1,0 +1,194 @@
+"""From an incoming event to the plugin code that handles it.
+
+Events of one room are handled in order (a later `!vote` must win over an earlier one); rooms are
+handled concurrently, at most `concurrency` at once. Whatever a handler raises stays in that
+handler: a `UserError` becomes a one-line answer, anything else an apology and a logged traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from matrixbot.commands import parse_invocation, resolve, suggest
+from matrixbot.config import Config
+from matrixbot.context import Context
+from matrixbot.db import Database
+from matrixbot.errors import UserError
+from matrixbot.events import (
+    POLL_RESPONSE_TYPES,
+    Reaction,
+    RoomEvent,
+    as_membership,
+    as_poll_response,
+    as_reaction,
+    command_text,
+)
+from matrixbot.markup import h
+from matrixbot.plugin import Plugin
+from matrixbot.registry import Registry
+from matrixbot.sender import Sender
+from matrixbot.tasks import TaskPool
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        config: Config,
+        registry: Registry,
+        db: Database,
+        sender: Sender,
+        *,
+        on_handled: Callable[[RoomEvent], Awaitable[None]],
+        concurrency: int = 16,
+    ) -> None:
+        self._config = config
+        self._registry = registry
+        self._db = db
+        self._sender = sender
+        self._on_handled = on_handled
+        self._queues: dict[str, deque[RoomEvent]] = defaultdict(deque)
+        self._pool = TaskPool("room", concurrency)
+        self._active: set[str] = set()
+
+    async def submit(self, event: RoomEvent) -> None:
+        """Queue an event behind earlier ones of its room; start that room's worker if idle."""
+        self._queues[event.room_id].append(event)
+        if event.room_id not in self._active:
+            self._active.add(event.room_id)
+            await self._pool.spawn(self._drain_room(event.room_id))
+
+    async def _drain_room(self, room_id: str) -> None:
+        queue = self._queues[room_id]
+        try:
+            while queue:
+                event = queue.popleft()
+                try:
+                    await self.handle(event)
+                finally:
+                    await self._on_handled(event)
+        finally:
+            self._active.discard(room_id)
+            if not queue:
+                self._queues.pop(room_id, None)
+
+    async def drain(self, timeout: float) -> None:
+        await self._pool.drain(timeout)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._active)
+
+    async def handle(self, event: RoomEvent) -> None:
+        bot = self._sender.rooms.bot_user_id
+        if event.sender == bot or event.sender in self._config.ignore_users:
+            return
+        if event.type == "m.room.message":
+            await self._message(event)
+        elif event.type == "m.reaction":
+            reaction = as_reaction(event)
+            if reaction:
+                await self._db.execute(
+                    "INSERT OR IGNORE INTO reactions (event_id, room_id, sender, target, key) VALUES (?, ?, ?, ?, ?)",
+                    (reaction.event_id, reaction.room_id, reaction.sender, reaction.target, reaction.key),
+                )
+                await self._to_plugins(event.room_id, "reaction", reaction)
+        elif event.type == "m.room.redaction" and event.redacts:
+            await self._redaction(event)
+        elif event.type in POLL_RESPONSE_TYPES:
+            response = as_poll_response(event)
+            if response:
+                await self._to_plugins(event.room_id, "poll_response", response)
+        elif event.type == "m.room.member":
+            change = as_membership(event)
+            if change:
+                await self._to_plugins(event.room_id, "member", change)
+
+    async def _redaction(self, event: RoomEvent) -> None:
+        row = await self._db.fetch_one("SELECT * FROM reactions WHERE event_id = ?", (event.redacts,))
+        if row is None:
+            return
+        await self._db.execute("DELETE FROM reactions WHERE event_id = ?", (event.redacts,))
+        removed = Reaction(
+            row["room_id"], row["sender"], row["target"], row["key"], row["event_id"], removed=True
+        )
+        await self._to_plugins(event.room_id, "reaction", removed)
+
+    async def _message(self, event: RoomEvent) -> None:
+        if event.msgtype == "m.notice" or event.is_edit:
+            return
+        invocation = parse_invocation(command_text(event), self._config.prefix)
+        if invocation is None:
+            await self._to_plugins(event.room_id, "message", event)
+            return
+        enabled = await self._enabled(event.room_id)
+        outbox = self._sender.outbox(f"event:{event.event_id}")
+        ctx = await self._context(event, outbox)
+        spec = self._registry.commands.get(invocation.name)
+        try:
+            if spec is None or spec.plugin not in enabled:
+                raise UserError(self._unknown(invocation.name, spec.plugin if spec else None, enabled))
+            spec, args = resolve(spec, invocation.args)
+            ctx.usage = spec.usage_line(self._config.prefix)
+            if spec.admin:
+                await ctx.require_admin(f"use {self._config.prefix}{spec.full_name}")
+            plugin = self._registry.plugins[spec.plugin]
+            call_args, _ = spec.bind(ctx, args, invocation.body)
+            await spec.func(plugin, *call_args)
+        except UserError as exc:
+            text = h(exc.message)
+            if exc.show_usage and ctx.usage:
+                text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
+            await ctx.reply(text)
+        except Exception:
+            log.exception("command %r in %s failed", invocation.name, event.room_id)
+            await ctx.reply(
+                f"Sorry, something went wrong with <code>{h(self._config.prefix + invocation.name)}</code>. "
+                "It has been logged; please try again or tell the bot's admin."
+            )
+
+    def _unknown(self, name: str, plugin: str | None, enabled: set[str]) -> str:
+        prefix = self._config.prefix
+        if plugin is not None:
+            return (
+                f"{prefix}{name} belongs to the {plugin} plugin, which is off in this room. "
+                f"A room admin can turn it on with {prefix}enable {plugin}."
+            )
+        names = [n for n, s in self._registry.commands.items() if s.plugin in enabled]
+        close = suggest(name, names)
+        hint = f" Did you mean {' or '.join(prefix + c for c in close)}?" if close else ""
+        return f"I don't know {prefix}{name}.{hint} Try {prefix}help."
+
+    async def _context(self, event: RoomEvent, outbox: Any) -> Context:
+        core = self._registry.plugins["core"]
+        settings = core.settings
+        return Context(
+            event=event,
+            services=core.services,
+            outbox=outbox,
+            zone=await settings.zone(event.room_id),
+            user_zone=await settings.user_zone(event.sender),
+            language=await settings.get(event.room_id, "language"),
+        )
+
+    async def _enabled(self, room_id: str) -> set[str]:
+        core = self._registry.plugins["core"]
+        return await core.settings.enabled_plugins(room_id, self._registry.optional) | {"core"}
+
+    async def _to_plugins(self, room_id: str, kind: str, payload: Any) -> None:
+        for name in sorted(await self._enabled(room_id)):
+            plugin: Plugin = self._registry.plugins[name]
+            for handler in plugin.event_handlers(kind):
+                try:
+                    await handler(payload)
+                except asyncio.CancelledError:
+                    raise
+                except UserError as exc:
+                    log.info("%s %s handler refused: %s", name, kind, exc.message)
+                except Exception:
+                    log.exception("%s %s handler failed", name, kind)

@@ -1,0 +1,37 @@
+"""Every error matrixbot raises on purpose, in one place.
+
+A `UserError` is shown to the person who sent the command, as it is: its message says what was
+wrong and how to fix it. Anything else that escapes a handler becomes a short apology in the room
+and a traceback in the log.
+"""
+
+from __future__ import annotations
+
+
+class MatrixbotError(Exception):
+    """Base of matrixbot's own errors."""
+
+
+class UserError(MatrixbotError):
+    """Bad input from a user: the message is safe to show and says how to fix it."""
+
+    def __init__(self, message: str, *, show_usage: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.show_usage = show_usage
+
+
+class PermissionDenied(UserError):
+    """The sender may not do this in this room."""
+
+
+class ConfigError(MatrixbotError):
+    """The configuration file is missing or wrong; the message names the key and why."""
+
+
+class StartupError(MatrixbotError):
+    """The bot cannot start (database from a newer version, bad crypto store, login refused)."""
+
+
+class SendError(MatrixbotError):
+    """The homeserver refused a message for good (not a passing failure that a retry fixes)."""

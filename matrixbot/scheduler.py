@@ -1,0 +1,290 @@
+"""Scheduled work that is never dropped and never done twice.
+
+The `jobs` table is the truth: a plugin schedules `(handler, due_at, payload)` in it, usually in
+the same transaction as the thing that needs it (a meeting and its reminders commit together).
+APScheduler is only the alarm clock: it holds one timer for the earliest pending job, rebuilt from
+the table at start, so nothing that matters lives in memory.
+
+A job goes pending → running → done. It is marked running (with its attempt count) before its
+handler starts; the handler posts through an outbox whose transaction ids are derived from the job
+id, so if the process dies after a post but before `done`, the re-run on the next start posts
+nothing new (the homeserver recognises the transaction id). Jobs that fell due while the bot was
+down run on start, marked late when within `late_grace`, or marked missed beyond it: the handler
+is told which, so it can say so in the room, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from matrixbot.clock import Clock
+from matrixbot.db import Database, Tx
+from matrixbot.sender import Outbox, Sender
+from matrixbot.tasks import TaskPool
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+_BATCH = 200
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    plugin: str
+    handler: str
+    due_at: datetime
+    payload: dict[str, Any]
+    key: str | None
+    room_id: str | None
+    attempts: int
+
+
+@dataclass
+class JobRun:
+    """What a job handler gets: the job, whether it is late or missed, and an outbox to post with.
+
+    Late: due before this process started (the bot was down) or over a minute ago; missed: older
+    than `late_grace`. The handler says so in what it posts.
+    """
+
+    job: Job
+    now: datetime
+    late_grace: timedelta
+    outbox: Outbox
+    started_at: datetime
+    state: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        lateness = self.now - self.job.due_at
+        if lateness > self.late_grace:
+            self.state = "missed"
+        elif lateness > timedelta(minutes=1) or (
+            self.job.due_at < self.started_at and lateness > timedelta(seconds=1)
+        ):
+            self.state = "late"
+        else:
+            self.state = "on_time"
+
+    @property
+    def lateness(self) -> timedelta:
+        return self.now - self.job.due_at
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.job.payload
+
+    @property
+    def late(self) -> bool:
+        return self.state == "late"
+
+    @property
+    def missed(self) -> bool:
+        return self.state == "missed"
+
+
+JobHandler = Callable[[JobRun], Awaitable[None]]
+
+
+class Scheduler:
+    def __init__(
+        self, db: Database, clock: Clock, sender: Sender, *, late_grace: timedelta, concurrency: int = 32
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._sender = sender
+        self.late_grace = late_grace
+        self._handlers: dict[tuple[str, str], JobHandler] = {}
+        self._pool = TaskPool("job", concurrency)
+        self._timer: AsyncIOScheduler | None = None
+        self._running: set[int] = set()
+        self._wake_lock = asyncio.Lock()
+        self._started_at = clock.now()
+
+    def register(self, plugin: str, name: str, handler: JobHandler) -> None:
+        self._handlers[(plugin, name)] = handler
+
+    def for_plugin(self, plugin: str) -> PluginJobs:
+        return PluginJobs(self, plugin)
+
+    async def start(self) -> None:
+        """Start the alarm clock and run whatever is due (catch-up after downtime)."""
+        self._started_at = self._clock.now()
+        self._timer = AsyncIOScheduler(timezone=UTC)
+        self._timer.start()
+        await self.run_due()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        if self._timer is not None:
+            self._timer.shutdown(wait=False)
+            self._timer = None
+        await self._pool.drain(timeout)
+
+    def rearm(self) -> None:
+        """Look at the table again (call after committing a schedule change)."""
+        if self._timer is not None:
+            asyncio.get_running_loop().create_task(self._arm())
+
+    async def _arm(self) -> None:
+        if self._timer is None:
+            return
+        due = await self._db.fetch_value("SELECT MIN(due_at) FROM jobs WHERE state = 'pending'")
+        if due is None:
+            self._timer.remove_all_jobs()
+            return
+        when = max(datetime.fromtimestamp(due, UTC), self._clock.now())
+        self._timer.add_job(
+            self.run_due,
+            DateTrigger(when),
+            id="wake",
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
+    async def run_due(self) -> int:
+        """Start every job that is due now (those left running by a crash first); return how many."""
+        async with self._wake_lock:
+            started = 0
+            while True:
+                now = self._clock.now()
+                async with self._db.transaction() as tx:
+                    rows = await tx.fetch_all(
+                        "SELECT * FROM jobs WHERE state IN ('pending', 'running') AND due_at <= ? "
+                        "ORDER BY due_at, id LIMIT ?",
+                        (now.timestamp(), _BATCH),
+                    )
+                    rows = [r for r in rows if r["id"] not in self._running]
+                    await tx.executemany(
+                        "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?",
+                        [(r["id"],) for r in rows],
+                    )
+                for row in rows:
+                    job = _job(row)
+                    self._running.add(job.id)
+                    await self._pool.spawn(self._run(job, now))
+                started += len(rows)
+                if len(rows) < _BATCH:
+                    break
+            await self._arm()
+            return started
+
+    async def _run(self, job: Job, now: datetime) -> None:
+        handler = self._handlers.get((job.plugin, job.handler))
+        try:
+            if handler is None:
+                log.error(
+                    "job %d: no handler %s.%s (plugin not loaded?); left pending",
+                    job.id,
+                    job.plugin,
+                    job.handler,
+                )
+                await self._db.execute("UPDATE jobs SET state = 'pending' WHERE id = ?", (job.id,))
+                return
+            run = JobRun(job, now, self.late_grace, self._sender.outbox(f"job:{job.id}"), self._started_at)
+            await handler(run)
+            await self._db.execute(
+                "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?",
+                ("missed" if run.missed else "done", self._clock.now().timestamp(), job.id),
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception(
+                "job %d (%s.%s) failed, attempt %d", job.id, job.plugin, job.handler, job.attempts + 1
+            )
+            await self._retry_later(job)
+        finally:
+            self._running.discard(job.id)
+
+    async def _retry_later(self, job: Job) -> None:
+        if job.attempts + 1 >= MAX_ATTEMPTS:
+            await self._db.execute("UPDATE jobs SET state = 'failed' WHERE id = ?", (job.id,))
+            return
+        retry_at = self._clock.now() + timedelta(seconds=10 * 2**job.attempts)
+        await self._db.execute(
+            "UPDATE jobs SET state = 'pending', due_at = ? WHERE id = ? AND state = 'running'",
+            (retry_at.timestamp(), job.id),
+        )
+        await self._arm()
+
+
+class PluginJobs:
+    """The scheduler as one plugin sees it: its own jobs, by handler name and optional unique key."""
+
+    def __init__(self, scheduler: Scheduler, plugin: str) -> None:
+        self._scheduler = scheduler
+        self._plugin = plugin
+
+    async def schedule(
+        self,
+        tx: Tx,
+        handler: str,
+        due_at: datetime,
+        payload: dict[str, Any] | None = None,
+        *,
+        key: str | None = None,
+        room_id: str | None = None,
+    ) -> int | None:
+        """Schedule a job inside the caller's transaction. With a `key` already pending or done, nothing
+        is added (so a re-run handler cannot schedule its follow-up twice); returns the new id or None."""
+        if due_at.tzinfo is None:
+            raise ValueError("due_at must be timezone-aware")
+        job_id = await tx.execute(
+            "INSERT INTO jobs (plugin, handler, due_at, payload, key, room_id, state) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (plugin, key) DO NOTHING",
+            (self._plugin, handler, due_at.timestamp(), json.dumps(payload or {}), key, room_id),
+        )
+        tx.after_commit(self._scheduler.rearm)
+        return job_id or None
+
+    async def cancel(self, tx: Tx, *, key: str | None = None, key_prefix: str | None = None) -> int:
+        """Cancel pending jobs by key or key prefix; returns how many."""
+        if key is not None:
+            where, param = "key = ?", key
+        elif key_prefix is not None:
+            where, param = "key LIKE ? ESCAPE '\\'", _like_prefix(key_prefix)
+        else:
+            raise ValueError("cancel needs key or key_prefix")
+        count = await tx.execute(
+            f"UPDATE jobs SET state = 'cancelled' WHERE plugin = ? AND state = 'pending' AND {where}",
+            (self._plugin, param),
+        )
+        tx.after_commit(self._scheduler.rearm)
+        return count
+
+    async def pending(self, key_prefix: str = "") -> list[Job]:
+        rows = await self._scheduler._db.fetch_all(
+            "SELECT * FROM jobs WHERE plugin = ? AND state = 'pending' AND key LIKE ? ESCAPE '\\' ORDER BY due_at",
+            (self._plugin, _like_prefix(key_prefix)),
+        )
+        return [_job(r) for r in rows]
+
+    def handler(self, name: str, func: JobHandler) -> None:
+        self._scheduler.register(self._plugin, name, func)
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _job(row: Any) -> Job:
+    return Job(
+        id=row["id"],
+        plugin=row["plugin"],
+        handler=row["handler"],
+        due_at=datetime.fromtimestamp(row["due_at"], UTC),
+        payload=json.loads(row["payload"]),
+        key=row["key"],
+        room_id=row["room_id"],
+        attempts=row["attempts"],
+    )

@@ -1,0 +1,72 @@
+from matrixbot.events import RoomEvent, as_poll_response, as_reaction, command_text, strip_reply_fallback
+from matrixbot.markup import Message, h, html_to_text, pill
+
+
+def event(content, type_="m.room.message", **kw):
+    return RoomEvent(event_id="$e", room_id="!r:x", sender="@a:x", type=type_, content=content, **kw)
+
+
+def test_user_text_is_escaped_and_plain_body_derived():
+    message = Message.from_html(f"Poll <b>{h('<script>&')}</b><br>1. {h('a<b')}", mentions=["@a:x", "@a:x"])
+    assert "<script>" not in message.html and "&lt;script&gt;&amp;" in message.html
+    assert message.text == "Poll <script>&\n1. a<b"
+    content = message.content("m.text")
+    assert content["m.mentions"] == {"user_ids": ["@a:x"]} and content["msgtype"] == "m.text"
+
+
+def test_pill_and_lists_become_readable_text():
+    assert (
+        html_to_text(f"Hi {pill('@bob:x', 'Bob')}<ul><li>one</li><li>two</li></ul>") == "Hi Bob\n• one\n• two"
+    )
+
+
+def test_reply_fallback_is_stripped():
+    body = "> <@a:x> !poll old\n> more\n\n!vote 1 2"
+    assert strip_reply_fallback(body) == "!vote 1 2"
+    assert strip_reply_fallback("> quoted without blank") == "> quoted without blank"
+
+
+def test_pills_become_user_ids_in_commands():
+    content = {
+        "body": "!checkin history Alice Smith",
+        "formatted_body": '!checkin history <a href="https://matrix.to/#/@alice:x">Alice Smith</a>',
+    }
+    assert command_text(event(content)) == "!checkin history @alice:x"
+
+
+def test_poll_responses_unstable_and_stable():
+    relates = {"m.relates_to": {"rel_type": "m.reference", "event_id": "$poll"}}
+    unstable = event(
+        {"org.matrix.msc3381.poll.response": {"answers": ["a1", 3]}, **relates},
+        "org.matrix.msc3381.poll.response",
+    )
+    assert as_poll_response(unstable).answers == ("a1",)
+    stable = event({"m.selections": ["b"], **relates}, "m.poll.response")
+    assert as_poll_response(stable).poll_event_id == "$poll"
+    assert as_poll_response(event({}, "m.poll.response")) is None
+
+
+def test_reactions():
+    reaction = event(
+        {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$t", "key": "👍"}}, "m.reaction"
+    )
+    assert as_reaction(reaction).key == "👍"
+    assert as_reaction(event({"m.relates_to": {}}, "m.reaction")) is None
+
+
+def test_thread_and_reply_relations():
+    threaded = event(
+        {
+            "body": "x",
+            "m.relates_to": {
+                "rel_type": "m.thread",
+                "event_id": "$root",
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": "$last"},
+            },
+        }
+    )
+    assert threaded.thread_root == "$root" and threaded.reply_to is None
+    reply = event({"body": "x", "m.relates_to": {"m.in_reply_to": {"event_id": "$q"}}})
+    assert reply.reply_to == "$q" and reply.thread_root is None
+    assert RoomEvent.from_json(reply.to_json()) == reply
