@@ -32,9 +32,10 @@ class Tx:
         self._after_commit: list[Callable[[], None]] = []
 
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """Run one statement; returns lastrowid for inserts, else the row count."""
+        """Run one statement; returns the new row id for inserts (0 if none was inserted), else the row count."""
         cursor = await self._conn.execute(sql, params)
-        result = cursor.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cursor.rowcount
+        inserting = sql.lstrip()[:6].upper() == "INSERT"
+        result = (cursor.lastrowid if cursor.rowcount > 0 else 0) if inserting else cursor.rowcount
         await cursor.close()
         return result or 0
 

@@ -141,10 +141,11 @@ class Scheduler:
         if due is None:
             self._timer.remove_all_jobs()
             return
-        when = max(datetime.fromtimestamp(due, UTC), self._clock.now())
+        # the delay is measured on the bot's clock (a fake one in tests), the alarm set in real time
+        delay = max(0.0, due - self._clock.now().timestamp())
         self._timer.add_job(
             self.run_due,
-            DateTrigger(when),
+            DateTrigger(datetime.now(UTC) + timedelta(seconds=delay)),
             id="wake",
             replace_existing=True,
             misfire_grace_time=None,

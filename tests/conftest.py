@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pytest
 
 from matrixbot.homeserver import Account, Synapse
+from matrixbot.testbot import TestBot
 from matrixbot.testing import ChatClient
 
 
@@ -63,3 +64,21 @@ async def chat(synapse: Synapse, account: MakeAccount, tmp_path: Path) -> AsyncI
 
     yield make
     await asyncio.gather(*(client.close() for client in clients))
+
+
+StartBot = Callable[..., Awaitable[TestBot]]
+
+
+@pytest.fixture
+async def start_bot(synapse: Synapse, account: MakeAccount, tmp_path: Path) -> AsyncIterator[StartBot]:
+    """`t = await start_bot(plugins=[...], **config)`: a running bot; stopped after the test."""
+    started: list[TestBot] = []
+
+    async def start(**kwargs: Any) -> TestBot:
+        harness = await TestBot.start(synapse, account("bot"), tmp_path / f"bot{len(started)}", **kwargs)
+        started.append(harness)
+        return harness
+
+    yield start
+    for harness in started:
+        await harness.stop()
