@@ -106,8 +106,8 @@ class Scheduler:
         self._handlers: dict[tuple[str, str], JobHandler] = {}
         self._pool = TaskPool("job", concurrency)
         self._timer: AsyncIOScheduler | None = None
-        self._running: set[int] = set()
         self._wake_lock = asyncio.Lock()
+        self._arming: set[asyncio.Task[None]] = set()
         self._started_at = clock.now()
 
     def register(self, plugin: str, name: str, handler: JobHandler) -> None:
@@ -117,11 +117,19 @@ class Scheduler:
         return PluginJobs(self, plugin)
 
     async def start(self) -> None:
-        """Start the alarm clock and run whatever is due (catch-up after downtime)."""
+        """Start the alarm clock and run whatever is due (catch-up after downtime).
+
+        A job still marked running belonged to a process that died mid-job: it runs again, and its
+        outbox reuses the same transaction ids, so what it had already posted is not posted twice.
+        """
+        await self.recover()
         self._started_at = self._clock.now()
         self._timer = AsyncIOScheduler(timezone=UTC)
         self._timer.start()
         await self.run_due()
+
+    async def recover(self) -> None:
+        await self._db.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
 
     async def stop(self, timeout: float = 10.0) -> None:
         if self._timer is not None:
@@ -132,7 +140,9 @@ class Scheduler:
     def rearm(self) -> None:
         """Look at the table again (call after committing a schedule change)."""
         if self._timer is not None:
-            asyncio.get_running_loop().create_task(self._arm())
+            task = asyncio.get_running_loop().create_task(self._arm())
+            self._arming.add(task)
+            task.add_done_callback(self._arming.discard)
 
     async def _arm(self) -> None:
         if self._timer is None:
@@ -153,26 +163,22 @@ class Scheduler:
         )
 
     async def run_due(self) -> int:
-        """Start every job that is due now (those left running by a crash first); return how many."""
+        """Start every job that is due now, in due order; return how many."""
         async with self._wake_lock:
             started = 0
             while True:
                 now = self._clock.now()
                 async with self._db.transaction() as tx:
                     rows = await tx.fetch_all(
-                        "SELECT * FROM jobs WHERE state IN ('pending', 'running') AND due_at <= ? "
-                        "ORDER BY due_at, id LIMIT ?",
+                        "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
                         (now.timestamp(), _BATCH),
                     )
-                    rows = [r for r in rows if r["id"] not in self._running]
                     await tx.executemany(
                         "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?",
                         [(r["id"],) for r in rows],
                     )
                 for row in rows:
-                    job = _job(row)
-                    self._running.add(job.id)
-                    await self._pool.spawn(self._run(job, now))
+                    await self._pool.spawn(self._run(_job(row), now))
                 started += len(rows)
                 if len(rows) < _BATCH:
                     break
@@ -204,8 +210,6 @@ class Scheduler:
                 "job %d (%s.%s) failed, attempt %d", job.id, job.plugin, job.handler, job.attempts + 1
             )
             await self._retry_later(job)
-        finally:
-            self._running.discard(job.id)
 
     async def _retry_later(self, job: Job) -> None:
         if job.attempts + 1 >= MAX_ATTEMPTS:

@@ -234,3 +234,11 @@ async def test_cli_check_config_and_clean_exit(tmp_path, synapse, account, signa
     assert await proc.wait() == 0
     log = line + rest
     assert bot_account.password.encode() not in log and bot_account.access_token.encode() not in log
+
+
+async def test_oversized_answer_is_refused_when_given(start_bot, chat):
+    t = await start_bot(plugins=[Crashy])
+    alice = await chat("alice")
+    room = await t.room_with(alice)
+    reply = await t.ask(alice, room, "!echo " + "x" * 35_000)
+    assert "Matrix allows about" in reply.body and "shorten" in reply.body

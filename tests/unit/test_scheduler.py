@@ -1,0 +1,143 @@
+"""The scheduler with a controllable clock: catch-up, late and missed jobs, keys, retries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from matrixbot.clock import FakeClock
+from matrixbot.core_schema import CORE_MIGRATIONS
+from matrixbot.db import Database
+from matrixbot.scheduler import JobRun, Scheduler
+from matrixbot.sender import Outbox
+
+
+class NoSender:
+    """Job handlers in these tests post nothing; they record what they were told."""
+
+    def outbox(self, origin: str) -> Outbox:
+        return Outbox(self, origin)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = await Database.open(tmp_path / "db.sqlite3")
+    await database.migrate("matrixbot", CORE_MIGRATIONS)
+    yield database
+    await database.close()
+
+
+def make(db, clock, runs, *, fail_times: int = 0) -> Scheduler:
+    scheduler = Scheduler(db, clock, NoSender(), late_grace=timedelta(hours=6))  # type: ignore[arg-type]
+    failures = {"left": fail_times}
+
+    async def handler(run: JobRun) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("transient")
+        runs.append((run.payload["n"], run.state))
+
+    scheduler.register("demo", "tick", handler)
+    return scheduler
+
+
+async def schedule(db, scheduler, due, n, key=None):
+    async with db.transaction() as tx:
+        return await scheduler.for_plugin("demo").schedule(tx, "tick", due, {"n": n}, key=key, room_id="!r:x")
+
+
+async def finish(scheduler) -> None:
+    await scheduler._pool.drain(5)
+
+
+async def test_jobs_run_when_due_in_due_order(db):
+    clock, runs = FakeClock("2024-03-01 10:00"), []
+    scheduler = make(db, clock, runs)
+    base = clock.now()
+    for n in (3, 1, 2):
+        await schedule(db, scheduler, base + timedelta(minutes=n), n)
+    assert await scheduler.run_due() == 0
+    clock.advance(timedelta(minutes=2))
+    await scheduler.run_due()
+    await finish(scheduler)
+    assert runs == [(1, "on_time"), (2, "on_time")]
+    clock.advance(timedelta(minutes=1))
+    await scheduler.run_due()
+    await finish(scheduler)
+    assert runs[-1] == (3, "on_time")
+    assert await scheduler.run_due() == 0
+
+
+async def test_catch_up_within_grace_is_late_and_beyond_is_missed(db):
+    clock, runs = FakeClock("2024-03-01 10:00"), []
+    first = make(db, clock, runs)
+    base = clock.now()
+    await schedule(db, first, base + timedelta(minutes=10), 1)
+    await schedule(db, first, base + timedelta(hours=1), 2)
+    # the bot is down from 10:00 until 16:30: job 1 is 6h20m late (missed), job 2 5h30m (late)
+    clock.set("2024-03-01 16:30")
+    restarted = make(db, clock, runs)
+    await restarted.recover()
+    restarted._started_at = clock.now()
+    await restarted.run_due()
+    await finish(restarted)
+    assert sorted(runs) == [(1, "missed"), (2, "late")]
+    states = [r["state"] for r in await db.fetch_all("SELECT state FROM jobs ORDER BY id")]
+    assert states == ["missed", "done"]
+    await restarted.run_due()
+    await finish(restarted)
+    assert len(runs) == 2, "a missed or late job is reported once, never again"
+
+
+async def test_job_left_running_by_a_crash_runs_again(db):
+    clock, runs = FakeClock("2024-03-01 10:00"), []
+    scheduler = make(db, clock, runs)
+    job_id = await schedule(db, scheduler, clock.now(), 7)
+    await db.execute("UPDATE jobs SET state = 'running', attempts = 1 WHERE id = ?", (job_id,))
+    restarted = make(db, clock, runs)
+    await restarted.recover()
+    await restarted.run_due()
+    await finish(restarted)
+    assert runs == [(7, "on_time")]
+
+
+async def test_keys_make_scheduling_idempotent_and_cancellable(db):
+    clock, runs = FakeClock("2024-03-01 10:00"), []
+    scheduler = make(db, clock, runs)
+    due = clock.now() + timedelta(minutes=5)
+    assert await schedule(db, scheduler, due, 1, key="m1:r600") is not None
+    assert await schedule(db, scheduler, due, 1, key="m1:r600") is None
+    await schedule(db, scheduler, due, 2, key="m1:r86400")
+    await schedule(db, scheduler, due, 3, key="m2:r600")
+    async with db.transaction() as tx:
+        assert await scheduler.for_plugin("demo").cancel(tx, key_prefix="m1:") == 2
+    assert [j.payload["n"] for j in await scheduler.for_plugin("demo").pending()] == [3]
+
+
+async def test_failing_handler_is_retried_with_backoff(db):
+    clock, runs = FakeClock("2024-03-01 10:00"), []
+    scheduler = make(db, clock, runs, fail_times=1)
+    await schedule(db, scheduler, clock.now(), 5)
+    await scheduler.run_due()
+    await finish(scheduler)
+    assert runs == []
+    assert await db.fetch_value("SELECT state FROM jobs") == "pending"
+    clock.advance(timedelta(seconds=11))
+    await scheduler.run_due()
+    await finish(scheduler)
+    assert runs == [(5, "on_time")]
+
+
+async def test_thousands_due_at_once_run_in_order(db):
+    clock, runs = FakeClock("2024-03-01 10:00"), []
+    scheduler = make(db, clock, runs)
+    base = clock.now()
+    async with db.transaction() as tx:
+        jobs = scheduler.for_plugin("demo")
+        for n in range(2000):
+            await jobs.schedule(tx, "tick", base + timedelta(milliseconds=(n * 7919) % 2000), {"n": n})
+    clock.advance(timedelta(seconds=3))
+    assert await scheduler.run_due() == 2000
+    await finish(scheduler)
+    assert len(runs) == 2000 and len({n for n, _ in runs}) == 2000
