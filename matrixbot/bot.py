@@ -16,11 +16,13 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import aiohttp
 import nio
 
+from matrixbot import crypto
 from matrixbot.builtin import CorePlugin
 from matrixbot.clock import Clock, SystemClock
 from matrixbot.config import Config
@@ -29,6 +31,7 @@ from matrixbot.db import Database
 from matrixbot.dispatch import Dispatcher
 from matrixbot.errors import StartupError
 from matrixbot.events import RoomEvent
+from matrixbot.markup import Message, h
 from matrixbot.plugin import Plugin, Services
 from matrixbot.registry import Registry, discover
 from matrixbot.rooms import RoomDirectory
@@ -36,6 +39,7 @@ from matrixbot.scheduler import Scheduler
 from matrixbot.sender import Sender
 from matrixbot.session import log_in
 from matrixbot.settings import SettingsStore
+from matrixbot.timefmt import format_time
 from matrixbot.timeparse import TimeParser
 
 log = logging.getLogger(__name__)
@@ -73,6 +77,7 @@ class Bot:
         self._sync_task: asyncio.Task[None] | None = None
         self._warm_task: asyncio.Future[None] | None = None
         self.fatal: StartupError | None = None
+        self.decryptor: crypto.Decryptor | None = None
         self.synced = asyncio.Event()
         """Set after each completed sync round (tests and the demo wait on it)."""
 
@@ -87,15 +92,22 @@ class Bot:
             config.homeserver,
             config.user_id,
             config=nio.AsyncClientConfig(
-                max_timeouts=0, request_timeout=60, store_sync_tokens=False, encryption_enabled=False
+                max_timeouts=0,
+                request_timeout=60,
+                store_sync_tokens=False,
+                encryption_enabled=config.e2ee.enabled,
+                pickle_key=crypto.pickle_key(config) if config.e2ee.enabled else "",
             ),
         )
         session = await self._retrying("log in", lambda: log_in(self.client, config))
-        self.client.restore_login(session.user_id, session.device_id, session.access_token)
+        self.client.user_id, self.client.device_id = session.user_id, session.device_id
+        self.client.access_token = session.access_token
+        if config.e2ee.enabled:
+            await self._open_crypto_store(session.device_id)
         rooms = RoomDirectory(
             self.client, config.user_id, owners=config.owners, ignore_users=config.ignore_users
         )
-        sender = Sender(self.client, rooms, self.db, nonce)
+        sender = Sender(self.client, rooms, self.db, nonce, trust=config.e2ee.trust)
         self.scheduler = Scheduler(self.db, self.clock, sender, late_grace=config.late_grace)
         settings = SettingsStore(
             self.db,
@@ -154,6 +166,21 @@ class Bot:
         log.info(
             "matrixbot started as %s with plugins: %s", config.user_id, ", ".join(self.registry.optional)
         )
+
+    async def _open_crypto_store(self, device_id: str) -> None:
+        """Open (or create) this device's crypto store; a lost or damaged one stops the start."""
+        assert self.client is not None and self.db is not None
+        known = await self.db.fetch_value("SELECT value FROM meta WHERE key = 'crypto_device'")
+        crypto.check_store(self.config, device_id, known)
+        self.client.store_path = str(crypto.crypto_dir(self.config))
+        crypto.load_store(self.client, self.config)
+        await self.db.execute(
+            "INSERT INTO meta (key, value) VALUES ('crypto_device', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (device_id,),
+        )
+        self.decryptor = crypto.Decryptor(self.client)
+        await crypto.upkeep(self.client)
 
     def _plugins(self) -> dict[str, Plugin]:
         return self.registry.plugins if self.registry else {}
@@ -263,7 +290,42 @@ class Bot:
         new = await self._store(batch, response.next_batch)
         self._token = response.next_batch
         for event in new:
+            if event.type == "m.room.encrypted":
+                if self.decryptor is not None and event.sender != self.config.user_id:
+                    await self.decryptor.hold(event.source(), event.room_id, time.time())
+            else:
+                await self.dispatcher.submit(event)
+        if self.decryptor is not None:
+            await crypto.upkeep(self.client)
+            await self._retry_unreadable()
+
+    async def _retry_unreadable(self) -> None:
+        """Hand over events whose keys have arrived; tell rooms about ones still unreadable."""
+        assert self.decryptor is not None and self.db is not None and self.dispatcher is not None
+        for event_id, room_id, source in self.decryptor.retry():
+            event = RoomEvent.from_source(source, room_id, encrypted=True)
+            await self.db.execute(
+                "UPDATE inbox SET event = ?, state = 'pending' WHERE event_id = ?",
+                (event.to_json(), event_id),
+            )
             await self.dispatcher.submit(event)
+        for item in self.decryptor.overdue(time.time()):
+            await self._tell_unreadable(item)
+
+    async def _tell_unreadable(self, item: crypto.Unreadable) -> None:
+        assert self.registry is not None and self.client is not None
+        core = self.registry.plugins["core"]
+        zone = await core.settings.zone(item.room_id)
+        sent = format_time(datetime.fromtimestamp(item.event.server_timestamp / 1000, UTC), zone)
+        who = core.rooms.display_name(item.room_id, item.event.sender)
+        html = (
+            f"I could not read a message {h(who)} sent ({h(sent)}): it is encrypted with a key my session "
+            "did not receive. Please send it again. If this keeps happening, your app may share keys only "
+            f"with verified sessions: verify my session (device <code>{h(self.client.device_id or '')}</code>, "
+            f"key <code>{h(crypto.fingerprint(self.client))}</code>) or allow unverified sessions."
+        )
+        outbox = core.sender.outbox(f"unreadable:{item.event.event_id}")
+        await outbox.message(item.room_id, Message.from_html(html))
 
     async def _store(self, events: list[RoomEvent], token: str) -> list[RoomEvent]:
         """Write the events and the new token in one transaction; return the events not seen before."""
@@ -274,10 +336,11 @@ class Bot:
             for event in events:
                 if not event.event_id:
                     continue
+                state = "undecrypted" if event.type == "m.room.encrypted" else "pending"
                 inserted = await tx.execute(
-                    "INSERT INTO inbox (event_id, room_id, event, state, received_at) VALUES (?, ?, ?, 'pending', ?) "
+                    "INSERT INTO inbox (event_id, room_id, event, state, received_at) VALUES (?, ?, ?, ?, ?) "
                     "ON CONFLICT (event_id) DO NOTHING",
-                    (event.event_id, event.room_id, event.to_json(), now),
+                    (event.event_id, event.room_id, event.to_json(), state, now),
                 )
                 if inserted:
                     new.append(event)

@@ -51,6 +51,21 @@ class RoomEvent:
             unsigned=source.get("unsigned") or {},
         )
 
+    def source(self) -> dict[str, Any]:
+        """The event as Matrix JSON again (for an encrypted event: its ciphertext form)."""
+        source: dict[str, Any] = {
+            "event_id": self.event_id,
+            "room_id": self.room_id,
+            "sender": self.sender,
+            "type": self.type,
+            "content": self.content,
+            "origin_server_ts": self.ts,
+            "unsigned": self.unsigned,
+        }
+        if self.state_key is not None:
+            source["state_key"] = self.state_key
+        return source
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
 

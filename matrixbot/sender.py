@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 import nio
 
+from matrixbot.crypto import apply_trust
 from matrixbot.db import Database
 from matrixbot.errors import SendError, UserError
 from matrixbot.events import RoomEvent
@@ -49,8 +50,11 @@ def check_size(content: dict[str, Any], what: str = "That message") -> None:
 class Sender:
     """Sends on behalf of the bot with retries: 429 waits as told, 5xx and network errors back off."""
 
-    def __init__(self, client: nio.AsyncClient, rooms: RoomDirectory, db: Database, nonce: str) -> None:
+    def __init__(
+        self, client: nio.AsyncClient, rooms: RoomDirectory, db: Database, nonce: str, *, trust: str = "all"
+    ) -> None:
         self._client = client
+        self._trust = trust
         self.rooms = rooms
         self._db = db
         self._nonce = nonce
@@ -78,8 +82,9 @@ class Sender:
         while True:
             problem: str
             try:
+                apply_trust(self._client, room_id, self._trust)
                 response = await self._client.room_send(
-                    room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
+                    room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=self._trust == "all"
                 )
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 problem = f"network error: {type(exc).__name__}"

@@ -1,0 +1,114 @@
+"""The bot in end-to-end encrypted rooms, through a real homeserver and encrypting clients."""
+
+from __future__ import annotations
+
+import secrets
+
+import nio
+import pytest
+
+from matrixbot import crypto
+from matrixbot.commands import command
+from matrixbot.context import Context
+from matrixbot.errors import StartupError
+from matrixbot.plugin import Plugin
+
+
+class Filer(Plugin):
+    name = "filer"
+    description = "Uploads a small file (a test plugin)."
+
+    @command("file")
+    async def file(self, ctx: Context) -> None:
+        """Upload a CSV."""
+        await ctx.outbox.file(
+            ctx.room_id, b"member,note\nalice,hi\n", "export.csv", "text/csv", reply_to=ctx.event
+        )
+
+
+async def test_answers_encrypted_and_keeps_its_device_across_restarts(start_bot, chat):
+    t = await start_bot(plugins=[Filer])
+    alice = await chat("alice", encrypted=True)
+    room = await t.room_with(alice, encrypted=True)
+    device = t.bot.client.device_id
+    reply = await t.ask(alice, room, "!help")
+    assert reply.encrypted and "!help" in reply.body
+    await t.restart()
+    assert t.bot.client.device_id == device
+    again = await t.ask(alice, room, "!plugins")
+    assert again.encrypted and "filer on" in again.body
+
+
+async def test_files_are_uploaded_encrypted_in_encrypted_rooms(start_bot, chat):
+    t = await start_bot(plugins=[Filer])
+    alice = await chat("alice", encrypted=True)
+    room = await t.room_with(alice, encrypted=True)
+    event_id = await alice.say(room, "!file")
+    upload = await alice.wait_for(lambda e: e.sender == t.user_id and e.msgtype == "m.file")
+    assert upload.encrypted and upload.reply_to == event_id
+    assert "file" in upload.content and "url" not in upload.content
+    downloaded = await alice.nio.download(upload.content["file"]["url"])
+    assert isinstance(downloaded, nio.DownloadResponse)
+    assert b"alice,hi" not in downloaded.body
+    keys = upload.content["file"]
+    plain = nio.crypto.attachments.decrypt_attachment(
+        downloaded.body, keys["key"]["k"], keys["hashes"]["sha256"], keys["iv"]
+    )
+    assert plain == b"member,note\nalice,hi\n"
+
+
+async def test_unreadable_message_is_reported_once(start_bot, chat, monkeypatch):
+    monkeypatch.setattr(crypto, "NOTICE_AFTER", 0.2)
+    t = await start_bot()
+    alice = await chat("alice", encrypted=True)
+    room = await t.room_with(alice, encrypted=True)
+    await t.ask(alice, room, "!help")
+    # a message encrypted for a session the bot never received a key for
+    content = {
+        "algorithm": "m.megolm.v1.aes-sha2",
+        "sender_key": alice.nio.olm.account.identity_keys["curve25519"],
+        "session_id": secrets.token_urlsafe(32),
+        "ciphertext": secrets.token_urlsafe(64),
+        "device_id": alice.nio.device_id,
+    }
+    method, path, data = nio.Api.room_send(
+        alice.nio.access_token, room, "m.room.encrypted", content, "bogus1"
+    )
+    sent = await alice.nio._send(nio.RoomSendResponse, method, path, data, (room,))
+    assert isinstance(sent, nio.RoomSendResponse)
+
+    def notice(e):
+        return e.sender == t.user_id and "could not read a message" in e.body
+
+    for _ in range(10):  # each command makes the bot sync, when it checks what is overdue
+        await t.ask(alice, room, "!plugins")
+        try:
+            found = await alice.wait_for(notice, timeout=0.5, after=0)
+            break
+        except AssertionError:
+            continue
+    else:
+        raise AssertionError("the bot never said it could not read the message")
+    assert t.bot.client.device_id in found.body and "send it again" in found.body
+    await t.ask(alice, room, "!plugins")
+    await alice.until_synced()
+    assert len([e for e in alice.events(room) if notice(e)]) == 1
+
+
+async def test_lost_or_damaged_crypto_store_stops_the_start_clearly(start_bot, chat):
+    t = await start_bot()
+    alice = await chat("alice", encrypted=True)
+    room = await t.room_with(alice, encrypted=True)
+    await t.ask(alice, room, "!help")
+    device = t.bot.client.device_id
+    await t.stop()
+    store = crypto.crypto_dir(t.config) / f"{t.user_id}_{device}.db"
+    store.rename(store.with_suffix(".bak"))
+    with pytest.raises(StartupError, match="is missing"):
+        await t.resume()
+    await t.stop()
+    store.with_suffix(".bak").rename(store)
+    (crypto.crypto_dir(t.config) / "pickle_key").write_text("not the key")
+    with pytest.raises(StartupError, match="cannot be opened"):
+        await t.resume()
+    await t.stop()
