@@ -28,6 +28,7 @@ from matrixbot.clock import Clock, SystemClock
 from matrixbot.config import Config
 from matrixbot.core_schema import CORE_MIGRATIONS
 from matrixbot.db import Database
+from matrixbot.devices import DevicesPlugin
 from matrixbot.dispatch import Dispatcher
 from matrixbot.errors import StartupError
 from matrixbot.events import RoomEvent
@@ -118,6 +119,7 @@ class Bot:
         )
         plugin_classes = [
             CorePlugin,
+            DevicesPlugin,
             *(self._plugin_classes if self._plugin_classes is not None else discover()),
         ]
         plugins = []

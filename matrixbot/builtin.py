@@ -7,7 +7,7 @@ from matrixbot.context import Context
 from matrixbot.errors import UserError
 from matrixbot.markup import h
 from matrixbot.plugin import Plugin
-from matrixbot.registry import Registry
+from matrixbot.registry import ALWAYS_ON, Registry
 
 
 class CorePlugin(Plugin):
@@ -18,7 +18,7 @@ class CorePlugin(Plugin):
     """Set by the bot once every plugin is loaded: help and enable need to see them all."""
 
     async def _enabled(self, room_id: str) -> set[str]:
-        return await self.settings.enabled_plugins(room_id, self.registry.optional) | {"core"}
+        return await self.settings.enabled_plugins(room_id, self.registry.optional) | ALWAYS_ON
 
     @command("help", usage="[COMMAND]")
     async def help(self, ctx: Context, topic: str | None = None) -> None:
@@ -35,7 +35,7 @@ class CorePlugin(Plugin):
             await ctx.reply(render_command_help(spec, p))
             return
         sections = []
-        for plugin_name in ["core", *sorted(enabled - {"core"})]:
+        for plugin_name in ["core", "devices", *sorted(enabled - ALWAYS_ON)]:
             plugin = self.registry.plugins[plugin_name]
             specs = sorted((s for s in plugin.commands()), key=lambda s: s.name)
             if not specs:
@@ -70,7 +70,7 @@ class CorePlugin(Plugin):
 
     async def _switch(self, ctx: Context, name: str, on: bool) -> None:
         name = name.lower()
-        if name == "core":
+        if name in ALWAYS_ON:
             raise UserError("The core commands are always on.")
         if name not in self.registry.optional:
             close = suggest(name, self.registry.optional)

@@ -29,7 +29,7 @@ from matrixbot.events import (
 )
 from matrixbot.markup import h
 from matrixbot.plugin import Plugin
-from matrixbot.registry import Registry
+from matrixbot.registry import ALWAYS_ON, Registry
 from matrixbot.sender import Sender
 from matrixbot.tasks import TaskPool
 
@@ -178,7 +178,7 @@ class Dispatcher:
 
     async def _enabled(self, room_id: str) -> set[str]:
         core = self._registry.plugins["core"]
-        return await core.settings.enabled_plugins(room_id, self._registry.optional) | {"core"}
+        return await core.settings.enabled_plugins(room_id, self._registry.optional) | ALWAYS_ON
 
     async def _to_plugins(self, room_id: str, kind: str, payload: Any) -> None:
         for name in sorted(await self._enabled(room_id)):

@@ -12,6 +12,8 @@ from matrixbot.plugin import Plugin
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "matrixbot.plugins"
+ALWAYS_ON = frozenset({"core", "devices"})
+"""The core's own command sets: on in every room, not listed by !plugins."""
 
 
 def discover() -> list[type[Plugin]]:
@@ -50,4 +52,4 @@ class Registry:
     @property
     def optional(self) -> list[str]:
         """Plugins a room can switch on and off (the core's own commands are always on)."""
-        return [name for name in self.plugins if name != "core"]
+        return [name for name in self.plugins if name not in ALWAYS_ON]

@@ -112,3 +112,26 @@ async def test_lost_or_damaged_crypto_store_stops_the_start_clearly(start_bot, c
     with pytest.raises(StartupError, match="cannot be opened"):
         await t.resume()
     await t.stop()
+
+
+async def test_device_shows_the_bot_session_and_owners_trust_devices(start_bot, chat):
+    owner = await chat("owner", encrypted=True)
+    t = await start_bot(owners=(owner.user_id,), e2ee=crypto_config("verified-only"))
+    member = await chat("member", encrypted=True)
+    room = await t.room_with(owner, member, encrypted=True)
+    shown = await t.ask(owner, room, "!device")
+    assert f"/verify {t.bot.client.device_id} " in shown.body
+    refused = await t.ask(member, room, f"!device trust {owner.user_id} {owner.nio.device_id}")
+    assert "Only the bot's owners" in refused.body
+    listed = await t.ask(owner, room, f"!device list {member.user_id}")
+    assert member.nio.device_id in listed.body and "ignored" in listed.body
+    trusted = await t.ask(owner, room, f"!device trust {member.user_id} {member.nio.device_id}")
+    assert "I now trust" in trusted.body
+    after = await t.ask(member, room, f"!device list {member.user_id}")
+    assert "verified" in after.body
+
+
+def crypto_config(trust: str):
+    from matrixbot.config import E2EEConfig
+
+    return E2EEConfig(enabled=True, trust=trust)
