@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import sys
 
+import pytest
 
-async def test_demo_script_prints_transcript_and_exits_cleanly(tmp_path):
+SCRIPT = "!help\n\n#wait 0.1\n\n!set timezone Europe/Lisbon\n\n!settings\n"
+
+
+@pytest.mark.parametrize(("options", "runs"), [([], 2), (["--encrypted"], 1)], ids=["plain", "encrypted"])
+async def test_demo_script_prints_transcript_and_exits_cleanly(tmp_path, options, runs):
     script = tmp_path / "script.txt"
-    script.write_text("!help\n\n#wait 0.1\n\n!set timezone Europe/Lisbon\n\n!settings\n")
-    for _ in range(2):  # a second run works too: nothing is left behind
+    script.write_text(SCRIPT)
+    for _ in range(runs):  # a second run works too: nothing is left behind
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -17,6 +22,7 @@ async def test_demo_script_prints_transcript_and_exits_cleanly(tmp_path):
             "demo",
             "--script",
             str(script),
+            *options,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
