@@ -1,0 +1,143 @@
+"""Reading what people write: a new list's `key: value` lines, an edit, a talk topic.
+
+Every error names the line it is about; nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from matrixbot.commands import Body, Field, UsageError
+from matrixbot.errors import UserError
+from matrixbot.timeparse import TimeParser, When
+from plugins.signups.model import Details
+
+KEYS = ("when", "where", "talks", "places", "closes", "slot")
+EDIT_KEYS = ("title", *KEYS)
+MAX_TITLE = 200
+MAX_WHERE = 300
+MAX_TOPIC = 300
+MAX_TALKS = 50
+MAX_PLACES = 10_000
+_NONE = ("none", "unlimited", "no", "-")
+_CLEARABLE = {"where": "where", "places": "places", "closes": "closes_at", "slot": "slot"}
+"""Keys that `none` clears, and the detail each one sets."""
+
+
+def parse_new(title: str, body: Body, times: TimeParser, zone: str) -> Details:
+    """A new list from its title and `key: value` lines; `when:` is required."""
+    fields, _ = body.fields(KEYS, required=["when"])
+    when = _when(fields["when"], times, zone)
+    details = Details(title=_title(title, "the title"), when=when)
+    return _apply(details, fields, times)
+
+
+def parse_edit(body: Body, current: Details, times: TimeParser) -> Details:
+    """The list's details with the given lines changed; `where`, `places`, `closes`, `slot` take `none`."""
+    fields, _ = body.fields(EDIT_KEYS)
+    if not fields:
+        raise UsageError(f"Say what to change, one 'key: value' per line (keys: {', '.join(EDIT_KEYS)}).")
+    details = current
+    if "title" in fields:
+        details = replace(
+            details, title=_title(fields["title"].value, f"line {fields['title'].line}: the title")
+        )
+    if "when" in fields:
+        details = replace(details, when=_when(fields["when"], times, current.when.zone))
+    return _apply(details, fields, times)
+
+
+def check_topic(topic: str) -> str:
+    """A talk's topic: one line, at most `MAX_TOPIC` characters."""
+    topic = topic.strip()
+    if not topic:
+        raise UsageError(
+            "topic is missing: say what your talk is about, e.g. !signup talk S1 How we run our books"
+        )
+    if len(topic) > MAX_TOPIC:
+        raise UserError(
+            f"That topic is {len(topic)} characters long; a topic may have at most {MAX_TOPIC}. Please shorten it."
+        )
+    return topic
+
+
+def _apply(details: Details, fields: dict[str, Field], times: TimeParser) -> Details:
+    """Apply the optional keys to `details`, then check they fit together."""
+    cleared = {key for key in _CLEARABLE if key in fields and fields[key].value.lower() in _NONE}
+    given = {key: field for key, field in fields.items() if key not in cleared}
+    changes: dict[str, object] = {_CLEARABLE[key]: None for key in cleared}
+    if "where" in given:
+        changes["where"] = _text(given["where"], MAX_WHERE)
+    if "talks" in given:
+        changes["talks"] = _count(given["talks"], 0, MAX_TALKS)
+    if "places" in given:
+        changes["places"] = _count(given["places"], 1, MAX_PLACES)
+    if "slot" in given:
+        changes["slot"] = _slot(given["slot"], times)
+    if "closes" in given:
+        changes["closes_at"] = _deadline(_when(given["closes"], times, details.when.zone))
+    details = replace(details, **changes)  # type: ignore[arg-type]
+    _check_fit(details, fields)
+    return details
+
+
+def _check_fit(details: Details, fields: dict[str, Field]) -> None:
+    if details.slot is not None and details.when.all_day:
+        line = fields["slot"].line if "slot" in fields else fields["when"].line
+        raise UserError(
+            f"line {line}: talk slots need a start time in 'when:' (e.g. 'when: 13 June 2024 6pm')."
+        )
+    if details.closes_at is not None and details.closes_at > details.when.start_utc:
+        line = fields["closes"].line if "closes" in fields else fields["when"].line
+        raise UserError(f"line {line}: sign-ups must close before the gathering starts.")
+
+
+def _when(field: Field, times: TimeParser, zone: str) -> When:
+    try:
+        when = times.parse(field.value, zone)
+    except UserError as error:
+        raise UserError(f"line {field.line}: {error.message}") from None
+    if when.problems:
+        raise UserError(f"line {field.line}: {when.problems[0].message}")
+    return when
+
+
+def _deadline(when: When) -> datetime:
+    """The moment sign-ups close: a bare date means the end of that day."""
+    if when.all_day:
+        return when.end_utc or when.start_utc + timedelta(days=1)
+    return when.start_utc
+
+
+def _slot(field: Field, times: TimeParser) -> timedelta:
+    try:
+        slot = times.parse_duration(field.value)
+    except UserError as error:
+        raise UserError(f"line {field.line}: {error.message}") from None
+    if slot > timedelta(hours=12):
+        raise UserError(f"line {field.line}: a talk slot may be at most 12 hours.")
+    return slot
+
+
+def _count(field: Field, lowest: int, highest: int) -> int:
+    if not re.fullmatch(r"\d+", field.value):
+        raise UserError(f"line {field.line}: '{field.key}:' must be a number, got '{field.value[:40]}'.")
+    number = int(field.value)
+    if not lowest <= number <= highest:
+        raise UserError(f"line {field.line}: '{field.key}:' must be from {lowest} to {highest}.")
+    return number
+
+
+def _text(field: Field, limit: int) -> str:
+    if len(field.value) > limit:
+        raise UserError(f"line {field.line}: '{field.key}:' may have at most {limit} characters.")
+    return field.value
+
+
+def _title(title: str, what: str) -> str:
+    title = title.strip()
+    if len(title) > MAX_TITLE:
+        raise UserError(f"{what[0].upper()}{what[1:]} may have at most {MAX_TITLE} characters.")
+    return title

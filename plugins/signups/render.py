@@ -1,0 +1,159 @@
+"""HTML for the live list, the overview, and the messages that notify people.
+
+Pure: every piece of user text (titles, places, topics, display names) goes through `h()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from matrixbot.markup import h, pill
+from matrixbot.timefmt import format_time, format_when
+from plugins.signups.model import Entry, Sheet, SignupList, closing_reason, talk_starts
+
+Names = Callable[[str], str]
+"""A user id to the display name to show."""
+SHOWN = 100
+"""Names shown per section of the list; the rest are counted (the export has everyone)."""
+REACTION = "🙋"
+
+
+def render_list(
+    sheet: Sheet, names: Names, now: datetime, prefix: str, *, other_zone: str | None = None
+) -> str:
+    """The whole list: details, talks in running order, who is coming, waitlists, places left."""
+    signup_list = sheet.signup_list
+    details = signup_list.details
+    alloc = sheet.allocation
+    zone = details.when.zone
+    parts = [f"📋 <b>{h(signup_list.ref)} {h(details.title)}</b>"]
+    parts.append(f"When: {h(format_when(details.when, other_zone=other_zone))}")
+    if details.where:
+        parts.append(f"Where: {h(details.where)}")
+    if details.closes_at is not None:
+        shown = format_time(details.closes_at - timedelta(minutes=1), zone, other_zone=other_zone)
+        parts.append(f"Sign-ups close: {h(shown)}")
+    lines = ["<br>".join(parts)]
+    if details.talks:
+        lines.append(_talks(sheet, names))
+    lines.append(_attendees(sheet, names))
+    if alloc.waitlist:
+        lines.append(f"Waitlist: {_names(alloc.waitlist, names)}")
+    lines.append(_footer(signup_list, now, prefix))
+    return "<p>" + "</p><p>".join(lines) + "</p>"
+
+
+def _talks(sheet: Sheet, names: Names) -> str:
+    details = sheet.signup_list.details
+    alloc = sheet.allocation
+    each = f", {_duration(details.slot)} each" if details.slot else ""
+    head = f"<b>Talks</b> ({len(alloc.speakers)} of {details.talks} slots taken{each}):"
+    starts = talk_starts(details, len(alloc.speakers))
+    items = ""
+    for entry, start in zip(alloc.speakers, starts, strict=True):
+        clock = f"{h(format_time(start, details.when.zone, with_date=False))} " if start else ""
+        items += f"<li>{clock}{h(names(entry.user_id))} — {h(entry.topic or '')}</li>"
+    text = head + (f"<ol>{items}</ol>" if items else " none yet")
+    if alloc.talk_waitlist:
+        waiting = ", ".join(f"{h(names(e.user_id))} ({h(e.topic or '')})" for e in alloc.talk_waitlist)
+        text += f"Waiting for a talk slot: {waiting}"
+    return text
+
+
+def _attendees(sheet: Sheet, names: Names) -> str:
+    places = sheet.signup_list.details.places
+    coming = sheet.allocation.attendees
+    if places is None:
+        count = f"{len(coming)} coming"
+    else:
+        count = f"{len(coming)} of {places} places taken, {places - len(coming)} left"
+    return f"<b>Coming</b> ({count}): {_names(coming, names) if coming else 'nobody yet'}"
+
+
+def _footer(signup_list: SignupList, now: datetime, prefix: str) -> str:
+    reason = closing_reason(signup_list, now)
+    if reason:
+        return f"<i>{h(reason)}</i>"
+    ref = h(signup_list.ref)
+    talk = f"<code>{h(prefix)}signup talk {ref} TOPIC</code>, " if signup_list.details.talks else ""
+    return (
+        f"<i>Sign up with {talk}<code>{h(prefix)}signup attend {ref}</code> or react {REACTION} to this "
+        f"message; <code>{h(prefix)}signup withdraw {ref}</code> to withdraw.</i>"
+    )
+
+
+def render_overview(lists: Sequence[Sheet], *, other_zone: str | None = None) -> str:
+    """One line per list for `!signups`."""
+    if not lists:
+        return "There are no open signup lists in this room."
+    items = ""
+    for sheet in lists:
+        details = sheet.signup_list.details
+        alloc = sheet.allocation
+        counts = [f"{len(alloc.attendees)} coming"]
+        if details.places is not None:
+            counts.append(f"{details.places - len(alloc.attendees)} places left")
+        if details.talks:
+            counts.append(f"{details.talks - len(alloc.speakers)} of {details.talks} talk slots free")
+        items += (
+            f"<li><b>{h(sheet.signup_list.ref)}</b> {h(details.title)} — "
+            f"{h(format_when(details.when, other_zone=other_zone))} ({h(', '.join(counts))})</li>"
+        )
+    return f"Open signup lists:<ul>{items}</ul>"
+
+
+def render_moved(
+    signup_list: SignupList, promoted: Sequence[Entry], demoted: Sequence[Entry], names: Names
+) -> str:
+    """Tell people they gained or lost a place (with pills), and the organiser too."""
+    sentences = []
+    title = f"{h(signup_list.ref)} {h(signup_list.details.title)}"
+    for entry in promoted:
+        what = "a talk slot" if entry.kind == "talk" else "a place"
+        sentences.append(
+            f"🎉 {pill(entry.user_id, names(entry.user_id))}: {what} opened up in {title}, "
+            f"so you moved up from the waitlist."
+        )
+    if demoted:
+        who = ", ".join(pill(e.user_id, names(e.user_id)) for e in demoted)
+        sentences.append(f"{title} has fewer places now: {who} moved to the front of the waitlist.")
+    organiser = signup_list.organiser
+    if organiser not in {e.user_id for e in (*promoted, *demoted)}:
+        sentences.append(f"({pill(organiser, names(organiser))}, as the organiser: FYI.)")
+    return "<br>".join(sentences)
+
+
+def render_reminder(sheet: Sheet, names: Names, *, late: bool) -> str:
+    """The day-before reminder, mentioning everyone with a talk slot or a place."""
+    details = sheet.signup_list.details
+    where = f" at {h(details.where)}" if details.where else ""
+    people = sheet.allocation.people()
+    who = ", ".join(pill(user, names(user)) for user in people) if people else "nobody has signed up yet"
+    note = " (late: the bot was offline)" if late else ""
+    return (
+        f"⏰ Reminder{note}: <b>{h(sheet.signup_list.ref)} {h(details.title)}</b> is on "
+        f"{h(format_when(details.when))}{where}. Signed up: {who}."
+    )
+
+
+def render_missed(signup_list: SignupList) -> str:
+    details = signup_list.details
+    return (
+        f"The reminder for {h(signup_list.ref)} {h(details.title)} ({h(format_when(details.when))}) "
+        "was missed: the bot was offline when it was due."
+    )
+
+
+def _names(entries: Sequence[Entry], names: Names) -> str:
+    shown = ", ".join(h(names(e.user_id)) for e in entries[:SHOWN])
+    more = len(entries) - SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{minutes} minutes"

@@ -1,0 +1,199 @@
+"""Every SQL statement of the signups plugin.
+
+Writes that decide places (join, leave, edit) read the list, change it and read it again inside one
+`BEGIN IMMEDIATE` transaction, so two people taking the last place at once are ordered by the
+database: one gets it, the other waits. Each returns the sheet before and after, for the caller to
+tell who was promoted or moved to the waitlist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from matrixbot.db import Database, Row, Tx
+from matrixbot.timeparse import When
+from plugins.signups.model import Details, Entry, Kind, Sheet, SignupList
+
+Check = Callable[[Sheet], None]
+"""Called with the sheet as it would be after a change, before it commits; raising refuses the change."""
+Schedule = Callable[[Tx, SignupList], Awaitable[None]]
+"""Schedules a list's jobs inside the transaction that creates or changes it."""
+
+
+@dataclass(frozen=True)
+class Change:
+    before: Sheet
+    after: Sheet
+
+
+class SignupStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self, room_id: str, organiser: str, source_event: str, details: Details, schedule: Schedule
+    ) -> SignupList:
+        """Store a new list and its jobs; a re-run of the same command finds the list it made."""
+        async with self.db.transaction() as tx:
+            row = await tx.fetch_one("SELECT * FROM signups_lists WHERE source_event = ?", (source_event,))
+            if row is not None:
+                return _list(row)
+            list_id = await tx.execute(
+                "INSERT INTO signups_lists (room_id, organiser, source_event, title, starts_at, ends_at, "
+                "all_day, zone, place, talks, places, closes_at, slot_seconds) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (room_id, organiser, source_event, *_detail_values(details)),
+            )
+            created = SignupList(list_id, room_id, organiser, details)
+            await schedule(tx, created)
+            return created
+
+    async def set_event(self, list_id: int, event_id: str) -> None:
+        await self.db.execute("UPDATE signups_lists SET event_id = ? WHERE id = ?", (event_id, list_id))
+
+    async def get(self, room_id: str, list_id: int) -> SignupList | None:
+        row = await self.db.fetch_one(
+            "SELECT * FROM signups_lists WHERE id = ? AND room_id = ?", (list_id, room_id)
+        )
+        return None if row is None else _list(row)
+
+    async def by_message(self, room_id: str, event_id: str) -> SignupList | None:
+        row = await self.db.fetch_one(
+            "SELECT * FROM signups_lists WHERE room_id = ? AND event_id = ?", (room_id, event_id)
+        )
+        return None if row is None else _list(row)
+
+    async def by_id(self, list_id: int) -> SignupList | None:
+        row = await self.db.fetch_one("SELECT * FROM signups_lists WHERE id = ?", (list_id,))
+        return None if row is None else _list(row)
+
+    async def in_room(self, room_id: str) -> list[SignupList]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM signups_lists WHERE room_id = ? ORDER BY starts_at, id", (room_id,)
+        )
+        return [_list(r) for r in rows]
+
+    async def overlapping(self, room_id: str, start: datetime, end: datetime) -> list[SignupList]:
+        """Lists of the room starting before `end` (the caller checks each one's end against `start`)."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM signups_lists WHERE room_id = ? AND starts_at < ? AND starts_at > ? ORDER BY starts_at",
+            (room_id, end.timestamp(), (start - timedelta(days=366)).timestamp()),
+        )
+        return [_list(r) for r in rows]
+
+    async def sheet(self, signup_list: SignupList) -> Sheet:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM signups_entries WHERE list_id = ? ORDER BY id", (signup_list.id,)
+        )
+        return Sheet(signup_list, tuple(_entry(r) for r in rows))
+
+    async def join(self, list_id: int, user_id: str, kind: Kind, topic: str | None, check: Check) -> Change:
+        """Add a signup (a talk, or a place); an existing one of that kind is left as it is."""
+        async with self.db.transaction() as tx:
+            before = await _sheet(tx, list_id)
+            if before.entry(user_id, kind) is None:
+                position = await tx.fetch_value(
+                    "SELECT COALESCE(MAX(position), 0) + 1 FROM signups_entries WHERE list_id = ?", (list_id,)
+                )
+                await tx.execute(
+                    "INSERT INTO signups_entries (list_id, user_id, kind, topic, position) VALUES (?, ?, ?, ?, ?)",
+                    (list_id, user_id, kind, topic, position),
+                )
+            after = await _sheet(tx, list_id)
+            check(after)
+            return Change(before, after)
+
+    async def leave(self, list_id: int, user_id: str, kinds: tuple[Kind, ...]) -> Change:
+        """Remove a person's signups of the given kinds."""
+        async with self.db.transaction() as tx:
+            before = await _sheet(tx, list_id)
+            await tx.execute(
+                f"DELETE FROM signups_entries WHERE list_id = ? AND user_id = ? "
+                f"AND kind IN ({', '.join('?' * len(kinds))})",
+                (list_id, user_id, *kinds),
+            )
+            return Change(before, await _sheet(tx, list_id))
+
+    async def update(self, list_id: int, details: Details, check: Check, schedule: Schedule) -> Change:
+        """Change a list's details (and reschedule its jobs) in one transaction."""
+        async with self.db.transaction() as tx:
+            before = await _sheet(tx, list_id)
+            await tx.execute(
+                "UPDATE signups_lists SET title = ?, starts_at = ?, ends_at = ?, all_day = ?, zone = ?, "
+                "place = ?, talks = ?, places = ?, closes_at = ?, slot_seconds = ? WHERE id = ?",
+                (*_detail_values(details), list_id),
+            )
+            after = await _sheet(tx, list_id)
+            check(after)
+            await schedule(tx, after.signup_list)
+            return Change(before, after)
+
+    async def set_closed(self, list_id: int, closed: bool) -> None:
+        await self.db.execute("UPDATE signups_lists SET closed = ? WHERE id = ?", (int(closed), list_id))
+
+    async def set_running_order(self, list_id: int, entry_ids: list[int]) -> None:
+        async with self.db.transaction() as tx:
+            await tx.executemany(
+                "UPDATE signups_entries SET position = ? WHERE id = ? AND list_id = ?",
+                [(number, entry_id, list_id) for number, entry_id in enumerate(entry_ids, 1)],
+            )
+
+
+async def _sheet(tx: Tx, list_id: int) -> Sheet:
+    row = await tx.fetch_one("SELECT * FROM signups_lists WHERE id = ?", (list_id,))
+    if row is None:
+        raise LookupError(f"signup list {list_id} is gone")
+    rows = await tx.fetch_all("SELECT * FROM signups_entries WHERE list_id = ? ORDER BY id", (list_id,))
+    return Sheet(_list(row), tuple(_entry(r) for r in rows))
+
+
+def _detail_values(details: Details) -> tuple[Any, ...]:
+    when = details.when
+    return (
+        details.title,
+        when.start_utc.timestamp(),
+        None if when.end_utc is None else when.end_utc.timestamp(),
+        int(when.all_day),
+        when.zone,
+        details.where,
+        details.talks,
+        details.places,
+        None if details.closes_at is None else details.closes_at.timestamp(),
+        None if details.slot is None else int(details.slot.total_seconds()),
+    )
+
+
+def _instant(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def _list(row: Row) -> SignupList:
+    zone = ZoneInfo(row["zone"])
+    start = datetime.fromtimestamp(row["starts_at"], zone)
+    end = _instant(row["ends_at"])
+    when = When(start, None if end is None else end.astimezone(zone), row["zone"], bool(row["all_day"]))
+    details = Details(
+        title=row["title"],
+        when=when,
+        where=row["place"],
+        talks=row["talks"],
+        places=row["places"],
+        closes_at=_instant(row["closes_at"]),
+        slot=None if row["slot_seconds"] is None else timedelta(seconds=row["slot_seconds"]),
+    )
+    return SignupList(
+        id=row["id"],
+        room_id=row["room_id"],
+        organiser=row["organiser"],
+        details=details,
+        event_id=row["event_id"],
+        closed=bool(row["closed"]),
+    )
+
+
+def _entry(row: Row) -> Entry:
+    return Entry(row["id"], row["user_id"], row["kind"], row["topic"], row["position"])
