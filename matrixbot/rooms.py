@@ -106,6 +106,11 @@ class RoomDirectory:
         user = room.users.get(user_id) if room else None
         return (user.display_name if user and user.display_name else None) or user_id
 
+    def name(self, room_id: str) -> str:
+        """The room's name as clients show it (its name, alias or members), or its id."""
+        room = self._client.rooms.get(room_id)
+        return room.display_name if room else room_id
+
     def is_encrypted(self, room_id: str) -> bool:
         room = self._client.rooms.get(room_id)
         return bool(room and room.encrypted)

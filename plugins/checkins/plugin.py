@@ -1,0 +1,371 @@
+"""Check-ins: ask a room's members whether they are still active, remember answers, flag who went quiet.
+
+Handlers are thin: they parse (parse.py), ask the pure rules (model.py), store (store.py) and post
+what render.py builds. Rounds open, nudge and close through scheduled jobs, so a restart neither
+loses nor repeats them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated
+
+from matrixbot.commands import Body, Ref, Rest, UserId, command, resolve_single
+from matrixbot.context import Context
+from matrixbot.db import Tx
+from matrixbot.errors import UserError
+from matrixbot.events import Reaction, RoomEvent, strip_reply_fallback
+from matrixbot.markup import Message, h
+from matrixbot.plugin import Plugin, job, on_message, on_reaction
+from matrixbot.scheduler import JobRun
+from matrixbot.sender import Outbox
+from matrixbot.settings import Setting
+from matrixbot.timefmt import format_time
+
+from .export import render_csv
+from .lookup import open_round, shown_round
+from .migrations import MIGRATIONS
+from .model import (
+    Answer,
+    Asked,
+    MemberState,
+    Round,
+    Series,
+    batches,
+    occurrence,
+    possibly_inactive,
+    states,
+    to_ping,
+)
+from .parse import check_away, check_note, check_org, parse_start
+from .render import (
+    LATE,
+    Show,
+    pills,
+    render_history,
+    render_missed,
+    render_more,
+    render_nudge,
+    render_nudge_dm,
+    render_question,
+    render_status,
+)
+from .store import CheckinStore
+
+RoundId = Annotated[int | None, Ref("C", "check-in round")]
+_YES = "✅"
+
+
+class Checkins(Plugin):
+    """Rounds of check-ins: question, answers (`!here`, ✅, replies), one nudge, a summary."""
+
+    name = "checkins"
+    description = "Check-in rounds: find out who is still active and keep in regular touch."
+    migrations = MIGRATIONS
+    room_settings = (
+        Setting("checkin_nudge", "where check-in nudges go: room or dm", "room", choices=("room", "dm")),
+    )
+
+    async def setup(self) -> None:
+        self.store = CheckinStore(self.db)
+
+    # -- starting and answering ---------------------------------------------------------------
+
+    @command(
+        "checkin",
+        usage="[CID] | start QUESTION | status | history @USER | org NAME | export | stop | optout | optin | away until DATE | back",
+    )
+    async def checkin(self, ctx: Context, given: RoundId = None) -> None:
+        """Check-in rounds: show a round's status (same as !checkin status). Example: !checkin C3"""
+        await self.status(ctx, given)
+
+    @checkin.sub(
+        "start", usage="QUESTION⏎[who: room | @user …]⏎[every: 3 months]⏎[nudge: 3 days]⏎[closes: 2 weeks]"
+    )
+    async def start(self, ctx: Context, question: Rest, body: Body) -> None:
+        """Ask the room (or the users listed) a question and collect answers.
+
+        Example: !checkin start Are you still active?⏎every: 3 months⏎nudge: 3 days⏎closes: 2 weeks
+        """
+        members = self.rooms.humans(ctx.room_id)
+        spec = parse_start(question, body, self.times, members)
+        asked = await self._to_ask(ctx.room_id, spec.who if spec.who is not None else members)
+        if not asked:
+            raise UserError(
+                "There is nobody to ask here: invite the members first, or list them with 'who:'."
+            )
+        async with self.db.transaction() as tx:
+            series_id = await self.store.create_series(
+                tx, ctx.room_id, ctx.sender, spec, ctx.zone, ctx.now, ctx.event.event_id
+            )
+            series = await self.store.series_in(tx, series_id)
+            round_id = await self._open(tx, series, 1, ctx.now, asked)
+        rnd = await self._round(round_id)
+        await self._ask(ctx.outbox, rnd)
+        schedule = f" A new round opens every {h(spec.every)}." if spec.every else ""
+        await ctx.reply(
+            f"Started check-in {rnd.ref}: {len(asked)} asked. Nudge {h(ctx.show_time(rnd.nudge_at))}, "
+            f"closes {h(ctx.show_time(rnd.closes_at))}.{schedule}"
+        )
+
+    @command("here", usage="[CID] [NOTE]")
+    async def here(self, ctx: Context, given: RoundId = None, note: Rest = "") -> None:
+        """Answer a check-in: you are still here, with an optional note. Example: !here busy but here"""
+        rnd = await open_round(self.store, ctx.room_id, given, "!here C3 all well")
+        text = check_note(note)
+        await self.store.add_answer(rnd.id, Answer(ctx.sender, ctx.now, text, "command", ctx.event.event_id))
+        await ctx.reply(f"Thanks, noted for check-in {rnd.ref}.")
+
+    @on_reaction
+    async def reacted(self, reaction: Reaction) -> None:
+        """A ✅ on the question answers it; taking the ✅ back takes that answer back."""
+        if not reaction.key.startswith(_YES):  # with or without the emoji variation selector
+            return
+        if reaction.removed:
+            await self.store.remove_answer(reaction.event_id)
+            return
+        rnd = await self.store.round_by_event(reaction.room_id, reaction.target)
+        if rnd is not None and not rnd.closed:
+            answer = Answer(reaction.sender, self.clock.now(), "", "reaction", reaction.event_id)
+            await self.store.add_answer(rnd.id, answer)
+
+    @on_message
+    async def replied(self, event: RoomEvent) -> None:
+        """A reply or thread reply to the question answers it, its text being the note."""
+        target = event.thread_root or event.reply_to
+        rnd = await self.store.round_by_event(event.room_id, target) if target else None
+        if rnd is None or rnd.closed:
+            return
+        outbox = self.outbox(f"event:{event.event_id}")
+        try:
+            note = check_note(strip_reply_fallback(event.body))
+        except UserError as exc:
+            await outbox.message(event.room_id, Message.from_html(h(exc.message)), reply_to=event)
+            return
+        answer = Answer(event.sender, self.clock.now(), note, "reply", event.event_id)
+        if await self.store.add_answer(rnd.id, answer):
+            await outbox.react(event.room_id, event.event_id, "✅")
+
+    # -- what organisers see ------------------------------------------------------------------
+
+    @checkin.sub("status", usage="[CID]")
+    async def status(self, ctx: Context, given: RoundId = None) -> None:
+        """Who answered (with note and date), who has not, who missed the last two rounds."""
+        rnd = await shown_round(self.store, ctx.room_id, given)
+        await ctx.reply(render_status(rnd, await self._states(rnd), ctx.show_time))
+
+    @checkin.sub("history", usage="@USER")
+    async def history(self, ctx: Context, user: UserId) -> None:
+        """One member's answers, round by round. Example: !checkin history @sam:example.org"""
+        asked = await self.store.user_asked(ctx.room_id, user)
+        answers = await self.store.user_answers(ctx.room_id, user)
+        rounds = [r for r in await self.store.rounds(ctx.room_id) if r.id in asked or r.id in answers]
+        member = (await self.store.members(ctx.room_id)).get(user)
+        name = self.rooms.display_name(ctx.room_id, user)
+        org = member.org if member else None
+        await ctx.reply(render_history(name, org, rounds, asked, answers, ctx.show_time))
+
+    @checkin.sub("export", usage="[CID]")
+    async def export(self, ctx: Context, given: RoundId = None) -> None:
+        """Upload a round's answers as CSV (member, name, org, answered at, note)."""
+        rnd = await shown_round(self.store, ctx.room_id, given)
+        data = render_csv(await self._states(rnd), ctx.zone)
+        await ctx.outbox.file(ctx.room_id, data, f"checkin-{rnd.ref}.csv", "text/csv", reply_to=ctx.event)
+
+    @checkin.sub("stop", usage="[CID]")
+    async def stop_series(self, ctx: Context, given: RoundId = None) -> None:
+        """End a repeating check-in's schedule (its organiser or a room admin). Example: !checkin stop C3"""
+        repeating = await self.store.repeating(ctx.room_id)
+        if given is not None and given not in repeating:
+            raise UserError(f"C{given} is not a repeating check-in here (or it has been stopped already).")
+        if not repeating:
+            raise UserError("There is no repeating check-in in this room.")
+        rnd = repeating[resolve_single(repeating, "C", "repeating check-in", given, "!checkin stop C3")]
+        await ctx.require_admin(f"stop check-in {rnd.ref}", or_user=rnd.series.organiser)
+        following = await self.jobs.pending(f"s{rnd.series.id}:")
+        async with self.db.transaction() as tx:
+            await self.store.stop_series(tx, rnd.series.id, ctx.now)
+            await self.jobs.cancel(tx, key_prefix=f"s{rnd.series.id}:")
+        cancelled = (
+            f" The next round, due {h(ctx.show_time(following[0].due_at))}, is off." if following else ""
+        )
+        still = "" if rnd.closed else f" Round {rnd.ref} still closes {h(ctx.show_time(rnd.closes_at))}."
+        await ctx.reply(f"Stopped: check-in {rnd.ref} will not repeat.{cancelled}{still}")
+
+    # -- members about themselves -------------------------------------------------------------
+
+    @checkin.sub("org", usage="NAME | none")
+    async def org(self, ctx: Context, name: Rest) -> None:
+        """Say which co-op you belong to; status and exports group by it. Example: !checkin org Good Praxis"""
+        org = check_org(name)
+        await self.store.set_member(ctx.room_id, ctx.sender, org=org)
+        await ctx.reply(f"Noted: you are with {h(org)}." if org else "Noted: no co-op for you.")
+
+    @checkin.sub("optout")
+    async def optout(self, ctx: Context) -> None:
+        """Stop being mentioned by check-ins here (you stay listed, as opted out)."""
+        await self.store.set_member(ctx.room_id, ctx.sender, opted_out=1)
+        await ctx.reply("You will no longer be pinged by check-ins here; you can still answer.")
+
+    @checkin.sub("optin")
+    async def optin(self, ctx: Context) -> None:
+        """Be mentioned by check-ins here again."""
+        await self.store.set_member(ctx.room_id, ctx.sender, opted_out=0)
+        await ctx.reply("You will be pinged by check-ins here again.")
+
+    @checkin.sub("away", usage="until DATE")
+    async def away(self, ctx: Context, when: Rest) -> None:
+        """Pause pings while you are away; rounds meanwhile do not count as missed. Example: !checkin away until 1 May"""
+        text = when.strip()
+        if text.lower().startswith("until "):
+            text = text[6:]
+        until = check_away((await ctx.parse_time(text)).start_utc, ctx.now)
+        await self.store.set_member(ctx.room_id, ctx.sender, away_until=until)
+        await ctx.reply(f"Noted: away until {h(ctx.show_time(until))}. No check-in pings until then.")
+
+    @checkin.sub("back")
+    async def back(self, ctx: Context) -> None:
+        """You are back before the date you gave: check-ins ping you again."""
+        await self.store.set_member(ctx.room_id, ctx.sender, away_until=None)
+        await ctx.reply("Welcome back: check-ins will ping you again.")
+
+    # -- scheduled work -----------------------------------------------------------------------
+
+    @job("open")
+    async def open_next(self, run: JobRun) -> None:
+        """The next round of a repeating series (the previous round scheduled it)."""
+        series_id, number = run.payload["series"], run.payload["number"]
+        room_id = run.job.room_id or ""
+        async with self.db.transaction() as tx:
+            series = await self.store.series_in(tx, series_id)
+        if series.stopped:
+            return
+        if run.missed:
+            async with self.db.transaction() as tx:
+                await self._schedule_next(tx, series, number)
+            what = f"Round {number} of check-in “{h(series.question)}”"
+            html = render_missed(what, run.job.due_at, await self._show(room_id))
+            await run.outbox.message(room_id, Message.from_html(html))
+            return
+        users = series.who if series.who is not None else self.rooms.humans(room_id)
+        asked = await self._to_ask(room_id, users)
+        async with self.db.transaction() as tx:
+            round_id = await self._open(tx, series, number, run.now, asked)
+        await self._ask(run.outbox, await self._round(round_id), late=run.late)
+
+    @job("nudge")
+    async def nudge(self, run: JobRun) -> None:
+        """Remind, once, the members asked who have not answered (not opted out, not away)."""
+        rnd = await self.store.round(run.payload["round"])
+        if rnd is None or rnd.closed:
+            return
+        show = await self._show(rnd.room_id)
+        if run.missed:
+            what = f"The reminder for check-in {rnd.ref}"
+            await run.outbox.message(
+                rnd.room_id, Message.from_html(render_missed(what, run.job.due_at, show))
+            )
+            return
+        asked, answers = await self.store.asked(rnd.id), await self.store.answers(rnd.id)
+        silent = to_ping(asked, answers, await self.store.members(rnd.room_id), run.now)
+        prefix = self.services.prefix
+        if await self.settings.get(rnd.room_id, "checkin_nudge") == "dm":
+            room_name = self.rooms.name(rnd.room_id)
+            for user in silent:
+                dm = await self.sender.direct_room(user)
+                html = render_nudge_dm(rnd, room_name, show, prefix, late=run.late)
+                await run.outbox.message(dm, Message.from_html(html, mentions=[user]), notify=True)
+            return
+        names = self._names(rnd.room_id, silent)
+        reply = {"m.relates_to": {"m.in_reply_to": {"event_id": rnd.event_id}}} if rnd.event_id else None
+        for batch in batches(silent):
+            html = render_nudge(rnd, pills(batch, names), show, prefix, late=run.late)
+            await run.outbox.message(
+                rnd.room_id, Message.from_html(html, mentions=batch), notify=True, extra=reply
+            )
+
+    @job("close")
+    async def close(self, run: JobRun) -> None:
+        """Close the round and post its summary (said to be late when the bot was offline)."""
+        rnd = await self.store.round(run.payload["round"])
+        if rnd is None:
+            return
+        async with self.db.transaction() as tx:
+            await self.store.close(tx, rnd.id)
+        rnd = await self._round(rnd.id)
+        html = render_status(rnd, await self._states(rnd), await self._show(rnd.room_id), summary=True)
+        late = LATE if run.late or run.missed else ""
+        await run.outbox.message(rnd.room_id, Message.from_html(html + late))
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    async def _to_ask(self, room_id: str, users: Sequence[str]) -> list[Asked]:
+        """The members asked, each marked away when they are away now."""
+        members = await self.store.members(room_id)
+        now = self.clock.now()
+        result = []
+        for user in users:
+            away = members[user].away_until if user in members else None
+            result.append(Asked(user, away if away is not None and away > now else None))
+        return result
+
+    async def _open(self, tx: Tx, series: Series, number: int, now: datetime, asked: list[Asked]) -> int:
+        """Round `number` with its nudge, close and (when repeating) next round scheduled, all at once."""
+        round_id, new = await self.store.open_round(tx, series.id, number, now)
+        if new:
+            await self.store.add_asked(tx, round_id, asked)
+            payload, room = {"round": round_id}, series.room_id
+            await self.jobs.schedule(
+                tx, "nudge", now + series.nudge, payload, key=f"r{round_id}:nudge", room_id=room
+            )
+            await self.jobs.schedule(
+                tx, "close", now + series.closes, payload, key=f"r{round_id}:close", room_id=room
+            )
+            await self._schedule_next(tx, series, number)
+        return round_id
+
+    async def _schedule_next(self, tx: Tx, series: Series, number: int) -> None:
+        if series.every is None or series.stopped:
+            return
+        due = occurrence(series.first_at, series.zone, self.times.parse_period(series.every), number + 1)
+        payload = {"series": series.id, "number": number + 1}
+        key = f"s{series.id}:n{number + 1}"
+        await self.jobs.schedule(tx, "open", due, payload, key=key, room_id=series.room_id)
+
+    async def _ask(self, outbox: Outbox, rnd: Round, *, late: bool = False) -> None:
+        """Post the question, mentioning the members asked in batches; remember which message it is."""
+        asked, answers = await self.store.asked(rnd.id), await self.store.answers(rnd.id)
+        ping = to_ping(asked, answers, await self.store.members(rnd.room_id), self.clock.now())
+        names = self._names(rnd.room_id, [rnd.series.organiser, *ping])
+        groups = batches(ping) or [[]]
+        show = await self._show(rnd.room_id)
+        organiser = names[rnd.series.organiser]
+        html = render_question(rnd, organiser, pills(groups[0], names), show, self.services.prefix, late=late)
+        event_id = await outbox.message(rnd.room_id, Message.from_html(html, mentions=groups[0]), notify=True)
+        await self.store.set_event(rnd.id, event_id)
+        for batch in groups[1:]:
+            more = Message.from_html(render_more(rnd, pills(batch, names)), mentions=batch)
+            await outbox.message(rnd.room_id, more, notify=True)
+
+    async def _states(self, rnd: Round) -> list[MemberState]:
+        asked, answers = await self.store.asked(rnd.id), await self.store.answers(rnd.id)
+        previous = [
+            (await self.store.asked(p.id), await self.store.answers(p.id))
+            for p in await self.store.closed_before(rnd.room_id, rnd.id, 2)
+        ]
+        users = [a.user_id for a in asked] + [a.user_id for a in answers]
+        members = await self.store.members(rnd.room_id)
+        return states(asked, answers, members, self._names(rnd.room_id, users), possibly_inactive(previous))
+
+    async def _round(self, round_id: int) -> Round:
+        rnd = await self.store.round(round_id)
+        assert rnd is not None
+        return rnd
+
+    def _names(self, room_id: str, users: list[str]) -> dict[str, str]:
+        return {u: self.rooms.display_name(room_id, u) for u in users}
+
+    async def _show(self, room_id: str) -> Show:
+        zone = await self.settings.zone(room_id)
+        return lambda moment: format_time(moment, zone)

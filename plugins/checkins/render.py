@@ -1,0 +1,124 @@
+"""The check-ins plugin's messages, as HTML; every piece of user text is escaped with h()."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from itertools import groupby
+
+from matrixbot.markup import h, pill
+
+from .model import Answer, Asked, MemberState, Round
+
+Show = Callable[[datetime], str]
+"""Formats a time for the reader: in the room's zone, with the zone named."""
+
+LATE = " <i>(late: the bot was offline)</i>"
+NO_ORG = "No co-op given"
+
+
+def pills(users: Sequence[str], names: dict[str, str]) -> str:
+    return ", ".join(pill(u, names.get(u)) for u in users)
+
+
+def render_question(
+    rnd: Round, organiser: str, mentioned: str, show: Show, prefix: str, *, late: bool = False
+) -> str:
+    ask = f"<br>{mentioned}" if mentioned else ""
+    return (
+        f"<b>Check-in {rnd.ref}</b> from {h(organiser)}: {h(rnd.series.question)}{LATE if late else ''}<br>"
+        f"Answer with <code>{h(prefix)}here</code> (or <code>{h(prefix)}here NOTE</code>), a ✅ reaction "
+        f"on this message, or a reply to it. Closes {h(show(rnd.closes_at))}.{ask}"
+    )
+
+
+def render_more(rnd: Round, mentioned: str) -> str:
+    return f"Also asked in check-in {rnd.ref}: {mentioned}"
+
+
+def render_nudge(rnd: Round, mentioned: str, show: Show, prefix: str, *, late: bool = False) -> str:
+    return (
+        f"Reminder: check-in {rnd.ref} ({h(rnd.series.question)}) closes {h(show(rnd.closes_at))}. "
+        f"Please answer with <code>{h(prefix)}here</code> or a ✅ on the question.{LATE if late else ''}"
+        f"<br>{mentioned}"
+    )
+
+
+def render_nudge_dm(rnd: Round, room_name: str, show: Show, prefix: str, *, late: bool = False) -> str:
+    link = f'<a href="https://matrix.to/#/{h(rnd.room_id)}">{h(room_name)}</a>'
+    return (
+        f"Reminder: check-in {rnd.ref} in {link} asks: {h(rnd.series.question)}<br>"
+        f"It closes {h(show(rnd.closes_at))}. Please answer there with <code>{h(prefix)}here</code> "
+        f"or a ✅ on the question.{LATE if late else ''}"
+    )
+
+
+def render_missed(what: str, due: datetime, show: Show) -> str:
+    return f"{what} was due {h(show(due))}, but the bot was offline then, so it was skipped."
+
+
+def _answer(answer: Answer, show: Show) -> str:
+    note = f": {h(answer.note)}" if answer.note else ""
+    return f"answered {h(show(answer.answered_at))}{note}"
+
+
+def _line(state: MemberState, show: Show, closed: bool) -> str:
+    if state.answer is not None:
+        text = _answer(state.answer, show)
+    elif state.away_until is not None:
+        text = f"away until {h(show(state.away_until))}"
+    else:
+        text = "did not answer" if closed else "not yet answered"
+    if state.opted_out:
+        text += " (opted out of pings)"
+    if state.possibly_inactive:
+        text += " — <b>possibly inactive</b> (missed the last two rounds)"
+    return f"<li>{h(state.name)} — {text}</li>"
+
+
+def render_status(rnd: Round, members: Sequence[MemberState], show: Show, *, summary: bool = False) -> str:
+    """A round's answers grouped by co-op; `summary` is the closing message's heading."""
+    answered = sum(1 for m in members if m.answer is not None)
+    if summary:
+        head = f"<b>Check-in {rnd.ref} has closed</b>: {h(rnd.series.question)}<br>"
+    else:
+        state = "closed" if rnd.closed else "closes"
+        head = (
+            f"<b>Check-in {rnd.ref}</b>: {h(rnd.series.question)}<br>"
+            f"Opened {h(show(rnd.opened_at))}; {state} {h(show(rnd.closes_at))}.<br>"
+        )
+    groups = "".join(
+        f"<b>{h(org or NO_ORG)}</b><ul>{''.join(_line(m, show, rnd.closed) for m in group)}</ul>"
+        for org, group in groupby(members, key=lambda m: m.org)
+    )
+    inactive = [m.name for m in members if m.possibly_inactive]
+    flagged = f"Possibly inactive (missed the last two rounds): {h(', '.join(inactive))}" if inactive else ""
+    return f"{head}{answered} of {len(members)} answered.<br>{groups}{flagged}"
+
+
+def render_history(
+    name: str,
+    org: str | None,
+    rounds: Sequence[Round],
+    asked: dict[int, Asked],
+    answers: dict[int, list[Answer]],
+    show: Show,
+) -> str:
+    """One member's answers, round by round (the latest answer of each round)."""
+    lines = []
+    for rnd in rounds:
+        given = answers.get(rnd.id)
+        away = asked[rnd.id].away_until if rnd.id in asked else None
+        if given:
+            text = _answer(given[-1], show)
+        elif away is not None:
+            text = f"away until {h(show(away))}"
+        elif not rnd.closed:
+            text = "not yet answered"
+        else:
+            text = "did not answer"
+        lines.append(f"<li>{rnd.ref} ({h(show(rnd.opened_at))}): {text}</li>")
+    co_op = f" ({h(org)})" if org else ""
+    if not lines:
+        return f"{h(name)}{co_op} has not been asked in any check-in here yet."
+    return f"Check-ins of {h(name)}{co_op}:<ul>{''.join(lines)}</ul>"

@@ -1,0 +1,52 @@
+"""The check-ins store on a real SQLite file: a command or job handled twice creates nothing twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from matrixbot.db import Database
+from plugins.checkins.migrations import MIGRATIONS
+from plugins.checkins.model import Answer, Asked
+from plugins.checkins.parse import RoundSpec
+from plugins.checkins.store import CheckinStore
+
+NOW = datetime(2024, 3, 1, 10, tzinfo=UTC)
+SPEC = RoundSpec("Still here?", None, "3 months", timedelta(days=3), timedelta(days=14))
+
+
+@pytest.fixture
+async def store(tmp_path):
+    db = await Database.open(tmp_path / "db.sqlite3")
+    await db.migrate("checkins", MIGRATIONS)
+    yield CheckinStore(db)
+    await db.close()
+
+
+async def test_handled_twice_creates_one_series_and_round(store):
+    ids = []
+    for _ in range(2):
+        async with store.db.transaction() as tx:
+            series_id = await store.create_series(tx, "!r:x", "@ann:x", SPEC, "Europe/London", NOW, "$cmd")
+            round_id, new = await store.open_round(tx, series_id, 1, NOW)
+            await store.add_asked(tx, round_id, [Asked("@ann:x"), Asked("@ben:x")])
+            ids.append((series_id, round_id, new))
+    assert ids[0][:2] == ids[1][:2] and [new for *_, new in ids] == [True, False]
+    rnd = await store.round(ids[0][1], "!r:x")
+    assert rnd is not None and rnd.closes_at == NOW + timedelta(days=14) and rnd.series.every == "3 months"
+    assert [a.user_id for a in await store.asked(rnd.id)] == ["@ann:x", "@ben:x"]
+
+
+async def test_answers_once_per_event_and_not_after_close(store):
+    async with store.db.transaction() as tx:
+        series_id = await store.create_series(tx, "!r:x", "@ann:x", SPEC, "UTC", NOW, "$cmd")
+        round_id, _ = await store.open_round(tx, series_id, 1, NOW)
+    answer = Answer("@ann:x", NOW, "hi", "command", "$a1")
+    assert await store.add_answer(round_id, answer) is True
+    assert await store.add_answer(round_id, answer) is False
+    async with store.db.transaction() as tx:
+        assert await store.close(tx, round_id) is True
+        assert await store.close(tx, round_id) is False
+    assert await store.add_answer(round_id, Answer("@ben:x", NOW, "", "reaction", "$a2")) is False
+    assert [a.event_id for a in await store.answers(round_id)] == ["$a1"]
