@@ -232,8 +232,6 @@ def relation_for(reply_to: RoomEvent | None, thread_root: str | None) -> dict[st
         if reply_to:
             relation["m.in_reply_to"] = {"event_id": reply_to.event_id}
             relation["is_falling_back"] = False
-        else:
-            relation["is_falling_back"] = True
         return relation
     if reply_to:
         return {"m.in_reply_to": {"event_id": reply_to.event_id}}
