@@ -137,6 +137,10 @@ class Scheduler:
             self._timer = None
         await self._pool.drain(timeout)
 
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the jobs started so far have finished (tests, and shutdown)."""
+        await self._pool.drain(timeout)
+
     def rearm(self) -> None:
         """Look at the table again (call after committing a schedule change)."""
         if self._timer is not None:

@@ -48,7 +48,7 @@ async def schedule(db, scheduler, due, n, key=None):
 
 
 async def finish(scheduler) -> None:
-    await scheduler._pool.drain(5)
+    await scheduler.settle(5)
 
 
 async def test_jobs_run_when_due_in_due_order(db):

@@ -1,0 +1,147 @@
+"""Date polls as plain data, and the pure logic on them: counting votes, picking the winner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from matrixbot.timeparse import When
+
+
+@dataclass(frozen=True)
+class Option:
+    """One proposed slot. `notes` are the warnings found when it was proposed (past, weekday, clash)."""
+
+    number: int
+    text: str
+    when: When
+    notes: tuple[str, ...] = ()
+
+    @property
+    def span_end(self) -> datetime:
+        """The end used for overlap checks: a bare time counts as a minute."""
+        return self.when.end_utc or self.when.start_utc + timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Poll:
+    id: int
+    room_id: str
+    creator: str
+    title: str
+    zone: str
+    created_at: datetime
+    closes_at: datetime | None
+    state: str
+    text_event_id: str | None
+    poll_event_id: str | None
+    options: tuple[Option, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"P{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    def option(self, number: int) -> Option:
+        for option in self.options:
+            if option.number == number:
+                return option
+        raise KeyError(number)
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """One person's current vote: the options they said yes to and those they could do if need be."""
+
+    user_id: str
+    yes: frozenset[int] = frozenset()
+    maybe: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Count:
+    option: Option
+    yes: tuple[str, ...] = ()
+    maybe: tuple[str, ...] = ()
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return (len(self.yes), len(self.maybe))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The counts per option and the winners: one, several (a tie), or none (nobody could come)."""
+
+    counts: tuple[Count, ...]
+    winners: tuple[Option, ...] = field(default=())
+
+    @property
+    def is_tie(self) -> bool:
+        return len(self.winners) > 1
+
+
+@dataclass(frozen=True)
+class PollWinner:
+    """A closed poll's unambiguous winner, for the meetings plugin (`!meeting from-poll P3`)."""
+
+    title: str
+    start: datetime
+    end: datetime | None
+    zone: str
+    poll_id: int
+
+
+def count_votes(options: Sequence[Option], ballots: Iterable[Ballot]) -> Outcome:
+    """Most yes wins, then most maybe; options equal on both are a tie, listed earliest first."""
+    ballots = list(ballots)
+    counts = tuple(
+        Count(
+            option,
+            tuple(sorted(b.user_id for b in ballots if option.number in b.yes)),
+            tuple(sorted(b.user_id for b in ballots if option.number in b.maybe)),
+        )
+        for option in options
+    )
+    best = max((c.rank for c in counts), default=(0, 0))
+    if best == (0, 0):
+        return Outcome(counts)
+    winners = sorted((c.option for c in counts if c.rank == best), key=lambda o: o.when.start_utc)
+    return Outcome(counts, tuple(winners))
+
+
+def duplicates(options: Sequence[Option]) -> dict[int, int]:
+    """Options that repeat an earlier one (same start and end): number → the earlier number."""
+    seen: dict[tuple[datetime, datetime | None, bool], int] = {}
+    found: dict[int, int] = {}
+    for option in options:
+        key = (option.when.start_utc, option.when.end_utc, option.when.all_day)
+        if key in seen:
+            found[option.number] = seen[key]
+        else:
+            seen[key] = option.number
+    return found
+
+
+def reminder_time(created_at: datetime, closes_at: datetime) -> datetime | None:
+    """When to nudge non-voters: a day before the deadline, or halfway for polls shorter than two days."""
+    if closes_at <= created_at:
+        return None
+    if closes_at - created_at >= timedelta(days=2):
+        return closes_at - timedelta(days=1)
+    return created_at + (closes_at - created_at) / 2
+
+
+def native_ballot(user_id: str, answers: Sequence[str], count: int) -> Ballot | None:
+    """A native poll response replaces the whole vote with its ticked options as yes.
+
+    Answer ids outside the poll are no vote; an empty answer list clears the vote's options.
+    """
+    chosen = {int(a) for a in answers if a.isdigit() and 1 <= int(a) <= count}
+    if answers and not chosen:
+        return None
+    return Ballot(user_id, frozenset(chosen))

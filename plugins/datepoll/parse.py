@@ -1,0 +1,104 @@
+"""Reading what people type: a proposal's lines, vote choices, busy dates, keycap reactions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from matrixbot.commands import Body
+from matrixbot.errors import UserError
+from matrixbot.timeparse import TimeParseError, TimeParser, When
+
+MIN_OPTIONS = 2
+MAX_OPTIONS = 20
+KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    title: str
+    options: tuple[tuple[str, When], ...]
+    closes: When | None
+
+
+def parse_proposal(title: str, body: Body, times: TimeParser, zone: str) -> Proposal:
+    """Title, one option per line, and an optional `closes:` line; any unreadable line refuses all."""
+    fields, lines = body.fields(["closes"], free=True)
+    if not MIN_OPTIONS <= len(lines) <= MAX_OPTIONS:
+        raise UserError(
+            f"A poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options, one per line after the title; "
+            f"I found {len(lines)}. Nothing was created."
+        )
+    options = tuple((text, parse_option(text, times, zone, line=number)) for number, text in lines)
+    closes = None
+    if "closes" in fields:
+        found = fields["closes"]
+        closes = parse_option(found.value, times, zone, line=found.line)
+        for problem in closes.problems:
+            if problem.kind == "past":
+                raise UserError(
+                    f"line {found.line}: the deadline '{found.value}' is in the past. Nothing was created."
+                )
+            if problem.kind == "weekday":
+                raise UserError(f"line {found.line}: {problem.message} Nothing was created.")
+    return Proposal(title.strip(), options, closes)
+
+
+def parse_option(text: str, times: TimeParser, zone: str, *, line: int | None = None) -> When:
+    try:
+        return times.parse(text, zone)
+    except TimeParseError as exc:
+        where = f"line {line}: " if line is not None else ""
+        raise UserError(
+            f"{where}{exc.message} Nothing was changed; fix that line and send it again."
+        ) from exc
+
+
+def parse_choices(text: str, count: int) -> tuple[frozenset[int], frozenset[int]]:
+    """`1 3 maybe 5` → yes {1, 3}, maybe {5}; `none` → nothing. Numbers may be separated by commas."""
+    words = [w for w in re.split(r"[\s,]+", text.strip().lower()) if w]
+    if words == ["none"]:
+        return frozenset(), frozenset()
+    yes: set[int] = set()
+    maybe: set[int] = set()
+    target = yes
+    for word in words:
+        if word in ("maybe", "ifneedbe", "?"):
+            target = maybe
+        elif word == "yes":
+            target = yes
+        elif word.isdigit() and 1 <= int(word) <= count:
+            if int(word) in yes | maybe:
+                raise UserError(f"Option {word} is given twice; give each option once.")
+            target.add(int(word))
+        else:
+            raise UserError(
+                f"'{word}' is not an option: give option numbers 1 to {count}, "
+                "'maybe' before the ones you could do if need be, or 'none'."
+            )
+    if not yes and not maybe:
+        raise UserError("Which options? e.g. !vote 1 3 maybe 5, or !vote none.")
+    return frozenset(yes), frozenset(maybe)
+
+
+def keycap_number(key: str) -> int | None:
+    """1️⃣ … 🔟 → 1 … 10 (with or without the emoji variation selector)."""
+    for number, cap in enumerate(KEYCAPS, start=1):
+        if key == cap or key == cap.replace("\ufe0f", ""):
+            return number
+    return None
+
+
+def split_busy(text: str, times: TimeParser, zone: str) -> tuple[str, When]:
+    """ "Workers Co-op Weekend 17-19 May 2024" → the title and the longest date at the end."""
+    words = text.split()
+    for first in range(1, len(words)):
+        try:
+            when = times.parse(" ".join(words[first:]), zone)
+        except TimeParseError:
+            continue
+        return " ".join(words[:first]), when
+    raise UserError(
+        "I could not find a date at the end of that: write the name, then the dates, "
+        "e.g. !busy add Workers Co-op Weekend 17-19 May 2024"
+    )

@@ -1,0 +1,382 @@
+"""The datepoll plugin: commands, vote handlers and jobs. Parsing, logic, SQL and HTML live beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from matrixbot.commands import Body, Ref, Rest, UsageError, command, resolve_single
+from matrixbot.context import Context
+from matrixbot.db import Tx
+from matrixbot.errors import UserError
+from matrixbot.events import PollResponse, Reaction, RoomEvent
+from matrixbot.markup import Message, h
+from matrixbot.plugin import BusyTime, Plugin, job, on_poll_response, on_reaction
+from matrixbot.scheduler import JobRun
+from matrixbot.sender import check_size
+from matrixbot.timeparse import When
+from plugins.datepoll.ical import winner_ics
+from plugins.datepoll.migrations import MIGRATIONS
+from plugins.datepoll.model import Ballot, Option, Poll, PollWinner, count_votes, native_ballot, reminder_time
+from plugins.datepoll.parse import keycap_number, parse_choices, parse_option, parse_proposal, split_busy
+from plugins.datepoll.render import (
+    native_poll,
+    native_poll_end,
+    option_line,
+    pills,
+    render_announcement,
+    render_busy,
+    render_open_polls,
+    render_poll,
+    render_reminder,
+    render_results,
+    winner_summary,
+)
+from plugins.datepoll.store import BusyStore, PollStore
+
+PollId = Annotated[int | None, Ref("P", "poll")]
+POLL_START = "org.matrix.msc3381.poll.start"
+POLL_END = "org.matrix.msc3381.poll.end"
+LATE = " (late: the bot was offline)"
+
+
+class DatePoll(Plugin):
+    """Date polls: propose dates, vote three ways, close, pick the winner."""
+
+    name = "datepoll"
+    description = "Date polls: propose dates, vote, and pick the winner."
+    migrations = MIGRATIONS
+
+    async def setup(self) -> None:
+        self.polls = PollStore(self.db)
+        self.busy_dates = BusyStore(self.db)
+
+    # -- creating and showing -----------------------------------------------------------------
+
+    @command("poll", usage="TITLE⏎OPTION⏎OPTION…⏎[closes: WHEN]  |  [ID]")
+    async def poll(self, ctx: Context, body: Body, poll: PollId = None, title: Rest = "") -> None:
+        """Propose dates (one per line), or show a poll's results. Example: !poll CoTech call⏎3-4pm Mon 26 Feb 2024⏎3-4pm Tue 27 Feb 2024
+
+        Each option is a date, a time or a time range; 'closes: Friday 5pm' sets a deadline.
+        Options in the past, with a weekday that does not match the date, repeated, or on a busy
+        date are flagged; fix one with !poll fix ID N NEW OPTION."""
+        if title and poll is not None:
+            raise UsageError("give either a poll id (to see it) or a title (to create one)")
+        if title:
+            await self._create(ctx, title, body)
+        elif body.lines:
+            raise UsageError("the first line after !poll is the poll's title")
+        else:
+            await self._show_results(ctx, poll)
+
+    async def _create(self, ctx: Context, title: str, body: Body) -> None:
+        proposal = parse_proposal(title, body, self.times, ctx.zone)
+        options = [
+            Option(number, text, when, await self._notes(ctx.room_id, when))
+            for number, (text, when) in enumerate(proposal.options, start=1)
+        ]
+        closes_at = proposal.closes.start_utc if proposal.closes else None
+        draft = Poll(
+            id=0,
+            room_id=ctx.room_id,
+            creator=ctx.sender,
+            title=proposal.title,
+            zone=ctx.zone,
+            created_at=ctx.now,
+            closes_at=closes_at,
+            state="open",
+            text_event_id=None,
+            poll_event_id=None,
+            options=tuple(options),
+        )
+        check_size(native_poll(draft), "That poll")
+        check_size(Message.from_html(render_poll(draft, ctx.prefix)).content(), "That poll")
+        async with self.db.transaction() as tx:
+            poll_id = await self.polls.create(tx, draft, ctx.event.event_id)
+            if closes_at is not None:
+                await self._schedule_deadline(tx, poll_id, ctx.room_id, ctx.now, closes_at)
+        poll = replace(draft, id=poll_id)
+        text_id = await ctx.reply(render_poll(poll, ctx.prefix))
+        poll_event = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(poll))
+        await self.polls.set_events(poll_id, text_id, poll_event)
+
+    async def _schedule_deadline(
+        self, tx: Tx, poll_id: int, room_id: str, now: datetime, closes_at: datetime
+    ) -> None:
+        payload = {"poll": poll_id}
+        await self.jobs.schedule(tx, "close", closes_at, payload, key=f"p{poll_id}:close", room_id=room_id)
+        remind_at = reminder_time(now, closes_at)
+        if remind_at is not None:
+            await self.jobs.schedule(
+                tx, "remind", remind_at, payload, key=f"p{poll_id}:remind", room_id=room_id
+            )
+
+    async def _notes(self, room_id: str, when: When) -> tuple[str, ...]:
+        """The warnings of a proposed slot: the parser's problems and clashes with the room's busy times."""
+        notes = ["in the past" if p.kind == "past" else p.message for p in when.problems]
+        end = when.end_utc or when.start_utc + timedelta(minutes=1)
+        for busy in await self.services.busy(room_id, when.start_utc, end):
+            notes.append(f"clashes with {busy.title}")
+        return tuple(notes)
+
+    @poll.sub("results", usage="[ID]")
+    async def results(self, ctx: Context, poll: PollId = None) -> None:
+        """Show who voted what, and who has not voted yet. Example: !poll results P3"""
+        await self._show_results(ctx, poll)
+
+    async def _show_results(self, ctx: Context, given: int | None) -> None:
+        poll = await self._pick(ctx, given, "!poll P3")
+        ballots = await self.polls.ballots(poll.id)
+        other = ctx.user_zone if ctx.user_zone and ctx.user_zone != poll.zone else None
+        outcome = count_votes(poll.options, ballots)
+        not_voted = self._not_voted(poll, ballots)
+        await ctx.reply(render_results(poll, outcome, not_voted, self._namer(poll.room_id), other))
+
+    @command("polls")
+    async def list_polls(self, ctx: Context) -> None:
+        """List the open date polls of this room."""
+        polls = await self.polls.open_polls(ctx.room_id)
+        voters = {p.id: len(await self.polls.ballots(p.id)) for p in polls}
+        await ctx.reply(render_open_polls(polls, voters))
+
+    @poll.sub("fix", usage="[ID] N NEW OPTION")
+    async def fix(
+        self, ctx: Context, poll: PollId = None, number: int | None = None, option: Rest = ""
+    ) -> None:
+        """Replace option N; votes on the other options stay. Example: !poll fix P3 3 3-4pm Tuesday 5th March 2024"""
+        if number is None or not option:
+            raise UsageError("say which option and what it should be")
+        found = await self._pick_open(ctx, poll, "!poll fix P3 2 3-4pm Tue 5 Mar")
+        await ctx.require_admin(f"change {found.ref}", or_user=found.creator)
+        if not 1 <= number <= len(found.options):
+            raise UserError(
+                f"{found.ref} has options 1 to {len(found.options)}; there is no option {number}."
+            )
+        when = parse_option(option, self.times, found.zone)
+        new = Option(number, option, when, await self._notes(ctx.room_id, when))
+        poll = replace(found, options=tuple(new if o.number == number else o for o in found.options))
+        check_size(native_poll(poll), "That poll")
+        async with self.db.transaction() as tx:
+            voters = await self.polls.replace_option(tx, poll.id, new)
+        if poll.text_event_id and poll.poll_event_id:
+            await ctx.outbox.edit(
+                ctx.room_id, poll.text_event_id, Message.from_html(render_poll(poll, ctx.prefix))
+            )
+            content = native_poll(poll)
+            relation = {"rel_type": "m.replace", "event_id": poll.poll_event_id}
+            await ctx.outbox.event(
+                ctx.room_id, POLL_START, {**content, "m.new_content": content, "m.relates_to": relation}
+            )
+        text = f"{poll.ref}: option {option_line(new)} replaces {h(found.option(number).text)}."
+        if not voters:
+            await ctx.reply(text)
+            return
+        await ctx.reply(
+            f"{text}<br>{pills(voters, self._namer(ctx.room_id))}: your vote for it was removed; please vote again.",
+            mentions=voters,
+            notify=True,
+        )
+
+    @poll.sub("remind", usage="[ID]")
+    async def remind(self, ctx: Context, poll: PollId = None) -> None:
+        """Mention the members who have not voted yet. Example: !poll remind P3"""
+        found = await self._pick_open(ctx, poll, "!poll remind P3")
+        not_voted = self._not_voted(found, await self.polls.ballots(found.id))
+        if not not_voted:
+            await ctx.reply(f"Everyone here has voted in {found.ref}.")
+            return
+        await ctx.reply(self._reminder(found, not_voted, ""), mentions=not_voted, notify=True)
+
+    @poll.sub("close", usage="[ID]")
+    async def close(self, ctx: Context, poll: PollId = None) -> None:
+        """Close a poll and announce the winner (its creator or a room admin). Example: !poll close P3"""
+        found = await self._pick_open(ctx, poll, "!poll close P3")
+        await ctx.require_admin(f"close {found.ref}", or_user=found.creator)
+        async with self.db.transaction() as tx:
+            await self.polls.close(tx, found.id)
+            await self.jobs.cancel(tx, key_prefix=f"p{found.id}:")
+            await self._schedule_announce(tx, found, ctx.now, late=False)
+
+    async def _schedule_announce(self, tx: Tx, poll: Poll, now: datetime, *, late: bool) -> None:
+        """The announcement is a job, so a crash between closing and posting cannot lose it."""
+        payload = {"poll": poll.id, "late": late}
+        await self.jobs.schedule(
+            tx, "announce", now, payload, key=f"p{poll.id}:announce", room_id=poll.room_id
+        )
+
+    # -- voting ---------------------------------------------------------------------------------
+
+    @command("vote", usage="[ID] N… [maybe N…] | none")
+    async def vote(self, ctx: Context, poll: PollId = None, choices: Rest = "") -> None:
+        """Vote in a date poll: yes to some options, maybe to others. Example: !vote P3 1 3 maybe 5
+
+        Your latest vote replaces your earlier one, however you voted."""
+        found = await self._pick(ctx, poll, "!vote P3 1 3 maybe 5")
+        if not found.is_open:
+            raise UserError(f"{found.ref} is closed; your vote was not counted.")
+        yes, maybe = parse_choices(choices, len(found.options))
+        await self.polls.save_ballot(found.id, Ballot(ctx.sender, yes, maybe))
+        listed = [f"yes to {_numbers(yes)}" if yes else "", f"maybe to {_numbers(maybe)}" if maybe else ""]
+        said = ", ".join(x for x in listed if x) or "none of the options"
+        await ctx.reply(f"Your vote in {found.ref}: {said}.")
+
+    @on_poll_response
+    async def native_vote(self, response: PollResponse) -> None:
+        poll = await self.polls.by_event(response.room_id, response.poll_event_id)
+        if poll is None or poll.poll_event_id != response.poll_event_id:
+            return
+        if not poll.is_open:
+            await self._refuse_closed(poll, response.event_id, response.sender)
+            return
+        ballot = native_ballot(response.sender, response.answers, len(poll.options))
+        if ballot is not None:
+            await self.polls.save_ballot(poll.id, ballot)
+
+    @on_reaction
+    async def reaction_vote(self, reaction: Reaction) -> None:
+        number = keycap_number(reaction.key)
+        if number is None:
+            return
+        poll = await self.polls.by_event(reaction.room_id, reaction.target)
+        if poll is None or poll.text_event_id != reaction.target or number > len(poll.options):
+            return
+        if not poll.is_open:
+            if not reaction.removed:
+                await self._refuse_closed(poll, reaction.event_id, reaction.sender)
+            return
+        if reaction.removed:
+            await self.polls.remove_yes(poll.id, reaction.sender, number)
+            return
+        ballot = await self.polls.ballot(poll.id, reaction.sender)
+        await self.polls.save_ballot(
+            poll.id, Ballot(ballot.user_id, ballot.yes | {number}, ballot.maybe - {number})
+        )
+
+    async def _refuse_closed(self, poll: Poll, event_id: str, sender: str) -> None:
+        vote = RoomEvent(event_id, poll.room_id, sender, "", {})
+        message = Message.from_html(f"{poll.ref} is closed; your vote was not counted.")
+        await self.outbox(f"closed:{event_id}").message(poll.room_id, message, reply_to=vote)
+
+    # -- busy dates -----------------------------------------------------------------------------
+
+    @command("busy", usage="| add NAME DATES | remove N")
+    async def busy(self, ctx: Context) -> None:
+        """List the room's busy dates, which new poll options are checked against."""
+        await ctx.reply(render_busy(await self.busy_dates.all(ctx.room_id), ctx.prefix))
+
+    @busy.sub("add", usage="NAME DATES")
+    async def busy_add(self, ctx: Context, text: Rest) -> None:
+        """Add a busy date. Example: !busy add Workers Co-op Weekend 17-19 May 2024"""
+        title, when = split_busy(text, self.times, ctx.zone)
+        number = await self.busy_dates.add(ctx.room_id, title, when, ctx.sender)
+        warnings = "".join(f"<br>⚠️ {h(p.message)}" for p in when.problems)
+        await ctx.reply(f"Busy date {number} added: {h(title)}, {h(when)}.{warnings}")
+
+    @busy.sub("remove", usage="N")
+    async def busy_remove(self, ctx: Context, number: int) -> None:
+        """Remove a busy date (whoever added it, or a room admin). Example: !busy remove 2"""
+        added_by = await self.busy_dates.added_by(ctx.room_id, number)
+        if added_by is None:
+            raise UserError(f"There is no busy date {number} here; {ctx.prefix}busy lists them.")
+        await ctx.require_admin(f"remove busy date {number}", or_user=added_by)
+        await self.busy_dates.remove(ctx.room_id, number)
+        await ctx.reply(f"Busy date {number} removed.")
+
+    async def busy_times(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
+        entries = await self.busy_dates.overlapping(room_id, start, end)
+        return [BusyTime(title, w.start_utc, w.end_utc or w.start_utc, self.name) for _, title, w in entries]
+
+    # -- jobs -----------------------------------------------------------------------------------
+
+    @job("remind")
+    async def remind_job(self, run: JobRun) -> None:
+        poll = await self.polls.get(run.job.room_id or "", run.payload["poll"])
+        if poll is None or not poll.is_open:
+            return
+        not_voted = self._not_voted(poll, await self.polls.ballots(poll.id))
+        if not_voted:
+            html = self._reminder(poll, not_voted, LATE if run.late or run.missed else "")
+            await run.outbox.message(poll.room_id, Message.from_html(html, mentions=not_voted), notify=True)
+
+    @job("close")
+    async def close_job(self, run: JobRun) -> None:
+        poll = await self.polls.get(run.job.room_id or "", run.payload["poll"])
+        if poll is None:
+            return
+        async with self.db.transaction() as tx:
+            if await self.polls.close(tx, poll.id):
+                await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
+                await self._schedule_announce(tx, poll, run.now, late=run.late or run.missed)
+
+    @job("announce")
+    async def announce_job(self, run: JobRun) -> None:
+        poll = await self.polls.get(run.job.room_id or "", run.payload["poll"])
+        if poll is None:
+            return
+        ballots = await self.polls.ballots(poll.id)
+        outcome = count_votes(poll.options, ballots)
+        if poll.poll_event_id:
+            await run.outbox.event(poll.room_id, POLL_END, native_poll_end(poll, winner_summary(outcome)))
+        note = " (late: the bot was offline at the deadline)" if run.payload.get("late") else ""
+        voters = [b.user_id for b in ballots]
+        html = render_announcement(poll, outcome, voters, self._namer(poll.room_id), note)
+        await run.outbox.message(poll.room_id, Message.from_html(html, mentions=voters), notify=True)
+        if len(outcome.winners) == 1:
+            uid = f"datepoll-{poll.id}-{poll.room_id}"
+            data = winner_ics(poll.title, outcome.winners[0], uid, run.now)
+            await run.outbox.file(poll.room_id, data, f"{poll.ref}.ics", "text/calendar")
+
+    # -- for the meetings plugin ----------------------------------------------------------------
+
+    async def winner_for_meeting(self, room_id: str, poll_number: int) -> PollWinner:
+        """The winning slot of a closed poll (`!meeting from-poll P3`); UserError if there is none."""
+        poll = await self.polls.get(room_id, poll_number)
+        if poll is None:
+            raise UserError(f"There is no poll P{poll_number} in this room.")
+        if poll.is_open:
+            raise UserError(f"{poll.ref} is still open; close it first with !poll close {poll.ref}.")
+        outcome = count_votes(poll.options, await self.polls.ballots(poll.id))
+        if not outcome.winners:
+            raise UserError(f"{poll.ref} has no winner: nobody voted for any option.")
+        if outcome.is_tie:
+            tied = ", ".join(str(o.number) for o in outcome.winners)
+            raise UserError(f"{poll.ref} ended in a tie (options {tied}); schedule the meeting by hand.")
+        when = outcome.winners[0].when
+        zone = ZoneInfo(poll.zone)
+        end = when.end.astimezone(zone) if when.end else None
+        return PollWinner(poll.title, when.start.astimezone(zone), end, poll.zone, poll.id)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    async def _pick(self, ctx: Context, given: int | None, example: str) -> Poll:
+        """The poll a command means: the one given, or the room's only open one."""
+        if given is None:
+            open_polls = {p.id: p for p in await self.polls.open_polls(ctx.room_id)}
+            given = resolve_single(open_polls, "P", "poll", None, example)
+        poll = await self.polls.get(ctx.room_id, given)
+        if poll is None:
+            raise UserError(f"There is no poll P{given} in this room; {ctx.prefix}polls lists the open ones.")
+        return poll
+
+    async def _pick_open(self, ctx: Context, given: int | None, example: str) -> Poll:
+        poll = await self._pick(ctx, given, example)
+        if not poll.is_open:
+            raise UserError(f"{poll.ref} is already closed.")
+        return poll
+
+    def _not_voted(self, poll: Poll, ballots: list[Ballot]) -> list[str]:
+        voted = {b.user_id for b in ballots}
+        return [u for u in self.rooms.humans(poll.room_id) if u not in voted]
+
+    def _namer(self, room_id: str) -> Callable[[str], str]:
+        return lambda user_id: self.rooms.display_name(room_id, user_id)
+
+    def _reminder(self, poll: Poll, not_voted: list[str], note: str) -> str:
+        return render_reminder(poll, not_voted, self._namer(poll.room_id), note, self.services.prefix)
+
+
+def _numbers(numbers: frozenset[int]) -> str:
+    return ", ".join(str(n) for n in sorted(numbers))

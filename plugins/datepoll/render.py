@@ -1,0 +1,154 @@
+"""Pure HTML rendering of polls, results and busy dates; every piece of user text goes through h()."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from matrixbot.markup import h, pill
+from matrixbot.timeparse import When, format_time, format_when
+from plugins.datepoll.model import Option, Outcome, Poll, duplicates
+from plugins.datepoll.parse import KEYCAPS
+
+Name = Callable[[str], str]
+"""Display name of a user in the room."""
+
+
+def option_line(option: Option, other_zone: str | None = None) -> str:
+    return f"{option.number}. {h(format_when(option.when, other_zone=other_zone))}"
+
+
+def option_flags(option: Option, poll_options: Sequence[Option]) -> list[str]:
+    """The warnings of one option: those found when proposed, plus repeating another option."""
+    flags = list(option.notes)
+    earlier = duplicates(poll_options).get(option.number)
+    if earlier is not None:
+        flags.append(f"the same as option {earlier}")
+    return flags
+
+
+def render_poll(poll: Poll, prefix: str) -> str:
+    """The text version of a poll: numbered options with their warnings, and how to vote."""
+    lines = []
+    for option in poll.options:
+        flags = option_flags(option, poll.options)
+        warn = "".join(f"<br>   ⚠️ {h(flag)}" for flag in flags)
+        lines.append(f"{option_line(option)}{warn}")
+    closes = f"<br>Closes {h(format_time(poll.closes_at, poll.zone))}." if poll.closes_at is not None else ""
+    caps = f"{KEYCAPS[0]}…{KEYCAPS[min(len(poll.options), len(KEYCAPS)) - 1]}"
+    flagged = any(option_flags(o, poll.options) for o in poll.options)
+    fix = (
+        f"<br>To change an option: <code>{h(prefix)}poll fix {poll.ref} N NEW OPTION</code>"
+        if flagged
+        else ""
+    )
+    return (
+        f"<b>{poll.ref}: {h(poll.title)}</b><br>{'<br>'.join(lines)}{closes}<br>"
+        f"Vote in the poll below, react with {caps} here, or say "
+        f"<code>{h(prefix)}vote {poll.ref} 1 3 maybe 5</code>.{fix}"
+    )
+
+
+def native_poll(poll: Poll) -> dict[str, Any]:
+    """The `org.matrix.msc3381.poll.start` content: disclosed, multi-select, answer ids = option numbers."""
+    answers = [{"id": str(o.number), "org.matrix.msc1767.text": format_when(o.when)} for o in poll.options]
+    fallback = "\n".join([poll.title, *(f"{o.number}. {format_when(o.when)}" for o in poll.options)])
+    return {
+        "org.matrix.msc3381.poll.start": {
+            "question": {"org.matrix.msc1767.text": poll.title, "body": poll.title},
+            "kind": "org.matrix.msc3381.poll.disclosed",
+            "max_selections": len(poll.options),
+            "answers": answers,
+        },
+        "org.matrix.msc1767.text": fallback,
+        "body": fallback,
+    }
+
+
+def native_poll_end(poll: Poll, summary: str) -> dict[str, Any]:
+    text = f"The poll {poll.title} has ended. {summary}"
+    return {
+        "m.relates_to": {"rel_type": "m.reference", "event_id": poll.poll_event_id},
+        "org.matrix.msc3381.poll.end": {},
+        "org.matrix.msc1767.text": text,
+        "body": text,
+    }
+
+
+def render_results(
+    poll: Poll, outcome: Outcome, not_voted: Sequence[str], name: Name, other_zone: str | None = None
+) -> str:
+    rows = []
+    for count in outcome.counts:
+        who = [h(name(u)) for u in count.yes] + [f"{h(name(u))} (maybe)" for u in count.maybe]
+        rows.append(
+            f"<tr><td>{option_line(count.option, other_zone)}</td><td>{len(count.yes)}</td>"
+            f"<td>{len(count.maybe)}</td><td>{', '.join(who) or '–'}</td></tr>"
+        )
+    table = f"<table><tr><th>Option</th><th>Yes</th><th>Maybe</th><th>Who</th></tr>{''.join(rows)}</table>"
+    state = "open" if poll.is_open else "closed"
+    closes = ""
+    if poll.is_open and poll.closes_at is not None:
+        closes = f", closes {h(format_time(poll.closes_at, poll.zone, other_zone=other_zone))}"
+    missing = ", ".join(h(name(u)) for u in not_voted) or "nobody"
+    return f"<b>{poll.ref}: {h(poll.title)}</b> ({state}{closes})<br>{table}Not voted yet: {missing}"
+
+
+def winner_summary(outcome: Outcome) -> str:
+    """One plain line for the poll end event's fallback."""
+    if not outcome.winners:
+        return "Nobody voted for any option."
+    if outcome.is_tie:
+        return "Tie between " + " and ".join(format_when(o.when) for o in outcome.winners) + "."
+    return f"Winner: {format_when(outcome.winners[0].when)}."
+
+
+def pills(users: Sequence[str], name: Name) -> str:
+    return ", ".join(pill(u, name(u)) for u in users)
+
+
+def render_announcement(poll: Poll, outcome: Outcome, voters: Sequence[str], name: Name, note: str) -> str:
+    """The result, ending with the voters as pills (they are mentioned, so they hear of it)."""
+
+    def votes(option: Option) -> str:
+        count = next(c for c in outcome.counts if c.option.number == option.number)
+        return f"{len(count.yes)} yes, {len(count.maybe)} maybe"
+
+    title = f"<b>{poll.ref}: {h(poll.title)}</b> is closed{h(note)}."
+    voted = f"<br>Voted: {pills(voters, name)}" if voters else ""
+    if not outcome.winners:
+        return f"{title}<br>Nobody voted for any option, so there is no winner.{voted}"
+    if outcome.is_tie:
+        tied = "".join(f"<br>{option_line(o)} ({votes(o)})" for o in outcome.winners)
+        return f"{title}<br>It is a tie between:{tied}<br>Please agree on one of them.{voted}"
+    winner = outcome.winners[0]
+    return f"{title}<br>Winner: {option_line(winner)} ({votes(winner)}){voted}"
+
+
+def render_reminder(poll: Poll, not_voted: Sequence[str], name: Name, note: str, prefix: str) -> str:
+    closes = f" It closes {h(format_time(poll.closes_at, poll.zone))}." if poll.closes_at else ""
+    return (
+        f"{pills(not_voted, name)}: please vote in <b>{poll.ref}: {h(poll.title)}</b>{h(note)}.{closes} "
+        f"Tick the poll, react to its options, or say <code>{h(prefix)}vote {poll.ref} 1 3 maybe 5</code>."
+    )
+
+
+def render_open_polls(polls: Sequence[Poll], voters: dict[int, int]) -> str:
+    if not polls:
+        return "There are no open polls in this room."
+    items = []
+    for poll in polls:
+        closes = f", closes {h(format_time(poll.closes_at, poll.zone))}" if poll.closes_at else ""
+        items.append(
+            f"<li>{poll.ref}: {h(poll.title)} ({len(poll.options)} options, {voters.get(poll.id, 0)} voted{closes})</li>"
+        )
+    return f"Open polls:<ul>{''.join(items)}</ul>"
+
+
+def render_busy(entries: Sequence[tuple[int, str, When]], prefix: str) -> str:
+    if not entries:
+        return f"No busy dates in this room. Add one with <code>{h(prefix)}busy add NAME DATES</code>."
+    items = "".join(
+        f"<li>{number}. {h(title)}: {h(format_when(when))}</li>" for number, title, when in entries
+    )
+    return f"Busy dates of this room:<ul>{items}</ul>"

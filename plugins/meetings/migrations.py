@@ -1,0 +1,51 @@
+"""The meetings plugin's tables: ordered, append-only."""
+
+from __future__ import annotations
+
+from matrixbot.db import Migration
+
+MIGRATIONS: list[Migration] = [
+    """
+    CREATE TABLE meetings_meetings (
+        id INTEGER PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        organiser TEXT NOT NULL,
+        title TEXT NOT NULL,
+        first_at REAL NOT NULL,          -- first occurrence (UTC seconds): anchors the repeat
+        next_at REAL NOT NULL,           -- the occurrence reminders are scheduled for
+        zone TEXT NOT NULL,
+        duration_s INTEGER,
+        url TEXT,
+        code TEXT,
+        code_revealed INTEGER NOT NULL DEFAULT 0,
+        reveal_s INTEGER,                -- NULL: with the reminder closest to the start
+        remind TEXT NOT NULL,            -- JSON list of seconds before the start
+        notify TEXT NOT NULL,            -- JSON list of user ids
+        notify_room INTEGER NOT NULL DEFAULT 0,
+        repeat TEXT,                     -- Recurrence JSON
+        generation INTEGER NOT NULL DEFAULT 0,
+        confirm_event TEXT,
+        state TEXT NOT NULL DEFAULT 'active'
+    );
+    CREATE INDEX meetings_meetings_room ON meetings_meetings (room_id, state);
+    CREATE TABLE meetings_reminders (
+        id INTEGER PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        creator TEXT NOT NULL,
+        text TEXT NOT NULL,
+        due_at REAL NOT NULL,
+        zone TEXT NOT NULL,
+        repeat TEXT,
+        first_at REAL NOT NULL,
+        confirm_event TEXT,
+        state TEXT NOT NULL DEFAULT 'active'
+    );
+    CREATE INDEX meetings_reminders_room ON meetings_reminders (room_id, state);
+    CREATE TABLE meetings_subscribers (
+        kind TEXT NOT NULL,              -- 'M' a meeting, 'R' a simple reminder
+        item_id INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        PRIMARY KEY (kind, item_id, user_id)
+    );
+    """,
+]

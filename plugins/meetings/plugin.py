@@ -1,0 +1,370 @@
+"""The meetings plugin: commands, the 👍 handler and the reminder jobs. Thin: parse → logic → store → reply."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from matrixbot.commands import Body, Rest, UsageError, command, resolve_single
+from matrixbot.context import Context
+from matrixbot.db import Tx
+from matrixbot.errors import UserError
+from matrixbot.events import Reaction
+from matrixbot.markup import Message, h, pill
+from matrixbot.plugin import BusyTime, job, on_reaction
+from matrixbot.scheduler import JobRun
+from matrixbot.sender import check_size
+from matrixbot.timefmt import format_time
+from plugins.meetings.ics import meeting_ics
+from plugins.meetings.migrations import MIGRATIONS
+from plugins.meetings.model import (
+    Meeting,
+    Slot,
+    apply_edit,
+    is_thumbs_up,
+    new_meeting,
+    occurrences_between,
+    slot_key,
+    slots_for,
+    start_key,
+)
+from plugins.meetings.parse import EDIT_KEYS, FROM_POLL_KEYS, mentions_code, parse_meeting, read_code
+from plugins.meetings.reminders import ReminderCommands
+from plugins.meetings.render import (
+    render_code_set,
+    render_created,
+    render_details,
+    render_list,
+    render_missed,
+    render_reminder,
+    times_for,
+)
+from plugins.meetings.store import MeetingStore
+
+_MEETING_ID = re.compile(r"m(\d+)", re.I)
+_POLL_ID = re.compile(r"p?(\d+)", re.I)
+NO_BODY = Body()
+"""Bound in its place: a command's body is always given, but follows arguments with defaults."""
+
+
+class Meetings(ReminderCommands):
+    """Meetings whose reminders post the call link, and the access code at the right moment."""
+
+    name = "meetings"
+    description = "Meetings with call links and secret access codes; simple reminders."
+    migrations = MIGRATIONS
+
+    async def setup(self) -> None:
+        self.store = MeetingStore(self.db)
+
+    # -- commands -------------------------------------------------------------------------------
+
+    @command(
+        "meeting",
+        usage="TITLE⏎when: …⏎[duration: …] [url: …] [code: …] [remind: …] [notify: …] [repeat: …] [reveal: …] | [ID]",
+    )
+    async def meeting(self, ctx: Context, title: Rest = "", body: Body = NO_BODY) -> None:
+        """Schedule a meeting, or show one. Example: !meeting Planning call⏎when: Tuesday 3pm⏎url: https://meet.example.coop/x
+
+        Lines: when (required), duration, url, code (better: set it by direct message with
+        !meeting code ID CODE), remind (default "1 day, 10 minutes"), notify (@user … or @room),
+        repeat ("every 2 weeks", "every first Tuesday"), reveal (how long before the start the
+        code is posted; default: with the last reminder). "!meeting M3" shows one meeting.
+        """
+        shown = _MEETING_ID.fullmatch(title.strip())
+        if not body.text.strip() and (shown or not title):
+            meeting = await self._meeting_here(ctx, int(shown.group(1)) if shown else None, "!meeting M3")
+            await ctx.reply(await self._details(meeting, ctx))
+            return
+        code_note = await self._hide_code(ctx, body)
+        if shown:
+            raise UserError(
+                f"To change {shown.group(0).upper()}, use {ctx.prefix}meeting edit {shown.group(0).upper()}."
+            )
+        if not title:
+            raise UsageError("give the meeting a title on the first line")
+        fields = parse_meeting(body, self.times, ctx.zone)
+        await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, title.strip()), code_note)
+
+    @command("meetings")
+    async def meetings(self, ctx: Context) -> None:
+        """List this room's upcoming meetings."""
+        now = self.clock.now()
+        rows = [
+            (m, next(iter(slots_for(m, m.next_at, now)), None))
+            for m in await self.store.active_in(ctx.room_id)
+        ]
+        await ctx.reply(render_list(rows, ctx.show_time))
+
+    @meeting.sub("edit", usage="[ID]⏎key: value…")
+    async def edit(self, ctx: Context, item: Rest = "", body: Body = NO_BODY) -> None:
+        """Change a meeting's lines and reschedule its reminders. Example: !meeting edit M3⏎when: Wednesday 3pm"""
+        code_note = await self._hide_code(ctx, body)
+        meeting = await self._meeting_here(ctx, _meeting_number(item), "!meeting edit M3")
+        await ctx.require_admin(f"edit {meeting.ref}", or_user=meeting.organiser)
+        if not body.text.strip():
+            raise UsageError(f"add the lines to change, e.g. 'when: …' (keys: {', '.join(EDIT_KEYS)})")
+        fields = parse_meeting(body, self.times, ctx.zone, keys=EDIT_KEYS, required=())
+        edited = apply_edit(meeting, fields)
+        if edited.next_at <= self.clock.now():
+            raise UserError("That would put the meeting in the past.")
+        await self._check(ctx, edited)
+        async with self.db.transaction() as tx:
+            edited = await self._reschedule(tx, edited)
+        await ctx.reply(f"Updated {await self._details(edited, ctx)}{code_note}")
+
+    @meeting.sub("cancel", usage="[ID]")
+    async def cancel(self, ctx: Context, item: Rest = "") -> None:
+        """Cancel a meeting and its reminders (its organiser or a room admin). Example: !meeting cancel M3"""
+        meeting = await self._meeting_here(ctx, _meeting_number(item), "!meeting cancel M3")
+        await ctx.require_admin(f"cancel {meeting.ref}", or_user=meeting.organiser)
+        async with self.db.transaction() as tx:
+            await self.jobs.cancel(tx, key_prefix=f"m{meeting.id}:")
+            await self.store.save(tx, replace(meeting, state="cancelled"))
+        await ctx.reply(
+            f"Cancelled {h(meeting.ref)} <b>{h(meeting.title)}</b> ({ctx.show_time(meeting.next_at)})"
+            f"{', all occurrences' if meeting.repeat else ''}; no reminders will go out."
+        )
+
+    @meeting.sub("skip", usage="[ID]")
+    async def skip(self, ctx: Context, item: Rest = "") -> None:
+        """Skip the next occurrence of a repeating meeting. Example: !meeting skip M3"""
+        meeting = await self._meeting_here(ctx, _meeting_number(item), "!meeting skip M3")
+        await ctx.require_admin(f"skip {meeting.ref}", or_user=meeting.organiser)
+        following = meeting.following(meeting.next_at)
+        if following is None:
+            raise UserError(
+                f"{meeting.ref} does not repeat: cancel it with {ctx.prefix}meeting cancel {meeting.ref}."
+            )
+        async with self.db.transaction() as tx:
+            skipped = await self._reschedule(tx, replace(meeting, next_at=following))
+        await ctx.reply(
+            f"Skipped {h(meeting.ref)} on {ctx.show_time(meeting.next_at)}. "
+            f"Next: {ctx.show_time(skipped.next_at)}."
+        )
+
+    @meeting.sub("ics", usage="[ID]")
+    async def ics(self, ctx: Context, item: Rest = "") -> None:
+        """Get an iCalendar file of a meeting for your calendar. Example: !meeting ics M3"""
+        meeting = await self._meeting_here(ctx, _meeting_number(item), "!meeting ics M3")
+        server = self.rooms.bot_user_id.partition(":")[2] or "matrixbot"
+        data = meeting_ics(meeting, server, self.clock.now())
+        await ctx.outbox.file(
+            ctx.room_id, data, f"meeting-{meeting.ref}.ics", "text/calendar", reply_to=ctx.event
+        )
+
+    @meeting.sub("code", usage="ID CODE")
+    async def code(self, ctx: Context, item: str = "", code: Rest = "") -> None:
+        """Set a meeting's access code, in a direct message to the bot. Example: !meeting code M3 486072"""
+        # every argument is optional so that a mistyped command in a room still reaches the redaction
+        if not ctx.is_direct:
+            removed = await self._redact_secret(ctx)
+            raise UserError(
+                f"Send the access code to me in a direct message instead, so the room does not see it: "
+                f"{ctx.prefix}meeting code ID CODE. "
+                + (
+                    "I removed your message."
+                    if removed
+                    else "I may not remove your message: the code is visible here."
+                )
+            )
+        number = _meeting_number(item)
+        if number is None or not code.strip():
+            raise UsageError("give the meeting's id and the code, e.g. !meeting code M3 486072")
+        meeting = await self.store.get(number)
+        if meeting is None or meeting.state != "active":
+            raise UserError(f"There is no upcoming meeting {item.upper()}.")
+        await ctx.require_admin(
+            f"set the access code of {meeting.ref}", or_user=meeting.organiser, room_id=meeting.room_id
+        )
+        secret = read_code(code.strip())
+        async with self.db.transaction() as tx:
+            meeting = await self._reschedule(tx, replace(meeting, code=secret, code_revealed=False))
+        await ctx.reply(
+            render_code_set(meeting) if secret else f"The access code of {h(meeting.ref)} is removed."
+        )
+
+    @meeting.sub("from-poll", usage="POLL⏎[url: …] [code: …] [remind: …] [notify: …] [repeat: …]")
+    async def from_poll(self, ctx: Context, poll: str, body: Body = NO_BODY) -> None:
+        """Schedule a meeting at the winning date of a closed date poll. Example: !meeting from-poll P3"""
+        code_note = await self._hide_code(ctx, body)
+        datepoll = self.services.find_plugin("datepoll")
+        if datepoll is None:
+            raise UserError("The datepoll plugin is not installed, so I cannot read its polls.")
+        number = _POLL_ID.fullmatch(poll.strip())
+        if number is None:
+            raise UsageError(f"'{poll}' is not a poll id (poll ids look like P12)")
+        fields = parse_meeting(body, self.times, ctx.zone, keys=FROM_POLL_KEYS, required=())
+        winner = await datepoll.winner_for_meeting(ctx.room_id, int(number.group(1)))  # type: ignore[attr-defined]
+        duration = None if winner.end is None else winner.end - winner.start
+        fields = replace(fields, start=winner.start, zone=winner.zone, duration=duration)
+        await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, winner.title), code_note)
+
+    # -- events and jobs ------------------------------------------------------------------------
+
+    @on_reaction
+    async def thumbs_up(self, reaction: Reaction) -> None:
+        """👍 on a meeting's or reminder's confirmation: mention me in its reminders; un-react: don't."""
+        if not is_thumbs_up(reaction.key):
+            return
+        item = await self.store.item_confirmed_by(reaction.room_id, reaction.target)
+        if item is None:
+            return
+        if reaction.removed:
+            await self.store.unsubscribe(*item, reaction.sender)
+        else:
+            await self.store.subscribe(*item, reaction.sender)
+
+    @job("remind")
+    async def remind(self, run: JobRun) -> None:
+        """Post one reminder of one occurrence (or say, once, that it was missed)."""
+        meeting = await self.store.get(run.payload["meeting"])
+        if meeting is None or meeting.state != "active":
+            return
+        before = timedelta(seconds=run.payload["before"])
+        slot = Slot(_at(run.payload["occurrence"]), before, run.payload["shows_code"])
+        due = format_time(slot.due, meeting.zone)
+        if run.missed:
+            await run.outbox.message(meeting.room_id, Message.from_html(render_missed(meeting, slot, due)))
+            return
+        users = [*meeting.notify, *await self.store.subscribers("M", meeting.id)]
+        users = list(dict.fromkeys(users))
+        zones = [z for u in users if (z := await self.settings.user_zone(u)) and z != meeting.zone]
+        everyone = meeting.notify_room and await self.rooms.can_mention_room(
+            meeting.room_id, meeting.organiser
+        )
+        html = render_reminder(
+            meeting,
+            slot,
+            run.now,
+            times_for(slot.occurrence, meeting.zone, zones),
+            [pill(u, self.rooms.display_name(meeting.room_id, u)) for u in users],
+            room=everyone,
+            late_due=due if run.late else None,
+        )
+        message = Message.from_html(html, mentions=users, room=everyone)
+        await run.outbox.message(meeting.room_id, message, notify=True)
+        if meeting.code and slot.shows_code:
+            await self.store.mark_revealed(meeting.id)
+
+    @job("start")
+    async def started(self, run: JobRun) -> None:
+        """An occurrence starts: move a repeating meeting on to its next one, or close a one-off."""
+        meeting = await self.store.get(run.payload["meeting"])
+        occurrence = _at(run.payload["occurrence"])
+        if meeting is None or meeting.state != "active" or meeting.next_at != occurrence:
+            return
+        following = meeting.following(max(occurrence, self.clock.now()))
+        async with self.db.transaction() as tx:
+            if following is None:
+                await self.store.save(tx, replace(meeting, state="done"))
+            else:
+                moved = replace(meeting, next_at=following)
+                await self.store.save(tx, moved)
+                await self._schedule(tx, moved)
+
+    async def busy_times(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
+        """The room's meeting occurrences overlapping start–end, for the date poll's clash checks."""
+        return [
+            BusyTime(m.title, s, e, f"meeting {m.ref}")
+            for m in await self.store.active_in(room_id)
+            for s, e in occurrences_between(m, start, end)
+        ]
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    async def _create(self, ctx: Context, meeting: Meeting, code_note: str) -> None:
+        if meeting.next_at <= self.clock.now():
+            raise UserError("That time is in the past.")
+        await self._check(ctx, meeting)
+        async with self.db.transaction() as tx:
+            meeting = replace(meeting, id=await self.store.insert(tx, meeting))
+            await self._schedule(tx, meeting)
+        details = await self._details(meeting, ctx)
+        event_id = await ctx.reply(render_created(details, ctx.prefix, code_note))
+        await self.store.set_confirm_event(meeting.id, event_id)
+
+    async def _check(self, ctx: Context, meeting: Meeting) -> None:
+        """Refuse an @room the organiser could not send, and a reminder too big to post."""
+        if meeting.notify_room and not await self.rooms.can_mention_room(ctx.room_id, meeting.organiser):
+            raise UserError("You cannot mention @room in this room, so its reminders cannot either.")
+        slot = Slot(meeting.next_at, timedelta(days=1), True)
+        pills = [pill(u, self.rooms.display_name(ctx.room_id, u)) for u in meeting.notify]
+        late = format_time(meeting.next_at, meeting.zone)
+        html = render_reminder(meeting, slot, self.clock.now(), late, pills, room=True, late_due=late)
+        check_size(
+            Message.from_html(html, mentions=meeting.notify).content("m.text"), "That meeting's reminder"
+        )
+
+    async def _schedule(self, tx: Tx, meeting: Meeting) -> None:
+        """Jobs for the reminders of the next occurrence, and for its start."""
+        occurrence = meeting.next_at
+        for slot in slots_for(meeting, occurrence, self.clock.now()):
+            payload = {
+                "meeting": meeting.id,
+                "occurrence": occurrence.timestamp(),
+                "before": slot.before.total_seconds(),
+                "shows_code": slot.shows_code,
+            }
+            key = slot_key(meeting.id, meeting.generation, slot)
+            await self.jobs.schedule(tx, "remind", slot.due, payload, key=key, room_id=meeting.room_id)
+        payload = {"meeting": meeting.id, "occurrence": occurrence.timestamp()}
+        key = start_key(meeting.id, meeting.generation, occurrence)
+        await self.jobs.schedule(tx, "start", occurrence, payload, key=key, room_id=meeting.room_id)
+
+    async def _reschedule(self, tx: Tx, meeting: Meeting) -> Meeting:
+        """Drop the pending jobs and schedule afresh under a new generation (so keys never collide)."""
+        await self.jobs.cancel(tx, key_prefix=f"m{meeting.id}:")
+        meeting = replace(meeting, generation=meeting.generation + 1)
+        await self.store.save(tx, meeting)
+        await self._schedule(tx, meeting)
+        return meeting
+
+    async def _meeting_here(self, ctx: Context, number: int | None, example: str) -> Meeting:
+        active = {m.id: m for m in await self.store.active_in(ctx.room_id)}
+        chosen = resolve_single(active, "M", "meeting", number, example)
+        if chosen not in active:
+            raise UserError(f"There is no upcoming meeting M{chosen} in this room.")
+        return active[chosen]
+
+    async def _details(self, meeting: Meeting, ctx: Context) -> str:
+        subscribers = await self.store.subscribers("M", meeting.id)
+        people = {
+            u: pill(u, self.rooms.display_name(ctx.room_id, u)) for u in (*meeting.notify, *subscribers)
+        }
+        slots = slots_for(meeting, meeting.next_at, self.clock.now())
+        return render_details(meeting, slots, ctx.show_time, people, subscribers)
+
+    async def _hide_code(self, ctx: Context, body: Body) -> str:
+        """Redact a room message that shows an access code; else say it is visible and how to avoid it."""
+        if ctx.is_direct or not mentions_code(body.text):
+            return ""
+        if await self._redact_secret(ctx):
+            return "<br>I removed your message, since it showed the access code."
+        return (
+            "<br>⚠️ Your message shows the access code to everyone here, and I may not remove it. "
+            f"Next time leave out <code>code:</code> and send <code>{h(ctx.prefix)}meeting code ID CODE</code> "
+            "to me in a direct message."
+        )
+
+    async def _redact_secret(self, ctx: Context) -> bool:
+        """Redact the command message when the bot may; whether it did."""
+        if not await self.rooms.can_redact(ctx.room_id):
+            return False
+        return await self.sender.redact(ctx.room_id, ctx.event.event_id, reason="it showed an access code")
+
+
+def _meeting_number(word: str) -> int | None:
+    """ "M3" → 3; nothing → None (the room's only meeting); anything else is refused."""
+    word = word.strip()
+    if not word:
+        return None
+    match = _MEETING_ID.fullmatch(word)
+    if match is None:
+        raise UsageError(f"'{word}' is not a meeting id (meeting ids look like M12)")
+    return int(match.group(1))
+
+
+def _at(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)

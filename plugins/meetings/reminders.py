@@ -1,0 +1,123 @@
+"""Simple reminders: `!remind in 10 minutes stand-up`, `!reminders`, `!reminder cancel R7`.
+
+The meetings plugin class inherits these commands; 👍 subscriptions are shared with meetings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from matrixbot.commands import Rest, UsageError, command, resolve_single
+from matrixbot.context import Context
+from matrixbot.errors import UserError
+from matrixbot.markup import Message, h, pill
+from matrixbot.plugin import Plugin, job
+from matrixbot.scheduler import JobRun
+from matrixbot.sender import check_size
+from matrixbot.timefmt import format_time
+from plugins.meetings.model import SimpleReminder, reminder_key
+from plugins.meetings.parse import parse_reminder
+from plugins.meetings.render import (
+    render_reminder_created,
+    render_reminder_line,
+    render_reminders,
+    render_simple_missed,
+    render_simple_reminder,
+)
+from plugins.meetings.store import MeetingStore
+
+_REMINDER_ID = re.compile(r"r(\d+)", re.I)
+
+
+class ReminderCommands(Plugin):
+    """The simple-reminder half of the meetings plugin."""
+
+    store: MeetingStore
+
+    @command("remind", usage="WHEN WHAT")
+    async def remind_me(self, ctx: Context, text: Rest) -> None:
+        """Set a reminder for the room. Example: !remind tomorrow 9am send invoices
+
+        Also "!remind in 10 minutes stand-up" and "!remind every monday 10am weekly check".
+        Whoever reacts 👍 to the confirmation is mentioned when it goes out.
+        """
+        draft = parse_reminder(text, self.times, ctx.zone, self.clock.now())
+        reminder = SimpleReminder(
+            0, ctx.room_id, ctx.sender, draft.text, draft.due, ctx.zone, draft.repeat, draft.due
+        )
+        longest = render_simple_reminder(reminder, [pill(ctx.sender)], format_time(draft.due, ctx.zone))
+        check_size(Message.from_html(longest).content("m.text"), "That reminder")
+        async with self.db.transaction() as tx:
+            reminder_id = await self.store.insert_reminder(tx, reminder)
+            await self.jobs.schedule(
+                tx,
+                "reminder",
+                draft.due,
+                {"reminder": reminder_id, "at": draft.due.timestamp()},
+                key=reminder_key(reminder_id, draft.due),
+                room_id=ctx.room_id,
+            )
+        reminder = await self._reminder(reminder_id)
+        event_id = await ctx.reply(render_reminder_created(reminder, ctx.show_time))
+        await self.store.set_reminder_confirm_event(reminder_id, event_id)
+
+    @command("reminders")
+    async def reminders(self, ctx: Context) -> None:
+        """List this room's reminders."""
+        await ctx.reply(render_reminders(await self.store.reminders_in(ctx.room_id), ctx.show_time))
+
+    @command("reminder", usage="[ID]")
+    async def reminder(self, ctx: Context, item: Rest = "") -> None:
+        """Show a reminder. Example: !reminder R7"""
+        found = await self._reminder_here(ctx, item, "!reminder R7")
+        await ctx.reply(render_reminder_line(found, ctx.show_time))
+
+    @reminder.sub("cancel", usage="[ID]")  # type: ignore[attr-defined]
+    async def cancel_reminder(self, ctx: Context, item: Rest = "") -> None:
+        """Cancel a reminder (whoever set it, or a room admin). Example: !reminder cancel R7"""
+        found = await self._reminder_here(ctx, item, "!reminder cancel R7")
+        await ctx.require_admin(f"cancel {found.ref}", or_user=found.creator)
+        async with self.db.transaction() as tx:
+            await self.jobs.cancel(tx, key_prefix=f"r{found.id}:")
+            await self.store.cancel_reminder(tx, found.id)
+        await ctx.reply(f"Cancelled reminder {h(found.ref)}: {h(found.text)}")
+
+    @job("reminder")
+    async def reminder_due(self, run: JobRun) -> None:
+        """Post first, then move a repeating reminder on: a re-run after a crash posts nothing twice
+        (the outbox's transaction ids) and finds the reminder already moved."""
+        found = await self.store.get_reminder(run.payload["reminder"])
+        if found is None or found.state != "active" or found.due_at.timestamp() != run.payload["at"]:
+            return
+        due = format_time(found.due_at, found.zone)
+        if run.missed:
+            await run.outbox.message(found.room_id, Message.from_html(render_simple_missed(found, due)))
+        else:
+            users = list(dict.fromkeys([found.creator, *await self.store.subscribers("R", found.id)]))
+            pills = [pill(u, self.rooms.display_name(found.room_id, u)) for u in users]
+            html = render_simple_reminder(found, pills, due if run.late else None)
+            await run.outbox.message(found.room_id, Message.from_html(html, mentions=users), notify=True)
+        following = found.following(max(found.due_at, run.now))
+        async with self.db.transaction() as tx:
+            await self.store.move_reminder(tx, found.id, following)
+            if following is not None:
+                payload = {"reminder": found.id, "at": following.timestamp()}
+                key = reminder_key(found.id, following)
+                await self.jobs.schedule(tx, "reminder", following, payload, key=key, room_id=found.room_id)
+
+    async def _reminder(self, reminder_id: int) -> SimpleReminder:
+        found = await self.store.get_reminder(reminder_id)
+        if found is None:
+            raise UserError(f"There is no reminder R{reminder_id}.")
+        return found
+
+    async def _reminder_here(self, ctx: Context, item: str, example: str) -> SimpleReminder:
+        word = item.strip()
+        match = _REMINDER_ID.fullmatch(word)
+        if word and match is None:
+            raise UsageError(f"'{word}' is not a reminder id (reminder ids look like R7)")
+        active = {r.id: r for r in await self.store.reminders_in(ctx.room_id)}
+        chosen = resolve_single(active, "R", "reminder", int(match.group(1)) if match else None, example)
+        if chosen not in active:
+            raise UserError(f"There is no active reminder R{chosen} in this room.")
+        return active[chosen]

@@ -1,0 +1,232 @@
+"""The meetings plugin through the real homeserver: on time, late, secret codes, permissions."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from matrixbot.clock import FakeClock
+from matrixbot.testbot import TestBot
+from matrixbot.testing import Seen
+from plugins.meetings import Meetings
+
+CODE = "486072"
+
+
+def _reminder_from(t: TestBot, room: str, word: str):
+    def match(e: Seen) -> bool:
+        return e.sender == t.user_id and e.room_id == room and e.msgtype == "m.text" and word in e.body
+
+    match.__qualname__ = f"a reminder with {word!r}"
+    return match
+
+
+async def _due_times(t: TestBot, prefix: str) -> list[datetime]:
+    assert t.bot is not None
+    plugin = t.bot.registry.plugins["meetings"]
+    return [job.due_at for job in await plugin.jobs.pending(prefix) if job.handler in ("remind", "reminder")]
+
+
+async def test_reminder_on_time_with_code_and_mentions_code_hidden_before(start_bot, chat):
+    t = await start_bot(plugins=[Meetings])
+    alice, bob, carol, dave = await chat("alice"), await chat("bob"), await chat("carol"), await chat("dave")
+    room = await t.room_with(alice, bob, carol, dave, power_levels={"users": {t.user_id: 50}})
+    asked = await alice.say(
+        room,
+        "!meeting Planning call\nwhen: in 1 minute\nurl: https://meet.example.coop/plan\n"
+        f"code: {CODE}\nremind: 50 seconds\nnotify: {bob.user_id} {carol.user_id}",
+    )
+    confirm = await alice.wait_for_reply(asked, sender=t.user_id)
+    (due,) = await _due_times(t, "m1:")
+    assert "M1" in confirm.body and "Planning call" in confirm.body
+    assert (
+        CODE not in confirm.body and "••••••" in confirm.body and "revealed 50 seconds before" in confirm.body
+    )
+    assert "I removed your message" in confirm.body
+    await alice.wait_for(lambda e: e.type == "m.room.redaction" and e.redacts == asked, after=0)
+
+    await dave.until_synced()
+    await dave.react(room, confirm.event_id, "👍")
+    shown = await t.ask(dave, room, "!meeting M1")
+    assert dave.user_id in shown.content["formatted_body"] and CODE not in shown.body
+    listing = await t.ask(bob, room, "!meetings")
+    assert "M1 Planning call" in listing.body and CODE not in listing.body
+
+    reminder = await alice.wait_for(_reminder_from(t, room, CODE), timeout=30)
+    lateness = reminder.ts / 1000 - due.timestamp()
+    print(f"reminder lateness: {lateness:.3f} s")
+    assert -0.5 < lateness < 2.0
+    assert "Planning call" in reminder.body and "https://meet.example.coop/plan" in reminder.body
+    assert "in 50 seconds" in reminder.body and "was due" not in reminder.body
+    assert set(reminder.mentions) == {bob.user_id, carol.user_id, dave.user_id}
+    assert bob.user_id in reminder.content["formatted_body"]
+    assert "room" not in reminder.content["m.mentions"]
+
+
+async def test_reminder_due_while_down_is_posted_once_marked_late(start_bot, chat):
+    t = await start_bot(plugins=[Meetings])
+    alice = await chat("alice")
+    room = await t.room_with(alice)
+    await t.ask(alice, room, "!meeting Stand-up\nwhen: in 1 minute\nremind: 55 seconds")
+    (due,) = await _due_times(t, "m1:")
+    await t.stop()
+    await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 1)
+    await t.resume()
+    late = await alice.wait_for(_reminder_from(t, room, "Stand-up"), timeout=20)
+    assert "This reminder was due" in late.body and "offline" in late.body
+    await alice.until_synced()
+    assert len([e for e in alice.events(room) if _reminder_from(t, room, "Stand-up")(e)]) == 1
+
+
+async def test_permissions_bad_input_and_code_by_direct_message(start_bot, chat):
+    t = await start_bot(plugins=[Meetings])
+    alice, bob = await chat("alice"), await chat("bob")
+    room = await t.room_with(alice, bob)
+    bad = await t.ask(alice, room, "!meeting Call\nwhen: tomorrow 3pm\nrepeat: every blue moon")
+    assert "line 3 (repeat:)" in bad.body
+    assert "No upcoming meetings" in (await t.ask(alice, room, "!meetings")).body
+
+    made = await t.ask(alice, room, f"!meeting Call\nwhen: tomorrow 3pm\ncode: {CODE}")
+    assert CODE not in made.body and "I may not remove it" in made.body and "direct message" in made.body
+    refused = await t.ask(bob, room, "!meeting cancel M1")
+    assert "Only its organiser or a room admin can cancel M1" in refused.body
+    in_room = await t.ask(alice, room, "!meeting code M1 111222")
+    assert "direct message" in in_room.body and "111222" not in in_room.body
+    typo = await t.ask(alice, room, "!meeting code 333444")
+    assert "direct message" in typo.body and "333444" not in typo.body
+
+    bob_dm = await bob.create_room(direct=True, invite=[t.user_id])
+    await bob.wait_for_membership(bob_dm, t.user_id, "join", timeout=20)
+    assert "Only its organiser" in (await t.ask(bob, bob_dm, "!meeting code M1 999999")).body
+    alice_dm = await alice.create_room(direct=True, invite=[t.user_id])
+    await alice.wait_for_membership(alice_dm, t.user_id, "join", timeout=20)
+    set_code = await t.ask(alice, alice_dm, "!meeting code M1 777888")
+    assert "is set" in set_code.body and "777888" not in set_code.body
+    shown = await t.ask(bob, room, "!meeting")
+    assert "777888" not in shown.body and CODE not in shown.body and "••••••" in shown.body
+
+    cancelled = await t.ask(alice, room, "!meeting cancel M1")
+    assert "Cancelled M1" in cancelled.body
+    assert await _due_times(t, "m1:") == []
+
+
+async def test_weekly_meeting_keeps_local_time_across_end_of_bst(start_bot, chat):
+    clock = FakeClock("2024-10-20 12:00", "Europe/London")
+    t = await start_bot(plugins=[Meetings], clock=clock)
+    alice = await chat("alice")
+    room = await t.room_with(alice)
+    made = await t.ask(
+        alice, room, "!meeting Weekly call\nwhen: Thursday 24 October 2024 3pm\nrepeat: weekly"
+    )
+    assert "Thu 24 Oct 2024, 15:00 BST" in made.body and "every week" in made.body
+    clock.set("2024-10-24 15:00:01", "Europe/London")
+    assert t.bot is not None
+    await t.bot.scheduler.run_due()
+    await _settled(t)
+    moved = await t.ask(alice, room, "!meeting M1")
+    assert "Thu 31 Oct 2024, 15:00 GMT" in moved.body
+    skipped = await t.ask(alice, room, "!meeting skip")
+    assert "Next: Thu 7 Nov 2024, 15:00 GMT" in skipped.body
+    services = t.bot.registry.plugins["meetings"].services
+    busy = await services.busy(room, datetime(2024, 10, 28, tzinfo=UTC), datetime(2024, 11, 10, tzinfo=UTC))
+    assert [(b.title, b.start, b.source) for b in busy] == [
+        ("Weekly call", datetime(2024, 11, 7, 15, tzinfo=UTC), "meeting M1")
+    ]
+    ics = await alice.say(room, "!meeting ics M1")
+    upload = await alice.wait_for_reply(ics, sender=t.user_id)
+    assert upload.msgtype == "m.file" and upload.body == "meeting-M1.ics"
+
+
+async def test_simple_reminders_with_thumbs_up_subscribers(start_bot, chat):
+    clock = FakeClock("2024-06-03 08:00", "Europe/London")
+    t = await start_bot(plugins=[Meetings], clock=clock)
+    alice, bob, carol = await chat("alice"), await chat("bob"), await chat("carol")
+    room = await t.room_with(alice, bob, carol)
+    made = await t.ask(alice, room, "!remind tomorrow 9am send invoices")
+    assert "R1" in made.body and "Tue 4 Jun 2024, 09:00 BST" in made.body and "send invoices" in made.body
+    weekly = await t.ask(bob, room, "!remind every monday 10am weekly check")
+    assert "R2" in weekly.body and "Mon 3 Jun 2024, 10:00 BST" in weekly.body
+    await bob.react(room, made.event_id, "👍")
+    undo = await carol.react(room, made.event_id, "👍")
+    await carol.redact(room, undo)
+    listing = await t.ask(carol, room, "!reminders")
+    assert "R1" in listing.body and "R2" in listing.body
+    refused = await t.ask(carol, room, "!reminder cancel R2")
+    assert "Only its organiser or a room admin" in refused.body
+
+    clock.set("2024-06-03 10:00", "Europe/London")
+    assert t.bot is not None
+    await t.bot.scheduler.run_due()
+    await alice.wait_for(_reminder_from(t, room, "weekly check"))
+    await _settled(t)
+    assert "Mon 10 Jun 2024, 10:00 BST" in (await t.ask(bob, room, "!reminder R2")).body
+    clock.set("2024-06-04 09:00", "Europe/London")
+    await t.bot.scheduler.run_due()
+    posted = await alice.wait_for(_reminder_from(t, room, "send invoices"))
+    assert set(posted.mentions) == {alice.user_id, bob.user_id}
+    assert "Cancelled reminder R2" in (await t.ask(bob, room, "!reminder cancel R2")).body
+    assert "No reminders" in (await t.ask(bob, room, "!reminders")).body
+
+
+async def test_edit_reschedules_room_mention_and_missed_reminder(start_bot, chat):
+    clock = FakeClock("2024-03-04 09:00", "Europe/London")
+    t = await start_bot(plugins=[Meetings], clock=clock)
+    alice, bob = await chat("alice"), await chat("bob")
+    room = await t.room_with(alice, bob)
+    refused = await t.ask(bob, room, "!meeting All hands\nwhen: Friday 2pm\nnotify: @room")
+    assert "You cannot mention @room" in refused.body
+    await t.ask(alice, room, "!meeting All hands\nwhen: Friday 2pm\nnotify: @room\nremind: 1 hour")
+    edited = await t.ask(alice, room, "!meeting edit M1\nwhen: Thursday 2pm\ntitle: <b>All</b> hands")
+    assert "Updated M1" in edited.body and "Thu 7 Mar 2024, 14:00 GMT" in edited.body
+    assert "&lt;b&gt;All&lt;/b&gt;" in edited.content["formatted_body"]
+    assert await _due_times(t, "m1:") == [datetime(2024, 3, 7, 13, 0, tzinfo=UTC)]
+    await t.ask(alice, room, "!meeting Retro\nwhen: Thursday 4pm\nremind: 1 hour")
+
+    clock.set("2024-03-07 13:00", "Europe/London")
+    assert t.bot is not None
+    await t.bot.scheduler.run_due()
+    posted = await alice.wait_for(_reminder_from(t, room, "All</b> hands"))
+    assert posted.content["m.mentions"].get("room") is True and "@room" in posted.body
+    assert "in 1 hour" in posted.body and "Thu 7 Mar 2024, 14:00 GMT" in posted.body
+    clock.set("2024-03-08 09:00", "Europe/London")
+    await t.bot.scheduler.run_due()
+    missed = await alice.wait_for(lambda e: e.sender == t.user_id and "I missed the reminder" in e.body)
+    assert "Retro" in missed.body and "M2" in missed.body and missed.msgtype == "m.notice"
+    await _settled(t)
+    assert "No upcoming meetings" in (await t.ask(alice, room, "!meetings")).body
+
+
+async def test_from_poll_needs_the_datepoll_plugin(start_bot, chat):
+    t = await start_bot(plugins=[Meetings])
+    alice = await chat("alice")
+    room = await t.room_with(alice)
+    reply = await t.ask(alice, room, "!meeting from-poll P1")
+    assert "datepoll plugin is not installed" in reply.body
+
+
+async def test_from_poll_schedules_the_winning_date(start_bot, chat):
+    from plugins.datepoll import DatePoll
+
+    t = await start_bot(plugins=[DatePoll, Meetings], clock=FakeClock("2024-02-20 12:00", "Europe/London"))
+    alice = await chat("alice")
+    room = await t.room_with(alice)
+    await t.ask(
+        alice, room, "!poll Co-op call\n3-4pm Monday 26th February 2024\n3-4pm Tuesday 27th February 2024"
+    )
+    await t.ask(alice, room, "!vote 2")
+    still_open = await t.ask(alice, room, "!meeting from-poll P1")
+    assert "still open" in still_open.body
+    await alice.say(room, "!poll close P1")
+    await alice.wait_for(lambda e: e.sender == t.user_id and "is closed" in e.body)
+    made = await t.ask(alice, room, "!meeting from-poll P1\nurl: https://meet.example.coop/coop")
+    assert "M1" in made.body and "Co-op call" in made.body
+    assert (
+        "Tue 27 Feb 2024, 15:00 GMT (for 1 hour)" in made.body
+        and "https://meet.example.coop/coop" in made.body
+    )
+
+
+async def _settled(t: TestBot) -> None:
+    """Wait until the jobs started by `run_due` have finished (the scheduler's pool drains)."""
+    assert t.bot is not None
+    await t.bot.scheduler.settle()
