@@ -135,3 +135,38 @@ def crypto_config(trust: str):
     from matrixbot.config import E2EEConfig
 
     return E2EEConfig(enabled=True, trust=trust)
+
+
+async def test_poll_vote_and_reminder_work_in_an_encrypted_room(start_bot, chat):
+    from plugins.datepoll import DatePoll
+    from plugins.meetings import Meetings
+
+    t = await start_bot(plugins=[DatePoll, Meetings])
+    alice, bob = await chat("alice", encrypted=True), await chat("bob", encrypted=True)
+    room = await t.room_with(alice, bob, encrypted=True)
+    await alice.wait_for_membership(room, bob.user_id)
+    await bob.wait_for_membership(room, t.user_id)
+    text = await t.ask(
+        alice, room, "!poll Encrypted call\n3-4pm Monday 1st March 2027\n3-4pm Tuesday 2nd March 2027"
+    )
+    assert text.encrypted and "P1: Encrypted call" in text.body
+    poll = await alice.wait_for(
+        lambda e: e.type == "org.matrix.msc3381.poll.start" and e.sender == t.user_id, after=0
+    )
+    assert poll.encrypted
+    response = {
+        "m.relates_to": {"rel_type": "m.reference", "event_id": poll.event_id},
+        "org.matrix.msc3381.poll.response": {"answers": ["2"]},
+    }
+    await bob.send(room, "org.matrix.msc3381.poll.response", response)
+    await alice.react(room, text.event_id, "1️⃣")
+    results = await t.ask(alice, room, "!poll P1")
+    assert "Not voted yet: nobody" in results.body
+
+    made = await t.ask(alice, room, "!remind in 3 seconds encrypted stand-up")
+    assert made.encrypted
+    reminder = await bob.wait_for(
+        lambda e: e.sender == t.user_id and "encrypted stand-up" in e.body and e.msgtype == "m.text",
+        timeout=15,
+    )
+    assert reminder.encrypted
