@@ -6,24 +6,24 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vRecur
+from icalendar import vRecur
 
+from matrixbot.exports import calendar_event, calendar_file
 from plugins.meetings.model import Meeting
 
 
 def meeting_ics(meeting: Meeting, server: str, now: datetime) -> bytes:
     """The access code is in the description only once it has been revealed in the room."""
-    zone = ZoneInfo(meeting.zone)
-    calendar = Calendar()
-    calendar.add("prodid", "-//matrixbot//meetings//EN")
-    calendar.add("version", "2.0")
-    event = Event()
-    event.add("uid", f"meeting-{meeting.id}@{server}")
-    event.add("dtstamp", now)
-    event.add("summary", meeting.title)
-    start = meeting.next_at.astimezone(zone)  # a repeat runs on from the next occurrence
-    event.add("dtstart", start)
-    event.add("dtend", meeting.end_of(start).astimezone(zone))
+    start = meeting.next_at.astimezone(ZoneInfo(meeting.zone))  # a repeat runs on from the next occurrence
+    event = calendar_event(
+        f"meeting-{meeting.id}@{server}",
+        meeting.title,
+        start,
+        meeting.end_of(start),
+        meeting.zone,
+        all_day=False,
+        now=now,
+    )
     if meeting.repeat is not None:
         event.add("rrule", vRecur(meeting.repeat.to_rrule()))
     description = []
@@ -34,6 +34,4 @@ def meeting_ics(meeting: Meeting, server: str, now: datetime) -> bytes:
         description.append(f"Access code: {meeting.code}")
     if description:
         event.add("description", "\n".join(description))
-    calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    return calendar_file(event, "meetings")

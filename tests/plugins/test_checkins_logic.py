@@ -12,8 +12,9 @@ from dateutil.relativedelta import relativedelta
 from matrixbot.clock import FakeClock
 from matrixbot.commands import Body
 from matrixbot.errors import UserError
+from matrixbot.exports import spreadsheet_safe
 from matrixbot.timeparse import TimeParser
-from plugins.checkins.export import render_csv, safe_cell
+from plugins.checkins.export import render_csv
 from plugins.checkins.model import (
     Answer,
     Asked,
@@ -190,8 +191,8 @@ def test_history_lists_each_round():
 
 @pytest.mark.parametrize("cell", ["=SUM(A1)", "+1", "-1", "@cmd", "\tx"])
 def test_formula_cells_are_quoted(cell):
-    assert safe_cell(cell) == "'" + cell
-    assert safe_cell("fine =1") == "fine =1"
+    assert spreadsheet_safe(cell) == "'" + cell
+    assert spreadsheet_safe("fine =1") == "fine =1"
 
 
 def test_csv_rows():

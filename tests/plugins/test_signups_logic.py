@@ -12,8 +12,9 @@ from icalendar import Calendar
 from matrixbot.clock import FakeClock
 from matrixbot.commands import Body
 from matrixbot.errors import UserError
+from matrixbot.exports import spreadsheet_safe
 from matrixbot.timeparse import TimeParser
-from plugins.signups.export import safe_cell, to_csv, to_ics
+from plugins.signups.export import to_csv, to_ics
 from plugins.signups.model import (
     Details,
     Entry,
@@ -259,7 +260,7 @@ def test_csv_is_safe_against_formulas(times):
     assert rows[0][:3] == ["list", "role", "status"]
     assert rows[1][2] == "confirmed" and rows[1][7] == '\'=HYPERLINK("http://evil")'
     assert rows[2][1:3] == ["attend", "confirmed"] and rows[3][1:3] == ["attend", "waiting"]
-    assert [safe_cell(v) for v in ("+1", "-1", "@x", "ok", None)] == ["'+1", "'-1", "'@x", "ok", ""]
+    assert [spreadsheet_safe(v) for v in ("+1", "-1", "@x", "ok", None)] == ["'+1", "'-1", "'@x", "ok", ""]
 
 
 def test_ics_has_the_gathering(times):
