@@ -47,4 +47,11 @@ CORE_MIGRATIONS: list[Migration] = [
     );
     CREATE INDEX jobs_due ON jobs (state, due_at);
     """,
+    # when a job is next tried, apart from when it was due: a retry must not make a job look on time
+    """
+    ALTER TABLE jobs ADD COLUMN run_at REAL;
+    UPDATE jobs SET run_at = due_at;
+    DROP INDEX jobs_due;
+    CREATE INDEX jobs_run ON jobs (state, run_at);
+    """,
 ]

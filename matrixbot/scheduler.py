@@ -151,7 +151,7 @@ class Scheduler:
     async def _arm(self) -> None:
         if self._timer is None:
             return
-        due = await self._db.fetch_value("SELECT MIN(due_at) FROM jobs WHERE state = 'pending'")
+        due = await self._db.fetch_value("SELECT MIN(run_at) FROM jobs WHERE state = 'pending'")
         if due is None:
             self._timer.remove_all_jobs()
             return
@@ -174,7 +174,7 @@ class Scheduler:
                 now = self._clock.now()
                 async with self._db.transaction() as tx:
                     rows = await tx.fetch_all(
-                        "SELECT * FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+                        "SELECT * FROM jobs WHERE state = 'pending' AND run_at <= ? ORDER BY run_at, id LIMIT ?",
                         (now.timestamp(), _BATCH),
                     )
                     await tx.executemany(
@@ -216,12 +216,20 @@ class Scheduler:
             await self._retry_later(job)
 
     async def _retry_later(self, job: Job) -> None:
-        if job.attempts + 1 >= MAX_ATTEMPTS:
+        """Try a failed job again later (10 s, 20 s, … at most 10 min apart).
+
+        While it is within late_grace it is never given up (a homeserver away for an hour must not
+        drop a reminder); past that its handler is told it was missed, and after MAX_ATTEMPTS
+        failures then it is marked failed.
+        """
+        now = self._clock.now()
+        if job.attempts + 1 >= MAX_ATTEMPTS and now - job.due_at > self.late_grace:
+            log.error("job %d (%s.%s) failed for good", job.id, job.plugin, job.handler)
             await self._db.execute("UPDATE jobs SET state = 'failed' WHERE id = ?", (job.id,))
             return
-        retry_at = self._clock.now() + timedelta(seconds=10 * 2**job.attempts)
+        retry_at = now + timedelta(seconds=min(600, 10 * 2 ** min(job.attempts, 10)))
         await self._db.execute(
-            "UPDATE jobs SET state = 'pending', due_at = ? WHERE id = ? AND state = 'running'",
+            "UPDATE jobs SET state = 'pending', run_at = ? WHERE id = ? AND state = 'running'",
             (retry_at.timestamp(), job.id),
         )
         await self._arm()
@@ -249,9 +257,17 @@ class PluginJobs:
         if due_at.tzinfo is None:
             raise ValueError("due_at must be timezone-aware")
         job_id = await tx.execute(
-            "INSERT INTO jobs (plugin, handler, due_at, payload, key, room_id, state) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (plugin, key) DO NOTHING",
-            (self._plugin, handler, due_at.timestamp(), json.dumps(payload or {}), key, room_id),
+            "INSERT INTO jobs (plugin, handler, due_at, run_at, payload, key, room_id, state) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (plugin, key) DO NOTHING",
+            (
+                self._plugin,
+                handler,
+                due_at.timestamp(),
+                due_at.timestamp(),
+                json.dumps(payload or {}),
+                key,
+                room_id,
+            ),
         )
         tx.after_commit(self._scheduler.rearm)
         return job_id or None

@@ -115,18 +115,30 @@ async def test_keys_make_scheduling_idempotent_and_cancellable(db):
     assert [j.payload["n"] for j in await scheduler.for_plugin("demo").pending()] == [3]
 
 
-async def test_failing_handler_is_retried_with_backoff(db):
+async def test_failing_handler_is_retried_with_backoff_keeping_its_due_time(db):
     clock, runs = FakeClock("2024-03-01 10:00"), []
-    scheduler = make(db, clock, runs, fail_times=1)
+    scheduler = make(db, clock, runs, fail_times=3)
     await schedule(db, scheduler, clock.now(), 5)
-    await scheduler.run_due()
-    await finish(scheduler)
-    assert runs == []
+    for wait in (0, 10, 20, 40):
+        clock.advance(timedelta(seconds=wait + 0.5))
+        await scheduler.run_due()
+        await finish(scheduler)
+    assert runs == [(5, "late")], "the fourth try succeeds, over a minute after it was due"
+    assert await db.fetch_value("SELECT attempts FROM jobs") == 4
+
+
+async def test_a_job_is_not_given_up_while_it_can_still_be_delivered(db):
+    clock, runs = FakeClock("2024-03-01 10:00"), []
+    scheduler = make(db, clock, runs, fail_times=12)
+    await schedule(db, scheduler, clock.now(), 6)
+    for _ in range(12):  # the homeserver is away for about an hour and a half
+        await scheduler.run_due()
+        await finish(scheduler)
+        clock.advance(timedelta(minutes=10, seconds=1))
     assert await db.fetch_value("SELECT state FROM jobs") == "pending"
-    clock.advance(timedelta(seconds=11))
     await scheduler.run_due()
     await finish(scheduler)
-    assert runs == [(5, "on_time")]
+    assert runs == [(6, "late")]
 
 
 async def test_thousands_due_at_once_run_in_order(db):
