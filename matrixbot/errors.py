@@ -21,6 +21,10 @@ class UserError(MatrixbotError):
         self.show_usage = show_usage
 
 
+class TimeParseError(UserError):
+    """A time, range, duration or repeat the bot could not read; the message says which part and why."""
+
+
 class PermissionDenied(UserError):
     """The sender may not do this in this room."""
 

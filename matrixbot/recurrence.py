@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta, weekday
 
-from matrixbot.timefmt import DAY_NAMES, WEEKDAY_FORMS, localize
-from matrixbot.timeparse import TimeParseError, shorten
+from matrixbot.errors import TimeParseError
+from matrixbot.timefmt import DAY_NAMES, WEEKDAY_FORMS, localize, shorten
 
 __all__ = ["Recurrence", "parse_recurrence"]
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
-    from matrixbot.timeparse import When
+    from matrixbot.when import When
 
 WallKind = Literal["ok", "gap", "fold"]
 
@@ -244,3 +244,9 @@ def format_relative(delta: timedelta) -> str:
         days, hours = divmod(round(amount / 3600), 24)
         text = _plural(days, "day") + (f" {_plural(hours, 'hour')}" if hours else "")
     return f"in {text}" if seconds > 0 else f"{text} ago"
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """User text to quote back in a message, cut short: a message should not echo a whole essay."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

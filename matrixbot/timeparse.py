@@ -14,15 +14,17 @@ import re
 from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from dateparser.date import DateDataParser
 from dateparser.timezone_parser import pop_tz_offset_from_string
 from dateutil.relativedelta import relativedelta
 
+from matrixbot import durations
 from matrixbot.clock import Clock
-from matrixbot.errors import UserError
+from matrixbot.clockrange import find_time_range, resolve_clocks
+from matrixbot.errors import TimeParseError
 from matrixbot.timefmt import (
     DAY_NAMES,
     MONTH_FORMS,
@@ -36,10 +38,12 @@ from matrixbot.timefmt import (
     format_when,
     localize,
     long_date,
+    shorten,
     transition_near,
     valid_zone,
     zone_abbrev,
 )
+from matrixbot.when import Problem, When
 
 __all__ = [
     "Problem",
@@ -73,80 +77,10 @@ _BARE_DAY = re.compile(r"(?:[a-z]+day\s+)?\d{1,2}(?:\s+\d{4})?")
 _DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}}) {MONTH_RE.pattern} (\d{{4}})\b")
 _AT_HOUR = re.compile(r"\bat\s+(\d{1,2})\b(?!\s*(?:[:.]?\d|[ap]m\b))")
 _DATE_SEP = re.compile(r"\s*(?:-|\bto\b|\buntil\b|\btill\b)\s*")
-_CLOCK = (
-    r"(?:(?P<{0}h>\d{{1,2}})(?:[:.](?P<{0}m>\d{{2}}))?(?:\s*(?P<{0}ap>am|pm)\b)?"
-    r"|(?P<{0}w>noon|midday|midnight))"
-)
-_TIME_RANGE = re.compile(
-    r"(?<![\d:./])(?P<lead>(?:from|between)\s+)?"
-    + _CLOCK.format("a")
-    + r"\s*(?P<sep>-|\bto\b|\buntil\b|\btill\b|\band\b)\s*"
-    + _CLOCK.format("b")
-    + r"(?![\d:/])"
-)
 _OTHER_WORDS = """am pm noon midday midnight today tomorrow yesterday tonight next last this in after ago
     at on from to until till and between the of a an now right day days week weeks fortnight month
     months year years hour hours minute minutes min mins second seconds sec secs h m s utc gmt"""
 KNOWN_WORDS = frozenset(WEEKDAY_FORMS) | frozenset(MONTH_FORMS) | frozenset(_OTHER_WORDS.split())
-_NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve"
-_NUMBER_WORDS = {word: n for n, word in enumerate(_NUMBERS.split())} | {"a": 1, "an": 1}
-_AMOUNT = re.compile(
-    r"\s*(?:(?:,|\band\b)\s*)?(?:(?P<half>half\s+an?)|(?P<num>\d+(?:\.\d+)?|\.\d+|{words})"
-    r"(?P<half1>\s+and\s+a\s+half)?)\s*(?P<unit>[a-z]+)(?![a-z])(?P<half2>\s+and\s+a\s+half)?\s*".format(
-        words=r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b"
-    )
-)
-_LIST_SEP = re.compile(r"\s*(?:[,;]|\band\b(?!\s+a\s+half))\s*")
-_UNITS = {
-    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), "seconds"),
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "minutes"),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), "hours"),
-    **dict.fromkeys(("d", "day", "days"), "days"),
-    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), "weeks"),
-    **dict.fromkeys(("fortnight", "fortnights"), "fortnights"),
-    **dict.fromkeys(("mo", "mos", "month", "months"), "months"),
-    **dict.fromkeys(("y", "yr", "yrs", "year", "years"), "years"),
-}
-_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800, "fortnights": 1209600}
-
-
-class TimeParseError(UserError):
-    """A time, range, duration or repeat the bot could not read; the message says which part and why."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something to ask the user about a time that was read: "past", "weekday" or "ambiguous_fold"."""
-
-    kind: str
-    message: str
-    suggestion: When | None = None
-
-
-@dataclass(frozen=True)
-class When:
-    """A time or a span of time. `end` is exclusive; all-day spans run from 00:00 to 00:00 local."""
-
-    start: datetime
-    end: datetime | None
-    zone: str
-    all_day: bool = False
-    problems: tuple[Problem, ...] = ()
-
-    @property
-    def start_utc(self) -> datetime:
-        return self.start.astimezone(UTC)
-
-    @property
-    def end_utc(self) -> datetime | None:
-        return None if self.end is None else self.end.astimezone(UTC)
-
-    @property
-    def duration(self) -> timedelta | None:
-        return None if self.end is None else self.end.astimezone(UTC) - self.start_utc
-
-    def __str__(self) -> str:
-        return format_when(self)
 
 
 @dataclass(frozen=True)
@@ -217,41 +151,13 @@ class TimeParser:
         return replace(when, problems=self._weekday_problems(span, ctx) + when.problems)
 
     def parse_duration(self, text: str) -> timedelta:
-        """ "1 hour", "90 minutes", "1h30m", "1.5 hours", "2 days", "1 week"; no months, which vary."""
-        seconds = 0.0
-        for value, unit in _components(text):
-            if unit not in _SECONDS:
-                raise TimeParseError(
-                    f"'{shorten(text)}': a duration is counted in weeks, days, hours or minutes, "
-                    f"since {unit} vary in length."
-                )
-            seconds += value * _SECONDS[unit]
-        return _positive(_limited(seconds, text), text)
+        return durations.parse_duration(text)
 
     def parse_durations(self, text: str) -> list[timedelta]:
-        """A list of durations: "1 day, 10 minutes" or "1 day and 10 minutes"."""
-        pieces = [piece for piece in _LIST_SEP.split(text.strip().lower()) if piece]
-        if not pieces:
-            raise TimeParseError("Give one or more durations, e.g. '1 day, 10 minutes'.")
-        return [self.parse_duration(piece) for piece in pieces]
+        return durations.parse_durations(text)
 
     def parse_period(self, text: str) -> relativedelta:
-        """Like a duration, but months and years are allowed ("3 months"), in whole numbers."""
-        calendar = {"years": 0, "months": 0}
-        seconds = 0.0
-        for value, unit in _components(text):
-            if unit in calendar:
-                if value != int(value):
-                    raise TimeParseError(f"'{shorten(text)}': use a whole number of {unit}.")
-                calendar[unit] += int(value)
-            else:
-                seconds += value * _SECONDS[unit]
-        _limited(seconds + (calendar["years"] * 12 + calendar["months"]) * 31 * 86400, text)
-        days, rest = divmod(round(seconds), 86400)
-        period = relativedelta(**calendar, days=days, seconds=rest)
-        if not period:
-            raise TimeParseError(f"'{shorten(text)}' should be longer than zero.")
-        return period
+        return durations.parse_period(text)
 
     def _relative(self, clean: str, ctx: _Ctx) -> datetime | None:
         """ "in 10 minutes", "2 hours ago", "now": exact for hours, by the calendar for days and more."""
@@ -262,7 +168,7 @@ class TimeParser:
             return ctx.now
         sign = 1 if match["ahead"] else -1
         try:
-            parts = _components(match["ahead"] or match["ago"])
+            parts = durations.components(match["ahead"] or match["ago"])
         except TimeParseError:
             return None
         calendar = {"years": 0.0, "months": 0.0, "days": 0.0}
@@ -270,10 +176,10 @@ class TimeParser:
         for value, unit in parts:
             if unit in ("years", "months"):
                 calendar[unit] += value
-            elif unit in ("days", "weeks", "fortnights") and value * _SECONDS[unit] % 86400 == 0:
-                calendar["days"] += value * _SECONDS[unit] / 86400
+            elif unit in ("days", "weeks", "fortnights") and value * durations.SECONDS[unit] % 86400 == 0:
+                calendar["days"] += value * durations.SECONDS[unit] / 86400
             else:
-                seconds += value * _SECONDS[unit]
+                seconds += value * durations.SECONDS[unit]
         if any(v != int(v) for v in calendar.values()):
             raise TimeParseError(f"'{ctx.text}': use whole numbers of months and years.")
         try:
@@ -286,7 +192,7 @@ class TimeParser:
             raise TimeParseError(f"'{ctx.text}' is too far away.") from None
 
     def _read_span(self, clean: str, ctx: _Ctx) -> _Span:
-        match = _time_range(clean)
+        match = find_time_range(clean)
         if match is not None:
             return self._times_on_day(clean, match, ctx)
         ends = _DATE_SEP.split(clean)
@@ -299,7 +205,7 @@ class TimeParser:
     def _times_on_day(self, clean: str, match: re.Match[str], ctx: _Ctx) -> _Span:
         """ "3-4pm Monday 26 February 2024": a range of clock times on one day (or overnight)."""
         phrase = match.group().strip()
-        start_min, length = _resolve_clocks(match, phrase)
+        start_min, length = resolve_clocks(match, phrase)
         day_text = _strip_connectors(clean[: match.start()] + " " + clean[match.end() :])
         if day_text:
             day = self._read(day_text, ctx)
@@ -517,12 +423,6 @@ def _at_hour(match: re.Match[str], ctx: _Ctx) -> str:
     )
 
 
-def shorten(text: str, limit: int = 60) -> str:
-    """User text to quote back in a message, cut short: a message should not echo a whole essay."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _strip_connectors(text: str) -> str:
     return " ".join(_CONNECTORS.sub(" ", text).split())
 
@@ -574,125 +474,6 @@ def _pop_zone(clean: str, ctx: _Ctx) -> tuple[str, tzinfo | None]:
 
 def _cut(text: str, match: re.Match[str]) -> str:
     return " ".join((text[: match.start()] + " " + text[match.end() :]).split())
-
-
-def _time_range(clean: str) -> re.Match[str] | None:
-    """The "3-4pm" / "15:00 - 16:30" part of the text, or None ("17-19 May" is a range of days)."""
-    for match in _TIME_RANGE.finditer(clean):
-        if match["sep"] == "and" and not match["lead"]:
-            continue
-        start_bare = not any(match[g] for g in ("aap", "am", "aw"))
-        end_bare = not any(match[g] for g in ("bap", "bm", "bw"))
-        # A bare number next to a month is a day: "17-19 May", "May 17-19", "3pm - 19 May 11am".
-        if end_bare and MONTH_RE.match(clean[match.end() :].strip()):
-            continue
-        if start_bare and _ends_in_month(clean, match):
-            continue
-        if not (start_bare and end_bare) or any(match[g] and int(match[g]) > 12 for g in ("ah", "bh")):
-            return match
-        raise TimeParseError(
-            f"In '{match.group().strip()}' I can't tell morning from afternoon: "
-            "write e.g. '3-4pm' or use the 24-hour clock, '15:00-16:00'."
-        )
-    return None
-
-
-def _ends_in_month(clean: str, match: re.Match[str]) -> bool:
-    before = clean[: match.start()].split()
-    return bool(before) and MONTH_RE.fullmatch(before[-1]) is not None
-
-
-def _clock_options(match: re.Match[str], side: str) -> tuple[list[int], bool]:
-    """Minutes after midnight one clock time may mean, and whether it was unambiguous.
-
-    "3" could be 03:00 or 15:00 (as written first, so "12" is noon before midnight); "3pm", "15",
-    "03:00", "noon" and "midnight" are unambiguous. Midnight is 0 here; as an end it is 24:00.
-    """
-    word = match[side + "w"]
-    if word:
-        return [0 if word == "midnight" else 720], True
-    hour, minute, meridiem = int(match[side + "h"]), int(match[side + "m"] or 0), match[side + "ap"]
-    if minute > 59 or hour > 24 or (meridiem and not 1 <= hour <= 12) or (hour == 24 and minute):
-        raise TimeParseError(f"'{match.group().strip()}' has a time that does not exist.")
-    if meridiem:
-        return [(hour % 12 + (12 if meridiem == "pm" else 0)) * 60 + minute], True
-    if hour == 0 or hour > 12 or match[side + "h"].startswith("0"):
-        return [hour * 60 + minute], True
-    written = hour * 60 + minute
-    return [written, written + 720 if hour < 12 else minute], False
-
-
-def _resolve_clocks(match: re.Match[str], phrase: str) -> tuple[int, int]:
-    """(start in minutes after midnight, length in minutes) for a range of clock times.
-
-    A time without am/pm first takes the other's half of the day ("3-4pm" is 15:00-16:00, "3pm-4"
-    too); if that puts the end first, the other half is used when the span is then at most ten
-    hours ("11-1pm" is 11:00-13:00, "9-5pm" 09:00-17:00) and refused otherwise ("4-3pm"). With
-    neither marked the start is read as written ("9:30-10:30", "12:30-1:30" is 12:30-13:30). An end
-    in the morning after a start in the afternoon is the next morning ("10pm-2am").
-    """
-    (starts, start_sure), (ends, end_sure) = _clock_options(match, "a"), _clock_options(match, "b")
-    if match["bw"] == "midnight":
-        ends = [1440]
-    if start_sure and end_sure:
-        tries = [(starts[0], ends[0], True)]
-    elif start_sure:
-        tries = [(starts[0], e, (e >= 720) == (starts[0] >= 720)) for e in ends]
-    elif end_sure:
-        tries = [(s, ends[0], (s >= 720) == (ends[0] >= 720)) for s in starts]
-    else:
-        tries = [(starts[0], e, e == ends[0]) for e in ends]
-    for start, end, preferred in sorted(tries, key=lambda t: not t[2]):
-        length = end - start if end > start else None
-        if length is None and start >= 720 > end and (end_sure or not preferred):
-            length = end + 1440 - start
-        if length is not None and (preferred or length <= 600):
-            return start, length
-    raise TimeParseError(
-        f"In '{phrase}' the end comes before the start. Put the earlier time first, e.g. '3-4pm'."
-    )
-
-
-def _components(text: str) -> list[tuple[float, str]]:
-    """ "1h30m", "an hour and a half", "2 days and 10 minutes" as [(amount, unit), ...]."""
-    clean = " ".join(text.strip().lower().split())
-    example = "Write e.g. '1 hour', '90 minutes', '1h30m' or '2 days'."
-    parts: list[tuple[float, str]] = []
-    pos = 0
-    while pos < len(clean):
-        match = _AMOUNT.match(clean, pos)
-        if match is None:
-            rest = shorten(clean[pos:])
-            where = f"'{rest}'" if pos == 0 else f"'{rest}' in '{shorten(clean)}'"
-            raise TimeParseError(f"I could not read {where} as a length of time. {example}")
-        unit = _UNITS.get(match["unit"])
-        if unit is None:
-            raise TimeParseError(
-                f"'{shorten(match['unit'])}' in '{shorten(text)}' is not a unit of time I know. {example}"
-            )
-        amount = 0.5 if match["half"] else _number(match["num"])
-        parts.append((amount + (0.5 if match["half1"] or match["half2"] else 0), unit))
-        pos = match.end()
-    if not parts:
-        raise TimeParseError(f"Give a length of time. {example}")
-    return parts
-
-
-def _number(word: str) -> float:
-    return float(_NUMBER_WORDS[word]) if word in _NUMBER_WORDS else float(word)
-
-
-def _limited(seconds: float, text: str) -> timedelta:
-    """Durations up to a hundred years, which is plenty and keeps datetime arithmetic in range."""
-    if seconds > 100 * 366 * 86400:
-        raise TimeParseError(f"'{shorten(text)}' is too long; keep it under a hundred years.")
-    return timedelta(seconds=round(seconds))
-
-
-def _positive(delta: timedelta, text: str) -> timedelta:
-    if delta <= timedelta(0):
-        raise TimeParseError(f"'{shorten(text)}' should be longer than zero.")
-    return delta
 
 
 def _unreadable(text: str, ctx: _Ctx) -> TimeParseError:
