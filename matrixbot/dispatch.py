@@ -141,7 +141,7 @@ class Dispatcher:
             call_args, _ = spec.bind(ctx, args, invocation.body)
             await spec.func(plugin, *call_args)
         except UserError as exc:
-            text = h(exc.message)
+            text = h(exc.message[:1].upper() + exc.message[1:])
             if exc.show_usage and ctx.usage:
                 text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
             await ctx.reply(text)

@@ -369,24 +369,34 @@ def _instant(wall: datetime, all_day: bool, ctx: _Ctx) -> tuple[datetime, Proble
 def _nearest_fit(day: date, weekday: int, today: date) -> date:
     """The date someone most likely meant when `day` is not on `weekday`.
 
-    The same day and month in a year where it falls on that weekday, not in the past and nearest
-    the year written, when that is within a year of it or the date written is already past (a
-    typo in the year, like 2014 for 2024); otherwise the nearest date on that weekday.
+    A date already past is most often a typo in the year (2014 for 2024): the same day and month
+    in a year one digit away from the one written where it falls on that weekday, closest to today.
+    Otherwise the same day and month in the nearest year that fits and is not past, when that is
+    within a year of the one written; otherwise the nearest date on that weekday.
     """
     fits = []
-    for year in range(day.year - 10, day.year + 11):
+    for year in range(day.year - 10, max(day.year, today.year) + 11):
         try:
             candidate = day.replace(year=year)
         except ValueError:
             continue
-        if candidate.weekday() == weekday and candidate >= today:
+        if candidate.weekday() == weekday:
             fits.append(candidate)
-    if fits:
-        best = min(fits, key=lambda d: (abs(d.year - day.year), d.year))
+    typos = [d for d in fits if _one_digit_apart(d.year, day.year)]
+    if day < today and typos:
+        return min(typos, key=lambda d: (abs((d - today).days), d.year))
+    future = [d for d in fits if d >= today]
+    if future:
+        best = min(future, key=lambda d: (abs(d.year - day.year), d.year))
         if day < today or abs(best.year - day.year) <= 1:
             return best
     step = (weekday - day.weekday()) % 7
     return day + timedelta(days=step if step <= 3 else step - 7)
+
+
+def _one_digit_apart(year: int, other: int) -> bool:
+    a, b = str(year), str(other)
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def _normalise(text: str) -> str:

@@ -115,7 +115,7 @@ async def test_busy_dates_clash_escaping_and_unreadable_line(start_bot, chat):
     refused = await t.ask(
         alice, room, "!poll Summer <b>social</b>\n2pm Saturday 18th May 2024\nsometime soonish"
     )
-    assert refused.body.startswith("line 3: ") and "Nothing was changed" in refused.body
+    assert refused.body.startswith("Line 3: ") and "Nothing was changed" in refused.body
     assert "There are no open polls" in (await t.ask(alice, room, "!polls")).body
 
     text = await t.ask(

@@ -83,7 +83,7 @@ async def test_permissions_bad_input_and_code_by_direct_message(start_bot, chat)
     alice, bob = await chat("alice"), await chat("bob")
     room = await t.room_with(alice, bob)
     bad = await t.ask(alice, room, "!meeting Call\nwhen: tomorrow 3pm\nrepeat: every blue moon")
-    assert "line 3 (repeat:)" in bad.body
+    assert "Line 3 (repeat:)" in bad.body
     assert "No upcoming meetings" in (await t.ask(alice, room, "!meetings")).body
 
     made = await t.ask(alice, room, f"!meeting Call\nwhen: tomorrow 3pm\ncode: {CODE}")

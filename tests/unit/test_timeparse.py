@@ -381,3 +381,12 @@ def test_durations_round_trip(
     assert warm_parser.parse_duration(text) == delta
     spaced = " and ".join(f"{n} {unit}" for n, unit in parts if n)
     assert warm_parser.parse_duration(spaced) == delta
+
+
+def test_year_typo_is_suggested_even_when_the_corrected_date_is_past():
+    """Seen later (here in November 2026), 'Tuesday 5th March 2014' still means 5 March 2024."""
+    parser = TimeParser(FakeClock("2026-11-25 09:00", "Europe/London"))
+    when = parser.parse("3-4pm Tuesday 5th March 2014", "Europe/London")
+    weekday = next(p for p in when.problems if p.kind == "weekday")
+    assert "did you mean Tuesday 5 March 2024?" in weekday.message
+    assert weekday.suggestion is not None and weekday.suggestion.start.date().isoformat() == "2024-03-05"
