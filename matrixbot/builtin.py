@@ -124,7 +124,8 @@ def render_command_help(spec: CommandSpec, prefix: str) -> str:
     if spec.summary:
         parts.append(h(spec.summary))
     if spec.details:
-        parts.append(h(spec.details).replace("\n", "<br>"))
+        paragraphs = [" ".join(p.split()) for p in spec.details.split("\n\n") if p.strip()]
+        parts.extend(h(p) for p in paragraphs)
     subs = {s.name: s for s in spec.subcommands.values()}
     if subs:
         items = "".join(
