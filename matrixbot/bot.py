@@ -53,6 +53,9 @@ class Bot:
         self.scheduler: Scheduler | None = None
         self.dispatcher: Dispatcher | None = None
         self.sender: Sender | None = None
+        self.rooms: RoomDirectory
+        self.settings: SettingsStore
+        self.inbox: Inbox
         self.times = TimeParser(self.clock, config.languages)
         self.syncer: Syncer | None = None
         self._stopping = asyncio.Event()
@@ -64,11 +67,20 @@ class Bot:
     # -- start and stop ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        config = self.config
-        self.db = await Database.open(config.data_dir / "matrixbot.sqlite3")
+        """Open the database, log in, load the plugins, catch up, and start syncing."""
+        await self._open_database()
+        self.client = await self._connect()
+        await self._assemble()
+        await self._go_live()
+
+    async def _open_database(self) -> None:
+        self.db = await Database.open(self.config.data_dir / "matrixbot.sqlite3")
         await self.db.migrate("matrixbot", CORE_MIGRATIONS)
-        nonce = await self._nonce()
-        self.client = nio.AsyncClient(
+
+    async def _connect(self) -> nio.AsyncClient:
+        """Log in (reusing the stored session and device) and open the crypto store."""
+        config = self.config
+        client = nio.AsyncClient(
             config.homeserver,
             config.user_id,
             config=nio.AsyncClientConfig(
@@ -79,17 +91,26 @@ class Bot:
                 pickle_key=crypto.pickle_key(config) if config.e2ee.enabled else "",
             ),
         )
-        session = await self._retrying("log in", lambda: log_in(self.client, config))
-        self.client.user_id, self.client.device_id = session.user_id, session.device_id
-        self.client.access_token = session.access_token
+        self.client = client
+        session = await self._retrying("log in", lambda: log_in(client, config))
+        client.user_id, client.device_id = session.user_id, session.device_id
+        client.access_token = session.access_token
         if config.e2ee.enabled:
             await self._open_crypto_store(session.device_id)
-        rooms = RoomDirectory(
+        return client
+
+    async def _assemble(self) -> None:
+        """Build the services and the plugins on them; run their migrations and set-up."""
+        assert self.db is not None and self.client is not None
+        config = self.config
+        self.rooms = rooms = RoomDirectory(
             self.client, config.user_id, owners=config.owners, ignore_users=config.ignore_users
         )
-        self.sender = sender = Sender(self.client, rooms, self.db, nonce, trust=config.e2ee.trust)
+        self.sender = sender = Sender(
+            self.client, rooms, self.db, await self._nonce(), trust=config.e2ee.trust
+        )
         self.scheduler = Scheduler(self.db, self.clock, sender, late_grace=config.late_grace)
-        settings = SettingsStore(
+        self.settings = settings = SettingsStore(
             self.db,
             default_zone=config.timezone,
             default_language=config.language,
@@ -137,10 +158,21 @@ class Bot:
                 self.scheduler.register(plugin.name, name, handler)
         for plugin in plugins:
             await plugin.setup()
-        inbox = Inbox(self.db)
-        self.dispatcher = Dispatcher(config, self.registry, self.db, sender, on_handled=inbox.mark_done)
+        self.inbox = Inbox(self.db)
+        self.dispatcher = Dispatcher(config, self.registry, self.db, sender, on_handled=self.inbox.mark_done)
+
+    async def _go_live(self) -> None:
+        """Handle what was left over, catch up with the homeserver, start the scheduler and sync loop."""
+        assert self.client is not None and self.dispatcher is not None and self.scheduler is not None
         self.syncer = Syncer(
-            self.client, config, inbox, self.dispatcher, rooms, sender, settings, self.decryptor
+            self.client,
+            self.config,
+            self.inbox,
+            self.dispatcher,
+            self.rooms,
+            self.sender,
+            self.settings,
+            self.decryptor,
         )
         self._warm_task = asyncio.get_running_loop().run_in_executor(None, self.times.warm)
         await self.syncer.resume()
@@ -148,7 +180,7 @@ class Bot:
         await self.scheduler.start()
         self._sync_task = asyncio.get_running_loop().create_task(self._sync_forever())
         log.info(
-            "matrixbot started as %s with plugins: %s", config.user_id, ", ".join(self.registry.optional)
+            "matrixbot started as %s with plugins: %s", self.config.user_id, ", ".join(self.registry.optional)
         )
 
     async def _open_crypto_store(self, device_id: str) -> None:

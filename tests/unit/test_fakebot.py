@@ -1,0 +1,52 @@
+"""The fake transport: the real core and plugins, no homeserver, answers in milliseconds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from matrixbot.clock import FakeClock
+from matrixbot.fakebot import FakeBot
+from plugins.datepoll import DatePoll
+from plugins.meetings import Meetings
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    clock = FakeClock("2024-02-20 12:00", "Europe/London")
+    fake = await FakeBot.create(tmp_path, plugins=[DatePoll, Meetings], clock=clock)
+    yield fake
+    await fake.stop()
+
+
+async def test_help_and_admin_rights(bot):
+    room = bot.room("@alice:x", "@bob:x", admins=["@alice:x"])
+    assert "!poll" in (await bot.say(room, "@bob:x", "!help")).body
+    assert "Only a room admin" in (await bot.say(room, "@bob:x", "!disable datepoll")).body
+    assert "datepoll is now off" in (await bot.say(room, "@alice:x", "!disable datepoll")).body
+    assert "off in this room" in (await bot.say(room, "@bob:x", "!polls")).body
+
+
+async def test_typo_is_flagged(bot):
+    room = bot.room("@alice:x")
+    reply = await bot.say(
+        room, "@alice:x", "!poll MoU call\n3-4pm Monday 26th February 2024\n3-4pm Tuesday 5th March 2014"
+    )
+    assert "5 March 2014 was a Wednesday, not a Tuesday; did you mean Tuesday 5 March 2024?" in reply.body
+    assert reply.msgtype == "m.notice"
+
+
+async def test_reminder_reveals_the_code_when_due(bot):
+    room = bot.room("@alice:x", "@bob:x")
+    made = await bot.say(
+        room,
+        "@alice:x",
+        "!meeting Call\nwhen: tomorrow 3pm\ncode: 486072\nremind: 10 minutes\nnotify: @bob:x",
+    )
+    assert "486072" not in made.body and "••••••" in made.body
+    assert await bot.run_due() == []
+    bot.clock.advance(timedelta(hours=26, minutes=50))
+    [reminder] = [p for p in await bot.run_due() if p.msgtype == "m.text"]
+    assert "486072" in reminder.body and reminder.mentions == ["@bob:x"]
+    assert await bot.run_due() == []
