@@ -174,11 +174,13 @@ class Bot:
             self.settings,
             self.decryptor,
         )
-        self._warm_task = asyncio.get_running_loop().run_in_executor(None, self.times.warm)
         await self.syncer.resume()
         await self._retrying("sync", lambda: self.syncer.sync_once(full_state=True))
         await self.scheduler.start()
-        self._sync_task = asyncio.get_running_loop().create_task(self._sync_forever())
+        loop = asyncio.get_running_loop()
+        self._sync_task = loop.create_task(self._sync_forever())
+        # Warm the time parser once the start is over, so it does not delay the first answers.
+        self._warm_task = loop.run_in_executor(None, self.times.warm)
         log.info(
             "matrixbot started as %s with plugins: %s", self.config.user_id, ", ".join(self.registry.optional)
         )

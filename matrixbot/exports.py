@@ -10,9 +10,11 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+if TYPE_CHECKING:
+    from icalendar import Event
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,9 +35,19 @@ def csv_file(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 
 
 def calendar_event(
-    uid: str, summary: str, start: datetime, end: datetime, zone: str, *, all_day: bool, now: datetime
+    uid: str,
+    summary: str,
+    start: datetime,
+    end: datetime,
+    zone: str,
+    *,
+    all_day: bool,
+    now: datetime,
+    rrule: dict[str, Any] | None = None,
 ) -> Event:
-    """A VEVENT from start to end (exclusive) in `zone`; all-day events as dates."""
+    """A VEVENT from start to end (exclusive) in `zone`; all-day events as dates; `rrule` repeats it."""
+    from icalendar import Event, vRecur  # imported on first use: starting the bot needs no calendar
+
     tz = ZoneInfo(zone)
     event = Event()
     event.add("uid", uid)
@@ -47,11 +59,15 @@ def calendar_event(
     else:
         event.add("dtstart", start.astimezone(tz))
         event.add("dtend", end.astimezone(tz))
+    if rrule:
+        event.add("rrule", vRecur(rrule))
     return event
 
 
 def calendar_file(event: Event, product: str) -> bytes:
     """A VCALENDAR holding `event`, with the VTIMEZONE its times need."""
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", f"-//matrixbot//{product}//EN")
     calendar.add("version", "2.0")

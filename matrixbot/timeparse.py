@@ -17,8 +17,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
-from dateparser.date import DateDataParser
-from dateparser.timezone_parser import pop_tz_offset_from_string
 from dateutil.relativedelta import relativedelta
 
 from matrixbot import durations
@@ -252,6 +250,8 @@ class TimeParser:
             "RETURN_TIME_AS_PERIOD": True,
             "DATE_ORDER": self._date_order,
         }
+        from dateparser.date import DateDataParser  # imported on first use: it is big and slow to load
+
         data = DateDataParser(languages=self._languages, settings=settings).get_date_data(text)
         if data.date_obj is None:
             raise _unreadable(text, ctx)
@@ -476,6 +476,8 @@ def _pop_zone(clean: str, ctx: _Ctx) -> tuple[str, tzinfo | None]:
             return _cut(clean, match), timezone(own[word])
         if word in KNOWN_WORDS:
             continue
+        from dateparser.timezone_parser import pop_tz_offset_from_string
+
         found = pop_tz_offset_from_string(f" {word} ")[1]
         if found is not None:
             return _cut(clean, match), timezone(found.utcoffset(None))

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from icalendar import vRecur
-
 from matrixbot.exports import calendar_event, calendar_file
 from plugins.meetings.model import Meeting
 
@@ -23,9 +21,8 @@ def meeting_ics(meeting: Meeting, server: str, now: datetime) -> bytes:
         meeting.zone,
         all_day=False,
         now=now,
+        rrule=meeting.repeat.to_rrule() if meeting.repeat is not None else None,
     )
-    if meeting.repeat is not None:
-        event.add("rrule", vRecur(meeting.repeat.to_rrule()))
     description = []
     if meeting.url:
         event.add("url", meeting.url)
