@@ -87,6 +87,10 @@ class Plugin:
         self.times = services.times
         self.config = services.config
         self.log = services.log
+        self._declarations: (
+            tuple[list[CommandSpec], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]]]
+            | None
+        ) = None
 
     async def setup(self) -> None:
         """Called once at start, after migrations, before events flow."""
@@ -103,29 +107,38 @@ class Plugin:
         return self.sender.outbox(f"{self.name}:{origin}")
 
     def commands(self) -> list[CommandSpec]:
-        specs = []
-        for _, member in inspect.getmembers(type(self), inspect.isfunction):
-            spec = getattr(member, "__command__", None)
-            if spec is not None and spec.parent is None:
-                spec.plugin = self.name
-                for sub in spec.subcommands.values():
-                    sub.plugin = self.name
-                specs.append(spec)
-        return specs
+        """The commands this plugin declares (top level; subcommands hang off them)."""
+        return self._declared()[0]
 
     def event_handlers(self, kind: str) -> list[Callable[..., Any]]:
-        return [
-            getattr(self, name)
-            for name, member in inspect.getmembers(type(self), inspect.isfunction)
-            if getattr(member, "__event_kind__", None) == kind
-        ]
+        return self._declared()[1].get(kind, [])
 
     def job_handlers(self) -> dict[str, Callable[..., Any]]:
-        return {
-            member.__job_name__: getattr(self, name)
-            for name, member in inspect.getmembers(type(self), inspect.isfunction)
-            if getattr(member, "__job_name__", None)
-        }
+        return self._declared()[2]
+
+    def _declared(
+        self,
+    ) -> tuple[list[CommandSpec], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]]]:
+        """Read the decorators once per plugin: these lookups happen for every event."""
+        if self._declarations is None:
+            specs: list[CommandSpec] = []
+            handlers: dict[str, list[Callable[..., Any]]] = {}
+            jobs: dict[str, Callable[..., Any]] = {}
+            for name, member in inspect.getmembers(type(self), inspect.isfunction):
+                spec = getattr(member, "__command__", None)
+                if spec is not None and spec.parent is None:
+                    spec.plugin = self.name
+                    for sub in spec.subcommands.values():
+                        sub.plugin = self.name
+                    specs.append(spec)
+                kind = getattr(member, "__event_kind__", None)
+                if kind is not None:
+                    handlers.setdefault(kind, []).append(getattr(self, name))
+                job_name = getattr(member, "__job_name__", None)
+                if job_name:
+                    jobs[job_name] = getattr(self, name)
+            self._declarations = (specs, handlers, jobs)
+        return self._declarations
 
 
 def _marker(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -63,6 +63,9 @@ class SettingsStore:
         default_plugins: Iterable[str],
     ) -> None:
         self._db = db
+        self._rooms: dict[str, dict[str, str]] = {}
+        self._choices: dict[str, dict[str, bool]] = {}
+        self._user_zones: dict[str, str | None] = {}
         self.default_plugins = tuple(default_plugins)
         langs = tuple(languages)
         self.declared: dict[str, Setting] = {}
@@ -72,15 +75,20 @@ class SettingsStore:
     def declare(self, setting: Setting) -> None:
         self.declared[setting.name] = setting
 
+    async def _room(self, room_id: str) -> dict[str, str]:
+        """A room's stored settings, read once and then kept (this store is their only writer)."""
+        if room_id not in self._rooms:
+            rows = await self._db.fetch_all(
+                "SELECT key, value FROM room_settings WHERE room_id = ?", (room_id,)
+            )
+            self._rooms[room_id] = {r["key"]: r["value"] for r in rows}
+        return self._rooms[room_id]
+
     async def get(self, room_id: str, name: str) -> str:
-        value = await self._db.fetch_value(
-            "SELECT value FROM room_settings WHERE room_id = ? AND key = ?", (room_id, name)
-        )
-        return value if value is not None else self.declared[name].default
+        return (await self._room(room_id)).get(name, self.declared[name].default)
 
     async def all(self, room_id: str) -> dict[str, str]:
-        rows = await self._db.fetch_all("SELECT key, value FROM room_settings WHERE room_id = ?", (room_id,))
-        stored = {r["key"]: r["value"] for r in rows}
+        stored = await self._room(room_id)
         return {name: stored.get(name, s.default) for name, s in sorted(self.declared.items())}
 
     async def set(self, room_id: str, name: str, value: str) -> str:
@@ -93,33 +101,43 @@ class SettingsStore:
             "ON CONFLICT (room_id, key) DO UPDATE SET value = excluded.value",
             (room_id, name, value),
         )
+        (await self._room(room_id))[name] = value
         return value
 
     async def zone(self, room_id: str) -> str:
         return await self.get(room_id, "timezone")
 
     async def user_zone(self, user_id: str) -> str | None:
-        return await self._db.fetch_value(
-            "SELECT value FROM user_settings WHERE user_id = ? AND key = 'timezone'", (user_id,)
-        )
+        if user_id not in self._user_zones:
+            self._user_zones[user_id] = await self._db.fetch_value(
+                "SELECT value FROM user_settings WHERE user_id = ? AND key = 'timezone'", (user_id,)
+            )
+        return self._user_zones[user_id]
 
     async def set_user_zone(self, user_id: str, zone: str | None) -> None:
         if zone is None:
             await self._db.execute(
                 "DELETE FROM user_settings WHERE user_id = ? AND key = 'timezone'", (user_id,)
             )
-            return
-        await self._db.execute(
-            "INSERT INTO user_settings (user_id, key, value) VALUES (?, 'timezone', ?) "
-            "ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value",
-            (user_id, check_zone(zone)),
-        )
+        else:
+            zone = check_zone(zone)
+            await self._db.execute(
+                "INSERT INTO user_settings (user_id, key, value) VALUES (?, 'timezone', ?) "
+                "ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value",
+                (user_id, zone),
+            )
+        self._user_zones[user_id] = zone
+
+    async def _plugin_choices(self, room_id: str) -> dict[str, bool]:
+        if room_id not in self._choices:
+            rows = await self._db.fetch_all(
+                "SELECT plugin, enabled FROM room_plugins WHERE room_id = ?", (room_id,)
+            )
+            self._choices[room_id] = {r["plugin"]: bool(r["enabled"]) for r in rows}
+        return self._choices[room_id]
 
     async def enabled_plugins(self, room_id: str, available: Iterable[str]) -> set[str]:
-        rows = await self._db.fetch_all(
-            "SELECT plugin, enabled FROM room_plugins WHERE room_id = ?", (room_id,)
-        )
-        choice = {r["plugin"]: bool(r["enabled"]) for r in rows}
+        choice = await self._plugin_choices(room_id)
         return {name for name in available if choice.get(name, name in self.default_plugins)}
 
     async def set_plugin(self, room_id: str, plugin: str, enabled: bool) -> None:
@@ -128,3 +146,4 @@ class SettingsStore:
             "ON CONFLICT (room_id, plugin) DO UPDATE SET enabled = excluded.enabled",
             (room_id, plugin, int(enabled)),
         )
+        (await self._plugin_choices(room_id))[plugin] = enabled
