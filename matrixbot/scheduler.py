@@ -132,10 +132,25 @@ class Scheduler:
         await self._db.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
 
     async def stop(self, timeout: float = 10.0) -> None:
+        """Stop the alarm; let running jobs finish (bounded). A run cut short is recovered at start."""
         if self._timer is not None:
             self._timer.shutdown(wait=False)
             self._timer = None
+        for task in list(self._arming):
+            task.cancel()
+        await asyncio.gather(*self._arming, return_exceptions=True)
         await self._pool.drain(timeout)
+
+    async def _wake(self) -> None:
+        """The alarm went off: start a run in a task and return at once.
+
+        APScheduler skips a wake-up while the previous one is still running; if the alarm ran
+        `run_due` itself, a wake-up re-armed from inside `run_due` would be skipped and the jobs
+        due then left waiting. Runs queue on `_wake_lock` instead.
+        """
+        task = asyncio.get_running_loop().create_task(self.run_due())
+        self._arming.add(task)
+        task.add_done_callback(self._arming.discard)
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until the jobs started so far have finished (tests, and shutdown)."""
@@ -158,7 +173,7 @@ class Scheduler:
         # the delay is measured on the bot's clock (a fake one in tests), the alarm set in real time
         delay = max(0.0, due - self._clock.now().timestamp())
         self._timer.add_job(
-            self.run_due,
+            self._wake,
             DateTrigger(datetime.now(UTC) + timedelta(seconds=delay)),
             id="wake",
             replace_existing=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -153,3 +154,23 @@ async def test_thousands_due_at_once_run_in_order(db):
     assert await scheduler.run_due() == 2000
     await finish(scheduler)
     assert len(runs) == 2000 and len({n for n, _ in runs}) == 2000
+
+
+async def test_the_alarm_runs_hundreds_of_jobs_due_within_a_second(db):
+    """Through APScheduler and the real clock: none may wait for a later wake-up that never comes."""
+    from matrixbot.clock import SystemClock
+
+    runs: list[tuple[int, str]] = []
+    scheduler = make(db, SystemClock(), runs)
+    await scheduler.start()
+    base = SystemClock().now() + timedelta(milliseconds=300)
+    async with db.transaction() as tx:
+        jobs = scheduler.for_plugin("demo")
+        for n in range(300):
+            await jobs.schedule(tx, "tick", base + timedelta(milliseconds=(n * 37) % 1000), {"n": n})
+    for _ in range(200):
+        if await db.fetch_value("SELECT COUNT(*) FROM jobs WHERE state = 'done'") == 300:
+            break
+        await asyncio.sleep(0.05)
+    await scheduler.stop()
+    assert len(runs) == 300 and len({n for n, _ in runs}) == 300
