@@ -89,6 +89,7 @@ class Bot:
                 store_sync_tokens=False,
                 encryption_enabled=config.e2ee.enabled,
                 pickle_key=crypto.pickle_key(config) if config.e2ee.enabled else "",
+                store=crypto.CryptoStore,
             ),
         )
         self.client = client
