@@ -48,4 +48,11 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (kind, item_id, user_id)
     );
     """,
+    # the command that made a meeting or reminder: handling it again after a crash makes no second one
+    """
+    ALTER TABLE meetings_meetings ADD COLUMN origin_event TEXT;
+    CREATE UNIQUE INDEX meetings_meetings_origin ON meetings_meetings (origin_event);
+    ALTER TABLE meetings_reminders ADD COLUMN origin_event TEXT;
+    CREATE UNIQUE INDEX meetings_reminders_origin ON meetings_reminders (origin_event);
+    """,
 ]

@@ -279,8 +279,15 @@ class Meetings(ReminderCommands):
             raise UserError("That time is in the past.")
         await self._check(ctx, meeting)
         async with self.db.transaction() as tx:
-            meeting = replace(meeting, id=await self.store.insert(tx, meeting))
-            await self._schedule(tx, meeting)
+            made = await self.store.made_by(tx, "meetings", ctx.event.event_id)
+            if made is None:  # else the command is handled again after a crash: answer, create nothing
+                meeting = replace(meeting, id=await self.store.insert(tx, meeting))
+                await self.store.set_origin(tx, "meetings", meeting.id, ctx.event.event_id)
+                await self._schedule(tx, meeting)
+        if made is not None:
+            found = await self.store.get(made)
+            assert found is not None
+            meeting = found
         details = await self._details(meeting, ctx)
         event_id = await ctx.reply(render_created(details, ctx.prefix, code_note))
         await self.store.set_confirm_event(meeting.id, event_id)

@@ -50,3 +50,21 @@ async def test_reminder_reveals_the_code_when_due(bot):
     [reminder] = [p for p in await bot.run_due() if p.msgtype == "m.text"]
     assert "486072" in reminder.body and reminder.mentions == ["@bob:x"]
     assert await bot.run_due() == []
+
+
+async def test_a_command_handled_again_after_a_crash_creates_nothing_twice(bot):
+    """The inbox re-handles a command whose handling was cut short; nothing may be made twice."""
+    from matrixbot.events import RoomEvent
+
+    room = bot.room("@alice:x")
+    for body in ("!meeting Call\nwhen: tomorrow 3pm\nremind: 10 minutes", "!remind tomorrow 9am invoices"):
+        content = {"msgtype": "m.text", "body": body}
+        event = RoomEvent(f"$cmd{len(body)}", room, "@alice:x", "m.room.message", content)
+        before = len(bot.fake.posted)
+        await bot.dispatcher.handle(event)
+        jobs = await bot.db.fetch_value("SELECT COUNT(*) FROM jobs")
+        await bot.dispatcher.handle(event)
+        assert len(bot.fake.posted) == before + 1, "the second answer reuses the first one's transaction id"
+        assert await bot.db.fetch_value("SELECT COUNT(*) FROM jobs") == jobs
+    assert await bot.db.fetch_value("SELECT COUNT(*) FROM meetings_meetings") == 1
+    assert await bot.db.fetch_value("SELECT COUNT(*) FROM meetings_reminders") == 1
