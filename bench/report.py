@@ -1,0 +1,114 @@
+"""Presenting a run: the terminal table, `results/latest.json`, and the figures section of bench/README.md."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.judge import Measured
+from bench.scale import StoreSize
+from bench.stats import Figure
+
+START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+
+
+def _number(value: float | None, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit == "s":
+        text = f"{value:.2f}"
+    elif unit in ("ms", "MB", "%"):
+        text = f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
+    else:
+        text = f"{value:g}"
+    return f"{text} {unit}".strip()
+
+
+def _verdict(figure: Figure) -> str:
+    return {None: "", True: "pass", False: "FAIL"}[figure.passed]
+
+
+def rows(figures: Sequence[Figure]) -> list[list[str]]:
+    return [
+        [
+            f.metric,
+            _number(f.value, f.unit),
+            f"{_number(f.floor, f.unit)} ({f.floor_name})" if f.floor is not None and f.floor_name else "",
+            f"{f.ratio:.2f}×" if f.ratio is not None else "",
+            f.target,
+            _verdict(f),
+        ]
+        for f in figures
+    ]
+
+
+HEADER = ["metric", "value", "floor", "ratio", "target", "result"]
+
+
+def table(figures: Sequence[Figure]) -> str:
+    """A plain-text table for the terminal."""
+    body = rows(figures)
+    widths = [max(len(r[i]) for r in [HEADER, *body]) for i in range(len(HEADER))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [HEADER, *body]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown(figures: Sequence[Figure]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + " --- |" * len(HEADER)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in r) + " |" for r in rows(figures)]
+    return "\n".join(lines)
+
+
+def scale_markdown(sizes: Sequence[StoreSize]) -> str:
+    lines = [
+        "| reminders | rooms' settings | open polls | store on disk | start → ready | start → first answer | idle RSS | reply p50 | reply p99 |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in sizes:
+        lines.append(
+            f"| {s.reminders:,} | {s.settings_rooms:,} | {s.open_polls:,} | {s.db_mb:.1f} MB | {s.ready_s:.2f} s "
+            f"| {s.first_answer_s:.2f} s | {s.idle_rss_mb:.0f} MB | {s.replies.p50:.0f} ms | {s.replies.p99:.0f} ms |"
+        )
+    return "\n".join(lines)
+
+
+def write_json(path: Path, figures: Sequence[Figure], measured: Measured, run: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"run": run, "figures": [f.to_json() for f in figures], "measured": asdict(measured)}
+    path.write_text(json.dumps(document, indent=2, default=str))
+
+
+def figures_section(
+    figures: Sequence[Figure], measured: Measured, run: dict[str, Any], plot: str | None
+) -> str:
+    machine = run["machine"]
+    parts = [
+        f"Measured {run['finished']} with `{run['command']}` ({run['duration_s']:.0f} s) on "
+        f"{machine['cores (nproc)']} cores ({machine['cpu']}), {machine['memory']}, {machine['os']}, "
+        f"Python {machine['python']}, Synapse {machine['synapse']}, matrix-nio {machine['matrix-nio']}; "
+        "bot and homeserver on the same machine, over loopback.",
+        "",
+        markdown(figures),
+    ]
+    if measured.scale:
+        parts += ["", "Growth with the store:", "", scale_markdown(measured.scale)]
+    if plot:
+        parts += ["", f"![start-up and memory against store size]({plot})"]
+    return "\n".join(parts)
+
+
+def update_readme(readme: Path, section: str) -> None:
+    """Replace what lies between the figure markers of `readme` with `section`."""
+    text = readme.read_text()
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise RuntimeError(f"{readme} has no {START} … {END} markers")
+    readme.write_text(pattern.sub(lambda _: f"{START}\n{section}\n{END}", text))

@@ -1,0 +1,79 @@
+"""One bench run: a throwaway homeserver, the floors, then each part in turn; everything cleaned up."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import machine, report
+from bench.env import BenchEnv
+from bench.floors import measure_floors, start_echo
+from bench.judge import Measured, figures
+from bench.parsing import poll_parse_ms
+from bench.plot import plot_scaling
+from bench.reminders import mass_reminders
+from bench.replies import measure_empty_store
+from bench.scale import measure_scale
+from bench.sizes import Sizes
+from bench.stats import Figure, Spread
+
+log = logging.getLogger("bench")
+PARTS = ("replies", "mass", "scale", "parse")
+
+
+@dataclass(frozen=True)
+class Outputs:
+    results: Path
+    """The JSON file of the run."""
+    readme: Path | None = None
+    """A README whose figures section is replaced (None: leave READMEs alone)."""
+    plot: Path | None = None
+    plot_link: str | None = None
+    """How the README refers to the plot."""
+
+
+async def run(
+    sizes: Sizes, parts: Collection[str], outputs: Outputs, command: str, *, env: BenchEnv | None = None
+) -> list[Figure]:
+    """Measure, judge and write the outputs; `env` defaults to a homeserver of the run's own."""
+    began = time.monotonic()
+    env = env or BenchEnv()
+    try:
+        await env.start()
+        log.info("homeserver up at %s; measuring the floors", env.url)
+        echo = await start_echo(env, sizes)
+        try:
+            measured = Measured(await measure_floors(env, sizes, echo))
+            if "replies" in parts:
+                log.info("our bot on an empty store: start-up, replies, bursts, reminders")
+                measured.empty = await measure_empty_store(env, sizes, echo)
+            if "mass" in parts:
+                log.info("%d reminders due within %g s", sizes.mass_reminders, sizes.mass_window_s)
+                measured.mass = await mass_reminders(env, sizes, echo)
+        finally:
+            await echo.process.stop()
+        if "scale" in parts:
+            log.info("start-up and memory at store sizes %s", ", ".join(map(str, sizes.scale)))
+            measured.scale = await measure_scale(env, sizes)
+    finally:
+        await env.close()
+    if "parse" in parts:
+        measured.poll_parse_ms = Spread.of(poll_parse_ms(sizes.parse_runs))
+    found = figures(measured)
+    run_info = {
+        "command": command,
+        "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "duration_s": time.monotonic() - began,
+        "machine": machine.describe(),
+        "sizes": sizes.__dict__,
+    }
+    report.write_json(outputs.results, found, measured, run_info)
+    plot = plot_scaling(measured.scale, outputs.plot) if measured.scale and outputs.plot else None
+    if outputs.readme is not None:
+        section = report.figures_section(found, measured, run_info, outputs.plot_link if plot else None)
+        report.update_readme(outputs.readme, section)
+    return found

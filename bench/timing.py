@@ -1,0 +1,86 @@
+"""Timing a conversation from the person's side: send, and wait until their sync shows the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from bench.clients import TimedClient
+
+
+async def relay_ms(
+    sender: TimedClient, receiver: TimedClient, room_id: str, count: int, *, mention: bool = False
+) -> list[float]:
+    """The homeserver floor: `sender` sends, `receiver`'s sync sees it. One message at a time."""
+    samples = []
+    for n in range(count):
+        sent_at = time.time()
+        mentions = [receiver.user_id] if mention else None
+        event_id = await sender.say(room_id, f"relay {n}", mentions=mentions)
+        samples.append((await receiver.arrival(event_id) - sent_at) * 1000)
+    return samples
+
+
+async def reply_ms(
+    client: TimedClient, room_id: str, texts: Iterable[str], timeout: float = 30.0
+) -> list[float]:
+    """Send each text after the previous one was answered; milliseconds from send to answer seen."""
+    samples = []
+    for text in texts:
+        sent_at = time.time()
+        event_id = await client.say(room_id, text)
+        _, arrived = await client.first_reply(event_id, timeout)
+        samples.append((arrived - sent_at) * 1000)
+    return samples
+
+
+@dataclass
+class Paired:
+    """Bot samples, each followed at once by an echo-bot sample of the same text: both see the same
+    homeserver load and drift, so their ratio is the bot's own cost."""
+
+    bot: list[float] = field(default_factory=list)
+    echo: list[float] = field(default_factory=list)
+
+    async def take(
+        self, client: TimedClient, bot_room: str, echo_room: str, texts: Iterable[str]
+    ) -> list[float]:
+        taken = []
+        for text in texts:
+            taken += await reply_ms(client, bot_room, [text])
+            self.echo += await reply_ms(client, echo_room, [text])
+        self.bot += taken
+        return taken
+
+
+@dataclass(frozen=True)
+class Burst:
+    sent: int
+    answered_once: int
+    lost: int
+    doubled: int
+    tail_ms: float
+    """From the moment the last send was accepted to the moment the last answer was seen."""
+
+
+async def burst(client: TimedClient, plan: Sequence[tuple[str, str]], *, timeout: float = 60.0) -> Burst:
+    """Send every (room, text) of `plan` at once, then count the answers to each."""
+    event_ids = await asyncio.gather(*(client.say(room_id, text) for room_id, text in plan))
+    last_sent = time.time()
+    answers = await asyncio.gather(
+        *(client.first_reply(event_id, timeout) for event_id in event_ids), return_exceptions=True
+    )
+    # late doubles would show up within a couple of seconds; look at everything the server has
+    await asyncio.sleep(2)
+    await client.until_synced()
+    arrivals = [a[1] for a in answers if isinstance(a, tuple)]
+    counts = [client.reply_count[event_id] for event_id in event_ids]
+    return Burst(
+        sent=len(plan),
+        answered_once=sum(1 for c in counts if c == 1),
+        lost=sum(1 for c in counts if c == 0),
+        doubled=sum(1 for c in counts if c > 1),
+        tail_ms=(max(arrivals) - last_sent) * 1000 if arrivals else float("nan"),
+    )
