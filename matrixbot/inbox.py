@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from matrixbot.db import Database, Row
 from matrixbot.events import RoomEvent
 
+TOKEN_EVERY = 30.0
+"""Seconds between writes of a sync token that came with nothing to store."""
 KEEP_DONE_FOR = 7 * 86400.0
 """Handled event ids are kept this long (seconds) to recognise an event delivered again."""
 
@@ -21,14 +23,23 @@ KEEP_DONE_FOR = 7 * 86400.0
 class Inbox:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._token_saved_at = 0.0
 
     async def token(self) -> str | None:
         return await self._db.fetch_value("SELECT value FROM meta WHERE key = 'sync_token'")
 
     async def store(self, events: Sequence[RoomEvent], token: str) -> list[RoomEvent]:
-        """Write the events and the new token in one transaction; return the events not seen before."""
+        """Write the events and the new token in one transaction; return the events not seen before.
+
+        A sync with nothing to store (most often the echo of the bot's own answer) writes its token
+        only every TOKEN_EVERY seconds: replaying such syncs after a crash brings nothing to handle,
+        and skipping the write keeps a disk flush off every command's path.
+        """
         new = []
         now = time.time()
+        if not events and now - self._token_saved_at < TOKEN_EVERY:
+            return new
+        self._token_saved_at = now
         async with self._db.transaction() as tx:
             for event in events:
                 if not event.event_id:

@@ -105,7 +105,8 @@ class Syncer:
             events = [_normalise(e, room_id) for e in info.timeline.events]
             if info.timeline.limited and info.timeline.prev_batch and self._token:
                 events = await self._fill_gap(room_id, info.timeline.prev_batch, self._token) + events
-            batch.extend(_after_own_join(events, self._config.user_id))
+            own = self._config.user_id
+            batch.extend(e for e in _after_own_join(events, own) if e.sender != own)
         for room_id in response.rooms.leave:
             self._rooms.forget(room_id)
         new = await self._inbox.store(batch, response.next_batch)
