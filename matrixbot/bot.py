@@ -141,7 +141,7 @@ class Bot:
                 peers=self._plugins,
             )
             plugins.append(cls(services))
-        self.registry = Registry(plugins)
+        self.registry = Registry(plugins, settings)
         core = plugins[0]
         assert isinstance(core, CorePlugin)
         core.registry = self.registry

@@ -17,13 +17,10 @@ class CorePlugin(Plugin):
     registry: Registry
     """Set by the bot once every plugin is loaded: help and enable need to see them all."""
 
-    async def _enabled(self, room_id: str) -> set[str]:
-        return await self.settings.enabled_plugins(room_id, self.registry.optional) | ALWAYS_ON
-
     @command("help", usage="[COMMAND]")
     async def help(self, ctx: Context, topic: str | None = None) -> None:
         """List the commands you can use here, or show how one works. Example: !help poll"""
-        enabled = await self._enabled(ctx.room_id)
+        enabled = await self.registry.enabled(ctx.room_id)
         p = ctx.prefix
         if topic:
             name = topic.removeprefix(p).lower()
@@ -35,7 +32,7 @@ class CorePlugin(Plugin):
             await ctx.reply(render_command_help(spec, p))
             return
         sections = []
-        for plugin_name in ["core", "devices", *sorted(enabled - ALWAYS_ON)]:
+        for plugin_name in [*sorted(ALWAYS_ON), *sorted(enabled - ALWAYS_ON)]:
             plugin = self.registry.plugins[plugin_name]
             specs = sorted((s for s in plugin.commands()), key=lambda s: s.name)
             if not specs:
@@ -51,7 +48,7 @@ class CorePlugin(Plugin):
     @command("plugins")
     async def plugins(self, ctx: Context) -> None:
         """Show which plugins are on in this room."""
-        enabled = await self._enabled(ctx.room_id)
+        enabled = await self.registry.enabled(ctx.room_id)
         rows = "".join(
             f"<li><b>{h(name)}</b> {'on' if name in enabled else 'off'} — {h(self.registry.plugins[name].description)}</li>"
             for name in sorted(self.registry.optional)

@@ -29,7 +29,7 @@ from matrixbot.events import (
 )
 from matrixbot.markup import h
 from matrixbot.plugin import Plugin
-from matrixbot.registry import ALWAYS_ON, Registry
+from matrixbot.registry import Registry
 from matrixbot.sender import Sender
 from matrixbot.tasks import TaskPool
 
@@ -126,7 +126,7 @@ class Dispatcher:
         if invocation is None:
             await self._to_plugins(event.room_id, "message", event)
             return
-        enabled = await self._enabled(event.room_id)
+        enabled = await self._registry.enabled(event.room_id)
         outbox = self._sender.outbox(f"event:{event.event_id}")
         ctx = await self._context(event, outbox)
         spec = self._registry.commands.get(invocation.name)
@@ -176,12 +176,8 @@ class Dispatcher:
             language=await settings.get(event.room_id, "language"),
         )
 
-    async def _enabled(self, room_id: str) -> set[str]:
-        core = self._registry.plugins["core"]
-        return await core.settings.enabled_plugins(room_id, self._registry.optional) | ALWAYS_ON
-
     async def _to_plugins(self, room_id: str, kind: str, payload: Any) -> None:
-        for name in sorted(await self._enabled(room_id)):
+        for name in sorted(await self._registry.enabled(room_id)):
             plugin: Plugin = self._registry.plugins[name]
             for handler in plugin.event_handlers(kind):
                 try:

@@ -9,6 +9,7 @@ from importlib.metadata import entry_points
 from matrixbot.commands import CommandSpec
 from matrixbot.errors import StartupError
 from matrixbot.plugin import Plugin
+from matrixbot.settings import SettingsStore
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "matrixbot.plugins"
@@ -31,9 +32,10 @@ def discover() -> list[type[Plugin]]:
 
 
 class Registry:
-    """The loaded plugins and their commands, by name."""
+    """The loaded plugins and their commands, by name, and which of them a room has on."""
 
-    def __init__(self, plugins: Iterable[Plugin]) -> None:
+    def __init__(self, plugins: Iterable[Plugin], settings: SettingsStore) -> None:
+        self._settings = settings
         self.plugins: dict[str, Plugin] = {}
         self.commands: dict[str, CommandSpec] = {}
         for plugin in plugins:
@@ -53,3 +55,7 @@ class Registry:
     def optional(self) -> list[str]:
         """Plugins a room can switch on and off (the core's own commands are always on)."""
         return [name for name in self.plugins if name not in ALWAYS_ON]
+
+    async def enabled(self, room_id: str) -> set[str]:
+        """The plugins on in a room: its own choice (or the default ones) and the core's."""
+        return await self._settings.enabled_plugins(room_id, self.optional) | ALWAYS_ON
