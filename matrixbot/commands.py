@@ -55,22 +55,17 @@ class Converter:
     """Turns the next word(s) into a value or raises UsageError. `optional` converters may take nothing."""
 
     optional = False
-    placeholder = "VALUE"
 
     def take(self, reader: ArgReader, name: str) -> Any:
         raise NotImplementedError
 
 
 class Word(Converter):
-    placeholder = "WORD"
-
     def take(self, reader: ArgReader, name: str) -> str:
         return reader.pop()
 
 
 class Number(Converter):
-    placeholder = "N"
-
     def take(self, reader: ArgReader, name: str) -> int:
         word = reader.pop()
         if not re.fullmatch(r"-?\d+", word):
@@ -79,8 +74,6 @@ class Number(Converter):
 
 
 class UserIdArg(Converter):
-    placeholder = "@USER"
-
     def take(self, reader: ArgReader, name: str) -> str:
         word = reader.pop()
         if not USER_ID.match(word):
@@ -90,8 +83,6 @@ class UserIdArg(Converter):
 
 class RestArg(Converter):
     """Everything left on the first line, spacing kept."""
-
-    placeholder = "TEXT"
 
     def take(self, reader: ArgReader, name: str) -> str:
         text = reader.rest()
@@ -111,10 +102,6 @@ class Ref(Converter):
     letter: str
     noun: str
     optional = True
-
-    @property
-    def placeholder(self) -> str:  # type: ignore[override]
-        return f"{self.letter}ID"
 
     def take(self, reader: ArgReader, name: str) -> int | None:
         word = reader.peek()

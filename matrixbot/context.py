@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from matrixbot.errors import PermissionDenied
@@ -22,7 +22,6 @@ class Context:
     user_zone: str | None
     language: str
     usage: str = ""
-    replies: list[str] = field(default_factory=list)
 
     @property
     def room_id(self) -> str:
@@ -51,18 +50,14 @@ class Context:
         return await self.reply_message(Message.from_html(html, mentions=mentions), notify=notify)
 
     async def reply_message(self, message: Message, *, notify: bool = False) -> str:
-        event_id = await self.outbox.message(self.room_id, message, notify=notify, reply_to=self.event)
-        self.replies.append(event_id)
-        return event_id
+        return await self.outbox.message(self.room_id, message, notify=notify, reply_to=self.event)
 
     async def say(self, html: str, *, mentions: tuple[str, ...] | list[str] = (), notify: bool = True) -> str:
         """Post in the room (not as a reply); `m.text` by default so mentions notify."""
         message = Message.from_html(html, mentions=mentions)
-        event_id = await self.outbox.message(
+        return await self.outbox.message(
             self.room_id, message, notify=notify, thread_root=self.event.thread_root
         )
-        self.replies.append(event_id)
-        return event_id
 
     async def is_admin(self, room_id: str | None = None) -> bool:
         return await self.services.rooms.is_admin(room_id or self.room_id, self.sender)

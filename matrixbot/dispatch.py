@@ -80,10 +80,6 @@ class Dispatcher:
     async def drain(self, timeout: float) -> None:
         await self._pool.drain(timeout)
 
-    @property
-    def busy(self) -> bool:
-        return bool(self._active)
-
     async def handle(self, event: RoomEvent) -> None:
         bot = self._sender.rooms.bot_user_id
         if event.sender == bot or event.sender in self._config.ignore_users:

@@ -12,9 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-POLL_START_TYPES = ("org.matrix.msc3381.poll.start", "m.poll.start")
 POLL_RESPONSE_TYPES = ("org.matrix.msc3381.poll.response", "m.poll.response")
-POLL_END_TYPES = ("org.matrix.msc3381.poll.end", "m.poll.end")
 _PILL = re.compile(r'<a\s+href="https://matrix\.to/#/(@[^"/?]+)[^"]*"\s*>(.*?)</a>', re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
 

@@ -49,13 +49,6 @@ def state_level(power_levels: dict[str, Any], event_type: str = SETTINGS_EVENT_T
     return _int(power_levels.get("state_default"), 50)
 
 
-def event_level(power_levels: dict[str, Any], event_type: str) -> int:
-    events = power_levels.get("events") or {}
-    if event_type in events:
-        return _int(events[event_type], 0)
-    return _int(power_levels.get("events_default"), 0)
-
-
 def redact_level(power_levels: dict[str, Any]) -> int:
     return _int(power_levels.get("redact"), 50)
 

@@ -26,8 +26,6 @@ from matrixbot.sender import Outbox, Sender
 from matrixbot.settings import Setting, SettingsStore
 from matrixbot.timeparse import TimeParser
 
-EVENT_KINDS = ("message", "reaction", "poll_response", "member")
-
 
 @dataclass(frozen=True)
 class BusyTime:

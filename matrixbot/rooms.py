@@ -118,6 +118,3 @@ class RoomDirectory:
     def is_direct(self, room_id: str) -> bool:
         """A room of the bot and one person counts as a direct chat."""
         return len(self.members(room_id)) == 2
-
-    def joined_rooms(self) -> list[str]:
-        return list(self._client.rooms)

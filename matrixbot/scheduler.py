@@ -114,7 +114,7 @@ class Scheduler:
         self._handlers[(plugin, name)] = handler
 
     def for_plugin(self, plugin: str) -> PluginJobs:
-        return PluginJobs(self, plugin)
+        return PluginJobs(self, self._db, plugin)
 
     async def start(self) -> None:
         """Start the alarm clock and run whatever is due (catch-up after downtime).
@@ -253,8 +253,9 @@ class Scheduler:
 class PluginJobs:
     """The scheduler as one plugin sees it: its own jobs, by handler name and optional unique key."""
 
-    def __init__(self, scheduler: Scheduler, plugin: str) -> None:
+    def __init__(self, scheduler: Scheduler, db: Database, plugin: str) -> None:
         self._scheduler = scheduler
+        self._db = db
         self._plugin = plugin
 
     async def schedule(
@@ -303,14 +304,11 @@ class PluginJobs:
         return count
 
     async def pending(self, key_prefix: str = "") -> list[Job]:
-        rows = await self._scheduler._db.fetch_all(
+        rows = await self._db.fetch_all(
             "SELECT * FROM jobs WHERE plugin = ? AND state = 'pending' AND key LIKE ? ESCAPE '\\' ORDER BY due_at",
             (self._plugin, _like_prefix(key_prefix)),
         )
         return [_job(r) for r in rows]
-
-    def handler(self, name: str, func: JobHandler) -> None:
-        self._scheduler.register(self._plugin, name, func)
 
 
 def _like_prefix(prefix: str) -> str:

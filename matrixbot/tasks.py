@@ -36,9 +36,6 @@ class TaskPool:
         finally:
             self._slots.release()
 
-    def __len__(self) -> int:
-        return len(self._tasks)
-
     async def drain(self, timeout: float) -> None:
         """Let running tasks finish for up to `timeout` seconds, then cancel the rest."""
         if not self._tasks:
