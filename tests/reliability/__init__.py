@@ -1,0 +1,1 @@
+"""Fault suites: crashes, outages, network and database faults, hostile input, secrets."""
