@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from matrixbot.commands import Body
 from matrixbot.errors import UserError
+from matrixbot.timebudget import MAX_TIME_WORDS
 from matrixbot.timeparse import TimeParseError, TimeParser, When
 
 MIN_OPTIONS = 2
@@ -67,7 +68,7 @@ def parse_choices(text: str, count: int) -> tuple[frozenset[int], frozenset[int]
             target = maybe
         elif word == "yes":
             target = yes
-        elif word.isdigit() and 1 <= int(word) <= count:
+        elif word.isascii() and word.isdigit() and 1 <= int(word) <= count:
             if int(word) in yes | maybe:
                 raise UserError(f"Option {word} is given twice; give each option once.")
             target.add(int(word))
@@ -90,9 +91,10 @@ def keycap_number(key: str) -> int | None:
 
 
 def split_busy(text: str, times: TimeParser, zone: str) -> tuple[str, When]:
-    """ "Workers Co-op Weekend 17-19 May 2024" → the title and the longest date at the end."""
+    """ "Workers Co-op Weekend 17-19 May 2024" → the title and the longest date (at most
+    `MAX_TIME_WORDS` words) at the end."""
     words = text.split()
-    for first in range(1, len(words)):
+    for first in range(max(1, len(words) - MAX_TIME_WORDS), len(words)):
         try:
             when = times.parse(" ".join(words[first:]), zone)
         except TimeParseError:
@@ -100,5 +102,5 @@ def split_busy(text: str, times: TimeParser, zone: str) -> tuple[str, When]:
         return " ".join(words[:first]), when
     raise UserError(
         "I could not find a date at the end of that: write the name, then the dates, "
-        "e.g. !busy add Workers Co-op Weekend 17-19 May 2024"
+        "e.g. !busy add Workers Co-op Weekend 17-19 May 2024."
     )

@@ -16,6 +16,8 @@ from matrixbot.commands import Body, Field
 from matrixbot.config import USER_ID
 from matrixbot.errors import UserError
 from matrixbot.recurrence import Recurrence, parse_recurrence
+from matrixbot.timebudget import MAX_TIME_WORDS
+from matrixbot.timefmt import shorten
 from matrixbot.timeparse import TimeParser, When
 from plugins.meetings.model import MeetingFields
 
@@ -140,13 +142,14 @@ class ReminderDraft:
 def parse_reminder(text: str, times: TimeParser, zone: str, now: datetime) -> ReminderDraft:
     """ "in 10 minutes stand-up", "tomorrow 9am send invoices", "every monday 10am weekly check".
 
-    The time is the longest run of leading words that reads as one; the rest is the reminder.
+    The time is the longest run of leading words (at most `MAX_TIME_WORDS`) that reads as one; the
+    rest is the reminder. Bounding the run keeps the search linear in the length of the text.
     """
     words = text.split()
     if words and words[0].lower() in ("me", "us"):
         words = words[1:]
     repeating = bool(words) and words[0].lower() in _REPEAT_WORDS
-    for cut in range(len(words) - 1, 0, -1):
+    for cut in range(min(len(words) - 1, MAX_TIME_WORDS), 0, -1):
         head, rest = " ".join(words[:cut]), _what(words[cut:])
         if not rest:
             continue
@@ -156,14 +159,14 @@ def parse_reminder(text: str, times: TimeParser, zone: str, now: datetime) -> Re
             except UserError:
                 continue
             if repeat.time is None:
-                raise UserError(f"At what time? e.g. '{head} 10am {rest}'.")
+                raise UserError(f"At what time? e.g. '{head} 10am {shorten(rest, 30)}'.")
             return ReminderDraft(repeat.first_after(now, zone), repeat, rest)
         try:
             when = times.parse(head, zone)
         except UserError:
             continue
         if when.all_day:
-            raise UserError(f"At what time? e.g. '{head} 9am {rest}'.")
+            raise UserError(f"At what time? e.g. '{head} 9am {shorten(rest, 30)}'.")
         if when.problems:
             raise UserError(when.problems[0].message)
         return ReminderDraft(when.start, None, rest)

@@ -42,8 +42,8 @@ from plugins.meetings.render import (
 )
 from plugins.meetings.store import MeetingStore
 
-_MEETING_ID = re.compile(r"m(\d+)", re.I)
-_POLL_ID = re.compile(r"p?(\d+)", re.I)
+_MEETING_ID = re.compile(r"m([0-9]+)", re.I)
+_POLL_ID = re.compile(r"p?([0-9]+)", re.I)
 NO_BODY = Body()
 """Bound in its place: a command's body is always given, but follows arguments with defaults."""
 
@@ -84,7 +84,7 @@ class Meetings(ReminderCommands):
             )
         if not title:
             raise UsageError("give the meeting a title on the first line")
-        fields = parse_meeting(body, self.times, ctx.zone)
+        fields = await self.times.read(lambda times: parse_meeting(body, times, ctx.zone))
         await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, title.strip()), code_note)
 
     @command("meetings")
@@ -105,7 +105,9 @@ class Meetings(ReminderCommands):
         await ctx.require_admin(f"edit {meeting.ref}", or_user=meeting.organiser)
         if not body.text.strip():
             raise UsageError(f"add the lines to change, e.g. 'when: …' (keys: {', '.join(EDIT_KEYS)})")
-        fields = parse_meeting(body, self.times, ctx.zone, keys=EDIT_KEYS, required=())
+        fields = await self.times.read(
+            lambda times: parse_meeting(body, times, ctx.zone, keys=EDIT_KEYS, required=())
+        )
         edited = apply_edit(meeting, fields)
         if edited.next_at <= self.clock.now():
             raise UserError("That would put the meeting in the past.")
@@ -195,7 +197,9 @@ class Meetings(ReminderCommands):
         number = _POLL_ID.fullmatch(poll.strip())
         if number is None:
             raise UsageError(f"'{poll}' is not a poll id (poll ids look like P12)")
-        fields = parse_meeting(body, self.times, ctx.zone, keys=FROM_POLL_KEYS, required=())
+        fields = await self.times.read(
+            lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=())
+        )
         winner = await datepoll.winner_for_meeting(ctx.room_id, int(number.group(1)))  # type: ignore[attr-defined]
         duration = None if winner.end is None else winner.end - winner.start
         fields = replace(fields, start=winner.start, zone=winner.zone, duration=duration)

@@ -26,7 +26,7 @@ from plugins.meetings.render import (
 )
 from plugins.meetings.store import MeetingStore
 
-_REMINDER_ID = re.compile(r"r(\d+)", re.I)
+_REMINDER_ID = re.compile(r"r([0-9]+)", re.I)
 
 
 class ReminderCommands(Plugin):
@@ -41,7 +41,8 @@ class ReminderCommands(Plugin):
         Also "!remind in 10 minutes stand-up" and "!remind every monday 10am weekly check".
         Whoever reacts 👍 to the confirmation is mentioned when it goes out.
         """
-        draft = parse_reminder(text, self.times, ctx.zone, self.clock.now())
+        draft = now = self.clock.now()
+        draft = await self.times.read(lambda times: parse_reminder(text, times, ctx.zone, now))
         reminder = SimpleReminder(
             0, ctx.room_id, ctx.sender, draft.text, draft.due, ctx.zone, draft.repeat, draft.due
         )
