@@ -12,7 +12,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from matrixbot.errors import TimeParseError
-from matrixbot.timebudget import check_length
+from matrixbot.timebudget import check_text
 from matrixbot.timefmt import shorten
 
 _NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve"
@@ -52,7 +52,7 @@ def parse_duration(text: str) -> timedelta:
 
 def parse_durations(text: str) -> list[timedelta]:
     """A list of durations: "1 day, 10 minutes" or "1 day and 10 minutes"."""
-    check_length(text, "A list of lengths of time")
+    check_text(text, "A list of lengths of time")
     pieces = [piece for piece in _LIST_SEP.split(text.strip().lower()) if piece]
     if not pieces:
         raise TimeParseError("Give one or more durations, e.g. '1 day, 10 minutes'.")
@@ -80,7 +80,7 @@ def parse_period(text: str) -> relativedelta:
 
 def components(text: str) -> list[tuple[float, str]]:
     """ "1h30m", "an hour and a half", "2 days and 10 minutes" as [(amount, unit), ...]."""
-    check_length(text, "A length of time")
+    check_text(text, "A length of time")
     clean = " ".join(text.strip().lower().split())
     example = "Write e.g. '1 hour', '90 minutes', '1h30m' or '2 days'."
     parts: list[tuple[float, str]] = []

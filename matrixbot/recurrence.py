@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta, weekday
 
 from matrixbot.errors import TimeParseError
-from matrixbot.timebudget import check_length
+from matrixbot.timebudget import check_text
 from matrixbot.timefmt import DAY_NAMES, WEEKDAY_FORMS, localize, shorten
 
 __all__ = ["Recurrence", "parse_recurrence"]
@@ -224,7 +224,7 @@ def parse_recurrence(text: str) -> Recurrence:
     "every second Tuesday" is refused as ambiguous (every other Tuesday, or the second Tuesday of
     the month?); "every other Tuesday" and "every second Tuesday of the month" are not.
     """
-    check_length(text, "A repeat")
+    check_text(text, "A repeat")
     clean = " ".join(text.strip().strip(".!").lower().replace(",", " ").split())
     clean, clock = _pop_clock(clean, text)
     clean = re.sub(r"^(?:repeat(?:ing|s)?|recurring)\s+", "", clean)

@@ -1,6 +1,7 @@
 """The bounds on reading times, so that no message can make the bot think for long.
 
-Three bounds: a time field is short (`MAX_TIME_TEXT` characters), a search for a time inside a
+A time field holds ASCII digits only (`check_text`: dateparser would read "١٥:٠٠" as 15:00, and
+other parsers would fail on "²"). Three bounds: a time field is short (`MAX_TIME_TEXT` characters), a search for a time inside a
 longer text tries at most `MAX_TIME_WORDS` words, and a command's parsing runs under a time budget
 (`within`) that the parser checks before each dateparser call (`check`). The budget is per thread:
 the time service sets it on its worker thread; a parser called directly (tests, the CLI) has none.
@@ -28,8 +29,11 @@ class OutOfTime(Exception):
     """The budget ran out. Not a `UserError`, so the parsers' "try the next candidate" loops let it through."""
 
 
-def check_length(text: str, what: str = "A date or time") -> None:
-    """Refuse a time field longer than `MAX_TIME_TEXT`, before any work is done on it."""
+def check_text(text: str, what: str = "A date or time") -> None:
+    """Refuse a time field longer than `MAX_TIME_TEXT`, or with digits other than 0-9, before any work."""
+    digit = next((c for c in text if c.isnumeric() and not c.isascii()), None)
+    if digit is not None:
+        raise TimeParseError(f"Write numbers with the digits 0 to 9: I do not read '{digit}' as a number.")
     if len(text) > MAX_TIME_TEXT:
         raise TimeParseError(
             f"{what} is at most {MAX_TIME_TEXT} characters long, and that one has {len(text):,}. "

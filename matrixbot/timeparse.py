@@ -134,7 +134,7 @@ class TimeParser:
         """
         if not valid_zone(zone):
             raise TimeParseError(f"'{zone}' is not a time zone I know; use a name like Europe/London.")
-        timebudget.check_length(text)
+        timebudget.check_text(text)
         clean = _normalise(text)
         if not clean:
             raise TimeParseError(f"Give me a date or time. {EXAMPLES}")
@@ -495,7 +495,7 @@ def _unreadable(text: str, ctx: _Ctx) -> TimeParseError:
     for match in _DAY_MONTH_YEAR.finditer(text):
         day, month, year = int(match[1]), MONTH_FORMS[match[2]], int(match[3])
         if not 1 <= day <= monthrange(year, month)[1]:
-            return TimeParseError(f"{day} {MONTH_NAMES[month - 1]} {year} does not exist. {EXAMPLES}")
+            return TimeParseError(f"There is no {day} {MONTH_NAMES[month - 1]} {year}. {EXAMPLES}")
     unknown = [w for w in re.findall(r"[a-z]+", text) if w not in KNOWN_WORDS]
     detail = f" ('{unknown[0]}' is not a word I know for a date)" if len(unknown) == 1 else ""
     whole = shorten(text) == shorten(_strip_connectors(_normalise(ctx.text)))

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from matrixbot.commands import Body
 from matrixbot.errors import UserError
-from matrixbot.timebudget import MAX_TIME_WORDS
+from matrixbot.timebudget import MAX_TIME_TEXT, MAX_TIME_WORDS, check_text
+from matrixbot.timefmt import shorten
 from matrixbot.timeparse import TimeParseError, TimeParser, When
 
 MIN_OPTIONS = 2
@@ -74,7 +75,7 @@ def parse_choices(text: str, count: int) -> tuple[frozenset[int], frozenset[int]
             target.add(int(word))
         else:
             raise UserError(
-                f"'{word}' is not an option: give option numbers 1 to {count}, "
+                f"'{shorten(word)}' is not an option: give option numbers 1 to {count}, "
                 "'maybe' before the ones you could do if need be, or 'none'."
             )
     if not yes and not maybe:
@@ -100,6 +101,7 @@ def split_busy(text: str, times: TimeParser, zone: str) -> tuple[str, When]:
         except TimeParseError:
             continue
         return " ".join(words[:first]), when
+    check_text(" ".join(words[-MAX_TIME_WORDS:])[-MAX_TIME_TEXT:])  # say so if it was other digits
     raise UserError(
         "I could not find a date at the end of that: write the name, then the dates, "
         "e.g. !busy add Workers Co-op Weekend 17-19 May 2024."

@@ -16,7 +16,7 @@ from matrixbot.commands import Body, Field
 from matrixbot.config import USER_ID
 from matrixbot.errors import UserError
 from matrixbot.recurrence import Recurrence, parse_recurrence
-from matrixbot.timebudget import MAX_TIME_WORDS
+from matrixbot.timebudget import MAX_TIME_TEXT, MAX_TIME_WORDS, check_text
 from matrixbot.timefmt import shorten
 from matrixbot.timeparse import TimeParser, When
 from plugins.meetings.model import MeetingFields
@@ -93,7 +93,7 @@ def read_url(text: str) -> str | None:
     if text.lower() in _NONE:
         return None
     if not _URL.fullmatch(text):
-        raise UserError("expected a web address starting with https://")
+        raise UserError("expected a web address, starting with https:// (e.g. https://meet.example.coop/x).")
     return text
 
 
@@ -122,7 +122,7 @@ def read_notify(text: str) -> tuple[tuple[str, ...], bool]:
         elif USER_ID.match(word):
             users.append(word)
         elif word.lower() not in _NONE:
-            raise UserError(f"'{word}' is not a user: write @name:server (or mention them).")
+            raise UserError(f"'{shorten(word)}' is not a user: write @name:server (or mention them).")
     return tuple(dict.fromkeys(users)), room
 
 
@@ -170,6 +170,9 @@ def parse_reminder(text: str, times: TimeParser, zone: str, now: datetime) -> Re
         if when.problems:
             raise UserError(when.problems[0].message)
         return ReminderDraft(when.start, None, rest)
+    check_text(
+        " ".join(words[:MAX_TIME_WORDS])[:MAX_TIME_TEXT]
+    )  # say so if it was other digits ("in ５ minutes")
     raise UserError(
         "I could not find a time at the start of that, then what to remind about: "
         "try 'in 10 minutes stand-up', 'tomorrow 9am send invoices' or 'every monday 10am weekly check'."

@@ -15,7 +15,7 @@ from matrixbot.markup import Message, h, pill
 from matrixbot.plugin import BusyTime, job, on_reaction
 from matrixbot.scheduler import JobRun
 from matrixbot.sender import check_size
-from matrixbot.timefmt import format_time
+from matrixbot.timefmt import format_time, shorten
 from plugins.meetings.ics import meeting_ics
 from plugins.meetings.migrations import MIGRATIONS
 from plugins.meetings.model import (
@@ -196,7 +196,7 @@ class Meetings(ReminderCommands):
             raise UserError("The datepoll plugin is not installed, so I cannot read its polls.")
         number = _POLL_ID.fullmatch(poll.strip())
         if number is None:
-            raise UsageError(f"'{poll}' is not a poll id (poll ids look like P12)")
+            raise UsageError(f"'{shorten(poll)}' is not a poll id (poll ids look like P12)")
         fields = await self.times.read(
             lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=())
         )
@@ -373,7 +373,7 @@ def _meeting_number(word: str) -> int | None:
         return None
     match = _MEETING_ID.fullmatch(word)
     if match is None:
-        raise UsageError(f"'{word}' is not a meeting id (meeting ids look like M12)")
+        raise UsageError(f"'{shorten(word)}' is not a meeting id (meeting ids look like M12)")
     return int(match.group(1))
 
 

@@ -14,7 +14,7 @@ from matrixbot.markup import Message, h, pill
 from matrixbot.plugin import Plugin, job
 from matrixbot.scheduler import JobRun
 from matrixbot.sender import check_size
-from matrixbot.timefmt import format_time
+from matrixbot.timefmt import format_time, shorten
 from plugins.meetings.model import SimpleReminder, reminder_key
 from plugins.meetings.parse import parse_reminder
 from plugins.meetings.render import (
@@ -119,7 +119,7 @@ class ReminderCommands(Plugin):
         word = item.strip()
         match = _REMINDER_ID.fullmatch(word)
         if word and match is None:
-            raise UsageError(f"'{word}' is not a reminder id (reminder ids look like R7)")
+            raise UsageError(f"'{shorten(word)}' is not a reminder id (reminder ids look like R7)")
         active = {r.id: r for r in await self.store.reminders_in(ctx.room_id)}
         chosen = resolve_single(active, "R", "reminder", int(match.group(1)) if match else None, example)
         if chosen not in active:
