@@ -53,9 +53,9 @@ async def test_the_whole_meeting_flow_at_debug_logs_no_code_and_no_command_text(
     finally:
         await bot.stop()
     text = debug_log.getvalue()
-    assert "DEBUG matrixbot.dispatch: command 'meeting'" in text, "the log was at DEBUG"
     leaks = [line for line in text.splitlines() if CODE in line or "Board" in line]
     assert not leaks, f"{len(leaks)} of {len(text.splitlines())} DEBUG log lines show user text: {leaks[:2]}"
+    assert "DEBUG matrixbot.dispatch: command 'meeting'" in text, "the log was at DEBUG"
 
 
 async def test_codes_stored_before_a_start_and_set_by_direct_message_are_masked(tmp_path, monkeypatch):
