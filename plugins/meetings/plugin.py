@@ -12,7 +12,7 @@ from matrixbot.db import Tx
 from matrixbot.errors import UserError
 from matrixbot.events import Reaction
 from matrixbot.logsetup import SECRETS
-from matrixbot.markup import Message, h, pill
+from matrixbot.markup import Message, bdi, h, pill
 from matrixbot.plugin import BusyTime, job, on_reaction
 from matrixbot.scheduler import JobRun
 from matrixbot.sender import check_size
@@ -128,7 +128,7 @@ class Meetings(ReminderCommands):
             await self.jobs.cancel(tx, key_prefix=f"m{meeting.id}:")
             await self.store.save(tx, replace(meeting, state="cancelled"))
         await ctx.reply(
-            f"Cancelled {h(meeting.ref)} <b>{h(meeting.title)}</b> ({ctx.show_time(meeting.next_at)})"
+            f"Cancelled {h(meeting.ref)} <b>{bdi(meeting.title)}</b> ({ctx.show_time(meeting.next_at)})"
             f"{', all occurrences' if meeting.repeat else ''}; no reminders will go out."
         )
 

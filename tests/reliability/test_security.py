@@ -64,9 +64,7 @@ async def test_debug_log_of_the_whole_meeting_flow_shows_no_secret(tmp_path, syn
         assert "Board call" in await ask("!meetings")
         assert "Updated M1" in await ask("!meeting edit M1\nurl: https://meet.example.coop/board2")
         assert (await ask("!meeting ics M1")) == "meeting-M1.ics"
-        reveal = await alice.wait_for(
-            lambda e: e.sender == bot.user_id and CODE in e.body, timeout=60
-        )
+        reveal = await alice.wait_for(lambda e: e.sender == bot.user_id and CODE in e.body, timeout=60)
         assert "board2" in reveal.body
         proc.terminate()
         assert await asyncio.wait_for(proc.wait(), 30) == 0

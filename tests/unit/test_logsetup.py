@@ -46,7 +46,9 @@ async def test_the_whole_meeting_flow_at_debug_logs_no_code_and_no_command_text(
         )
         assert "M1" in made.body
         assert "Board call" in (await bot.say(room, "@bob:x", "!meetings")).body
-        assert "Updated M1" in (await bot.say(room, "@alice:x", "!meeting edit M1\ntitle: Board meeting")).body
+        assert (
+            "Updated M1" in (await bot.say(room, "@alice:x", "!meeting edit M1\ntitle: Board meeting")).body
+        )
         await bot.say(room, "@bob:x", "!meeting ics M1")
         clock.advance(timedelta(hours=26, minutes=50))
         assert any(CODE in p.body for p in await bot.run_due()), "the reminder reveals the code"
