@@ -3,34 +3,14 @@ the secret filter masks every access code the meetings plugin knows."""
 
 from __future__ import annotations
 
-import io
-import logging
 from datetime import timedelta
-
-import pytest
 
 from matrixbot.clock import FakeClock
 from matrixbot.fakebot import FakeBot
-from matrixbot.logsetup import QUIET_LOGGERS, SECRETS, setup_logging
+from matrixbot.logsetup import SECRETS
 from plugins.meetings import Meetings
 
 CODE = "582913"
-
-
-@pytest.fixture
-def debug_log():
-    """The process's logging as `matrixbot run` sets it up at DEBUG, written to a buffer."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in QUIET_LOGGERS}
-    setup_logging("DEBUG")
-    buffer = io.StringIO()
-    handler = root.handlers[0]
-    assert isinstance(handler, logging.StreamHandler)
-    handler.setStream(buffer)
-    yield buffer
-    root.handlers[:], root.level = saved[0], saved[1]
-    for name, level in saved[2].items():
-        logging.getLogger(name).setLevel(level)
 
 
 async def test_the_whole_meeting_flow_at_debug_logs_no_code_and_no_command_text(tmp_path, debug_log):
