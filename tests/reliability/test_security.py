@@ -210,3 +210,30 @@ async def test_debug_log_of_the_whole_meeting_flow_shows_no_secret(tmp_path, syn
     assert " DEBUG " in text, "the log was not at DEBUG"
     leaks = [line for line in text.splitlines() if CODE in line or bot.password in line or token in line]
     assert not leaks, f"{len(leaks)} of {len(text.splitlines())} log lines show a secret, e.g. {leaks[:3]}"
+
+
+@pytest.mark.slow
+async def test_two_bots_in_one_room_do_not_answer_each_other(start_bot, chat):
+    """Each answers the member once; neither answers the other's replies or reminders."""
+    first = await start_bot(plugins=[Meetings])
+    second = await start_bot(plugins=[Meetings])
+    bots = {first.user_id, second.user_id}
+    alice = await chat("alice")
+    room = await alice.create_room(invite=sorted(bots))
+    for user_id in bots:
+        await alice.wait_for_membership(room, user_id, "join", timeout=30)
+    start = alice.mark()
+    asked = [await alice.say(room, "!help"), await alice.say(room, "!remind in 3 seconds !help")]
+    for user_id in bots:
+        for event_id in asked:
+            await alice.wait_for_reply(event_id, sender=user_id, timeout=20)
+        await alice.wait_for(
+            lambda e, u=user_id: e.sender == u and "!help" in e.body and e.msgtype == "m.text"
+        )
+    await asyncio.sleep(5)
+    await alice.until_synced()
+    posted = [e for e in alice.events(room, since=start) if e.sender in bots and e.type == "m.room.message"]
+    per_bot = {u: sum(e.sender == u for e in posted) for u in bots}
+    assert per_bot == dict.fromkeys(bots, 3), f"each bot posts 2 answers and 1 reminder: {per_bot}"
+    answered_bot = [e for e in posted if e.reply_to not in (None, *asked)]
+    assert not answered_bot, f"a bot answered a bot: {[e.body for e in answered_bot]}"
