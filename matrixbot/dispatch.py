@@ -122,6 +122,7 @@ class Dispatcher:
         if invocation is None:
             await self._to_plugins(event.room_id, "message", event)
             return
+        log.debug("command %r from %s in %s", invocation.name, event.sender, event.room_id)
         enabled = await self._registry.enabled(event.room_id)
         outbox = self._sender.outbox(f"event:{event.event_id}")
         ctx = await self._context(event, outbox)
