@@ -115,9 +115,18 @@ class Database:
 
     @classmethod
     async def open(
-        cls, path: Path, *, fault_limit: float = FAULT_LIMIT, busy_timeout: float = 5.0
+        cls,
+        path: Path,
+        *,
+        fault_limit: float = FAULT_LIMIT,
+        busy_timeout: float = 5.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> Database:
-        """Open (or create) the database; a folder or file that cannot be written stops the start."""
+        """Open (or create) the database; a folder or file that cannot be written stops the start.
+
+        `busy_timeout` (seconds) is how long one attempt waits for another process's lock; `sleep`
+        is the pause between attempts (tests pass their own).
+        """
         _check_writable(path.parent)
         try:
             conn = await aiosqlite.connect(path, isolation_level=None)
@@ -136,7 +145,7 @@ class Database:
         except sqlite3.Error as exc:
             await conn.close()
             raise StartupError(f"data_dir {path.parent}: cannot use {path.name} ({exc})") from None
-        return cls(conn, path, fault_limit=fault_limit)
+        return cls(conn, path, fault_limit=fault_limit, sleep=sleep)
 
     async def close(self) -> None:
         async with self._lock:

@@ -73,8 +73,9 @@ def held_lock(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 async def open_db(tmp_path: Path, pauses: Pauses, *, fault_limit: float = 600.0) -> Database:
-    db = await Database.open(tmp_path / "db.sqlite3", fault_limit=fault_limit, busy_timeout=0.01)
-    db._sleep = pauses
+    db = await Database.open(
+        tmp_path / "db.sqlite3", fault_limit=fault_limit, busy_timeout=0.01, sleep=pauses
+    )
     await db.execute("CREATE TABLE IF NOT EXISTS t (x)")
     return db
 
@@ -170,8 +171,7 @@ class Flaky(Plugin):
 
 async def test_a_command_that_met_a_storage_fault_is_handled_again_and_answered_once(tmp_path):
     Flaky.runs = 0
-    bot = await FakeBot.create(tmp_path, plugins=[Flaky])
-    bot.db._sleep = Pauses()
+    bot = await FakeBot.create(tmp_path, plugins=[Flaky])  # pauses for real: one of 0.25 s
     room = bot.room("@alice:x")
     event = RoomEvent(
         "$cmd", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!flaky"}, ts=0
@@ -186,9 +186,8 @@ async def test_a_command_that_met_a_storage_fault_is_handled_again_and_answered_
 
 
 async def test_a_job_that_met_a_storage_fault_runs_again_and_is_done_once(tmp_path):
-    db = await Database.open(tmp_path / "db.sqlite3")
+    db = await Database.open(tmp_path / "db.sqlite3", sleep=Pauses())
     await db.migrate("matrixbot", CORE_MIGRATIONS)
-    db._sleep = Pauses()
     clock, origins = FakeClock("2024-03-01 10:00"), []
 
     class Sender:
