@@ -413,14 +413,17 @@ async def test_a_fault_past_the_limit_ends_the_process_non_zero(synapse, account
         room = await alice.create_room(invite=[bot.user_id])
         await alice.wait_for_membership(room, bot.user_id, "join", timeout=20)
         with held_lock(data_dir / "matrixbot.sqlite3"):
+            locked_at = time.monotonic()
             await alice.say(room, "!help")
             rest = await asyncio.wait_for(process.stderr.read(), 60)
             code = await asyncio.wait_for(process.wait(), 10)
+            exited_after = time.monotonic() - locked_at
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
     output = "".join(lines) + rest.decode()
+    print(f"\nFIGURES limit 3 s: exited {code} after {exited_after:.1f} s of a held lock")
     assert code == 1, output
     assert "Traceback" not in output and "never retrieved" not in output, output
     last = output.strip().splitlines()[-1]
