@@ -3,11 +3,16 @@
 Events of one room are handled in order (a later `!vote` must win over an earlier one); rooms are
 handled concurrently, at most `concurrency` at once. Whatever a handler raises stays in that
 handler: a `UserError` becomes a one-line answer, anything else an apology and a logged traceback.
+
+An event is marked handled only when its outcome is final: answered, or refused for good. A send
+that failed for a passing reason (`SendPending`) leaves it unfinished: it is tried again after a
+pause, or, when the bot is stopping, left in the inbox for the next start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -17,7 +22,7 @@ from matrixbot.commands import parse_invocation, resolve, suggest
 from matrixbot.config import Config
 from matrixbot.context import Context
 from matrixbot.db import Database
-from matrixbot.errors import UserError
+from matrixbot.errors import SendPending, UserError
 from matrixbot.events import (
     POLL_RESPONSE_TYPES,
     Reaction,
@@ -34,6 +39,9 @@ from matrixbot.sender import Sender
 from matrixbot.tasks import TaskPool
 
 log = logging.getLogger(__name__)
+
+RETRY_PAUSE = 30.0
+"""Seconds before an event whose answer could not be sent (a passing failure) is handled again."""
 
 
 class Dispatcher:
@@ -67,15 +75,35 @@ class Dispatcher:
         queue = self._queues[room_id]
         try:
             while queue:
-                event = queue.popleft()
-                try:
-                    await self.handle(event)
-                finally:
-                    await self._on_handled(event)
+                if not await self._finish(queue[0]):
+                    return
+                queue.popleft()
         finally:
             self._active.discard(room_id)
             if not queue:
                 self._queues.pop(room_id, None)
+
+    async def _finish(self, event: RoomEvent) -> bool:
+        """Handle `event` until its outcome is final, then mark it handled; False if stopping first.
+
+        Its room waits meanwhile, so the room's later events keep their order.
+        """
+        stopping = self._sender.stopping
+        while True:
+            try:
+                await self.handle(event)
+            except SendPending as exc:
+                if stopping.is_set():
+                    log.warning("%s left for the next start: %s", event.event_id, exc)
+                    return False
+                log.warning("%s not finished (%s); trying again in %.0fs", event.event_id, exc, RETRY_PAUSE)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), RETRY_PAUSE)
+                continue
+            except Exception:
+                log.exception("handling %s failed", event.event_id)
+            await self._on_handled(event)
+            return True
 
     async def drain(self, timeout: float) -> None:
         await self._pool.drain(timeout)
@@ -136,6 +164,8 @@ class Dispatcher:
             plugin = self._registry.plugins[spec.plugin]
             call_args, _ = spec.bind(ctx, args, invocation.body)
             await spec.func(plugin, *call_args)
+        except SendPending:
+            raise
         except UserError as exc:
             text = h(exc.message[:1].upper() + exc.message[1:])
             if exc.show_usage and ctx.usage:
@@ -178,7 +208,7 @@ class Dispatcher:
             for handler in plugin.event_handlers(kind):
                 try:
                     await handler(payload)
-                except asyncio.CancelledError:
+                except (asyncio.CancelledError, SendPending):
                     raise
                 except UserError as exc:
                     log.info("%s %s handler refused: %s", name, kind, exc.message)
