@@ -43,3 +43,29 @@ async def test_command_stored_at_a_kill_is_answered_once_after_restart(synapse, 
     finally:
         await bot.stop()
     assert "Traceback" not in bot.log_text()
+
+
+async def test_reminder_due_while_killed_is_posted_once_at_restart(synapse, account, chat, tmp_path):
+    """Jobs caught up at start go out into the encrypted room (after the first sync), once."""
+    bot = BotProcess(
+        synapse.url, await asyncio.to_thread(account, "bot"), tmp_path / "bot", plugins=("meetings",)
+    )
+    alice = await chat("alice", encrypted=True)
+    await bot.start()
+    try:
+        room = await alice.create_room(invite=[bot.user_id], encrypted=True)
+        await alice.wait_for_membership(room, bot.user_id, "join", timeout=60)
+        command = await alice.say(room, "!remind in 3 seconds water the plants")
+        await alice.wait_for_reply(command, sender=bot.user_id, timeout=60)
+        bot.kill()
+        assert await bot.reap() == -9
+        await asyncio.sleep(5)  # it falls due while the bot is down
+        await bot.start()
+        await alice.wait_for(lambda e: e.sender == bot.user_id and e.msgtype == "m.text", timeout=60)
+        await asyncio.sleep(2)
+        await alice.until_synced()
+        posts = [e for e in alice.events(room) if e.sender == bot.user_id and e.msgtype == "m.text"]
+        assert len(posts) == 1 and "water the plants" in posts[0].body and posts[0].encrypted
+    finally:
+        await bot.stop()
+    assert "Traceback" not in bot.log_text()
