@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from matrixbot.testing import ChatClient
-from tests.integration.bot_process import BotProcess
+from tests.reliability.bot_process import BotProcess
 
 pytestmark = pytest.mark.slow
 

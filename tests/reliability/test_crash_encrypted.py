@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.integration.bot_process import BotProcess
+import pytest
+
+from tests.reliability.bot_process import BotProcess
+
+pytestmark = pytest.mark.slow
 
 ROUNDS = 3
 
