@@ -4,9 +4,16 @@ Events of one room are handled in order (a later `!vote` must win over an earlie
 handled concurrently, at most `concurrency` at once. Whatever a handler raises stays in that
 handler: a `UserError` becomes a one-line answer, anything else an apology and a logged traceback.
 
-An event is marked handled only when its outcome is final: answered, or refused for good. A send
-that failed for a passing reason (`SendPending`) leaves it unfinished: it is tried again after a
-pause, or, when the bot is stopping, left in the inbox for the next start.
+Except when the outcome is not final, and the event is then neither answered nor marked done:
+- a storage fault (`StorageUnavailable`: the database is locked or the disk full): the event is
+  handled again from the start once the database can be written (with backoff);
+- a send that failed for a passing reason (`SendPending`: network, 5xx, 429 beyond the sender's
+  retries): the event is handled again after a pause or, when the bot is stopping, left in the
+  inbox for the next start.
+Either way the room's later events wait behind it. A handler run again posts through an outbox
+with the same transaction ids (derived from the event id), so an answer it had already sent is not
+posted twice; its writes were rolled back, or are re-done idempotently by `Database.execute`.
+Event handlers (reactions, votes) of every plugin run again too.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from matrixbot.commands import parse_invocation, resolve, suggest
 from matrixbot.config import Config
 from matrixbot.context import Context
 from matrixbot.db import Database
-from matrixbot.errors import SendPending, UserError
+from matrixbot.errors import FatalError, SendPending, StorageUnavailable, UserError
 from matrixbot.events import (
     POLL_RESPONSE_TYPES,
     Reaction,
@@ -75,23 +82,31 @@ class Dispatcher:
         queue = self._queues[room_id]
         try:
             while queue:
-                if not await self._finish(queue[0]):
+                event = queue[0]
+                if not await self._handle_until_final(event):
                     return
                 queue.popleft()
+                await self._on_handled(event)
         finally:
             self._active.discard(room_id)
             if not queue:
                 self._queues.pop(room_id, None)
 
-    async def _finish(self, event: RoomEvent) -> bool:
-        """Handle `event` until its outcome is final, then mark it handled; False if stopping first.
+    async def _handle_until_final(self, event: RoomEvent) -> bool:
+        """Handle `event` again from the start until its outcome is final; False if stopping first.
 
-        Its room waits meanwhile, so the room's later events keep their order.
+        Any exception but a storage fault or a passing send failure is logged, and the event counts
+        as handled (it would fail again).
         """
+        attempt = 0
         stopping = self._sender.stopping
         while True:
             try:
                 await self.handle(event)
+                return True
+            except StorageUnavailable:
+                attempt += 1
+                await self._db.pause(attempt)
             except SendPending as exc:
                 if stopping.is_set():
                     log.warning("%s left for the next start: %s", event.event_id, exc)
@@ -99,11 +114,11 @@ class Dispatcher:
                 log.warning("%s not finished (%s); trying again in %.0fs", event.event_id, exc, RETRY_PAUSE)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopping.wait(), RETRY_PAUSE)
-                continue
+            except FatalError:
+                raise
             except Exception:
-                log.exception("handling %s failed", event.event_id)
-            await self._on_handled(event)
-            return True
+                log.exception("event %s in %s could not be handled", event.event_id, event.room_id)
+                return True
 
     async def drain(self, timeout: float) -> None:
         await self._pool.drain(timeout)
@@ -150,6 +165,7 @@ class Dispatcher:
         if invocation is None:
             await self._to_plugins(event.room_id, "message", event)
             return
+        log.debug("command %r from %s in %s", invocation.name, event.sender, event.room_id)
         enabled = await self._registry.enabled(event.room_id)
         outbox = self._sender.outbox(f"event:{event.event_id}")
         ctx = await self._context(event, outbox)
@@ -164,13 +180,13 @@ class Dispatcher:
             plugin = self._registry.plugins[spec.plugin]
             call_args, _ = spec.bind(ctx, args, invocation.body)
             await spec.func(plugin, *call_args)
-        except SendPending:
-            raise
         except UserError as exc:
             text = h(exc.message[:1].upper() + exc.message[1:])
             if exc.show_usage and ctx.usage:
                 text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
             await ctx.reply(text)
+        except (StorageUnavailable, SendPending, FatalError):
+            raise
         except Exception:
             log.exception("command %r in %s failed", invocation.name, event.room_id)
             await ctx.reply(
@@ -208,7 +224,7 @@ class Dispatcher:
             for handler in plugin.event_handlers(kind):
                 try:
                     await handler(payload)
-                except (asyncio.CancelledError, SendPending):
+                except (asyncio.CancelledError, StorageUnavailable, SendPending, FatalError):
                     raise
                 except UserError as exc:
                     log.info("%s %s handler refused: %s", name, kind, exc.message)
