@@ -169,7 +169,7 @@ class Bot:
         self.dispatcher = Dispatcher(config, self.registry, self.db, sender, on_handled=self.inbox.mark_done)
 
     async def _go_live(self) -> None:
-        """Handle what was left over, catch up with the homeserver, start the scheduler and sync loop."""
+        """Catch up with the homeserver, handle what was left over, start the scheduler and sync loop."""
         assert self.client is not None and self.dispatcher is not None and self.scheduler is not None
         self.syncer = Syncer(
             self.client,
@@ -183,6 +183,8 @@ class Bot:
         )
         await self.syncer.resume()
         await self._retrying("sync", lambda: self.syncer.sync_once(full_state=True))
+        # only now does nio know the rooms and their encryption: replies and jobs can be sent
+        await self.syncer.replay()
         await self.scheduler.start()
         loop = asyncio.get_running_loop()
         self._sync_task = loop.create_task(self._sync_forever())

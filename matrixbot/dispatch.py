@@ -4,17 +4,22 @@ Events of one room are handled in order (a later `!vote` must win over an earlie
 handled concurrently, at most `concurrency` at once. Whatever a handler raises stays in that
 handler: a `UserError` becomes a one-line answer, anything else an apology and a logged traceback.
 
-Except a storage fault (`StorageUnavailable`: the database is locked or the disk full): the
-event is neither answered nor marked done, but handled again from the start once the database can
-be written (with backoff), and the room's later events wait behind it. A handler run again posts
-through an outbox with the same transaction ids (derived from the event id), so an answer it had
-already sent is not posted twice; its writes were rolled back, or are re-done idempotently by
-`Database.execute`. Event handlers (reactions, votes) of every plugin run again too.
+Except when the outcome is not final, and the event is then neither answered nor marked done:
+- a storage fault (`StorageUnavailable`: the database is locked or the disk full): the event is
+  handled again from the start once the database can be written (with backoff);
+- a send that failed for a passing reason (`SendPending`: network, 5xx, 429 beyond the sender's
+  retries): the event is handled again after a pause or, when the bot is stopping, left in the
+  inbox for the next start.
+Either way the room's later events wait behind it. A handler run again posts through an outbox
+with the same transaction ids (derived from the event id), so an answer it had already sent is not
+posted twice; its writes were rolled back, or are re-done idempotently by `Database.execute`.
+Event handlers (reactions, votes) of every plugin run again too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -24,7 +29,7 @@ from matrixbot.commands import parse_invocation, resolve, suggest
 from matrixbot.config import Config
 from matrixbot.context import Context
 from matrixbot.db import Database
-from matrixbot.errors import FatalError, StorageUnavailable, UserError
+from matrixbot.errors import FatalError, SendPending, StorageUnavailable, UserError
 from matrixbot.events import (
     POLL_RESPONSE_TYPES,
     Reaction,
@@ -42,6 +47,9 @@ from matrixbot.tasks import TaskPool
 from matrixbot.timefmt import shorten
 
 log = logging.getLogger(__name__)
+
+RETRY_PAUSE = 30.0
+"""Seconds before an event whose answer could not be sent (a passing failure) is handled again."""
 
 
 class Dispatcher:
@@ -76,7 +84,8 @@ class Dispatcher:
         try:
             while queue:
                 event = queue[0]
-                await self._handle_through_faults(event)
+                if not await self._handle_until_final(event):
+                    return
                 queue.popleft()
                 await self._on_handled(event)
         finally:
@@ -84,24 +93,33 @@ class Dispatcher:
             if not queue:
                 self._queues.pop(room_id, None)
 
-    async def _handle_through_faults(self, event: RoomEvent) -> None:
-        """Handle `event`, again from the start after each storage fault, until it goes through.
+    async def _handle_until_final(self, event: RoomEvent) -> bool:
+        """Handle `event` again from the start until its outcome is final; False if stopping first.
 
-        Any other exception is logged and the event counts as handled (it would fail again).
+        Any exception but a storage fault or a passing send failure is logged, and the event counts
+        as handled (it would fail again).
         """
         attempt = 0
+        stopping = self._sender.stopping
         while True:
             try:
                 await self.handle(event)
-                return
+                return True
             except StorageUnavailable:
                 attempt += 1
                 await self._db.pause(attempt)
+            except SendPending as exc:
+                if stopping.is_set():
+                    log.warning("%s left for the next start: %s", event.event_id, exc)
+                    return False
+                log.warning("%s not finished (%s); trying again in %.0fs", event.event_id, exc, RETRY_PAUSE)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), RETRY_PAUSE)
             except FatalError:
                 raise
             except Exception:
                 log.exception("event %s in %s could not be handled", event.event_id, event.room_id)
-                return
+                return True
 
     async def drain(self, timeout: float) -> None:
         await self._pool.drain(timeout)
@@ -168,7 +186,7 @@ class Dispatcher:
             if exc.show_usage and ctx.usage:
                 text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
             await ctx.reply(text)
-        except (StorageUnavailable, FatalError):
+        except (StorageUnavailable, SendPending, FatalError):
             raise
         except Exception:
             log.exception("command %r in %s failed", invocation.name, event.room_id)
@@ -207,7 +225,7 @@ class Dispatcher:
             for handler in plugin.event_handlers(kind):
                 try:
                     await handler(payload)
-                except (asyncio.CancelledError, StorageUnavailable, FatalError):
+                except (asyncio.CancelledError, StorageUnavailable, SendPending, FatalError):
                     raise
                 except UserError as exc:
                     log.info("%s %s handler refused: %s", name, kind, exc.message)

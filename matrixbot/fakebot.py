@@ -181,7 +181,8 @@ class FakeBot(Bot):
         return FakeClient(self.config.user_id)
 
     async def _go_live(self) -> None:
-        assert self.scheduler is not None
+        assert self.scheduler is not None and self.sender is not None
+        self.sender.rooms_known.set()
         await self.scheduler.start()
 
     @property

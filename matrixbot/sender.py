@@ -21,7 +21,7 @@ import nio
 
 from matrixbot.crypto import apply_trust
 from matrixbot.db import Database
-from matrixbot.errors import SendError, UserError
+from matrixbot.errors import SendError, SendPending, UserError
 from matrixbot.events import RoomEvent
 from matrixbot.markup import Message
 from matrixbot.rooms import RoomDirectory
@@ -48,7 +48,11 @@ def check_size(content: dict[str, Any], what: str = "That message") -> None:
 
 
 class Sender:
-    """Sends on behalf of the bot with retries: 429 waits as told, 5xx and network errors back off."""
+    """Sends on behalf of the bot with retries: 429 waits as told, 5xx and network errors back off.
+
+    A passing failure that outlasts the retry time (or meets a shutdown) raises `SendPending`, so
+    whatever asked for the send stays unfinished; a refusal for good raises `SendError`.
+    """
 
     def __init__(
         self, client: nio.AsyncClient, rooms: RoomDirectory, db: Database, nonce: str, *, trust: str = "all"
@@ -59,6 +63,10 @@ class Sender:
         self._db = db
         self._nonce = nonce
         self.stopping = asyncio.Event()
+        self.rooms_known = asyncio.Event()
+        """Set once the first full-state sync is processed: nio then knows every joined room and
+        whether it is encrypted. Before that, nio refuses a send into any room (with encryption
+        on); after it, a room nio does not know is one the bot is not in."""
 
     def outbox(self, origin: str) -> Outbox:
         """An outbox whose transaction ids are stable for `origin` (e.g. 'event:$abc' or 'job:12')."""
@@ -88,6 +96,10 @@ class Sender:
                 )
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 problem = f"network error: {type(exc).__name__}"
+            except nio.LocalProtocolError as exc:
+                problem = self._local_problem(room_id, exc)
+            except nio.SendRetryError as exc:
+                problem = f"could not share the room key: {exc}"
             else:
                 if isinstance(response, nio.RoomSendResponse):
                     return response.event_id
@@ -95,10 +107,16 @@ class Sender:
             attempt += 1
             delay = min(30.0, 0.5 * 2 ** min(attempt, 10))
             if self.stopping.is_set() or (deadline is not None and loop.time() + delay > deadline):
-                raise SendError(f"could not send to {room_id}: {problem}")
+                raise SendPending(f"could not send to {room_id} yet: {problem}")
             log.warning("send to %s failed (%s); retrying in %.1fs", room_id, problem, delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), delay)
+
+    def _local_problem(self, room_id: str, exc: nio.LocalProtocolError) -> str:
+        """nio refused to send without asking the homeserver: passing until it knows the rooms."""
+        if room_id not in self._client.rooms and self.rooms_known.is_set():
+            raise SendError(f"the bot is not in {room_id}") from exc
+        return f"room not known yet: {exc}"
 
     @staticmethod
     def _classify(response: nio.ErrorResponse) -> str:

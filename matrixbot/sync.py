@@ -70,8 +70,17 @@ class Syncer:
         self._token: str | None = None
 
     async def resume(self) -> None:
-        """Pick up where the last run stopped: its token, and events it stored but did not handle."""
+        """Pick up where the last run stopped: its sync token. Call `replay` after a full-state sync."""
         self._token = await self._inbox.token()
+
+    async def replay(self) -> None:
+        """Hand over the events stored but not handled (by the last run, or by the first sync).
+
+        Only after a full-state sync has been processed: until then nio knows no room (with
+        encryption on it refuses to send into any) nor the rooms' power levels. Until this runs,
+        syncs store their events without handing them over, so everything goes in order, once.
+        """
+        self._sender.rooms_known.set()
         for row in await self._inbox.unfinished(undecrypted_since=time.time() - crypto.GIVE_UP_AFTER):
             event = RoomEvent.from_json(row["event"])
             if row["state"] == "pending":
@@ -111,7 +120,7 @@ class Syncer:
             self._rooms.forget(room_id)
         new = await self._inbox.store(batch, response.next_batch)
         self._token = response.next_batch
-        for event in new:
+        for event in new if self._sender.rooms_known.is_set() else ():
             if event.type != "m.room.encrypted":
                 await self._dispatcher.submit(event)
             elif self._decryptor is not None and event.sender != self._config.user_id:
