@@ -44,8 +44,9 @@ SYNC_FILTER: dict[str, Any] = {
 GAP_PAGES = 20
 SYNC_TIMEOUT_MS = 30_000
 SYNC_DEADLINE = SYNC_TIMEOUT_MS / 1000 + 15
-"""A sync answer later than this is given up and asked again: a stalled connection must not
-leave the bot deaf until nio's one-minute request timeout."""
+"""A long-poll answer later than this is given up: a stalled connection must not leave the bot
+deaf until nio's one-minute request timeout. The sync after it does not long-poll and has the
+whole request timeout, so a homeserver merely slow to compute a big answer is still heard."""
 
 
 class SyncFailed(Exception):
@@ -77,6 +78,7 @@ class Syncer:
         self._settings = settings
         self._decryptor = decryptor
         self._token: str | None = None
+        self._stalled = False
 
     async def resume(self) -> None:
         """Pick up where the last run stopped: its token, and events it stored but did not handle."""
@@ -89,15 +91,19 @@ class Syncer:
                 await self._decryptor.hold(event.source(), event.room_id, time.time(), row["received_at"])
 
     async def sync_once(self, *, full_state: bool = False) -> None:
-        response = await asyncio.wait_for(
-            self._client.sync(
-                timeout=0 if full_state else SYNC_TIMEOUT_MS,
-                sync_filter=SYNC_FILTER,
-                since=self._token,
-                full_state=full_state or None,
-            ),
-            SYNC_DEADLINE,
+        long_poll = not (full_state or self._stalled)
+        request = self._client.sync(
+            timeout=SYNC_TIMEOUT_MS if long_poll else 0,
+            sync_filter=SYNC_FILTER,
+            since=self._token,
+            full_state=full_state or None,
         )
+        try:
+            response = await (asyncio.wait_for(request, SYNC_DEADLINE) if long_poll else request)
+        except TimeoutError:
+            self._stalled = long_poll
+            raise
+        self._stalled = False
         if not isinstance(response, nio.SyncResponse):
             if response.status_code == "M_UNKNOWN_TOKEN":
                 raise StartupError("the homeserver no longer accepts the bot's access token; log in again")

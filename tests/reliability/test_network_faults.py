@@ -19,6 +19,7 @@ from collections import Counter
 
 import pytest
 
+from matrixbot.sync import SYNC_DEADLINE
 from matrixbot.testbot import TestBot
 from plugins.meetings import Meetings
 from tests.reliability.faultproxy import FaultProxy
@@ -30,6 +31,8 @@ SEED = 1313
 FAULT_SECONDS = 150
 COMMANDS = 50
 RATES = {"drop": 0.04, "502": 0.025, "504": 0.025, "stall": 0.02, "cut": 0.06, "429": 0.04}
+STALLED_SYNC_GIVEN_UP = SYNC_DEADLINE + 5
+"""A sync answer held back 30 s is given up by then (not after nio's 60 s request timeout)."""
 MIN_RETRY_GAP = 0.45
 """Seconds the bot waits at least before asking for a sync again after a failed one."""
 MAX_SYNCS_PER_SECOND = 20
@@ -93,6 +96,7 @@ async def test_network_faults_lose_and_double_nothing(synapse, account, chat, tm
     gaps = _gaps_after_faults(syncs)
     busiest = _busiest_second(syncs)
     span = syncs[-1].at - syncs[0].at
+    stalled = [b.at - a.at for a, b in itertools.pairwise(syncs) if a.fault == "stall"]
     print(
         f"\nnetwork faults, seed {SEED}: {len(proxy.seen)} requests through the proxy "
         f"({len(syncs)} syncs) in {fault_window:.0f} s of faults plus the drain; "
@@ -104,7 +108,8 @@ async def test_network_faults_lose_and_double_nothing(synapse, account, chat, tm
         f"answer latency: median {statistics.median(latencies):.1f} s, max {latencies[-1]:.1f} s; "
         f"shortest wait before a sync after a failed one: "
         + ", ".join(f"{kind} {min(values):.2f} s" for kind, values in sorted(gaps.items()))
-        + f"; syncs per second: at most {busiest}, on average {len(syncs) / span:.2f}"
+        + f"; syncs per second: at most {busiest}, on average {len(syncs) / span:.2f}; "
+        f"next sync after a stalled one: {', '.join(f'{g:.1f} s' for g in stalled) or 'no sync stalled'}"
     )
     assert not unanswered and not answered_twice, f"unanswered {unanswered}, answered twice {answered_twice}"
     assert not lost and not doubled, f"reminders lost {lost}, doubled {doubled}"
@@ -112,6 +117,9 @@ async def test_network_faults_lose_and_double_nothing(synapse, account, chat, tm
     assert min(gaps.get("429", [2.0])) >= 1.9, "after a 429 the bot waits as long as it was told (2 s)"
     for kind, values in gaps.items():
         assert min(values) >= MIN_RETRY_GAP, f"after a {kind} the bot asked again within {min(values):.2f} s"
+    assert all(gap <= STALLED_SYNC_GIVEN_UP for gap in stalled), (
+        f"a stalled sync kept the bot deaf: {stalled}"
+    )
     assert busiest <= MAX_SYNCS_PER_SECOND, f"{busiest} syncs in one second: the sync loop hammers"
     assert len(syncs) / span <= MAX_SYNCS_PER_SECOND_ON_AVERAGE
 
