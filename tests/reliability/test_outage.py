@@ -1,4 +1,4 @@
-"""The homeserver goes away for 60 s while reminders fall due.
+"""The homeserver goes away for a minute while reminders fall due.
 
 On a Synapse of its own (the session's is shared by other tests). The bot must answer a command
 within 5 s of the homeserver's return, and post every reminder once, marked late (with the reason)
@@ -23,7 +23,9 @@ from tests.reliability.history import reply_to, room_history
 
 pytestmark = pytest.mark.slow
 
-OUTAGE = 60.0
+OUTAGE = 63.0
+"""A minute and a little: the reminders due as it begins are then over a minute late whatever the
+homeserver's restart takes (1 to 5 s here), so the test cannot pass by luck of timing."""
 ANSWER_WITHIN = 5.0
 #: reminder text -> seconds after the homeserver stopped that it falls due
 REMINDERS = {"early-a": 1.0, "early-b": 2.0, "mid": 30.0, "end": 50.0}
@@ -105,10 +107,10 @@ async def test_answers_within_seconds_of_the_homeserver_return_and_posts_reminde
         )
         lateness = post["origin_server_ts"] / 1000 - due[text]
         body = post["content"]["body"]
-        if lateness > 62:
+        if lateness > 61:
             assert "\nThis reminder was due " in body and body.endswith(
                 "; the homeserver was unreachable."
             ), f"{text} went out {lateness:.0f} s late without saying why: {body!r}"
-        elif lateness < 58:
+        elif lateness < 59:
             assert "was due" not in body, f"{text} went out {lateness:.0f} s after due, marked late: {body!r}"
     assert "was due" in posts["early-a"][0]["content"]["body"], "the reminder due first in the outage is late"
