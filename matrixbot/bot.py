@@ -23,9 +23,9 @@ from matrixbot.core_schema import CORE_MIGRATIONS
 from matrixbot.db import Database
 from matrixbot.devices import DevicesPlugin
 from matrixbot.dispatch import Dispatcher
-from matrixbot.errors import StartupError
+from matrixbot.errors import FatalError, MatrixbotError, StartupError, StorageUnavailable
 from matrixbot.inbox import Inbox
-from matrixbot.outages import NETWORK_ERRORS, Backoff, Kind, TroubleLog, trouble_from_exception
+from matrixbot.outages import NETWORK_ERRORS, Backoff, Kind, Trouble, TroubleLog, trouble_from_exception
 from matrixbot.plugin import Plugin, Services
 from matrixbot.registry import Registry, discover
 from matrixbot.rooms import RoomDirectory
@@ -34,6 +34,7 @@ from matrixbot.sender import Sender
 from matrixbot.session import log_in
 from matrixbot.settings import SettingsStore
 from matrixbot.sync import Syncer, SyncFailed
+from matrixbot.tasks import watch
 from matrixbot.timeparse import TimeParser
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class Bot:
         self._stopping = asyncio.Event()
         self._sync_task: asyncio.Task[None] | None = None
         self._warm_task: asyncio.Future[None] | None = None
-        self.fatal: StartupError | None = None
+        self.fatal: MatrixbotError | None = None
         self.decryptor: crypto.Decryptor | None = None
 
     # -- start and stop ---------------------------------------------------------------------
@@ -75,7 +76,11 @@ class Bot:
         await self._go_live()
 
     async def _open_database(self) -> None:
-        self.db = await Database.open(self.config.data_dir / "matrixbot.sqlite3")
+        self.db = await Database.open(
+            self.config.data_dir / "matrixbot.sqlite3",
+            fault_limit=self.config.storage_fault_limit.total_seconds(),
+        )
+        self.db.on_fatal = self._fail
         await self.db.migrate("matrixbot", CORE_MIGRATIONS)
 
     async def _connect(self) -> nio.AsyncClient:
@@ -187,6 +192,7 @@ class Bot:
         self._sync_task = loop.create_task(self._sync_forever())
         # Warm the time parser once the start is over, so it does not delay the first answers.
         self._warm_task = loop.run_in_executor(None, self.times.warm)
+        watch(self._warm_task, "warming the time parser")
         log.info(
             "matrixbot started as %s with plugins: %s", self.config.user_id, ", ".join(self.registry.optional)
         )
@@ -241,6 +247,12 @@ class Bot:
     def request_stop(self) -> None:
         self._stopping.set()
 
+    def _fail(self, exc: MatrixbotError) -> None:
+        """A fault the bot cannot ride out: stop, and exit non-zero (see cli.run_bot)."""
+        if self.fatal is None:
+            self.fatal = exc
+        self._stopping.set()
+
     async def _nonce(self) -> str:
         """A random tag of this database, in every transaction id, so ids never collide with another install."""
         assert self.db is not None
@@ -260,8 +272,12 @@ class Bot:
                 await self._retrying("sync", self.syncer.sync_once)
         except StartupError as exc:
             log.error("cannot go on: %s", exc)
-            self.fatal = exc
-            self._stopping.set()
+            self._fail(exc)
+        except FatalError as exc:
+            self._fail(exc)  # the database reported it
+        except Exception as exc:
+            log.exception("the sync loop failed")
+            self._fail(FatalError(f"the sync loop failed: {type(exc).__name__}: {exc}"))
 
     async def _retrying(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
         """Retry a passing failure until stopped: every 2 s at most while the homeserver cannot be
@@ -271,10 +287,15 @@ class Bot:
         while True:
             try:
                 return await attempt()
-            except (*NETWORK_ERRORS, SyncFailed) as exc:
+            except (*NETWORK_ERRORS, SyncFailed, StorageUnavailable) as exc:
                 if self._stopping.is_set():
                     raise StartupError(f"stopped while trying to {what}") from exc
-                trouble = exc.trouble if isinstance(exc, SyncFailed) else trouble_from_exception(exc)
+                if isinstance(exc, StorageUnavailable):
+                    trouble = Trouble(Kind.STORAGE, f"storage unavailable: {exc}")
+                elif isinstance(exc, SyncFailed):
+                    trouble = exc.trouble
+                else:
+                    trouble = trouble_from_exception(exc)
                 self.troubles.saw(trouble)
                 delay = backoff.delay(trouble)
                 log.warning("%s failed (%s); retrying in %.1fs", what, trouble.detail, delay)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from matrixbot.config import Config, load_config
-from matrixbot.errors import ConfigError, StartupError
+from matrixbot.errors import ConfigError, FatalError, StartupError
 from matrixbot.logsetup import SECRETS, setup_logging
 
 log = logging.getLogger("matrixbot")
@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except StartupError as exc:
         print(f"matrixbot: cannot start: {exc}", file=sys.stderr)
+        return 1
+    except FatalError as exc:
+        print(f"matrixbot: stopped: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

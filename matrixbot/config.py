@@ -35,6 +35,7 @@ KNOWN_KEYS = {
     "default_plugins": "plugins enabled in rooms that made no choice",
     "prefix": "the command prefix",
     "late_grace": "how late a job may still be delivered after downtime, e.g. '6 hours'",
+    "storage_fault_limit": "how long the database may stay unwritable before the bot exits, e.g. '10 minutes'",
     "timezone": "the zone of rooms that set none",
     "language": "the language of rooms that set none",
     "languages": "languages the time parser understands",
@@ -66,6 +67,7 @@ class Config:
     default_plugins: tuple[str, ...] = ()
     prefix: str = "!"
     late_grace: timedelta = timedelta(hours=6)
+    storage_fault_limit: timedelta = timedelta(minutes=10)
     timezone: str = "UTC"
     language: str = "en"
     languages: tuple[str, ...] = ("en",)
@@ -159,6 +161,9 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, env: dict[str, str] | o
         default_plugins=_user_list(raw, "default_plugins", pattern=r"^[a-z][a-z0-9_]*$"),
         prefix=prefix,
         late_grace=parse_seconds(raw.get("late_grace", "6 hours"), "late_grace"),
+        storage_fault_limit=parse_seconds(
+            raw.get("storage_fault_limit", "10 minutes"), "storage_fault_limit"
+        ),
         timezone=timezone,
         language=language,
         languages=languages,

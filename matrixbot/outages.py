@@ -7,8 +7,9 @@ answers 5xx is up but struggling, so the wait doubles up to 30 s, unless it says
 `Retry-After`. A 429 waits exactly as long as the homeserver asks (nio does that itself for each
 request; `Backoff` does it for answers that reach the bot).
 
-`TroubleLog` remembers when each kind was last seen, so a scheduled post that goes out late can
-say why.
+A database that cannot be written (locked, disk full) is not the homeserver's fault, but it
+delays work the same way: it waits like a failing homeserver and is remembered as well. `TroubleLog`
+remembers when each kind was last seen, so a scheduled post that goes out late can say why.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Kind(enum.Enum):
     UNREACHABLE = "the homeserver was unreachable"
     FAILING = "the homeserver was failing"
     RATE_LIMITED = "the homeserver was rate limiting the bot"
+    STORAGE = "the bot could not write to its database"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import aiohttp
 
 from matrixbot.homeserver import Account
+from matrixbot.markup import FSI, PDI
 
 
 async def room_history(homeserver: str, reader: Account, room_id: str) -> list[dict[str, Any]]:
@@ -30,3 +31,9 @@ async def room_history(homeserver: str, reader: Account, room_id: str) -> list[d
 def reply_to(event: dict[str, Any]) -> str | None:
     relates = event.get("content", {}).get("m.relates_to") or {}
     return (relates.get("m.in_reply_to") or {}).get("event_id")
+
+
+def body(event: dict[str, Any]) -> str:
+    """The body as a person reads it: without the invisible marks isolating user values."""
+    text = event.get("content", {}).get("body")
+    return text.replace(FSI, "").replace(PDI, "") if isinstance(text, str) else ""

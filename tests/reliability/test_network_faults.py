@@ -23,7 +23,7 @@ from matrixbot.sync import SYNC_DEADLINE
 from matrixbot.testbot import TestBot
 from plugins.meetings import Meetings
 from tests.reliability.faultproxy import FaultProxy
-from tests.reliability.history import reply_to, room_history
+from tests.reliability.history import body, reply_to, room_history
 
 pytestmark = pytest.mark.slow
 
@@ -77,9 +77,7 @@ async def test_network_faults_lose_and_double_nothing(synapse, account, chat, tm
 
     from_bot = [e for e in history if e["sender"] == bot.user_id and e["type"] == "m.room.message"]
     answers = Counter(reply_to(e) for e in from_bot)
-    posted = Counter(
-        e["content"]["body"].splitlines()[0] for e in from_bot if e["content"]["body"].startswith("⏰")
-    )
+    posted = Counter(body(e).splitlines()[0] for e in from_bot if body(e).startswith("⏰"))
     unanswered = [c for c in commands if answers[c] == 0]
     answered_twice = [c for c in commands if answers[c] > 1]
     lost = [t for t in commands.values() if posted[f"⏰ {t}"] == 0]
@@ -90,7 +88,7 @@ async def test_network_faults_lose_and_double_nothing(synapse, account, chat, tm
         for e in from_bot
         if reply_to(e) in commands
     )
-    marked_late = sum(1 for e in from_bot if "This reminder was due" in e["content"]["body"])
+    marked_late = sum(1 for e in from_bot if "This reminder was due" in body(e))
 
     syncs = proxy.requests("/sync")
     gaps = _gaps_after_faults(syncs)
@@ -130,7 +128,7 @@ async def _settled_history(homeserver, reader, room_id, bot_user_id, expected, *
     while True:
         history = await room_history(homeserver, reader, room_id)
         mine = [e for e in history if e["sender"] == bot_user_id and e["type"] == "m.room.message"]
-        reminders = sum(1 for e in mine if e["content"].get("body", "").startswith("⏰"))
+        reminders = sum(1 for e in mine if body(e).startswith("⏰"))
         answers = sum(1 for e in mine if reply_to(e))
         if (reminders >= expected and answers >= expected + 1) or time.monotonic() > deadline:
             await asyncio.sleep(3)  # anything doubled would come now

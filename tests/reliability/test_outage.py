@@ -19,7 +19,7 @@ from matrixbot.homeserver import Synapse
 from matrixbot.testbot import TestBot
 from matrixbot.testing import ChatClient
 from plugins.meetings import Meetings
-from tests.reliability.history import reply_to, room_history
+from tests.reliability.history import body, reply_to, room_history
 
 pytestmark = pytest.mark.slow
 
@@ -72,11 +72,7 @@ async def test_answers_within_seconds_of_the_homeserver_return_and_posts_reminde
     answer_after = (reply.ts - by_id[command]["origin_server_ts"]) / 1000
     since_return = reply.ts / 1000 - back
     posts = {
-        text: [
-            e
-            for e in history
-            if e["sender"] == bot.user_id and e["content"].get("body", "").startswith(f"⏰ {text}")
-        ]
+        text: [e for e in history if e["sender"] == bot.user_id and body(e).startswith(f"⏰ {text}")]
         for text in REMINDERS
     }
     print(
@@ -86,7 +82,7 @@ async def test_answers_within_seconds_of_the_homeserver_return_and_posts_reminde
     )
     for text, found in posts.items():
         late = [(e["origin_server_ts"] / 1000 - due[text]) for e in found]
-        notes = [line for e in found for line in e["content"]["body"].splitlines() if "was due" in line]
+        notes = [line for e in found for line in body(e).splitlines() if "was due" in line]
         back_by = [(e["origin_server_ts"] / 1000 - back) for e in found]
         print(
             f"  {text}: posted {len(found)}x, {', '.join(f'{x:.1f} s' for x in late)} after due "
@@ -106,11 +102,11 @@ async def test_answers_within_seconds_of_the_homeserver_return_and_posts_reminde
             f"reminder {text}, due in the outage, went out {posted_after_return:.1f} s after the homeserver's return"
         )
         lateness = post["origin_server_ts"] / 1000 - due[text]
-        body = post["content"]["body"]
+        said = body(post)
         if lateness > 61:
-            assert "\nThis reminder was due " in body and body.endswith(
+            assert "\nThis reminder was due " in said and said.endswith(
                 "; the homeserver was unreachable."
-            ), f"{text} went out {lateness:.0f} s late without saying why: {body!r}"
+            ), f"{text} went out {lateness:.0f} s late without saying why: {said!r}"
         elif lateness < 59:
-            assert "was due" not in body, f"{text} went out {lateness:.0f} s after due, marked late: {body!r}"
-    assert "was due" in posts["early-a"][0]["content"]["body"], "the reminder due first in the outage is late"
+            assert "was due" not in said, f"{text} went out {lateness:.0f} s after due, marked late: {said!r}"
+    assert "was due" in body(posts["early-a"][0]), "the reminder due first in the outage is late"
