@@ -149,3 +149,41 @@ def test_a_rate_limit_waits_as_long_as_asked():
 
 def test_a_cut_answer_counts_as_unreachable():
     assert trouble_from_response(nio.SyncError("unreadable body")).kind is Kind.UNREACHABLE
+
+
+async def test_a_job_held_up_by_an_unwritable_database_says_so(tmp_path):
+    from matrixbot.core_schema import CORE_MIGRATIONS
+    from matrixbot.db import Database
+    from matrixbot.errors import StorageUnavailable
+    from matrixbot.scheduler import JobRun, Scheduler
+    from matrixbot.sender import Outbox
+
+    clock = FakeClock("2024-02-20 12:00", "Europe/London")
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(timedelta(seconds=90))  # the disk stays full a while
+
+    db = await Database.open(tmp_path / "db.sqlite3", sleep=sleep)
+    await db.migrate("matrixbot", CORE_MIGRATIONS)
+
+    class NoSender:
+        def outbox(self, origin: str) -> Outbox:
+            return Outbox(self, origin)  # type: ignore[arg-type]
+
+    scheduler = Scheduler(db, clock, NoSender(), late_grace=timedelta(hours=6))  # type: ignore[arg-type]
+    notes = []
+
+    async def handler(run: JobRun) -> None:
+        if not notes:
+            notes.append(None)
+            raise StorageUnavailable("database or disk is full")
+        notes.append(run.late_note())
+
+    scheduler.register("demo", "tick", handler)
+    async with db.transaction() as tx:
+        await scheduler.for_plugin("demo").schedule(tx, "tick", clock.now(), {})
+    await scheduler.run_due()
+    await scheduler.settle(5)
+    await db.close()
+    [_, note] = notes
+    assert note is not None and note.reason == "the bot could not write to its database"
