@@ -70,6 +70,8 @@ class Database:
         self._conn = conn
         self._lock = asyncio.Lock()
         self.path = path
+        self.fault: str | None = None
+        """Why the database is failing right now (None when healthy); /health reports it."""
 
     @classmethod
     async def open(cls, path: Path) -> Database:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from matrixbot.logformat import formatter_for
+
 _TOKEN_PATTERNS = [
     re.compile(r"(access_token[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+", re.I),
     re.compile(r"(Bearer\s+)\S+", re.I),
@@ -45,9 +47,9 @@ SECRETS = SecretFilter()
 """The process's one filter: plugins register secrets (e.g. an access code) with `SECRETS.add`."""
 
 
-def setup_logging(level: str) -> None:
+def setup_logging(level: str, log_format: str = "text") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(formatter_for(log_format))
     handler.addFilter(SECRETS)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -26,8 +26,10 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from matrixbot import metrics
 from matrixbot.clock import Clock
 from matrixbot.db import Database, Tx
+from matrixbot.logformat import log_context
 from matrixbot.sender import Outbox, Sender
 from matrixbot.tasks import TaskPool
 
@@ -109,6 +111,10 @@ class Scheduler:
         self._wake_lock = asyncio.Lock()
         self._arming: set[asyncio.Task[None]] = set()
         self._started_at = clock.now()
+
+    @property
+    def running(self) -> bool:
+        return self._timer is not None
 
     def register(self, plugin: str, name: str, handler: JobHandler) -> None:
         self._handlers[(plugin, name)] = handler
@@ -206,6 +212,7 @@ class Scheduler:
 
     async def _run(self, job: Job, now: datetime) -> None:
         handler = self._handlers.get((job.plugin, job.handler))
+        log_context(replace=True, room=job.room_id, plugin=job.plugin)
         try:
             if handler is None:
                 log.error(
@@ -218,6 +225,7 @@ class Scheduler:
                 return
             run = JobRun(job, now, self.late_grace, self._sender.outbox(f"job:{job.id}"), self._started_at)
             await handler(run)
+            metrics.SCHEDULED.labels(run.state).inc()
             await self._db.execute(
                 "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?",
                 ("missed" if run.missed else "done", self._clock.now().timestamp(), job.id),
@@ -225,6 +233,7 @@ class Scheduler:
         except asyncio.CancelledError:
             raise
         except Exception:
+            metrics.SCHEDULED.labels("failed").inc()
             log.exception(
                 "job %d (%s.%s) failed, attempt %d", job.id, job.plugin, job.handler, job.attempts + 1
             )

@@ -1,0 +1,88 @@
+"""The data directory is private and used by one bot at a time (in-process checks; the
+two-process checks are in tests/ops/test_processes.py)."""
+
+from __future__ import annotations
+
+import logging
+import stat
+from pathlib import Path
+
+import pytest
+
+from matrixbot.datadir import AlreadyRunning, InstanceLock, make_private, warn_if_readable
+from matrixbot.fakebot import FakeBot
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+async def test_a_new_data_dir_and_the_database_files_are_owner_only(tmp_path):
+    data = tmp_path / "data"
+    bot = await FakeBot.create(data)
+    try:
+        await bot.db.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+        files = {p.name: mode(p) for p in data.iterdir()}
+        assert mode(data) == 0o700, "data_dir must be 0700"
+        for name in ("matrixbot.sqlite3", "matrixbot.sqlite3-wal", "matrixbot.sqlite3-shm"):
+            assert files.get(name) == 0o600, f"{name} must exist with mode 0600, got {files}"
+    finally:
+        await bot.stop()
+
+
+async def test_a_loose_existing_data_dir_is_tightened_and_logged(tmp_path, caplog):
+    data = tmp_path / "data"
+    (data / "crypto").mkdir(parents=True)
+    data.chmod(0o755)
+    (data / "crypto").chmod(0o755)
+    (data / "matrixbot.sqlite3").touch(mode=0o644)
+    (data / "matrixbot.sqlite3").chmod(0o644)
+    caplog.set_level(logging.WARNING, logger="matrixbot.bot")
+    bot = await FakeBot.create(data)
+    await bot.stop()
+    assert mode(data) == 0o700 and mode(data / "crypto") == 0o700
+    assert mode(data / "matrixbot.sqlite3") == 0o600
+    assert any("private" in r.getMessage() and str(data) in r.getMessage() for r in caplog.records)
+
+
+def test_make_private_leaves_symlinks_alone(tmp_path):
+    outside = tmp_path / "outside"
+    outside.touch(mode=0o644)
+    outside.chmod(0o644)
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "link").symlink_to(outside)
+    assert make_private(data) == []
+    assert mode(outside) == 0o644
+
+
+def test_the_lock_names_its_holder_and_is_free_after_release(tmp_path):
+    first = InstanceLock(tmp_path)
+    first.acquire()
+    with pytest.raises(AlreadyRunning) as info:
+        InstanceLock(tmp_path).acquire()
+    assert str(info.value) == f"another matrixbot (pid {__import__('os').getpid()}) is using {tmp_path}"
+    first.release()
+    again = InstanceLock(tmp_path)
+    again.acquire()
+    again.release()
+
+
+def test_a_config_with_a_password_readable_by_others_is_warned_about(tmp_path, caplog):
+    config = tmp_path / "config.yaml"
+    config.write_text("homeserver: http://x\npassword: hunter22\n")
+    config.chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="matrixbot.datadir"):
+        warn_if_readable(config)
+    assert len(caplog.records) == 1 and "chmod 600" in caplog.records[0].getMessage()
+    assert "hunter22" not in caplog.text
+    caplog.clear()
+    config.chmod(0o600)
+    with caplog.at_level(logging.WARNING, logger="matrixbot.datadir"):
+        warn_if_readable(config)
+    assert not caplog.records, "an owner-only config is fine"
+    config.write_text("homeserver: http://x\n# password from MATRIXBOT_PASSWORD\n")
+    config.chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="matrixbot.datadir"):
+        warn_if_readable(config)
+    assert not caplog.records, "a config without secrets may be readable"
