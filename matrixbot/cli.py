@@ -86,6 +86,8 @@ def check_config(path: str, *, login: bool) -> int:
         except StartupError as exc:
             print(f"matrixbot: login check failed: {exc}", file=sys.stderr)
             return 1
+        finally:
+            logging.disable(logging.NOTSET)
     return 0
 
 

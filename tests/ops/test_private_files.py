@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from matrixbot.datadir import AlreadyRunning, InstanceLock, make_private, warn_if_readable
+from matrixbot.errors import StartupError
 from matrixbot.fakebot import FakeBot
 
 
@@ -86,3 +87,11 @@ def test_a_config_with_a_password_readable_by_others_is_warned_about(tmp_path, c
     with caplog.at_level(logging.WARNING, logger="matrixbot.datadir"):
         warn_if_readable(config)
     assert not caplog.records, "a config without secrets may be readable"
+
+
+def test_a_data_dir_that_cannot_be_made_is_a_one_line_start_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StartupError) as info:
+        InstanceLock(blocker / "data").acquire()
+    assert str(info.value) == f"data_dir {blocker / 'data'}: Not a directory"

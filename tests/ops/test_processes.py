@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import stat
@@ -12,6 +11,8 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from matrixbot.cli import main
 
 BOT = [sys.executable, "-m", "matrixbot"]
 
@@ -167,50 +168,43 @@ async def test_json_logs_health_and_metrics_of_a_running_bot(tmp_path, synapse, 
     assert session["access_token"] not in running.output
 
 
-async def test_check_config_login_proves_credentials_and_url(tmp_path, synapse, account):
+def test_check_config_login_proves_credentials_and_url(tmp_path, synapse, account, capsys, monkeypatch):
+    for name in ("MATRIXBOT_PASSWORD", "MATRIXBOT_ACCESS_TOKEN", "MATRIXBOT_HOMESERVER", "MATRIXBOT_USER_ID"):
+        monkeypatch.delenv(name, raising=False)
     bot = account("bot")
     config = write_config(tmp_path / "good.yaml", synapse, bot, tmp_path / "data")
 
-    async def check(path: Path) -> tuple[int, str, str]:
-        proc = await asyncio.create_subprocess_exec(
-            *BOT,
-            "check-config",
-            "--config",
-            str(path),
-            "--login",
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env={k: v for k, v in os.environ.items() if not k.startswith("MATRIXBOT_")},
-        )
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
-        return proc.returncode, out.decode(), err.decode()
+    def check(path: Path) -> tuple[int, str, str]:
+        code = main(["check-config", "--config", str(path), "--login"])
+        out, err = capsys.readouterr()
+        return code, out, err
 
-    code, out, err = await check(config)
+    code, out, err = check(config)
     assert code == 0 and f"login: OK, logged in as {bot.user_id}" in out, err
     assert not (tmp_path / "data").exists(), "check-config must not touch data_dir"
     request = urllib.request.Request(
         f"{synapse.url}/_matrix/client/v3/devices", headers={"Authorization": f"Bearer {bot.access_token}"}
     )
-    devices = json.loads(await asyncio.to_thread(lambda: urllib.request.urlopen(request, timeout=10).read()))
+    with urllib.request.urlopen(request, timeout=10) as response:
+        devices = json.loads(response.read())
     assert not [d for d in devices["devices"] if "check-config" in (d.get("display_name") or "")], (
         "the login check must log its device out again"
     )
 
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text(config.read_text().replace(bot.password, "not-the-password"))
-    code, out, err = await check(wrong)
-    assert (
-        code == 1 and err.count("\n") == 1 and "login check failed: login as" in err and "M_FORBIDDEN" in err
-    ), err
+    code, out, err = check(wrong)
+    assert code == 1 and err.count("\n") == 1 and "login check failed: login as" in err, err
+    assert "M_FORBIDDEN" in err
 
     closed = tmp_path / "closed.yaml"
     closed.write_text(config.read_text().replace(synapse.url, f"http://127.0.0.1:{free_port()}"))
-    code, out, err = await check(closed)
+    code, out, err = check(closed)
     assert code == 1 and err.count("\n") == 1 and "cannot reach" in err, err
 
     token = tmp_path / "token.yaml"
     token.write_text(
         config.read_text().replace(f"password: '{bot.password}'", f"access_token: '{bot.access_token}'")
     )
-    code, out, err = await check(token)
+    code, out, err = check(token)
     assert code == 0 and "the access token works" in out, err
