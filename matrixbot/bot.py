@@ -21,7 +21,7 @@ from matrixbot.builtin import CorePlugin
 from matrixbot.clock import Clock, SystemClock
 from matrixbot.config import Config
 from matrixbot.core_schema import CORE_MIGRATIONS
-from matrixbot.datadir import InstanceLock, create_private, make_private, warn_if_readable
+from matrixbot.datadir import DB_NAME, InstanceLock, create_private, make_private, warn_if_readable
 from matrixbot.db import Database
 from matrixbot.devices import DevicesPlugin
 from matrixbot.dispatch import Dispatcher
@@ -92,8 +92,8 @@ class Bot:
                 self.config.data_dir,
                 ", ".join(str(p) for p in tightened[:5]) + (" …" if len(tightened) > 5 else ""),
             )
-        create_private(self.config.data_dir / "matrixbot.sqlite3")
-        self.db = await Database.open(self.config.data_dir / "matrixbot.sqlite3")
+        create_private(self.config.data_dir / DB_NAME)
+        self.db = await Database.open(self.config.data_dir / DB_NAME)
         await self.db.migrate("matrixbot", CORE_MIGRATIONS)
 
     async def _connect(self) -> nio.AsyncClient:
@@ -213,7 +213,7 @@ class Bot:
         crypto.check_store(self.config, device_id, known)
         self.client.store_path = str(crypto.crypto_dir(self.config))
         crypto.load_store(self.client, self.config)
-        make_private(crypto.crypto_dir(self.config))  # nio creates its store file 0644
+        make_private(self.config.data_dir)  # nio creates its store file 0644
         await self.db.execute(
             "INSERT INTO meta (key, value) VALUES ('crypto_device', ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -25,6 +25,8 @@ from matrixbot.errors import StartupError
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "matrixbot.lock"
+DB_NAME = "matrixbot.sqlite3"
+OWN_FILES = {LOCK_NAME, "session.json", "session.tmp", "crypto"}
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
@@ -34,20 +36,26 @@ class AlreadyRunning(StartupError):
 
 
 def make_private(data_dir: Path) -> list[Path]:
-    """Create `data_dir` 0700 if needed; tighten it and everything in it; return what was loosened.
+    """Create `data_dir` 0700 if needed; take group and other access from it and from the bot's
+    own files in it (database, session, lock, crypto store); return what was loosened.
 
-    Symlinks are left alone (a link pointing elsewhere is the admin's choice).
+    Other files an admin keeps there are left alone (the folder's 0700 already shuts others out;
+    chmod-ing, say, a virtualenv inside would be the bot overreaching), and so are symlinks.
     """
     try:
         data_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        crypto = data_dir / "crypto"
+        own = [
+            data_dir,
+            *(p for p in data_dir.iterdir() if p.name in OWN_FILES or p.name.startswith(DB_NAME)),
+        ]
+        if crypto.is_dir() and not crypto.is_symlink():
+            own += sorted(crypto.rglob("*"))
         tightened = []
-        for path in [data_dir, *sorted(data_dir.rglob("*"))]:
+        for path in own:
             info = path.lstat()
-            if stat.S_ISLNK(info.st_mode):
-                continue
-            wanted = DIR_MODE if stat.S_ISDIR(info.st_mode) else FILE_MODE
-            if stat.S_IMODE(info.st_mode) & ~wanted:
-                path.chmod(stat.S_IMODE(info.st_mode) & wanted)
+            if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+                path.chmod(stat.S_IMODE(info.st_mode) & ~0o077)
                 tightened.append(path)
     except OSError as exc:
         raise StartupError(f"data_dir {data_dir}: {exc.strerror}") from None

@@ -46,15 +46,25 @@ async def test_a_loose_existing_data_dir_is_tightened_and_logged(tmp_path, caplo
     assert any("private" in r.getMessage() and str(data) in r.getMessage() for r in caplog.records)
 
 
-def test_make_private_leaves_symlinks_alone(tmp_path):
+def test_make_private_tightens_the_bots_files_only(tmp_path):
     outside = tmp_path / "outside"
     outside.touch(mode=0o644)
     outside.chmod(0o644)
     data = tmp_path / "data"
-    data.mkdir(mode=0o700)
-    (data / "link").symlink_to(outside)
-    assert make_private(data) == []
-    assert mode(outside) == 0o644
+    (data / "crypto").mkdir(parents=True)
+    (data / "session.json").symlink_to(outside)
+    (data / "crypto" / "@bot:x_DEV.db").touch()
+    (data / "crypto" / "@bot:x_DEV.db").chmod(0o664)
+    (data / "run.sh").touch()
+    (data / "run.sh").chmod(0o755)
+    (data / "matrixbot.sqlite3-wal").touch()
+    (data / "matrixbot.sqlite3-wal").chmod(0o640)
+    data.chmod(0o750)
+    tightened = make_private(data)
+    assert sorted(p.name for p in tightened) == ["@bot:x_DEV.db", "crypto", "data", "matrixbot.sqlite3-wal"]
+    assert mode(data / "crypto" / "@bot:x_DEV.db") == 0o600 and mode(data / "matrixbot.sqlite3-wal") == 0o600
+    assert mode(outside) == 0o644, "a symlink's target is left alone"
+    assert mode(data / "run.sh") == 0o755, "an admin's own file in data_dir is left alone"
 
 
 def test_the_lock_names_its_holder_and_is_free_after_release(tmp_path):

@@ -87,7 +87,7 @@ async def test_one_instance_per_data_dir_private_files_and_a_killed_holder(tmp_p
     first = await Running.start(config)
     await first.wait_for("matrixbot started")
     assert "readable by other users" in first.output and "chmod 600" in first.output
-    assert "private to this user (were readable by others)" in first.output and "notes.txt" in first.output
+    assert "private to this user (were readable by others)" in first.output and str(data) in first.output
 
     second = await asyncio.create_subprocess_exec(
         *BOT, "run", "--config", str(config), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
@@ -103,7 +103,8 @@ async def test_one_instance_per_data_dir_private_files_and_a_killed_holder(tmp_p
     crypto_stores = [n for n in found if n.startswith("crypto/") and n.endswith(".db")]
     assert crypto_stores, found
     assert all(m == 0o700 for n, m in found.items() if (data / n).is_dir()), found
-    assert all(m == 0o600 for n, m in found.items() if not (data / n).is_dir()), found
+    assert all(m == 0o600 for n, m in found.items() if not (data / n).is_dir() and n != "notes.txt"), found
+    assert found["notes.txt"] == 0o644, "the admin's own file is left alone (the folder shuts others out)"
 
     first.proc.kill()  # SIGKILL: the lock goes with the process
     await first.proc.wait()
