@@ -14,7 +14,8 @@ RUN python -m venv /opt/matrixbot \
     && /opt/matrixbot/bin/matrixbot --version
 
 FROM ${PYTHON_IMAGE}
-RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home \
+RUN groupadd --gid 10001 matrixbot \
+    && useradd --uid 10001 --gid 10001 --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin matrixbot \
     && mkdir -p /data /config \
     && chown matrixbot:matrixbot /data \
