@@ -25,7 +25,7 @@ from matrixbot.datadir import DB_NAME, InstanceLock, create_private, make_privat
 from matrixbot.db import Database
 from matrixbot.devices import DevicesPlugin
 from matrixbot.dispatch import Dispatcher
-from matrixbot.errors import StartupError
+from matrixbot.errors import FatalError, MatrixbotError, StartupError, StorageUnavailable
 from matrixbot.health import HealthServer
 from matrixbot.inbox import Inbox
 from matrixbot.plugin import Plugin, Services
@@ -36,6 +36,7 @@ from matrixbot.sender import Sender
 from matrixbot.session import log_in
 from matrixbot.settings import SettingsStore
 from matrixbot.sync import Syncer, SyncFailed
+from matrixbot.tasks import watch
 from matrixbot.timeparse import TimeParser
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class Bot:
         self._stopping = asyncio.Event()
         self._sync_task: asyncio.Task[None] | None = None
         self._warm_task: asyncio.Future[None] | None = None
-        self.fatal: StartupError | None = None
+        self.fatal: MatrixbotError | None = None
         self.decryptor: crypto.Decryptor | None = None
         self._instance = InstanceLock(config.data_dir)
         self._http: HealthServer | None = None
@@ -93,7 +94,11 @@ class Bot:
                 ", ".join(str(p) for p in tightened[:5]) + (" …" if len(tightened) > 5 else ""),
             )
         create_private(self.config.data_dir / DB_NAME)
-        self.db = await Database.open(self.config.data_dir / DB_NAME)
+        self.db = await Database.open(
+            self.config.data_dir / DB_NAME,
+            fault_limit=self.config.storage_fault_limit.total_seconds(),
+        )
+        self.db.on_fatal = self._fail
         await self.db.migrate("matrixbot", CORE_MIGRATIONS)
 
     async def _connect(self) -> nio.AsyncClient:
@@ -202,6 +207,7 @@ class Bot:
         self._sync_task = loop.create_task(self._sync_forever())
         # Warm the time parser once the start is over, so it does not delay the first answers.
         self._warm_task = loop.run_in_executor(None, self.times.warm)
+        watch(self._warm_task, "warming the time parser")
         log.info(
             "matrixbot started as %s with plugins: %s", self.config.user_id, ", ".join(self.registry.optional)
         )
@@ -261,6 +267,12 @@ class Bot:
     def request_stop(self) -> None:
         self._stopping.set()
 
+    def _fail(self, exc: MatrixbotError) -> None:
+        """A fault the bot cannot ride out: stop, and exit non-zero (see cli.run_bot)."""
+        if self.fatal is None:
+            self.fatal = exc
+        self._stopping.set()
+
     async def _nonce(self) -> str:
         """A random tag of this database, in every transaction id, so ids never collide with another install."""
         assert self.db is not None
@@ -280,8 +292,12 @@ class Bot:
                 await self._retrying("sync", self.syncer.sync_once)
         except StartupError as exc:
             log.error("cannot go on: %s", exc)
-            self.fatal = exc
-            self._stopping.set()
+            self._fail(exc)
+        except FatalError as exc:
+            self._fail(exc)  # the database reported it
+        except Exception as exc:
+            log.exception("the sync loop failed")
+            self._fail(FatalError(f"the sync loop failed: {type(exc).__name__}: {exc}"))
 
     async def _retrying(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
         """Retry a passing failure (network, 5xx) with capped exponential backoff, until stopped."""
@@ -289,7 +305,7 @@ class Bot:
         while True:
             try:
                 return await attempt()
-            except (aiohttp.ClientError, OSError, TimeoutError, SyncFailed) as exc:
+            except (aiohttp.ClientError, OSError, TimeoutError, SyncFailed, StorageUnavailable) as exc:
                 if self._stopping.is_set():
                     raise StartupError(f"stopped while trying to {what}") from exc
                 log.warning("%s failed (%s); retrying in %.0fs", what, _describe(exc), backoff)

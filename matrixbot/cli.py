@@ -15,7 +15,7 @@ from pathlib import Path
 from matrixbot.checks import check_login, check_plugin_names
 from matrixbot.config import Config, load_config
 from matrixbot.datadir import AlreadyRunning
-from matrixbot.errors import ConfigError, StartupError
+from matrixbot.errors import ConfigError, FatalError, StartupError
 from matrixbot.logsetup import SECRETS, setup_logging
 from matrixbot.registry import discover
 
@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except StartupError as exc:
         print(f"matrixbot: cannot start: {exc}", file=sys.stderr)
+        return 1
+    except FatalError as exc:
+        print(f"matrixbot: stopped: {exc}", file=sys.stderr)
         return 1
     except MissingExtra as exc:
         print(f"matrixbot: {exc}", file=sys.stderr)

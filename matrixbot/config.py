@@ -36,6 +36,7 @@ KNOWN_KEYS = {
     "default_plugins": "plugins enabled in rooms that made no choice",
     "prefix": "the command prefix",
     "late_grace": "how late a job may still be delivered after downtime, e.g. '6 hours'",
+    "storage_fault_limit": "how long the database may stay unwritable before the bot exits, e.g. '10 minutes'",
     "timezone": "the zone of rooms that set none",
     "language": "the language of rooms that set none",
     "languages": "languages the time parser understands",
@@ -82,6 +83,7 @@ class Config:
     """Plugins on in rooms that made no choice; None (the key left out): the built-in ones."""
     prefix: str = "!"
     late_grace: timedelta = timedelta(hours=6)
+    storage_fault_limit: timedelta = timedelta(minutes=10)
     timezone: str = "UTC"
     language: str = "en"
     languages: tuple[str, ...] = ("en",)
@@ -201,6 +203,9 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, env: Mapping[str, str])
         ),
         prefix=prefix,
         late_grace=parse_seconds(raw.get("late_grace", "6 hours"), "late_grace"),
+        storage_fault_limit=parse_seconds(
+            raw.get("storage_fault_limit", "10 minutes"), "storage_fault_limit"
+        ),
         timezone=timezone,
         language=language,
         languages=languages,

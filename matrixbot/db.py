@@ -4,22 +4,50 @@ Writes go through `transaction()`, which takes the write lock up front (`BEGIN I
 writers never interleave half-done work. Reads outside a transaction see the last committed state.
 Schema changes are forward-only migrations per component (the core and each plugin), each applied
 in its own transaction and recorded in `schema_versions`.
+
+Storage faults (another process holding the lock, a full disk, an I/O error) are ridden out, never
+fatal at once and never silent:
+- `BEGIN` waits for the lock (busy_timeout), then retries with backoff, in place: nothing ran yet.
+- A statement or `COMMIT` that fails rolls the whole transaction back and raises
+  `StorageUnavailable`; nothing of it is kept. `write()` (and `execute()`, one statement) run their
+  re-runnable body again after a pause until it commits, so they return only once it is stored.
+  Callers of `transaction()` whose work is not re-runnable as such (a command handler, a job) let
+  the error reach the dispatcher or scheduler, which run the whole handler again later.
+- While a fault lasts, `fault` names its cause (for /health) and one error is logged; a line is
+  logged when a write succeeds again. A fault older than `fault_limit` seconds makes every waiter
+  raise `FatalError` and calls `on_fatal`, so the bot exits non-zero and a supervisor restarts it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sqlite3
+import tempfile
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
-from matrixbot.errors import StartupError
+from matrixbot.errors import FatalError, StartupError, StorageUnavailable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Row = sqlite3.Row
+FAULT_LIMIT = 600.0
+"""Seconds a storage fault may last before the process gives up (config `storage_fault_limit`)."""
+_PASSING = {
+    sqlite3.SQLITE_BUSY: "database is locked",
+    sqlite3.SQLITE_LOCKED: "database is locked",
+    sqlite3.SQLITE_FULL: "database or disk is full",
+    sqlite3.SQLITE_IOERR: "disk I/O error",
+    sqlite3.SQLITE_READONLY: "database is read-only",
+}
 Migration = str | Callable[["Tx"], Awaitable[None]]
 """A migration is a SQL script or an async function given the open transaction."""
 
@@ -66,21 +94,58 @@ class Tx:
 class Database:
     """The bot's database. One connection; writers queue on a lock, one transaction at a time."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        path: Path,
+        *,
+        fault_limit: float = FAULT_LIMIT,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
         self.path = path
+        self.fault_limit = fault_limit
         self.fault: str | None = None
-        """Why the database is failing right now (None when healthy); /health reports it."""
+        """The storage fault going on now (e.g. 'database is locked'), None when writes succeed."""
+        self.on_fatal: Callable[[FatalError], None] | None = None
+        self._fault_since = 0.0
+        self._failed: FatalError | None = None
+        self._sleep = sleep
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=5000"):
-            await conn.execute(f"PRAGMA {pragma}")
-        return cls(conn, path)
+    async def open(
+        cls,
+        path: Path,
+        *,
+        fault_limit: float = FAULT_LIMIT,
+        busy_timeout: float = 5.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> Database:
+        """Open (or create) the database; a folder or file that cannot be written stops the start.
+
+        `busy_timeout` (seconds) is how long one attempt waits for another process's lock; `sleep`
+        is the pause between attempts (tests pass their own).
+        """
+        _check_writable(path.parent)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StartupError(f"data_dir {path.parent}: cannot open {path.name} ({exc})") from None
+        try:
+            conn.row_factory = sqlite3.Row
+            pragmas = (
+                "journal_mode=WAL",
+                "synchronous=FULL",
+                "foreign_keys=ON",
+                f"busy_timeout={busy_timeout * 1000:.0f}",
+            )
+            for pragma in pragmas:
+                await conn.execute(f"PRAGMA {pragma}")
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise StartupError(f"data_dir {path.parent}: cannot use {path.name} ({exc})") from None
+        return cls(conn, path, fault_limit=fault_limit, sleep=sleep)
 
     async def close(self) -> None:
         async with self._lock:
@@ -88,30 +153,114 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
+        """A write transaction; raises StorageUnavailable (all of it rolled back) on a passing fault."""
         async with self._lock:
             tx = Tx(self._conn)
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield tx
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
+                await self._conn.execute("COMMIT")
+            except BaseException as exc:
+                if self._conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        await self._conn.execute("ROLLBACK")
+                cause = _passing(exc)
+                if cause is None:
+                    raise
+                self._faulted(cause)
+                raise StorageUnavailable(f"{self.path}: {cause}") from exc
+            self._healthy()
         for callback in tx._after_commit:
             callback()
 
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE, waiting (busy_timeout, then backoff) while another process holds the lock."""
+        attempt = 0
+        while True:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.Error as exc:
+                cause = _passing(exc)
+                if cause is None:
+                    raise
+                self._faulted(cause)
+                attempt += 1
+                await self.pause(attempt)
+
+    async def write(self, body: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run `body` in a transaction until it commits, running it again after a storage fault.
+
+        `body` must be re-runnable: a failed run left nothing behind (it was rolled back), but its
+        effects outside the database (variables it filled) must be reset at its start.
+        """
+        attempt = 0
+        while True:
+            try:
+                async with self.transaction() as tx:
+                    result = await body(tx)
+                return result
+            except StorageUnavailable:
+                attempt += 1
+                await self.pause(attempt)
+
+    async def pause(self, attempt: int) -> None:
+        """Wait before trying a write again (backoff, at most 5 s); raise FatalError past the limit."""
+        if self._failed is not None:
+            raise self._failed
+        await self._sleep(min(5.0, 0.25 * 2 ** min(attempt - 1, 5)))
+        if self._failed is not None:
+            raise self._failed
+
+    def _faulted(self, cause: str) -> None:
+        now = time.monotonic()
+        if self.fault is None:
+            self._fault_since = now
+            log.error(
+                "cannot write the database %s: %s; waiting and retrying (the bot exits if this lasts %.0fs)",
+                self.path,
+                cause,
+                self.fault_limit,
+            )
+        self.fault = cause
+        if self._failed is None and now - self._fault_since > self.fault_limit:
+            self._failed = FatalError(
+                f"the database {self.path} could not be written for {now - self._fault_since:.0f}s: {cause}"
+            )
+            if self.on_fatal is not None:
+                self.on_fatal(self._failed)
+
+    def _healthy(self) -> None:
+        if self.fault is not None:
+            log.warning(
+                "the database can be written again (after %.0fs of: %s)",
+                time.monotonic() - self._fault_since,
+                self.fault,
+            )
+            self.fault = None
+
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """One write statement in its own transaction."""
-        async with self.transaction() as tx:
-            return await tx.execute(sql, params)
+        """One write statement in its own transaction, retried through storage faults until stored."""
+        return await self.write(lambda tx: tx.execute(sql, params))
 
     async def fetch_all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        async with self._lock, self._conn.execute(sql, params) as cursor:
+        async with self._lock, self._reading(), self._conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def fetch_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        async with self._lock, self._conn.execute(sql, params) as cursor:
+        async with self._lock, self._reading(), self._conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[None]:
+        """A read that fails for a passing reason raises StorageUnavailable, like a write."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            cause = _passing(exc)
+            if cause is None:
+                raise
+            raise StorageUnavailable(f"{self.path}: {cause}") from exc
 
     async def fetch_value(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = await self.fetch_one(sql, params)
@@ -150,6 +299,27 @@ class Database:
                     (component, version),
                 )
         return len(migrations) - current
+
+
+def _passing(exc: BaseException) -> str | None:
+    """The cause, if `exc` is a storage fault that may pass (locked, full, I/O); else None."""
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return _PASSING.get(code & 0xFF)
+    message = str(exc).lower()
+    return next((cause for cause in _PASSING.values() if cause.lower() in message), None)
+
+
+def _check_writable(folder: Path) -> None:
+    """Stop the start with one line when the data folder cannot be created or written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise StartupError(f"data_dir {folder}: cannot write there ({exc.strerror or exc})") from None
 
 
 def _split_script(sql: str) -> list[str]:

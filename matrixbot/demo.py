@@ -19,6 +19,7 @@ from matrixbot.bot import Bot
 from matrixbot.config import Config
 from matrixbot.homeserver import Synapse
 from matrixbot.registry import discover
+from matrixbot.tasks import watch
 from matrixbot.testing import ChatClient, Seen
 
 ANSWER_TIMEOUT = 10.0
@@ -148,6 +149,7 @@ async def _interactive(chat: ChatClient, room_id: str, bot_user_id: str) -> None
             mark = event.position + 1
 
     printer = asyncio.get_running_loop().create_task(show_answers())
+    watch(printer, "showing the bot's answers")
     try:
         lines: list[str] = []
         while True:

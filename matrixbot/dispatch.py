@@ -3,6 +3,13 @@
 Events of one room are handled in order (a later `!vote` must win over an earlier one); rooms are
 handled concurrently, at most `concurrency` at once. Whatever a handler raises stays in that
 handler: a `UserError` becomes a one-line answer, anything else an apology and a logged traceback.
+
+Except a storage fault (`StorageUnavailable`: the database is locked or the disk full): the
+event is neither answered nor marked done, but handled again from the start once the database can
+be written (with backoff), and the room's later events wait behind it. A handler run again posts
+through an outbox with the same transaction ids (derived from the event id), so an answer it had
+already sent is not posted twice; its writes were rolled back, or are re-done idempotently by
+`Database.execute`. Event handlers (reactions, votes) of every plugin run again too.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from matrixbot.commands import parse_invocation, resolve, suggest
 from matrixbot.config import Config
 from matrixbot.context import Context
 from matrixbot.db import Database
-from matrixbot.errors import UserError
+from matrixbot.errors import FatalError, StorageUnavailable, UserError
 from matrixbot.events import (
     POLL_RESPONSE_TYPES,
     Reaction,
@@ -70,15 +77,33 @@ class Dispatcher:
         queue = self._queues[room_id]
         try:
             while queue:
-                event = queue.popleft()
-                try:
-                    await self.handle(event)
-                finally:
-                    await self._on_handled(event)
+                event = queue[0]
+                await self._handle_through_faults(event)
+                queue.popleft()
+                await self._on_handled(event)
         finally:
             self._active.discard(room_id)
             if not queue:
                 self._queues.pop(room_id, None)
+
+    async def _handle_through_faults(self, event: RoomEvent) -> None:
+        """Handle `event`, again from the start after each storage fault, until it goes through.
+
+        Any other exception is logged and the event counts as handled (it would fail again).
+        """
+        attempt = 0
+        while True:
+            try:
+                await self.handle(event)
+                return
+            except StorageUnavailable:
+                attempt += 1
+                await self._db.pause(attempt)
+            except FatalError:
+                raise
+            except Exception:
+                log.exception("event %s in %s could not be handled", event.event_id, event.room_id)
+                return
 
     async def drain(self, timeout: float) -> None:
         await self._pool.drain(timeout)
@@ -126,6 +151,7 @@ class Dispatcher:
         if invocation is None:
             await self._to_plugins(event.room_id, "message", event)
             return
+        log.debug("command %r from %s in %s", invocation.name, event.sender, event.room_id)
         enabled = await self._registry.enabled(event.room_id)
         outbox = self._sender.outbox(f"event:{event.event_id}")
         ctx = await self._context(event, outbox)
@@ -148,6 +174,8 @@ class Dispatcher:
             if exc.show_usage and ctx.usage:
                 text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
             await ctx.reply(text)
+        except (StorageUnavailable, FatalError):
+            raise
         except Exception:
             outcome = "error"
             log.exception("command %r in %s failed", invocation.name, event.room_id)
@@ -187,7 +215,7 @@ class Dispatcher:
             for handler in plugin.event_handlers(kind):
                 try:
                     await handler(payload)
-                except asyncio.CancelledError:
+                except (asyncio.CancelledError, StorageUnavailable, FatalError):
                     raise
                 except UserError as exc:
                     log.info("%s %s handler refused: %s", name, kind, exc.message)

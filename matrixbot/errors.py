@@ -37,5 +37,17 @@ class StartupError(MatrixbotError):
     """The bot cannot start (database from a newer version, bad crypto store, login refused)."""
 
 
+class FatalError(MatrixbotError):
+    """The running bot cannot go on (e.g. its database stayed unwritable past the limit): it exits non-zero."""
+
+
+class StorageUnavailable(MatrixbotError):
+    """A database write failed for a reason that may pass (locked, disk full, I/O error).
+
+    Nothing of the failed transaction was kept. Callers on the hot paths run the work again later
+    (the dispatcher re-handles the event, the scheduler re-runs the job, the syncer re-syncs).
+    """
+
+
 class SendError(MatrixbotError):
     """The homeserver refused a message for good (not a passing failure that a retry fixes)."""

@@ -4,6 +4,12 @@ An event is written here in the same transaction as the sync token that follows 
 to the dispatcher, and marked done once handled. So a crash never loses an event (it is here, or
 the sync that carries it is replayed) and never handles one twice (ids are unique here).
 Encrypted events that could not be read yet wait here as `undecrypted`.
+
+Every write here goes through `Database.write`/`execute`, which wait out a storage fault (a held
+lock, a full disk) and return only once the write committed. So while the database cannot be
+written, `store` does not return: the sync loop waits with the same response in hand and its token
+never moves past events that are not stored; `mark_done` does not return either, so the next
+event of that room waits too, and nothing is handled before it is stored.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from matrixbot.db import Database, Row
+from matrixbot.db import Database, Row, Tx
 from matrixbot.events import RoomEvent
 
 TOKEN_EVERY = 30.0
@@ -35,12 +41,12 @@ class Inbox:
         only every TOKEN_EVERY seconds: replaying such syncs after a crash brings nothing to handle,
         and skipping the write keeps a disk flush off every command's path.
         """
-        new = []
         now = time.time()
         if not events and now - self._token_saved_at < TOKEN_EVERY:
-            return new
-        self._token_saved_at = now
-        async with self._db.transaction() as tx:
+            return []
+
+        async def write(tx: Tx) -> list[RoomEvent]:
+            new = []
             for event in events:
                 if not event.event_id:
                     continue
@@ -57,6 +63,10 @@ class Inbox:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (token,),
             )
+            return new
+
+        new = await self._db.write(write)
+        self._token_saved_at = now
         return new
 
     async def mark_done(self, event: RoomEvent) -> None:

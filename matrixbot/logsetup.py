@@ -46,6 +46,12 @@ class SecretFilter(logging.Filter):
 SECRETS = SecretFilter()
 """The process's one filter: plugins register secrets (e.g. an access code) with `SECRETS.add`."""
 
+QUIET_LOGGERS = ("aiosqlite", "peewee", "nio", "aiohttp", "apscheduler")
+"""Libraries whose DEBUG lines carry what the bot handles: aiosqlite logs every SQL statement with
+its parameters (command bodies, access codes), peewee (nio's crypto store) its statements with the
+key pickles, nio and aiohttp request and response bodies, apscheduler its jobs. They are held at
+WARNING whatever `log_level` is, so DEBUG shows the bot's own lines, which carry no message text."""
+
 
 def setup_logging(level: str, log_format: str = "text") -> None:
     handler = logging.StreamHandler()
@@ -54,5 +60,10 @@ def setup_logging(level: str, log_format: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("nio", "aiohttp", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    hold_quiet_loggers(level)
+
+
+def hold_quiet_loggers(level: str) -> None:
+    """Hold the libraries in `QUIET_LOGGERS` at WARNING, or at `level` when it is higher."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -1,26 +1,55 @@
 """HTML message bodies: escaping, pills, and the plain-text body derived from the HTML.
 
-Plugins write one HTML string (escaping every piece of user text with `h`) and the plain body is
-derived from it, so the two never drift apart.
+Plugins write one HTML string (user values such as titles and names through `bdi`, any other
+text through `h`) and the plain body is derived from it, so the two never drift apart.
+
+Nothing the bot repeats carries a control character (C0 but newline and tab, DEL, C1) or a bidi
+embedding, override or isolate: `h` drops them from each piece and `Message.from_html` from the
+whole, so a title cannot ring a terminal's bell, hide text or reorder the bot's own words. User
+values are isolated (`<bdi>` in HTML, FSI … PDI in the plain body) so that a right-to-left title
+stays inside its own span.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 _BLOCK_BREAKS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "pre", "blockquote", "table", "ul", "ol"}
 
 
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""C0 controls but tab and newline, DEL, C1 controls, bidi embeddings/overrides (LRE RLE PDF LRO
+RLO) and isolates (LRI RLI FSI PDI: the bot adds its own, balanced)."""
+FSI, PDI = "\u2068", "\u2069"
+
+
+def clean(text: object) -> str:
+    """`text` without control characters and bidi controls, for anything the bot repeats."""
+    return _UNSAFE.sub("", str(text))
+
+
 def h(text: object) -> str:
-    """Escape user text for an HTML body (quotes too: values may land in attributes)."""
-    return html.escape(str(text), quote=True)
+    """Escape text for an HTML body (quotes too: values may land in attributes), cleaned."""
+    return html.escape(clean(text), quote=True)
+
+
+def bdi(text: object) -> str:
+    """A value a user gave (title, name, note, option…) for an HTML body: escaped, cleaned and
+    isolated, so its direction cannot reorder the words around it."""
+    return f"<bdi>{h(text)}</bdi>"
+
+
+def isolate(text: object) -> str:
+    """The plain-text twin of `bdi`, for content that has no HTML (a poll's question)."""
+    return f"{FSI}{clean(text)}{PDI}"
 
 
 def pill(user_id: str, name: str | None = None) -> str:
     """A mention pill; Element renders it as the person's name and it carries the user id."""
-    return f'<a href="https://matrix.to/#/{h(user_id)}">{h(name or user_id)}</a>'
+    return f'<a href="https://matrix.to/#/{h(user_id)}">{bdi(name or user_id)}</a>'
 
 
 @dataclass(frozen=True)
@@ -36,6 +65,7 @@ class Message:
     def from_html(
         cls, markup: str, *, mentions: tuple[str, ...] | list[str] = (), room: bool = False
     ) -> Message:
+        markup = clean(markup)
         return cls(markup, html_to_text(markup), tuple(dict.fromkeys(mentions)), room)
 
     def content(self, msgtype: str = "m.notice") -> dict[str, object]:
@@ -74,6 +104,8 @@ class _TextExtractor(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
             self.parts.append("\n")
+        elif tag == "bdi":
+            self.parts.append(FSI)
         elif tag == "li":
             self._newline()
             self.parts.append("• ")
@@ -83,11 +115,13 @@ class _TextExtractor(HTMLParser):
             self._newline()
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _BLOCK_BREAKS:
+        if tag == "bdi":
+            self.parts.append(PDI)
+        elif tag in _BLOCK_BREAKS:
             self._newline()
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        self.parts.append(clean(data))  # a character reference may spell a control character
 
     def _newline(self) -> None:
         if self.parts and not "".join(self.parts[-2:]).endswith("\n"):

@@ -11,6 +11,12 @@ id, so if the process dies after a post but before `done`, the re-run on the nex
 nothing new (the homeserver recognises the transaction id). Jobs that fell due while the bot was
 down run on start, marked late when within `late_grace`, or marked missed beyond it: the handler
 is told which, so it can say so in the room, once.
+
+A storage fault (the database locked or the disk full) never drops or doubles a job: the state
+changes here go through `Database.write`/`execute`, which wait until they commit; a handler that
+hits one (`StorageUnavailable`, its transaction rolled back) stays `running` and is run again from
+the start after a pause, with a fresh outbox on the same transaction ids, so what it had posted is
+not posted twice.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -29,9 +36,10 @@ from apscheduler.triggers.date import DateTrigger
 from matrixbot import metrics
 from matrixbot.clock import Clock
 from matrixbot.db import Database, Tx
+from matrixbot.errors import FatalError, StorageUnavailable
 from matrixbot.logformat import log_context
 from matrixbot.sender import Outbox, Sender
-from matrixbot.tasks import TaskPool
+from matrixbot.tasks import TaskPool, watch
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +165,7 @@ class Scheduler:
         task = asyncio.get_running_loop().create_task(self.run_due())
         self._arming.add(task)
         task.add_done_callback(self._arming.discard)
+        watch(task, "running due jobs")
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until the jobs started so far have finished (tests, and shutdown)."""
@@ -168,11 +177,15 @@ class Scheduler:
             task = asyncio.get_running_loop().create_task(self._arm())
             self._arming.add(task)
             task.add_done_callback(self._arming.discard)
+            watch(task, "re-arming the scheduler")
 
     async def _arm(self) -> None:
         if self._timer is None:
             return
-        due = await self._db.fetch_value("SELECT MIN(run_at) FROM jobs WHERE state = 'pending'")
+        try:
+            due = await self._db.fetch_value("SELECT MIN(run_at) FROM jobs WHERE state = 'pending'")
+        except StorageUnavailable:
+            due = self._clock.now().timestamp() + 5  # cannot read the table: look again soon
         if due is None:
             self._timer.remove_all_jobs()
             return
@@ -193,15 +206,7 @@ class Scheduler:
             started = 0
             while True:
                 now = self._clock.now()
-                async with self._db.transaction() as tx:
-                    rows = await tx.fetch_all(
-                        "SELECT * FROM jobs WHERE state = 'pending' AND run_at <= ? ORDER BY run_at, id LIMIT ?",
-                        (now.timestamp(), _BATCH),
-                    )
-                    await tx.executemany(
-                        "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?",
-                        [(r["id"],) for r in rows],
-                    )
+                rows = await self._db.write(partial(_claim, now))
                 for row in rows:
                     await self._pool.spawn(self._run(_job(row), now))
                 started += len(rows)
@@ -223,14 +228,13 @@ class Scheduler:
                 )
                 await self._db.execute("UPDATE jobs SET state = 'pending' WHERE id = ?", (job.id,))
                 return
-            run = JobRun(job, now, self.late_grace, self._sender.outbox(f"job:{job.id}"), self._started_at)
-            await handler(run)
+            run = await self._run_through_faults(job, handler, now)
             metrics.SCHEDULED.labels(run.state).inc()
             await self._db.execute(
                 "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?",
                 ("missed" if run.missed else "done", self._clock.now().timestamp(), job.id),
             )
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, FatalError):
             raise
         except Exception:
             metrics.SCHEDULED.labels("failed").inc()
@@ -238,6 +242,19 @@ class Scheduler:
                 "job %d (%s.%s) failed, attempt %d", job.id, job.plugin, job.handler, job.attempts + 1
             )
             await self._retry_later(job)
+
+    async def _run_through_faults(self, job: Job, handler: JobHandler, now: datetime) -> JobRun:
+        """Run the handler; after a storage fault, again from the start (same transaction ids)."""
+        attempt = 0
+        while True:
+            run = JobRun(job, now, self.late_grace, self._sender.outbox(f"job:{job.id}"), self._started_at)
+            try:
+                await handler(run)
+                return run
+            except StorageUnavailable:
+                attempt += 1
+                await self._db.pause(attempt)
+                now = self._clock.now()
 
     async def _retry_later(self, job: Job) -> None:
         """Try a failed job again later (10 s, 20 s, … at most 10 min apart).
@@ -318,6 +335,18 @@ class PluginJobs:
             (self._plugin, _like_prefix(key_prefix)),
         )
         return [_job(r) for r in rows]
+
+
+async def _claim(now: datetime, tx: Tx) -> list[Any]:
+    """Mark up to _BATCH due jobs running; return their rows."""
+    rows = await tx.fetch_all(
+        "SELECT * FROM jobs WHERE state = 'pending' AND run_at <= ? ORDER BY run_at, id LIMIT ?",
+        (now.timestamp(), _BATCH),
+    )
+    await tx.executemany(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?", [(r["id"],) for r in rows]
+    )
+    return rows
 
 
 def _like_prefix(prefix: str) -> str:

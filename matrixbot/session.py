@@ -15,6 +15,7 @@ import nio
 
 from matrixbot.config import Config
 from matrixbot.errors import StartupError
+from matrixbot.logsetup import SECRETS
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ async def log_in(client: nio.AsyncClient, config: Config) -> Session:
     """Reuse the stored session if its token still works; else log in again on the same device."""
     stored = load_session(config)
     token = config.access_token or (stored.access_token if stored else None)
+    SECRETS.add(token)
     if token:
         client.access_token = token
         client.user_id = config.user_id
@@ -93,6 +95,7 @@ async def log_in(client: nio.AsyncClient, config: Config) -> Session:
     if not isinstance(response, nio.LoginResponse):
         raise StartupError(f"login as {config.user_id} failed: {response.status_code} {response.message}")
     session = Session(response.user_id, response.device_id, response.access_token)
+    SECRETS.add(session.access_token)
     save_session(config, session)
     log.info("logged in as %s (device %s)", session.user_id, session.device_id)
     return session

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from matrixbot.errors import FatalError
+
 log = logging.getLogger(__name__)
 
 
@@ -31,6 +33,8 @@ class TaskPool:
             await coro
         except asyncio.CancelledError:
             raise
+        except FatalError as exc:
+            log.debug("%s task stopped: %s", self.name, exc)  # reported once, where it arose
         except Exception:
             log.exception("%s task failed", self.name)
         finally:
@@ -46,3 +50,18 @@ class TaskPool:
         if pending:
             log.warning("%s: cancelled %d task(s) still running at shutdown", self.name, len(pending))
             await asyncio.wait(pending, timeout=2)
+
+
+def watch(task: asyncio.Future[Any], what: str) -> None:
+    """Log the exception of a task nobody awaits, so none is ever left unretrieved."""
+
+    def done(task: asyncio.Future[Any]) -> None:
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if isinstance(exc, FatalError):
+            log.debug("%s stopped: %s", what, exc)
+        elif exc is not None:
+            log.error("%s failed", what, exc_info=exc)
+
+    task.add_done_callback(done)

@@ -40,6 +40,7 @@ from nio.event_builders import EnableEncryptionBuilder
 from nio.exceptions import EncryptionError
 
 from matrixbot.homeserver import Account
+from matrixbot.markup import FSI, PDI
 
 __all__ = ["ChatClient", "MatrixRequestError", "Seen"]
 
@@ -92,8 +93,10 @@ class Seen:
 
     @property
     def body(self) -> str:
+        """The body as a person reads it: without the invisible marks that isolate user values
+        (FSI … PDI); `content["body"]` has them."""
         body = self.content.get("body")
-        return body if isinstance(body, str) else ""
+        return body.replace(FSI, "").replace(PDI, "") if isinstance(body, str) else ""
 
     @property
     def msgtype(self) -> str | None:

@@ -1,8 +1,11 @@
-"""Shared fixtures: one throwaway Synapse per session, fresh users and chat clients per test."""
+"""Shared fixtures: one throwaway Synapse per session, fresh users and chat clients per test, and
+the log as `matrixbot run` writes it at DEBUG."""
 
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -11,6 +14,7 @@ from typing import Any, Protocol
 import pytest
 
 from matrixbot.homeserver import Account, Synapse
+from matrixbot.logsetup import QUIET_LOGGERS, setup_logging
 from matrixbot.testbot import TestBot
 from matrixbot.testing import ChatClient
 
@@ -82,3 +86,19 @@ async def start_bot(synapse: Synapse, account: MakeAccount, tmp_path: Path) -> A
     yield start
     for harness in started:
         await harness.stop()
+
+
+@pytest.fixture
+def debug_log() -> Iterator[io.StringIO]:
+    """The process's logging as `matrixbot run` sets it up at DEBUG, written to a buffer."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in QUIET_LOGGERS}
+    setup_logging("DEBUG")
+    buffer = io.StringIO()
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(buffer)
+    yield buffer
+    root.handlers[:], root.level = saved[0], saved[1]
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)

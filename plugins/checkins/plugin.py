@@ -16,7 +16,7 @@ from matrixbot.context import Context
 from matrixbot.db import Tx
 from matrixbot.errors import UserError
 from matrixbot.events import Reaction, RoomEvent, strip_reply_fallback
-from matrixbot.markup import Message, h
+from matrixbot.markup import Message, bdi, h
 from matrixbot.plugin import Plugin, job, on_message, on_reaction
 from matrixbot.scheduler import JobRun
 from matrixbot.sender import Outbox
@@ -200,7 +200,7 @@ class Checkins(Plugin):
         """Say which co-op you belong to; status and exports group by it. Example: !checkin org Good Praxis"""
         org = check_org(name)
         await self.store.set_member(ctx.room_id, ctx.sender, org=org)
-        await ctx.reply(f"Noted: you are with {h(org)}." if org else "Noted: no co-op for you.")
+        await ctx.reply(f"Noted: you are with {bdi(org)}." if org else "Noted: no co-op for you.")
 
     @checkin.sub("optout")
     async def optout(self, ctx: Context) -> None:
@@ -244,7 +244,7 @@ class Checkins(Plugin):
         if run.missed:
             async with self.db.transaction() as tx:
                 await self._schedule_next(tx, series, number)
-            what = f"Round {number} of check-in “{h(series.question)}”"
+            what = f"Round {number} of check-in “{bdi(series.question)}”"
             html = render_missed(what, run.job.due_at, await self._show(room_id))
             await run.outbox.message(room_id, Message.from_html(html))
             return

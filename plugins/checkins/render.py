@@ -1,4 +1,4 @@
-"""The check-ins plugin's messages, as HTML; every piece of user text is escaped with h()."""
+"""The check-ins plugin's messages, as HTML; every value a user gave goes through bdi(), any other text through h()."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from itertools import groupby
 
-from matrixbot.markup import h, pill
+from matrixbot.markup import bdi, h, pill
 
 from .model import Answer, Asked, MemberState, Round
 
@@ -26,7 +26,7 @@ def render_question(
 ) -> str:
     ask = f"<br>{mentioned}" if mentioned else ""
     return (
-        f"<b>Check-in {rnd.ref}</b> from {h(organiser)}: {h(rnd.series.question)}{LATE if late else ''}<br>"
+        f"<b>Check-in {rnd.ref}</b> from {bdi(organiser)}: {bdi(rnd.series.question)}{LATE if late else ''}<br>"
         f"Answer with <code>{h(prefix)}here</code> (or <code>{h(prefix)}here NOTE</code>), a ✅ reaction "
         f"on this message, or a reply to it. Closes {h(show(rnd.closes_at))}.{ask}"
     )
@@ -38,16 +38,16 @@ def render_more(rnd: Round, mentioned: str) -> str:
 
 def render_nudge(rnd: Round, mentioned: str, show: Show, prefix: str, *, late: bool = False) -> str:
     return (
-        f"Reminder: check-in {rnd.ref} ({h(rnd.series.question)}) closes {h(show(rnd.closes_at))}. "
+        f"Reminder: check-in {rnd.ref} ({bdi(rnd.series.question)}) closes {h(show(rnd.closes_at))}. "
         f"Please answer with <code>{h(prefix)}here</code> or a ✅ on the question.{LATE if late else ''}"
         f"<br>{mentioned}"
     )
 
 
 def render_nudge_dm(rnd: Round, room_name: str, show: Show, prefix: str, *, late: bool = False) -> str:
-    link = f'<a href="https://matrix.to/#/{h(rnd.room_id)}">{h(room_name)}</a>'
+    link = f'<a href="https://matrix.to/#/{h(rnd.room_id)}">{bdi(room_name)}</a>'
     return (
-        f"Reminder: check-in {rnd.ref} in {link} asks: {h(rnd.series.question)}<br>"
+        f"Reminder: check-in {rnd.ref} in {link} asks: {bdi(rnd.series.question)}<br>"
         f"It closes {h(show(rnd.closes_at))}. Please answer there with <code>{h(prefix)}here</code> "
         f"or a ✅ on the question.{LATE if late else ''}"
     )
@@ -58,7 +58,7 @@ def render_missed(what: str, due: datetime, show: Show) -> str:
 
 
 def _answer(answer: Answer, show: Show) -> str:
-    note = f": {h(answer.note)}" if answer.note else ""
+    note = f": {bdi(answer.note)}" if answer.note else ""
     return f"answered {h(show(answer.answered_at))}{note}"
 
 
@@ -73,26 +73,30 @@ def _line(state: MemberState, show: Show, closed: bool) -> str:
         text += " (opted out of pings)"
     if state.possibly_inactive:
         text += " — <b>possibly inactive</b> (missed the last two rounds)"
-    return f"<li>{h(state.name)} — {text}</li>"
+    return f"<li>{bdi(state.name)} — {text}</li>"
 
 
 def render_status(rnd: Round, members: Sequence[MemberState], show: Show, *, summary: bool = False) -> str:
     """A round's answers grouped by co-op; `summary` is the closing message's heading."""
     answered = sum(1 for m in members if m.answer is not None)
     if summary:
-        head = f"<b>Check-in {rnd.ref} has closed</b>: {h(rnd.series.question)}<br>"
+        head = f"<b>Check-in {rnd.ref} has closed</b>: {bdi(rnd.series.question)}<br>"
     else:
         state = "closed" if rnd.closed else "closes"
         head = (
-            f"<b>Check-in {rnd.ref}</b>: {h(rnd.series.question)}<br>"
+            f"<b>Check-in {rnd.ref}</b>: {bdi(rnd.series.question)}<br>"
             f"Opened {h(show(rnd.opened_at))}; {state} {h(show(rnd.closes_at))}.<br>"
         )
     groups = "".join(
-        f"<b>{h(org or NO_ORG)}</b><ul>{''.join(_line(m, show, rnd.closed) for m in group)}</ul>"
+        f"<b>{bdi(org or NO_ORG)}</b><ul>{''.join(_line(m, show, rnd.closed) for m in group)}</ul>"
         for org, group in groupby(members, key=lambda m: m.org)
     )
     inactive = [m.name for m in members if m.possibly_inactive]
-    flagged = f"Possibly inactive (missed the last two rounds): {h(', '.join(inactive))}" if inactive else ""
+    flagged = (
+        f"Possibly inactive (missed the last two rounds): {', '.join(bdi(n) for n in inactive)}"
+        if inactive
+        else ""
+    )
     return f"{head}{answered} of {len(members)} answered.<br>{groups}{flagged}"
 
 
@@ -118,7 +122,7 @@ def render_history(
         else:
             text = "did not answer"
         lines.append(f"<li>{rnd.ref} ({h(show(rnd.opened_at))}): {text}</li>")
-    co_op = f" ({h(org)})" if org else ""
+    co_op = f" ({bdi(org)})" if org else ""
     if not lines:
-        return f"{h(name)}{co_op} has not been asked in any check-in here yet."
-    return f"Check-ins of {h(name)}{co_op}:<ul>{''.join(lines)}</ul>"
+        return f"{bdi(name)}{co_op} has not been asked in any check-in here yet."
+    return f"Check-ins of {bdi(name)}{co_op}:<ul>{''.join(lines)}</ul>"

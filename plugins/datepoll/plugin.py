@@ -13,7 +13,7 @@ from matrixbot.context import Context
 from matrixbot.db import Tx
 from matrixbot.errors import UserError
 from matrixbot.events import PollResponse, Reaction, RoomEvent
-from matrixbot.markup import Message, h
+from matrixbot.markup import Message, bdi, h
 from matrixbot.plugin import BusyTime, Plugin, job, on_poll_response, on_reaction
 from matrixbot.scheduler import JobRun
 from matrixbot.sender import check_size
@@ -170,7 +170,7 @@ class DatePoll(Plugin):
             await ctx.outbox.event(
                 ctx.room_id, POLL_START, {**content, "m.new_content": content, "m.relates_to": relation}
             )
-        text = f"{poll.ref}: option {option_line(new)} replaces {h(found.option(number).text)}."
+        text = f"{poll.ref}: option {option_line(new)} replaces {bdi(found.option(number).text)}."
         if not voters:
             await ctx.reply(text)
             return
@@ -273,7 +273,7 @@ class DatePoll(Plugin):
         title, when = split_busy(text, self.times, ctx.zone)
         number = await self.busy_dates.add(ctx.room_id, title, when, ctx.sender)
         warnings = "".join(f"<br>⚠️ {h(p.message)}" for p in when.problems)
-        await ctx.reply(f"Busy date {number} added: {h(title)}, {h(when)}.{warnings}")
+        await ctx.reply(f"Busy date {number} added: {bdi(title)}, {h(when)}.{warnings}")
 
     @busy.sub("remove", usage="N")
     async def busy_remove(self, ctx: Context, number: int) -> None:

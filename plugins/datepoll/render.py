@@ -1,11 +1,11 @@
-"""Pure HTML rendering of polls, results and busy dates; every piece of user text goes through h()."""
+"""Pure HTML rendering of polls, results and busy dates; every value a user gave goes through bdi() (plain text: isolate()), any other text through h()."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from matrixbot.markup import h, pill
+from matrixbot.markup import bdi, h, isolate, pill
 from matrixbot.timeparse import When, format_time, format_when
 from plugins.datepoll.model import Option, Outcome, Poll, duplicates
 from plugins.datepoll.parse import KEYCAPS
@@ -43,7 +43,7 @@ def render_poll(poll: Poll, prefix: str) -> str:
         else ""
     )
     return (
-        f"<b>{poll.ref}: {h(poll.title)}</b><br>{'<br>'.join(lines)}{closes}<br>"
+        f"<b>{poll.ref}: {bdi(poll.title)}</b><br>{'<br>'.join(lines)}{closes}<br>"
         f"Vote in the poll below, react with {caps} here, or say "
         f"<code>{h(prefix)}vote {poll.ref} 1 3 maybe 5</code>.{fix}"
     )
@@ -52,10 +52,11 @@ def render_poll(poll: Poll, prefix: str) -> str:
 def native_poll(poll: Poll) -> dict[str, Any]:
     """The `org.matrix.msc3381.poll.start` content: disclosed, multi-select, answer ids = option numbers."""
     answers = [{"id": str(o.number), "org.matrix.msc1767.text": format_when(o.when)} for o in poll.options]
-    fallback = "\n".join([poll.title, *(f"{o.number}. {format_when(o.when)}" for o in poll.options)])
+    title = isolate(poll.title)
+    fallback = "\n".join([title, *(f"{o.number}. {format_when(o.when)}" for o in poll.options)])
     return {
         "org.matrix.msc3381.poll.start": {
-            "question": {"org.matrix.msc1767.text": poll.title, "body": poll.title},
+            "question": {"org.matrix.msc1767.text": title, "body": title},
             "kind": "org.matrix.msc3381.poll.disclosed",
             "max_selections": len(poll.options),
             "answers": answers,
@@ -66,7 +67,7 @@ def native_poll(poll: Poll) -> dict[str, Any]:
 
 
 def native_poll_end(poll: Poll, summary: str) -> dict[str, Any]:
-    text = f"The poll {poll.title} has ended. {summary}"
+    text = f"The poll {isolate(poll.title)} has ended. {summary}"
     return {
         "m.relates_to": {"rel_type": "m.reference", "event_id": poll.poll_event_id},
         "org.matrix.msc3381.poll.end": {},
@@ -80,7 +81,7 @@ def render_results(
 ) -> str:
     rows = []
     for count in outcome.counts:
-        who = [h(name(u)) for u in count.yes] + [f"{h(name(u))} (maybe)" for u in count.maybe]
+        who = [bdi(name(u)) for u in count.yes] + [f"{bdi(name(u))} (maybe)" for u in count.maybe]
         rows.append(
             f"<tr><td>{option_line(count.option, other_zone)}</td><td>{len(count.yes)}</td>"
             f"<td>{len(count.maybe)}</td><td>{', '.join(who) or '–'}</td></tr>"
@@ -90,8 +91,8 @@ def render_results(
     closes = ""
     if poll.is_open and poll.closes_at is not None:
         closes = f", closes {h(format_time(poll.closes_at, poll.zone, other_zone=other_zone))}"
-    missing = ", ".join(h(name(u)) for u in not_voted) or "nobody"
-    return f"<b>{poll.ref}: {h(poll.title)}</b> ({state}{closes})<br>{table}Not voted yet: {missing}"
+    missing = ", ".join(bdi(name(u)) for u in not_voted) or "nobody"
+    return f"<b>{poll.ref}: {bdi(poll.title)}</b> ({state}{closes})<br>{table}Not voted yet: {missing}"
 
 
 def winner_summary(outcome: Outcome) -> str:
@@ -114,7 +115,7 @@ def render_announcement(poll: Poll, outcome: Outcome, voters: Sequence[str], nam
         count = next(c for c in outcome.counts if c.option.number == option.number)
         return f"{len(count.yes)} yes, {len(count.maybe)} maybe"
 
-    title = f"<b>{poll.ref}: {h(poll.title)}</b> is closed{h(note)}."
+    title = f"<b>{poll.ref}: {bdi(poll.title)}</b> is closed{h(note)}."
     voted = f"<br>Voted: {pills(voters, name)}" if voters else ""
     if not outcome.winners:
         return f"{title}<br>Nobody voted for any option, so there is no winner.{voted}"
@@ -128,7 +129,7 @@ def render_announcement(poll: Poll, outcome: Outcome, voters: Sequence[str], nam
 def render_reminder(poll: Poll, not_voted: Sequence[str], name: Name, note: str, prefix: str) -> str:
     closes = f" It closes {h(format_time(poll.closes_at, poll.zone))}." if poll.closes_at else ""
     return (
-        f"{pills(not_voted, name)}: please vote in <b>{poll.ref}: {h(poll.title)}</b>{h(note)}.{closes} "
+        f"{pills(not_voted, name)}: please vote in <b>{poll.ref}: {bdi(poll.title)}</b>{h(note)}.{closes} "
         f"Tick the poll, react to its options, or say <code>{h(prefix)}vote {poll.ref} 1 3 maybe 5</code>."
     )
 
@@ -140,7 +141,7 @@ def render_open_polls(polls: Sequence[Poll], voters: dict[int, int]) -> str:
     for poll in polls:
         closes = f", closes {h(format_time(poll.closes_at, poll.zone))}" if poll.closes_at else ""
         items.append(
-            f"<li>{poll.ref}: {h(poll.title)} ({len(poll.options)} options, {voters.get(poll.id, 0)} voted{closes})</li>"
+            f"<li>{poll.ref}: {bdi(poll.title)} ({len(poll.options)} options, {voters.get(poll.id, 0)} voted{closes})</li>"
         )
     return f"Open polls:<ul>{''.join(items)}</ul>"
 
@@ -149,6 +150,6 @@ def render_busy(entries: Sequence[tuple[int, str, When]], prefix: str) -> str:
     if not entries:
         return f"No busy dates in this room. Add one with <code>{h(prefix)}busy add NAME DATES</code>."
     items = "".join(
-        f"<li>{number}. {h(title)}: {h(format_when(when))}</li>" for number, title, when in entries
+        f"<li>{number}. {bdi(title)}: {h(format_when(when))}</li>" for number, title, when in entries
     )
     return f"Busy dates of this room:<ul>{items}</ul>"

@@ -11,7 +11,8 @@ from matrixbot.context import Context
 from matrixbot.db import Tx
 from matrixbot.errors import UserError
 from matrixbot.events import Reaction
-from matrixbot.markup import Message, h, pill
+from matrixbot.logsetup import SECRETS
+from matrixbot.markup import Message, bdi, h, pill
 from matrixbot.plugin import BusyTime, job, on_reaction
 from matrixbot.scheduler import JobRun
 from matrixbot.sender import check_size
@@ -57,6 +58,8 @@ class Meetings(ReminderCommands):
 
     async def setup(self) -> None:
         self.store = MeetingStore(self.db)
+        for code in await self.store.codes():  # the log masks every code it knows
+            SECRETS.add(code)
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -85,6 +88,7 @@ class Meetings(ReminderCommands):
         if not title:
             raise UsageError("give the meeting a title on the first line")
         fields = parse_meeting(body, self.times, ctx.zone)
+        SECRETS.add(fields.code)
         await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, title.strip()), code_note)
 
     @command("meetings")
@@ -106,6 +110,7 @@ class Meetings(ReminderCommands):
         if not body.text.strip():
             raise UsageError(f"add the lines to change, e.g. 'when: …' (keys: {', '.join(EDIT_KEYS)})")
         fields = parse_meeting(body, self.times, ctx.zone, keys=EDIT_KEYS, required=())
+        SECRETS.add(fields.code)
         edited = apply_edit(meeting, fields)
         if edited.next_at <= self.clock.now():
             raise UserError("That would put the meeting in the past.")
@@ -123,7 +128,7 @@ class Meetings(ReminderCommands):
             await self.jobs.cancel(tx, key_prefix=f"m{meeting.id}:")
             await self.store.save(tx, replace(meeting, state="cancelled"))
         await ctx.reply(
-            f"Cancelled {h(meeting.ref)} <b>{h(meeting.title)}</b> ({ctx.show_time(meeting.next_at)})"
+            f"Cancelled {h(meeting.ref)} <b>{bdi(meeting.title)}</b> ({ctx.show_time(meeting.next_at)})"
             f"{', all occurrences' if meeting.repeat else ''}; no reminders will go out."
         )
 
@@ -179,6 +184,7 @@ class Meetings(ReminderCommands):
             f"set the access code of {meeting.ref}", or_user=meeting.organiser, room_id=meeting.room_id
         )
         secret = read_code(code.strip())
+        SECRETS.add(secret)
         async with self.db.transaction() as tx:
             meeting = await self._reschedule(tx, replace(meeting, code=secret, code_revealed=False))
         await ctx.reply(
@@ -196,6 +202,7 @@ class Meetings(ReminderCommands):
         if number is None:
             raise UsageError(f"'{poll}' is not a poll id (poll ids look like P12)")
         fields = parse_meeting(body, self.times, ctx.zone, keys=FROM_POLL_KEYS, required=())
+        SECRETS.add(fields.code)
         winner = await datepoll.winner_for_meeting(ctx.room_id, int(number.group(1)))  # type: ignore[attr-defined]
         duration = None if winner.end is None else winner.end - winner.start
         fields = replace(fields, start=winner.start, zone=winner.zone, duration=duration)

@@ -10,7 +10,7 @@ import re
 from matrixbot.commands import Rest, UsageError, command, resolve_single
 from matrixbot.context import Context
 from matrixbot.errors import UserError
-from matrixbot.markup import Message, h, pill
+from matrixbot.markup import Message, bdi, h, pill
 from matrixbot.plugin import Plugin, job
 from matrixbot.scheduler import JobRun
 from matrixbot.sender import check_size
@@ -83,7 +83,7 @@ class ReminderCommands(Plugin):
         async with self.db.transaction() as tx:
             await self.jobs.cancel(tx, key_prefix=f"r{found.id}:")
             await self.store.cancel_reminder(tx, found.id)
-        await ctx.reply(f"Cancelled reminder {h(found.ref)}: {h(found.text)}")
+        await ctx.reply(f"Cancelled reminder {h(found.ref)}: {bdi(found.text)}")
 
     @job("reminder")
     async def reminder_due(self, run: JobRun) -> None:

@@ -1,4 +1,4 @@
-"""Pure HTML rendering of meetings and reminders; every piece of user text is escaped with `h()`.
+"""Pure HTML rendering of meetings and reminders; every value a user gave goes through `bdi()`, any other text through `h()`.
 
 Before its reveal an access code is shown as `••••••` with when it will be revealed; only
 `render_reminder` for a slot that `shows_code` (and listings after the reveal) show the code.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
-from matrixbot.markup import h
+from matrixbot.markup import bdi, h
 from matrixbot.timefmt import format_relative, format_time
 from plugins.meetings.model import SECRET, Meeting, SimpleReminder, Slot
 
@@ -60,7 +60,10 @@ def render_details(
     subscribers: Iterable[str] = (),
 ) -> str:
     """A meeting's fields, as shown on creation, by `!meeting ID` and after an edit."""
-    parts = [f"<b>{h(meeting.ref)}</b>: <b>{h(meeting.title)}</b>", f"<br>When: {show_time(meeting.next_at)}"]
+    parts = [
+        f"<b>{h(meeting.ref)}</b>: <b>{bdi(meeting.title)}</b>",
+        f"<br>When: {show_time(meeting.next_at)}",
+    ]
     if meeting.duration:
         parts.append(f" (for {h(format_relative(meeting.duration).removeprefix('in '))})")
     if meeting.repeat:
@@ -97,7 +100,7 @@ def render_list(meetings: list[tuple[Meeting, Slot | None]], show_time: ShowTime
         nxt = f"; next reminder {show_time(slot.due)}" if slot else "; no reminder to come"
         code = f"; access code {SECRET}" if meeting.code and not meeting.code_revealed else ""
         items.append(
-            f"<li><b>{h(meeting.ref)}</b> {h(meeting.title)}: {show_time(meeting.next_at)}{repeat}{nxt}{code}</li>"
+            f"<li><b>{h(meeting.ref)}</b> {bdi(meeting.title)}: {show_time(meeting.next_at)}{repeat}{nxt}{code}</li>"
         )
     return f"Upcoming meetings:<ul>{''.join(items)}</ul>"
 
@@ -116,7 +119,7 @@ def render_reminder(
     soon = format_relative(slot.occurrence - now)
     if slot.occurrence <= now:
         soon = "starting now"
-    text = f"🔔 <b>{h(meeting.title)}</b> is {soon} ({when})."
+    text = f"🔔 <b>{bdi(meeting.title)}</b> is {soon} ({when})."
     if meeting.url:
         text += f"<br>Call: {_link(meeting.url)}"
     if meeting.code and slot.shows_code:
@@ -133,21 +136,21 @@ def render_reminder(
 
 def render_missed(meeting: Meeting, slot: Slot, due: str) -> str:
     return (
-        f"⚠️ I missed the reminder for <b>{h(meeting.title)}</b> ({h(meeting.ref)}) "
+        f"⚠️ I missed the reminder for <b>{bdi(meeting.title)}</b> ({h(meeting.ref)}) "
         f"that was due {due}: the bot was offline."
     )
 
 
 def render_code_set(meeting: Meeting) -> str:
     return (
-        f"The access code of {h(meeting.ref)} ({h(meeting.title)}) is set. "
+        f"The access code of {h(meeting.ref)} ({bdi(meeting.title)}) is set. "
         f"It will be revealed in the room {reveal_time(meeting)}."
     )
 
 
 def render_reminder_line(reminder: SimpleReminder, show_time: ShowTime) -> str:
     repeat = f", {h(reminder.repeat.describe())}" if reminder.repeat else ""
-    return f"<b>{h(reminder.ref)}</b> {show_time(reminder.due_at)}{repeat}: {h(reminder.text)}"
+    return f"<b>{h(reminder.ref)}</b> {show_time(reminder.due_at)}{repeat}: {bdi(reminder.text)}"
 
 
 def render_reminder_created(reminder: SimpleReminder, show_time: ShowTime) -> str:
@@ -165,7 +168,7 @@ def render_reminders(reminders: list[SimpleReminder], show_time: ShowTime) -> st
 
 
 def render_simple_reminder(reminder: SimpleReminder, pills: Iterable[str], late_due: str | None) -> str:
-    text = f"⏰ {h(reminder.text)}"
+    text = f"⏰ {bdi(reminder.text)}"
     people = list(pills)
     if people:
         text += f"<br>{' '.join(people)}"
@@ -175,6 +178,4 @@ def render_simple_reminder(reminder: SimpleReminder, pills: Iterable[str], late_
 
 
 def render_simple_missed(reminder: SimpleReminder, due: str) -> str:
-    return (
-        f"⚠️ I missed reminder {h(reminder.ref)} ({h(reminder.text)}) that was due {due}: the bot was offline."
-    )
+    return f"⚠️ I missed reminder {h(reminder.ref)} ({bdi(reminder.text)}) that was due {due}: the bot was offline."

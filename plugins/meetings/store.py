@@ -127,6 +127,13 @@ class MeetingStore:
         row = await self._db.fetch_one("SELECT * FROM meetings_meetings WHERE id = ?", (meeting_id,))
         return None if row is None else _meeting(row)
 
+    async def codes(self) -> list[str]:
+        """The access codes of every meeting still to come (for the log's secret filter)."""
+        rows = await self._db.fetch_all(
+            "SELECT DISTINCT code FROM meetings_meetings WHERE code IS NOT NULL AND state = 'active'"
+        )
+        return [r["code"] for r in rows]
+
     async def active_in(self, room_id: str) -> list[Meeting]:
         rows = await self._db.fetch_all(
             "SELECT * FROM meetings_meetings WHERE room_id = ? AND state = 'active' ORDER BY next_at, id",

@@ -11,7 +11,7 @@ from matrixbot.context import Context
 from matrixbot.db import Tx
 from matrixbot.errors import UserError
 from matrixbot.events import Reaction
-from matrixbot.markup import Message, h
+from matrixbot.markup import Message, bdi, h
 from matrixbot.plugin import BusyTime, Plugin, job, on_reaction
 from matrixbot.scheduler import JobRun
 from matrixbot.sender import Outbox, check_size
@@ -171,7 +171,7 @@ class Signups(Plugin):
         await ctx.require_admin(f"remove people from {signup_list.ref}", or_user=signup_list.organiser)
         name = self.rooms.display_name(ctx.room_id, user)
         await self._leave(ctx.outbox, signup_list, user, ("talk", "attend"), f"{name} is not on")
-        await ctx.reply(f"Removed {h(name)} from {h(signup_list.ref)}.")
+        await ctx.reply(f"Removed {bdi(name)} from {h(signup_list.ref)}.")
 
     @show.sub("edit", usage="[ID]⏎key: value…")
     async def edit(self, ctx: Context, list_id: ListId = None, body: Body = NO_BODY) -> None:
@@ -192,7 +192,7 @@ class Signups(Plugin):
         change = await self.store.update(signup_list.id, details, self._fits(ctx.room_id), reschedule)
         moved = await self._publish(ctx.outbox, change)
         names = self._names(ctx.room_id)
-        note = f" Moved to the waitlist: {h(', '.join(names(e.user_id) for e in moved))}." if moved else ""
+        note = f" Moved to the waitlist: {', '.join(bdi(names(e.user_id)) for e in moved)}." if moved else ""
         await ctx.reply(f"Updated {h(signup_list.ref)}.{note}")
 
     @show.sub("move", usage="[ID] N M")

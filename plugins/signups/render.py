@@ -1,6 +1,6 @@
 """HTML for the live list, the overview, and the messages that notify people.
 
-Pure: every piece of user text (titles, places, topics, display names) goes through `h()`.
+Pure: every piece of user text (titles, places, topics, display names) goes through `bdi()`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from matrixbot.markup import h, pill
+from matrixbot.markup import bdi, h, pill
 from matrixbot.timefmt import format_time, format_when
 from plugins.signups.model import Entry, Sheet, SignupList, closing_reason, talk_starts
 
@@ -27,10 +27,10 @@ def render_list(
     details = signup_list.details
     alloc = sheet.allocation
     zone = details.when.zone
-    parts = [f"📋 <b>{h(signup_list.ref)} {h(details.title)}</b>"]
+    parts = [f"📋 <b>{h(signup_list.ref)} {bdi(details.title)}</b>"]
     parts.append(f"When: {h(format_when(details.when, other_zone=other_zone))}")
     if details.where:
-        parts.append(f"Where: {h(details.where)}")
+        parts.append(f"Where: {bdi(details.where)}")
     if details.closes_at is not None:
         shown = format_time(details.closes_at - timedelta(minutes=1), zone, other_zone=other_zone)
         parts.append(f"Sign-ups close: {h(shown)}")
@@ -53,10 +53,10 @@ def _talks(sheet: Sheet, names: Names) -> str:
     items = ""
     for entry, start in zip(alloc.speakers, starts, strict=True):
         clock = f"{h(format_time(start, details.when.zone, with_date=False))} " if start else ""
-        items += f"<li>{clock}{h(names(entry.user_id))} — {h(entry.topic or '')}</li>"
+        items += f"<li>{clock}{bdi(names(entry.user_id))} — {bdi(entry.topic or '')}</li>"
     text = head + (f"<ol>{items}</ol>" if items else " none yet")
     if alloc.talk_waitlist:
-        waiting = ", ".join(f"{h(names(e.user_id))} ({h(e.topic or '')})" for e in alloc.talk_waitlist)
+        waiting = ", ".join(f"{bdi(names(e.user_id))} ({bdi(e.topic or '')})" for e in alloc.talk_waitlist)
         text += f"Waiting for a talk slot: {waiting}"
     return text
 
@@ -97,7 +97,7 @@ def render_overview(lists: Sequence[Sheet], *, other_zone: str | None = None) ->
         if details.talks:
             counts.append(f"{details.talks - len(alloc.speakers)} of {details.talks} talk slots free")
         items += (
-            f"<li><b>{h(sheet.signup_list.ref)}</b> {h(details.title)} — "
+            f"<li><b>{h(sheet.signup_list.ref)}</b> {bdi(details.title)} — "
             f"{h(format_when(details.when, other_zone=other_zone))} ({h(', '.join(counts))})</li>"
         )
     return f"Open signup lists:<ul>{items}</ul>"
@@ -108,7 +108,7 @@ def render_moved(
 ) -> str:
     """Tell people they gained or lost a place (with pills), and the organiser too."""
     sentences = []
-    title = f"{h(signup_list.ref)} {h(signup_list.details.title)}"
+    title = f"{h(signup_list.ref)} {bdi(signup_list.details.title)}"
     for entry in promoted:
         what = "a talk slot" if entry.kind == "talk" else "a place"
         sentences.append(
@@ -127,12 +127,12 @@ def render_moved(
 def render_reminder(sheet: Sheet, names: Names, *, late: bool) -> str:
     """The day-before reminder, mentioning everyone with a talk slot or a place."""
     details = sheet.signup_list.details
-    where = f" at {h(details.where)}" if details.where else ""
+    where = f" at {bdi(details.where)}" if details.where else ""
     people = sheet.allocation.people()
     who = ", ".join(pill(user, names(user)) for user in people) if people else "nobody has signed up yet"
     note = " (late: the bot was offline)" if late else ""
     return (
-        f"⏰ Reminder{note}: <b>{h(sheet.signup_list.ref)} {h(details.title)}</b> is on "
+        f"⏰ Reminder{note}: <b>{h(sheet.signup_list.ref)} {bdi(details.title)}</b> is on "
         f"{h(format_when(details.when))}{where}. Signed up: {who}."
     )
 
@@ -140,13 +140,13 @@ def render_reminder(sheet: Sheet, names: Names, *, late: bool) -> str:
 def render_missed(signup_list: SignupList) -> str:
     details = signup_list.details
     return (
-        f"The reminder for {h(signup_list.ref)} {h(details.title)} ({h(format_when(details.when))}) "
+        f"The reminder for {h(signup_list.ref)} {bdi(details.title)} ({h(format_when(details.when))}) "
         "was missed: the bot was offline when it was due."
     )
 
 
 def _names(entries: Sequence[Entry], names: Names) -> str:
-    shown = ", ".join(h(names(e.user_id)) for e in entries[:SHOWN])
+    shown = ", ".join(bdi(names(e.user_id)) for e in entries[:SHOWN])
     more = len(entries) - SHOWN
     return shown + (f" and {more} more" if more > 0 else "")
 

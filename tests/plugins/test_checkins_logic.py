@@ -160,6 +160,8 @@ def test_status_escapes_and_flags():
     members = {ANN: Member(ANN, org="<Co-op>")}
     rows = states([Asked(ANN), Asked(BEN)], [answer(ANN, note="<b>hi</b>")], members, {BEN: "B&B"}, {BEN})
     html = render_status(a_round(), rows, show)
+    assert "<bdi>B&amp;B</bdi>" in html, "user values are isolated"
+    html = html.replace("<bdi>", "").replace("</bdi>", "")
     assert "Still &lt;active&gt;?" in html and "&lt;Co-op&gt;" in html and "&lt;b&gt;hi&lt;/b&gt;" in html
     assert "B&amp;B — not yet answered — <b>possibly inactive</b>" in html
     assert "1 of 2 answered" in html and "Possibly inactive (missed the last two rounds): B&amp;B" in html
@@ -177,6 +179,7 @@ def test_history_lists_each_round():
     rounds.append(Round(7, series, 4, T0, T0, "$t", False))
     asked = {4: Asked(ANN), 5: Asked(ANN), 6: Asked(ANN, T0), 7: Asked(ANN)}
     html = render_history("Ann", "Co", rounds, asked, {4: [answer(ANN, note="<ok>")]}, show)
+    html = html.replace("<bdi>", "").replace("</bdi>", "")
     assert "Check-ins of Ann (Co)" in html
     assert "C4 (01 Mar 10:00): answered 01 Mar 10:00: &lt;ok&gt;" in html
     assert (

@@ -139,7 +139,7 @@ def test_native_poll_shape():
     content = native_poll(make_poll())
     start = content["org.matrix.msc3381.poll.start"]
     assert start["max_selections"] == 3 and [a["id"] for a in start["answers"]] == ["1", "2", "3"]
-    assert content["body"].startswith("Call\n1. Mon 26 Feb 2024, 15:00–16:00 GMT")
+    assert content["body"].startswith("\u2068Call\u2069\n1. Mon 26 Feb 2024, 15:00–16:00 GMT")
 
 
 def test_ics_of_a_timed_and_an_all_day_winner():

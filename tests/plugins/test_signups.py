@@ -27,11 +27,12 @@ def edit_of(t: TestBot, original: str, *texts: str) -> Callable[[Seen], bool]:
 
     def matches(event: Seen) -> bool:
         new = event.content.get("m.new_content") or {}
+        body = new.get("body", "").replace("\u2068", "").replace("\u2069", "")  # as a person reads it
         return (
             event.sender == t.user_id
             and event.relates_to.get("rel_type") == "m.replace"
             and event.relates_to.get("event_id") == original
-            and all(text in new.get("body", "") for text in texts)
+            and all(text in body for text in texts)
         )
 
     return matches

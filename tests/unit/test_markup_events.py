@@ -16,7 +16,8 @@ def test_user_text_is_escaped_and_plain_body_derived():
 
 def test_pill_and_lists_become_readable_text():
     assert (
-        html_to_text(f"Hi {pill('@bob:x', 'Bob')}<ul><li>one</li><li>two</li></ul>") == "Hi Bob\n• one\n• two"
+        html_to_text(f"Hi {pill('@bob:x', 'Bob')}<ul><li>one</li><li>two</li></ul>")
+        == "Hi \u2068Bob\u2069\n• one\n• two"
     )
 
 
