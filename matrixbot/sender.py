@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 import nio
 
+from matrixbot import metrics
 from matrixbot.crypto import apply_trust
 from matrixbot.db import Database
 from matrixbot.errors import SendError, SendPending, UserError
@@ -108,6 +109,7 @@ class Sender:
             delay = min(30.0, 0.5 * 2 ** min(attempt, 10))
             if self.stopping.is_set() or (deadline is not None and loop.time() + delay > deadline):
                 raise SendPending(f"could not send to {room_id} yet: {problem}")
+            metrics.count_send_retry(problem)
             log.warning("send to %s failed (%s); retrying in %.1fs", room_id, problem, delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), delay)

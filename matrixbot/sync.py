@@ -68,6 +68,8 @@ class Syncer:
         self._settings = settings
         self._decryptor = decryptor
         self._token: str | None = None
+        self.last_ok: float | None = None
+        """time.monotonic() of the last sync handled in full (/health and /metrics read it)."""
 
     async def resume(self) -> None:
         """Pick up where the last run stopped: its sync token. Call `replay` after a full-state sync."""
@@ -100,6 +102,7 @@ class Syncer:
                 raise StartupError("the homeserver no longer accepts the bot's access token; log in again")
             raise SyncFailed(f"{response.status_code} {response.message}")
         await self._process(response)
+        self.last_ok = time.monotonic()
 
     async def _process(self, response: nio.SyncResponse) -> None:
         first_start = self._token is None
