@@ -15,19 +15,21 @@ from typing import TypeVar
 
 import nio
 
-from matrixbot import crypto
+from matrixbot import crypto, metrics
 from matrixbot.builtin import CorePlugin
 from matrixbot.clock import Clock, SystemClock
 from matrixbot.config import Config
 from matrixbot.core_schema import CORE_MIGRATIONS
+from matrixbot.datadir import DB_NAME, InstanceLock, create_private, make_private, warn_if_readable
 from matrixbot.db import Database
 from matrixbot.devices import DevicesPlugin
 from matrixbot.dispatch import Dispatcher
 from matrixbot.errors import FatalError, MatrixbotError, StartupError, StorageUnavailable
+from matrixbot.health import HealthServer
 from matrixbot.inbox import Inbox
 from matrixbot.outages import NETWORK_ERRORS, Backoff, Kind, Trouble, TroubleLog, trouble_from_exception
 from matrixbot.plugin import Plugin, Services
-from matrixbot.registry import Registry, discover
+from matrixbot.registry import BUILTIN_PLUGINS, Registry, discover
 from matrixbot.rooms import RoomDirectory
 from matrixbot.scheduler import Scheduler
 from matrixbot.sender import Sender
@@ -65,19 +67,36 @@ class Bot:
         self._warm_task: asyncio.Future[None] | None = None
         self.fatal: MatrixbotError | None = None
         self.decryptor: crypto.Decryptor | None = None
+        self._instance = InstanceLock(config.data_dir)
+        self._http: HealthServer | None = None
 
     # -- start and stop ---------------------------------------------------------------------
 
     async def start(self) -> None:
         """Open the database, log in, load the plugins, catch up, and start syncing."""
         await self._open_database()
+        if self.config.http_listen is not None:
+            self._http = await HealthServer.start(self, *self.config.http_listen)
         self.client = await self._connect()
         await self._assemble()
         await self._go_live()
 
     async def _open_database(self) -> None:
+        """Take the data directory's one-instance lock, make it private, then open the database."""
+        self._instance.acquire()
+        if self.config.source is not None:
+            warn_if_readable(self.config.source)
+        tightened = make_private(self.config.data_dir)
+        if tightened:
+            log.warning(
+                "made %d path(s) in %s private to this user (were readable by others): %s",
+                len(tightened),
+                self.config.data_dir,
+                ", ".join(str(p) for p in tightened[:5]) + (" …" if len(tightened) > 5 else ""),
+            )
+        create_private(self.config.data_dir / DB_NAME)
         self.db = await Database.open(
-            self.config.data_dir / "matrixbot.sqlite3",
+            self.config.data_dir / DB_NAME,
             fault_limit=self.config.storage_fault_limit.total_seconds(),
         )
         self.db.on_fatal = self._fail
@@ -99,6 +118,7 @@ class Bot:
             ),
         )
         self.client = client
+        client.add_response_callback(metrics.count_rate_limit, nio.ErrorResponse)
         # nio waits out a 429 itself (as long as it is told); the log only notes that it happened
         client.add_response_callback(self._note_rate_limit, nio.ErrorResponse)
         session = await self._retrying("log in", lambda: log_in(client, config))
@@ -126,7 +146,7 @@ class Bot:
             default_zone=config.timezone,
             default_language=config.language,
             languages=config.languages,
-            default_plugins=config.default_plugins,
+            default_plugins=BUILTIN_PLUGINS if config.default_plugins is None else config.default_plugins,
         )
         plugin_classes = [
             CorePlugin,
@@ -155,7 +175,7 @@ class Bot:
         core = plugins[0]
         assert isinstance(core, CorePlugin)
         core.registry = self.registry
-        for name in config.default_plugins:
+        for name in config.default_plugins or ():
             if name not in self.registry.plugins:
                 raise StartupError(
                     f"default_plugins: there is no plugin '{name}' "
@@ -173,7 +193,7 @@ class Bot:
         self.dispatcher = Dispatcher(config, self.registry, self.db, sender, on_handled=self.inbox.mark_done)
 
     async def _go_live(self) -> None:
-        """Handle what was left over, catch up with the homeserver, start the scheduler and sync loop."""
+        """Catch up with the homeserver, handle what was left over, start the scheduler and sync loop."""
         assert self.client is not None and self.dispatcher is not None and self.scheduler is not None
         self.syncer = Syncer(
             self.client,
@@ -187,6 +207,8 @@ class Bot:
         )
         await self.syncer.resume()
         await self._retrying("sync", lambda: self.syncer.sync_once(full_state=True))
+        # only now does nio know the rooms and their encryption: replies and jobs can be sent
+        await self.syncer.replay()
         await self.scheduler.start()
         loop = asyncio.get_running_loop()
         self._sync_task = loop.create_task(self._sync_forever())
@@ -204,6 +226,7 @@ class Bot:
         crypto.check_store(self.config, device_id, known)
         self.client.store_path = str(crypto.crypto_dir(self.config))
         crypto.load_store(self.client, self.config)
+        make_private(self.config.data_dir)  # nio creates its store file 0644
         await self.db.execute(
             "INSERT INTO meta (key, value) VALUES ('crypto_device', ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -218,6 +241,8 @@ class Bot:
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop taking events, let running handlers finish (bounded), close everything."""
         self._stopping.set()
+        if self._http is not None:
+            await self._http.stop()
         if self._sync_task is not None:
             self._sync_task.cancel()
             await asyncio.gather(self._sync_task, return_exceptions=True)
@@ -239,7 +264,9 @@ class Bot:
             await self.client.close()
         if self.db is not None:
             await self.db.close()
-        log.info("matrixbot stopped")
+        self._instance.release()
+        if self.db is not None:
+            log.info("matrixbot stopped")
 
     async def run_until_stopped(self) -> None:
         await self._stopping.wait()

@@ -4,27 +4,34 @@ Events of one room are handled in order (a later `!vote` must win over an earlie
 handled concurrently, at most `concurrency` at once. Whatever a handler raises stays in that
 handler: a `UserError` becomes a one-line answer, anything else an apology and a logged traceback.
 
-Except a storage fault (`StorageUnavailable`: the database is locked or the disk full): the
-event is neither answered nor marked done, but handled again from the start once the database can
-be written (with backoff), and the room's later events wait behind it. A handler run again posts
-through an outbox with the same transaction ids (derived from the event id), so an answer it had
-already sent is not posted twice; its writes were rolled back, or are re-done idempotently by
-`Database.execute`. Event handlers (reactions, votes) of every plugin run again too.
+Except when the outcome is not final, and the event is then neither answered nor marked done:
+- a storage fault (`StorageUnavailable`: the database is locked or the disk full): the event is
+  handled again from the start once the database can be written (with backoff);
+- a send that failed for a passing reason (`SendPending`: network, 5xx, 429 beyond the sender's
+  retries): the event is handled again after a pause or, when the bot is stopping, left in the
+  inbox for the next start.
+Either way the room's later events wait behind it. A handler run again posts through an outbox
+with the same transaction ids (derived from the event id), so an answer it had already sent is not
+posted twice; its writes were rolled back, or are re-done idempotently by `Database.execute`.
+Event handlers (reactions, votes) of every plugin run again too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from matrixbot import metrics
 from matrixbot.commands import parse_invocation, resolve, suggest
 from matrixbot.config import Config
 from matrixbot.context import Context
 from matrixbot.db import Database
-from matrixbot.errors import FatalError, StorageUnavailable, UserError
+from matrixbot.errors import FatalError, SendPending, StorageUnavailable, UserError
 from matrixbot.events import (
     POLL_RESPONSE_TYPES,
     Reaction,
@@ -34,6 +41,7 @@ from matrixbot.events import (
     as_reaction,
     command_text,
 )
+from matrixbot.logformat import log_context
 from matrixbot.markup import h
 from matrixbot.plugin import Plugin
 from matrixbot.registry import Registry
@@ -41,6 +49,9 @@ from matrixbot.sender import Sender
 from matrixbot.tasks import TaskPool
 
 log = logging.getLogger(__name__)
+
+RETRY_PAUSE = 30.0
+"""Seconds before an event whose answer could not be sent (a passing failure) is handled again."""
 
 
 class Dispatcher:
@@ -75,7 +86,8 @@ class Dispatcher:
         try:
             while queue:
                 event = queue[0]
-                await self._handle_through_faults(event)
+                if not await self._handle_until_final(event):
+                    return
                 queue.popleft()
                 await self._on_handled(event)
         finally:
@@ -83,29 +95,39 @@ class Dispatcher:
             if not queue:
                 self._queues.pop(room_id, None)
 
-    async def _handle_through_faults(self, event: RoomEvent) -> None:
-        """Handle `event`, again from the start after each storage fault, until it goes through.
+    async def _handle_until_final(self, event: RoomEvent) -> bool:
+        """Handle `event` again from the start until its outcome is final; False if stopping first.
 
-        Any other exception is logged and the event counts as handled (it would fail again).
+        Any exception but a storage fault or a passing send failure is logged, and the event counts
+        as handled (it would fail again).
         """
         attempt = 0
+        stopping = self._sender.stopping
         while True:
             try:
                 await self.handle(event)
-                return
+                return True
             except StorageUnavailable:
                 attempt += 1
                 await self._db.pause(attempt)
+            except SendPending as exc:
+                if stopping.is_set():
+                    log.warning("%s left for the next start: %s", event.event_id, exc)
+                    return False
+                log.warning("%s not finished (%s); trying again in %.0fs", event.event_id, exc, RETRY_PAUSE)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), RETRY_PAUSE)
             except FatalError:
                 raise
             except Exception:
                 log.exception("event %s in %s could not be handled", event.event_id, event.room_id)
-                return
+                return True
 
     async def drain(self, timeout: float) -> None:
         await self._pool.drain(timeout)
 
     async def handle(self, event: RoomEvent) -> None:
+        log_context(replace=True, room=event.room_id, event_id=event.event_id)
         bot = self._sender.rooms.bot_user_id
         if event.sender == bot or event.sender in self._config.ignore_users:
             return
@@ -152,6 +174,7 @@ class Dispatcher:
         outbox = self._sender.outbox(f"event:{event.event_id}")
         ctx = await self._context(event, outbox)
         spec = self._registry.commands.get(invocation.name)
+        started, outcome = time.perf_counter(), "ok"
         try:
             if spec is None or spec.plugin not in enabled:
                 raise UserError(self._unknown(invocation.name, spec.plugin if spec else None, enabled))
@@ -160,21 +183,25 @@ class Dispatcher:
             if spec.admin:
                 await ctx.require_admin(f"use {self._config.prefix}{spec.full_name}")
             plugin = self._registry.plugins[spec.plugin]
+            log_context(plugin=spec.plugin)
             call_args, _ = spec.bind(ctx, args, invocation.body)
             await spec.func(plugin, *call_args)
         except UserError as exc:
+            outcome = "refused"
             text = h(exc.message[:1].upper() + exc.message[1:])
             if exc.show_usage and ctx.usage:
                 text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
             await ctx.reply(text)
-        except (StorageUnavailable, FatalError):
+        except (StorageUnavailable, SendPending, FatalError):
             raise
         except Exception:
+            outcome = "error"
             log.exception("command %r in %s failed", invocation.name, event.room_id)
             await ctx.reply(
                 f"Sorry, something went wrong with <code>{h(self._config.prefix + invocation.name)}</code>. "
                 "It has been logged; please try again or tell the bot's admin."
             )
+        metrics.command_done(spec.plugin if spec and spec.plugin in enabled else None, outcome, started)
 
     def _unknown(self, name: str, plugin: str | None, enabled: set[str]) -> str:
         prefix = self._config.prefix
@@ -206,7 +233,7 @@ class Dispatcher:
             for handler in plugin.event_handlers(kind):
                 try:
                     await handler(payload)
-                except (asyncio.CancelledError, StorageUnavailable, FatalError):
+                except (asyncio.CancelledError, StorageUnavailable, SendPending, FatalError):
                     raise
                 except UserError as exc:
                     log.info("%s %s handler refused: %s", name, kind, exc.message)

@@ -51,3 +51,10 @@ class StorageUnavailable(MatrixbotError):
 
 class SendError(MatrixbotError):
     """The homeserver refused a message for good (not a passing failure that a retry fixes)."""
+
+
+class SendPending(MatrixbotError):
+    """A send that failed for a passing reason and was not retried further (time limit, shutdown).
+
+    What triggered it (a command, a job) is not finished: it must be tried again, never marked done.
+    """

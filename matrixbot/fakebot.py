@@ -169,7 +169,7 @@ class FakeBot(Bot):
             user_id="@bot:fake",
             password="unused",
             data_dir=data_dir,
-            default_plugins=tuple(p.name for p in plugins),
+            default_plugins=settings.pop("default_plugins", tuple(p.name for p in plugins)),
             timezone=settings.pop("timezone", "Europe/London"),
             **settings,
         )
@@ -181,7 +181,8 @@ class FakeBot(Bot):
         return FakeClient(self.config.user_id)
 
     async def _go_live(self) -> None:
-        assert self.scheduler is not None
+        assert self.scheduler is not None and self.sender is not None
+        self.sender.rooms_known.set()
         await self.scheduler.start()
 
     @property

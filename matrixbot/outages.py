@@ -36,6 +36,8 @@ class Kind(enum.Enum):
     FAILING = "the homeserver was failing"
     RATE_LIMITED = "the homeserver was rate limiting the bot"
     STORAGE = "the bot could not write to its database"
+    LOCAL = "the bot could not send yet"
+    """nio refused before asking the homeserver (rooms not known yet, a room key not shared)."""
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,11 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from matrixbot import metrics
 from matrixbot.clock import Clock
 from matrixbot.db import Database, Tx
 from matrixbot.errors import FatalError, StorageUnavailable
+from matrixbot.logformat import log_context
 from matrixbot.outages import Kind, TroubleLog
 from matrixbot.sender import Outbox, Sender
 from matrixbot.tasks import TaskPool, watch
@@ -160,6 +162,10 @@ class Scheduler:
         self._arming: set[asyncio.Task[None]] = set()
         self._started_at = clock.now()
 
+    @property
+    def running(self) -> bool:
+        return self._timer is not None
+
     def register(self, plugin: str, name: str, handler: JobHandler) -> None:
         self._handlers[(plugin, name)] = handler
 
@@ -253,6 +259,7 @@ class Scheduler:
 
     async def _run(self, job: Job, now: datetime) -> None:
         handler = self._handlers.get((job.plugin, job.handler))
+        log_context(replace=True, room=job.room_id, plugin=job.plugin)
         try:
             if handler is None:
                 log.error(
@@ -264,6 +271,7 @@ class Scheduler:
                 await self._db.execute("UPDATE jobs SET state = 'pending' WHERE id = ?", (job.id,))
                 return
             run = await self._run_through_faults(job, handler, now)
+            metrics.SCHEDULED.labels(run.state).inc()
             await self._db.execute(
                 "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?",
                 ("missed" if run.missed else "done", self._clock.now().timestamp(), job.id),
@@ -271,6 +279,7 @@ class Scheduler:
         except (asyncio.CancelledError, FatalError):
             raise
         except Exception:
+            metrics.SCHEDULED.labels("failed").inc()
             log.exception(
                 "job %d (%s.%s) failed, attempt %d", job.id, job.plugin, job.handler, job.attempts + 1
             )

@@ -19,14 +19,16 @@ from typing import Any
 
 import nio
 
+from matrixbot import metrics
 from matrixbot.crypto import apply_trust
 from matrixbot.db import Database
-from matrixbot.errors import SendError, UserError
+from matrixbot.errors import SendError, SendPending, UserError
 from matrixbot.events import RoomEvent
 from matrixbot.markup import Message
 from matrixbot.outages import (
     NETWORK_ERRORS,
     Backoff,
+    Kind,
     Trouble,
     TroubleLog,
     trouble_from_exception,
@@ -56,7 +58,11 @@ def check_size(content: dict[str, Any], what: str = "That message") -> None:
 
 
 class Sender:
-    """Sends on behalf of the bot with retries: 429 waits as told, 5xx and network errors back off."""
+    """Sends on behalf of the bot with retries: 429 waits as told, 5xx and network errors back off.
+
+    A passing failure that outlasts the retry time (or meets a shutdown) raises `SendPending`, so
+    whatever asked for the send stays unfinished; a refusal for good raises `SendError`.
+    """
 
     first_retry = 0.5
     """Seconds before the first retry of a send (tests make it short)."""
@@ -78,6 +84,10 @@ class Sender:
         self._db = db
         self._nonce = nonce
         self.stopping = asyncio.Event()
+        self.rooms_known = asyncio.Event()
+        """Set once the first full-state sync is processed: nio then knows every joined room and
+        whether it is encrypted. Before that, nio refuses a send into any room (with encryption
+        on); after it, a room nio does not know is one the bot is not in."""
 
     def outbox(self, origin: str) -> Outbox:
         """An outbox whose transaction ids are stable for `origin` (e.g. 'event:$abc' or 'job:12')."""
@@ -113,18 +123,29 @@ class Sender:
                 )
             except NETWORK_ERRORS as exc:
                 trouble = trouble_from_exception(exc)
+            except nio.LocalProtocolError as exc:
+                trouble = Trouble(Kind.LOCAL, self._local_problem(room_id, exc))
+            except nio.SendRetryError as exc:
+                trouble = Trouble(Kind.LOCAL, f"could not share the room key: {exc}")
             else:
                 if isinstance(response, nio.RoomSendResponse):
                     return response.event_id
                 trouble = self._classify(response)
-            if self._troubles is not None:
+            if self._troubles is not None and trouble.kind is not Kind.LOCAL:
                 self._troubles.saw(trouble)
             delay = backoff.delay(trouble)
             if self.stopping.is_set() or (deadline is not None and loop.time() + delay > deadline):
-                raise SendError(f"could not send to {room_id}: {trouble.detail}")
+                raise SendPending(f"could not send to {room_id} yet: {trouble.detail}")
+            metrics.count_send_retry(trouble.detail)
             log.warning("send to %s failed (%s); retrying in %.1fs", room_id, trouble.detail, delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), delay)
+
+    def _local_problem(self, room_id: str, exc: nio.LocalProtocolError) -> str:
+        """nio refused to send without asking the homeserver: passing until it knows the rooms."""
+        if room_id not in self._client.rooms and self.rooms_known.is_set():
+            raise SendError(f"the bot is not in {room_id}") from exc
+        return f"room not known yet: {exc}"
 
     @staticmethod
     def _classify(response: nio.ErrorResponse) -> Trouble:

@@ -79,10 +79,21 @@ class Syncer:
         self._decryptor = decryptor
         self._token: str | None = None
         self._stalled = False
+        self.last_ok: float | None = None
+        """time.monotonic() of the last sync handled in full (/health and /metrics read it)."""
 
     async def resume(self) -> None:
-        """Pick up where the last run stopped: its token, and events it stored but did not handle."""
+        """Pick up where the last run stopped: its sync token. Call `replay` after a full-state sync."""
         self._token = await self._inbox.token()
+
+    async def replay(self) -> None:
+        """Hand over the events stored but not handled (by the last run, or by the first sync).
+
+        Only after a full-state sync has been processed: until then nio knows no room (with
+        encryption on it refuses to send into any) nor the rooms' power levels. Until this runs,
+        syncs store their events without handing them over, so everything goes in order, once.
+        """
+        self._sender.rooms_known.set()
         for row in await self._inbox.unfinished(undecrypted_since=time.time() - crypto.GIVE_UP_AFTER):
             event = RoomEvent.from_json(row["event"])
             if row["state"] == "pending":
@@ -109,6 +120,7 @@ class Syncer:
                 raise StartupError("the homeserver no longer accepts the bot's access token; log in again")
             raise SyncFailed(trouble_from_response(response))
         await self._process(response)
+        self.last_ok = time.monotonic()
 
     async def _process(self, response: nio.SyncResponse) -> None:
         first_start = self._token is None
@@ -129,7 +141,7 @@ class Syncer:
             self._rooms.forget(room_id)
         new = await self._inbox.store(batch, response.next_batch)
         self._token = response.next_batch
-        for event in new:
+        for event in new if self._sender.rooms_known.is_set() else ():
             if event.type != "m.room.encrypted":
                 await self._dispatcher.submit(event)
             elif self._decryptor is not None and event.sender != self._config.user_id:

@@ -1,0 +1,127 @@
+"""The bot as a real process (`python -m matrixbot run`), for tests that `kill -9` it.
+
+`BotProcess` writes a config file, starts and SIGKILLs the process, and reads its SQLite file
+from outside (as another process would) to kill it at an exact point of its work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from matrixbot.homeserver import Account
+
+ROOT = Path(__file__).parents[2]
+
+
+class BotProcess:
+    """One bot installation (config, data directory) that can be started and killed repeatedly."""
+
+    def __init__(
+        self, homeserver: str, account: Account, data_dir: Path, *, plugins: tuple[str, ...]
+    ) -> None:
+        self.user_id = account.user_id
+        self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.config_path = data_dir.parent / f"{data_dir.name}.yaml"
+        self.config_path.write_text(
+            yaml.safe_dump(
+                {
+                    "homeserver": homeserver,
+                    "user_id": account.user_id,
+                    "password": account.password,
+                    "data_dir": str(data_dir),
+                    "default_plugins": list(plugins),
+                    "timezone": "Europe/London",
+                    "log_level": "INFO",
+                    "e2ee": {"enabled": True},
+                }
+            )
+        )
+        self.log_path = data_dir.parent / f"{data_dir.name}.log"
+        self.process: asyncio.subprocess.Process | None = None
+        self.kills = 0
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "matrixbot.sqlite3"
+
+    async def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "matrixbot",
+                "run",
+                "--config",
+                str(self.config_path),
+                cwd=ROOT,
+                stdout=log,
+                stderr=log,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL the process now (no clean-up of any kind runs)."""
+        assert self.process is not None
+        if self.process.returncode is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.kills += 1
+
+    async def reap(self) -> int | None:
+        assert self.process is not None
+        return await asyncio.wait_for(self.process.wait(), 30)
+
+    async def stop(self) -> int | None:
+        """SIGTERM (a clean stop) and wait; SIGKILL if it does not end in 30 s."""
+        if self.process is None or self.process.returncode is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.terminate()
+        try:
+            return await asyncio.wait_for(self.process.wait(), 30)
+        except TimeoutError:
+            self.kill()
+            return await self.reap()
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def inbox_high_water(self) -> int:
+        """The highest rowid of the bot's inbox now (0 if empty)."""
+        with sqlite3.connect(self.database, timeout=5) as db:
+            return int(db.execute("SELECT COALESCE(MAX(rowid), 0) FROM inbox").fetchone()[0])
+
+    def kill_when_stored(self, needle: str, *, after_rowid: int, timeout: float = 60.0) -> str:
+        """Poll the bot's database; SIGKILL the process the moment an inbox row holding `needle` appears.
+
+        Only rows after `after_rowid` count. Blocking (run it in a thread). Returns the row's state
+        at that moment ('pending': stored, not handled yet). Raises TimeoutError if none appears.
+        """
+        deadline = time.monotonic() + timeout
+        while not self.database.exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no database at {self.database}")
+            time.sleep(0.01)
+        db = sqlite3.connect(self.database, timeout=5)
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    row = db.execute(
+                        "SELECT state FROM inbox WHERE rowid > ? AND instr(event, ?) > 0",
+                        (after_rowid, needle),
+                    ).fetchone()
+                except sqlite3.OperationalError:  # the table is not created yet, or a write holds a lock
+                    row = None
+                if row is not None:
+                    self.kill()
+                    return str(row[0])
+                time.sleep(0.001)
+        finally:
+            db.close()
+        raise TimeoutError(f"no inbox row holding {needle!r} within {timeout:g} s")

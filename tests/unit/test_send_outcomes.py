@@ -1,0 +1,83 @@
+"""Only a final outcome finishes a command: a send that failed for a passing reason leaves it to do."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import nio
+import pytest
+
+from matrixbot.errors import SendError, SendPending
+from matrixbot.events import RoomEvent
+from matrixbot.fakebot import FakeBot
+from matrixbot.sender import Sender
+
+
+class RefusingClient:
+    """A client whose every send fails the way given (an exception raised, or an error answered)."""
+
+    def __init__(self, failure: Exception | nio.ErrorResponse) -> None:
+        self.failure = failure
+        self.olm = None
+        self.rooms: dict[str, object] = {}
+        self.attempts = 0
+
+    async def room_send(self, *args: object, **kwargs: object) -> nio.ErrorResponse:
+        self.attempts += 1
+        if isinstance(self.failure, Exception):
+            raise self.failure
+        return self.failure
+
+
+def _error(status: int, errcode: str = "") -> nio.RoomSendError:
+    error = nio.RoomSendError("refused", errcode or None)
+    error.transport_response = SimpleNamespace(status=status)
+    return error
+
+
+def _sender(client: RefusingClient) -> Sender:
+    return Sender(client, SimpleNamespace(), None, "nonce")  # type: ignore[arg-type]
+
+
+async def test_unknown_room_before_the_first_sync_is_passing_and_after_it_final():
+    client = RefusingClient(nio.LocalProtocolError("No such room with id !r:x found."))
+    sender = _sender(client)
+    with pytest.raises(SendPending, match="room not known yet"):
+        await sender.send("!r:x", "m.room.message", {"body": "hi"}, "t1", retry_for=0.1)
+    sender.rooms_known.set()
+    with pytest.raises(SendError, match="not in !r:x"):
+        await sender.send("!r:x", "m.room.message", {"body": "hi"}, "t1", retry_for=0.1)
+
+
+@pytest.mark.parametrize(
+    ("failure", "outcome"),
+    [
+        (_error(502), SendPending),
+        (_error(429, "M_LIMIT_EXCEEDED"), SendPending),
+        (OSError("connection refused"), SendPending),
+        (_error(403, "M_FORBIDDEN"), SendError),
+    ],
+)
+async def test_passing_failures_are_pending_and_refusals_final(failure, outcome):
+    sender = _sender(RefusingClient(failure))
+    sender.rooms_known.set()
+    with pytest.raises(outcome):
+        await sender.send("!r:x", "m.room.message", {"body": "hi"}, "t1", retry_for=0.1)
+
+
+async def test_a_command_whose_answer_could_not_be_sent_stays_in_the_inbox(tmp_path):
+    bot = await FakeBot.create(tmp_path)
+    try:
+        room = bot.room("@alice:x")
+        event = RoomEvent("$cmd", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!help"})
+        bot.fake.room_send = RefusingClient(_error(502)).room_send  # type: ignore[method-assign]
+        await bot.inbox.store([event], "token")
+        await bot.dispatcher.submit(event)
+        await asyncio.sleep(0.05)  # the send failed once and is waiting to try again
+        bot.sender.stopping.set()
+        await bot.dispatcher.drain(5)
+        state = await bot.db.fetch_value("SELECT state FROM inbox WHERE event_id = '$cmd'")
+        assert state == "pending", "an unanswered command must be handled again at the next start"
+    finally:
+        await bot.stop()
