@@ -13,7 +13,6 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-import aiohttp
 import nio
 
 from matrixbot import crypto, metrics
@@ -28,6 +27,7 @@ from matrixbot.dispatch import Dispatcher
 from matrixbot.errors import FatalError, MatrixbotError, StartupError, StorageUnavailable
 from matrixbot.health import HealthServer
 from matrixbot.inbox import Inbox
+from matrixbot.outages import NETWORK_ERRORS, Backoff, Kind, Trouble, TroubleLog, trouble_from_exception
 from matrixbot.plugin import Plugin, Services
 from matrixbot.registry import BUILTIN_PLUGINS, Registry, discover
 from matrixbot.rooms import RoomDirectory
@@ -60,6 +60,7 @@ class Bot:
         self.settings: SettingsStore
         self.inbox: Inbox
         self.times = TimeParser(self.clock, config.languages)
+        self.troubles = TroubleLog(self.clock)
         self.syncer: Syncer | None = None
         self._stopping = asyncio.Event()
         self._sync_task: asyncio.Task[None] | None = None
@@ -118,6 +119,8 @@ class Bot:
         )
         self.client = client
         client.add_response_callback(metrics.count_rate_limit, nio.ErrorResponse)
+        # nio waits out a 429 itself (as long as it is told); the log only notes that it happened
+        client.add_response_callback(self._note_rate_limit, nio.ErrorResponse)
         session = await self._retrying("log in", lambda: log_in(client, config))
         client.user_id, client.device_id = session.user_id, session.device_id
         client.access_token = session.access_token
@@ -133,9 +136,11 @@ class Bot:
             self.client, config.user_id, owners=config.owners, ignore_users=config.ignore_users
         )
         self.sender = sender = Sender(
-            self.client, rooms, self.db, await self._nonce(), trust=config.e2ee.trust
+            self.client, rooms, self.db, await self._nonce(), trust=config.e2ee.trust, troubles=self.troubles
         )
-        self.scheduler = Scheduler(self.db, self.clock, sender, late_grace=config.late_grace)
+        self.scheduler = Scheduler(
+            self.db, self.clock, sender, late_grace=config.late_grace, troubles=self.troubles
+        )
         self.settings = settings = SettingsStore(
             self.db,
             default_zone=config.timezone,
@@ -302,21 +307,28 @@ class Bot:
             self._fail(FatalError(f"the sync loop failed: {type(exc).__name__}: {exc}"))
 
     async def _retrying(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
-        """Retry a passing failure (network, 5xx) with capped exponential backoff, until stopped."""
-        backoff = 1.0
+        """Retry a passing failure until stopped: every 2 s at most while the homeserver cannot be
+        reached (so it is heard within seconds of its return), longer while it answers 5xx, as long
+        as it asks on `Retry-After`."""
+        backoff = Backoff()
         while True:
             try:
                 return await attempt()
-            except (aiohttp.ClientError, OSError, TimeoutError, SyncFailed, StorageUnavailable) as exc:
+            except (*NETWORK_ERRORS, SyncFailed, StorageUnavailable) as exc:
                 if self._stopping.is_set():
                     raise StartupError(f"stopped while trying to {what}") from exc
-                log.warning("%s failed (%s); retrying in %.0fs", what, _describe(exc), backoff)
+                if isinstance(exc, StorageUnavailable):
+                    trouble = Trouble(Kind.STORAGE, f"storage unavailable: {exc}")
+                elif isinstance(exc, SyncFailed):
+                    trouble = exc.trouble
+                else:
+                    trouble = trouble_from_exception(exc)
+                self.troubles.saw(trouble)
+                delay = backoff.delay(trouble)
+                log.warning("%s failed (%s); retrying in %.1fs", what, trouble.detail, delay)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), backoff)
-                backoff = min(backoff * 2, 60.0)
+                    await asyncio.wait_for(self._stopping.wait(), delay)
 
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):
-        return f"homeserver unreachable: {type(exc).__name__}"
-    return f"{type(exc).__name__}: {exc}"
+    async def _note_rate_limit(self, response: nio.ErrorResponse) -> None:
+        if response.status_code == "M_LIMIT_EXCEEDED" or response.retry_after_ms:
+            self.troubles.saw(Kind.RATE_LIMITED)
