@@ -13,21 +13,23 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-import aiohttp
 import nio
 
-from matrixbot import crypto
+from matrixbot import crypto, metrics
 from matrixbot.builtin import CorePlugin
 from matrixbot.clock import Clock, SystemClock
 from matrixbot.config import Config
 from matrixbot.core_schema import CORE_MIGRATIONS
+from matrixbot.datadir import DB_NAME, InstanceLock, create_private, make_private, warn_if_readable
 from matrixbot.db import Database
 from matrixbot.devices import DevicesPlugin
 from matrixbot.dispatch import Dispatcher
 from matrixbot.errors import FatalError, MatrixbotError, StartupError, StorageUnavailable
+from matrixbot.health import HealthServer
 from matrixbot.inbox import Inbox
+from matrixbot.outages import NETWORK_ERRORS, Backoff, Kind, Trouble, TroubleLog, trouble_from_exception
 from matrixbot.plugin import Plugin, Services
-from matrixbot.registry import Registry, discover
+from matrixbot.registry import BUILTIN_PLUGINS, Registry, discover
 from matrixbot.rooms import RoomDirectory
 from matrixbot.scheduler import Scheduler
 from matrixbot.sender import Sender
@@ -59,25 +61,43 @@ class Bot:
         self.settings: SettingsStore
         self.inbox: Inbox
         self.times = TimeService(TimeParser(self.clock, config.languages))
+        self.troubles = TroubleLog(self.clock)
         self.syncer: Syncer | None = None
         self._stopping = asyncio.Event()
         self._sync_task: asyncio.Task[None] | None = None
         self._warm_task: asyncio.Future[None] | None = None
         self.fatal: MatrixbotError | None = None
         self.decryptor: crypto.Decryptor | None = None
+        self._instance = InstanceLock(config.data_dir)
+        self._http: HealthServer | None = None
 
     # -- start and stop ---------------------------------------------------------------------
 
     async def start(self) -> None:
         """Open the database, log in, load the plugins, catch up, and start syncing."""
         await self._open_database()
+        if self.config.http_listen is not None:
+            self._http = await HealthServer.start(self, *self.config.http_listen)
         self.client = await self._connect()
         await self._assemble()
         await self._go_live()
 
     async def _open_database(self) -> None:
+        """Take the data directory's one-instance lock, make it private, then open the database."""
+        self._instance.acquire()
+        if self.config.source is not None:
+            warn_if_readable(self.config.source)
+        tightened = make_private(self.config.data_dir)
+        if tightened:
+            log.warning(
+                "made %d path(s) in %s private to this user (were readable by others): %s",
+                len(tightened),
+                self.config.data_dir,
+                ", ".join(str(p) for p in tightened[:5]) + (" …" if len(tightened) > 5 else ""),
+            )
+        create_private(self.config.data_dir / DB_NAME)
         self.db = await Database.open(
-            self.config.data_dir / "matrixbot.sqlite3",
+            self.config.data_dir / DB_NAME,
             fault_limit=self.config.storage_fault_limit.total_seconds(),
         )
         self.db.on_fatal = self._fail
@@ -99,6 +119,9 @@ class Bot:
             ),
         )
         self.client = client
+        client.add_response_callback(metrics.count_rate_limit, nio.ErrorResponse)
+        # nio waits out a 429 itself (as long as it is told); the log only notes that it happened
+        client.add_response_callback(self._note_rate_limit, nio.ErrorResponse)
         session = await self._retrying("log in", lambda: log_in(client, config))
         client.user_id, client.device_id = session.user_id, session.device_id
         client.access_token = session.access_token
@@ -114,15 +137,17 @@ class Bot:
             self.client, config.user_id, owners=config.owners, ignore_users=config.ignore_users
         )
         self.sender = sender = Sender(
-            self.client, rooms, self.db, await self._nonce(), trust=config.e2ee.trust
+            self.client, rooms, self.db, await self._nonce(), trust=config.e2ee.trust, troubles=self.troubles
         )
-        self.scheduler = Scheduler(self.db, self.clock, sender, late_grace=config.late_grace)
+        self.scheduler = Scheduler(
+            self.db, self.clock, sender, late_grace=config.late_grace, troubles=self.troubles
+        )
         self.settings = settings = SettingsStore(
             self.db,
             default_zone=config.timezone,
             default_language=config.language,
             languages=config.languages,
-            default_plugins=config.default_plugins,
+            default_plugins=BUILTIN_PLUGINS if config.default_plugins is None else config.default_plugins,
         )
         plugin_classes = [
             CorePlugin,
@@ -151,7 +176,7 @@ class Bot:
         core = plugins[0]
         assert isinstance(core, CorePlugin)
         core.registry = self.registry
-        for name in config.default_plugins:
+        for name in config.default_plugins or ():
             if name not in self.registry.plugins:
                 raise StartupError(
                     f"default_plugins: there is no plugin '{name}' "
@@ -202,6 +227,7 @@ class Bot:
         crypto.check_store(self.config, device_id, known)
         self.client.store_path = str(crypto.crypto_dir(self.config))
         crypto.load_store(self.client, self.config)
+        make_private(self.config.data_dir)  # nio creates its store file 0644
         await self.db.execute(
             "INSERT INTO meta (key, value) VALUES ('crypto_device', ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -216,6 +242,8 @@ class Bot:
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop taking events, let running handlers finish (bounded), close everything."""
         self._stopping.set()
+        if self._http is not None:
+            await self._http.stop()
         if self._sync_task is not None:
             self._sync_task.cancel()
             await asyncio.gather(self._sync_task, return_exceptions=True)
@@ -238,7 +266,9 @@ class Bot:
             await self.client.close()
         if self.db is not None:
             await self.db.close()
-        log.info("matrixbot stopped")
+        self._instance.release()
+        if self.db is not None:
+            log.info("matrixbot stopped")
 
     async def run_until_stopped(self) -> None:
         await self._stopping.wait()
@@ -279,21 +309,28 @@ class Bot:
             self._fail(FatalError(f"the sync loop failed: {type(exc).__name__}: {exc}"))
 
     async def _retrying(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
-        """Retry a passing failure (network, 5xx) with capped exponential backoff, until stopped."""
-        backoff = 1.0
+        """Retry a passing failure until stopped: every 2 s at most while the homeserver cannot be
+        reached (so it is heard within seconds of its return), longer while it answers 5xx, as long
+        as it asks on `Retry-After`."""
+        backoff = Backoff()
         while True:
             try:
                 return await attempt()
-            except (aiohttp.ClientError, OSError, TimeoutError, SyncFailed, StorageUnavailable) as exc:
+            except (*NETWORK_ERRORS, SyncFailed, StorageUnavailable) as exc:
                 if self._stopping.is_set():
                     raise StartupError(f"stopped while trying to {what}") from exc
-                log.warning("%s failed (%s); retrying in %.0fs", what, _describe(exc), backoff)
+                if isinstance(exc, StorageUnavailable):
+                    trouble = Trouble(Kind.STORAGE, f"storage unavailable: {exc}")
+                elif isinstance(exc, SyncFailed):
+                    trouble = exc.trouble
+                else:
+                    trouble = trouble_from_exception(exc)
+                self.troubles.saw(trouble)
+                delay = backoff.delay(trouble)
+                log.warning("%s failed (%s); retrying in %.1fs", what, trouble.detail, delay)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), backoff)
-                backoff = min(backoff * 2, 60.0)
+                    await asyncio.wait_for(self._stopping.wait(), delay)
 
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):
-        return f"homeserver unreachable: {type(exc).__name__}"
-    return f"{type(exc).__name__}: {exc}"
+    async def _note_rate_limit(self, response: nio.ErrorResponse) -> None:
+        if response.status_code == "M_LIMIT_EXCEEDED" or response.retry_after_ms:
+            self.troubles.saw(Kind.RATE_LIMITED)

@@ -42,7 +42,12 @@ class CorePlugin(Plugin):
             sections.append(f"<b>{h(plugin.name)}</b>: {h(plugin.description)}<ul>{items}</ul>")
         off = sorted(set(self.registry.optional) - enabled)
         footer = (
-            f"<br>Off in this room: {h(', '.join(off))} (a room admin can {h(p)}enable them)." if off else ""
+            f"<br>No plugins are on in this room, so only the commands above work. A room admin can turn "
+            f"one on with <code>{h(p)}enable NAME</code>: {h(', '.join(off))}."
+            if off and not enabled - ALWAYS_ON
+            else f"<br>Off in this room: {h(', '.join(off))} (a room admin can {h(p)}enable them)."
+            if off
+            else ""
         )
         await ctx.reply(f"{''.join(sections)}Say <code>{h(p)}help COMMAND</code> for details.{footer}")
 

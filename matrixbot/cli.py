@@ -1,57 +1,129 @@
-"""`matrixbot run | check-config | demo`: the command line, with one-line errors and clean exits."""
+"""`matrixbot run | check-config | init-config | demo | --version`: the command line, with one-line errors and clean exits."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import logging
+import os
 import signal
 import sys
+from importlib import metadata, resources
 from pathlib import Path
 
+from matrixbot.checks import check_login, check_plugin_names
 from matrixbot.config import Config, load_config
+from matrixbot.datadir import AlreadyRunning
 from matrixbot.errors import ConfigError, FatalError, StartupError
 from matrixbot.logsetup import SECRETS, setup_logging
+from matrixbot.registry import discover
 
 log = logging.getLogger("matrixbot")
+DEMO_MODULES = ("synapse", "signedjson")
+"""What `matrixbot demo` needs beyond the bot: the `demo` extra (matrix-synapse and its deps)."""
 
 
 def main(argv: list[str] | None = None) -> int:
+    default_config = os.environ.get("MATRIXBOT_CONFIG", "config.yaml")
     parser = argparse.ArgumentParser(prog="matrixbot", description="A Matrix bot for co-operatives.")
+    parser.add_argument("--version", action="version", version=f"matrixbot {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the bot")
-    run.add_argument("--config", "-c", default="config.yaml", help="the config file (default: config.yaml)")
+    run.add_argument(
+        "--config", "-c", default=default_config, help=f"the config file (default: {default_config})"
+    )
     check = commands.add_parser("check-config", help="validate a config file and exit")
-    check.add_argument("--config", "-c", default="config.yaml")
+    check.add_argument("--config", "-c", default=default_config)
+    check.add_argument("--login", action="store_true", help="also log in, to prove the credentials and URL")
+    init = commands.add_parser("init-config", help="write the commented sample config to edit")
+    init.add_argument("path", nargs="?", default="config.yaml", help="where (default: config.yaml)")
     demo = commands.add_parser("demo", help="a throwaway homeserver, the bot and a terminal chat")
     demo.add_argument("--script", type=Path, help="send the messages in this file and print the transcript")
     demo.add_argument("--encrypted", action="store_true", help="make the demo room end-to-end encrypted")
     args = parser.parse_args(argv)
     try:
         if args.command == "check-config":
-            config = load_config(args.config)
-            print(f"{args.config}: OK ({config.user_id} on {config.homeserver})")
-            return 0
+            return check_config(args.config, login=args.login)
+        if args.command == "init-config":
+            return init_config(Path(args.path))
         if args.command == "run":
             config = load_config(args.config)
-            setup_logging(config.log_level)
+            setup_logging(config.log_level, config.log_format)
             for secret in (config.password, config.access_token):
                 SECRETS.add(secret)
             return asyncio.run(run_bot(config))
+        missing = [m for m in DEMO_MODULES if importlib.util.find_spec(m) is None]
+        if missing:
+            raise MissingExtra(missing[0])
         from matrixbot.demo import run_demo
 
         return asyncio.run(run_demo(script=args.script, encrypted=args.encrypted))
     except ConfigError as exc:
         print(f"matrixbot: config error: {exc}", file=sys.stderr)
         return 2
+    except AlreadyRunning as exc:
+        print(f"matrixbot: {exc}", file=sys.stderr)
+        return 1
     except StartupError as exc:
         print(f"matrixbot: cannot start: {exc}", file=sys.stderr)
         return 1
     except FatalError as exc:
         print(f"matrixbot: stopped: {exc}", file=sys.stderr)
         return 1
+    except MissingExtra as exc:
+        print(f"matrixbot: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+
+
+def check_config(path: str, *, login: bool) -> int:
+    config = load_config(path)
+    check_plugin_names(config, [cls.name for cls in discover()])
+    print(f"{path}: OK ({config.user_id} on {config.homeserver})")
+    if login:
+        logging.disable(logging.CRITICAL)  # nio's own complaints: the one line below says it all
+        try:
+            print(f"login: OK, {asyncio.run(check_login(config))}")
+        except StartupError as exc:
+            print(f"matrixbot: login check failed: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            logging.disable(logging.NOTSET)
+    return 0
+
+
+def init_config(path: Path) -> int:
+    """Write the sample config (mode 0600: it will hold a password); never over an existing file."""
+    sample = resources.files("matrixbot").joinpath("config.sample.yaml").read_text(encoding="utf-8")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ConfigError(f"{path} exists already; give another path or remove it") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write it ({exc.strerror})") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(sample)
+    print(f"wrote {path}: edit it, then run: matrixbot check-config --config {path} --login")
+    return 0
+
+
+class MissingExtra(Exception):
+    """`matrixbot demo` without the `demo` extra installed."""
+
+    def __init__(self, module: str) -> None:
+        super().__init__(
+            f"the demo needs a local Synapse, which is not installed (no module '{module}'): "
+            "pip install 'matrixbot[demo]'"
+        )
+
+
+def _version() -> str:
+    try:
+        return metadata.version("matrixbot")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 async def run_bot(config: Config) -> int:

@@ -6,7 +6,8 @@ import difflib
 import fnmatch
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,25 @@ KNOWN_KEYS = {
     "language": "the language of rooms that set none",
     "languages": "languages the time parser understands",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
+    "log_format": "text (one line per record) or json (one JSON object per line)",
+    "http": "the health and metrics endpoint, e.g. {listen: 127.0.0.1:9090} (off when absent)",
     "e2ee": "end-to-end encryption settings",
     "plugins": "per-plugin settings, by plugin name",
 }
 E2EE_KEYS = {"enabled", "trust"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+PLACEHOLDERS = {"password": "change me", "user_id": "@matrixbot:example.org"}
+"""Values the sample config ships with: refused, so a copied sample cannot pass for a real config."""
+ENV_KEYS = {
+    "homeserver": "MATRIXBOT_HOMESERVER",
+    "user_id": "MATRIXBOT_USER_ID",
+    "password": "MATRIXBOT_PASSWORD",
+    "access_token": "MATRIXBOT_ACCESS_TOKEN",
+    "data_dir": "MATRIXBOT_DATA_DIR",
+}
+"""Environment variables that override a key (a container can run from the environment alone)."""
+HTTP_ENV = "MATRIXBOT_HTTP_LISTEN"
 
 
 @dataclass(frozen=True)
@@ -64,7 +79,8 @@ class Config:
     owners: tuple[str, ...] = ()
     allowed_inviters: tuple[str, ...] = ()
     ignore_users: tuple[str, ...] = ()
-    default_plugins: tuple[str, ...] = ()
+    default_plugins: tuple[str, ...] | None = None
+    """Plugins on in rooms that made no choice; None (the key left out): the built-in ones."""
     prefix: str = "!"
     late_grace: timedelta = timedelta(hours=6)
     storage_fault_limit: timedelta = timedelta(minutes=10)
@@ -72,8 +88,12 @@ class Config:
     language: str = "en"
     languages: tuple[str, ...] = ("en",)
     log_level: str = "INFO"
+    log_format: str = "text"
+    http_listen: tuple[str, int] | None = None
     e2ee: E2EEConfig = E2EEConfig()
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: Path | None = field(default=None, compare=False)
+    """The file this config was read from (None: built in code, or from the environment alone)."""
 
     @property
     def server_name(self) -> str:
@@ -88,13 +108,18 @@ class Config:
         return dict(self.plugins.get(name) or {})
 
 
-def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None) -> Config:
+def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
     """Read and validate a YAML config; raise ConfigError with a one-line reason."""
     path = Path(path)
+    env = os.environ if env is None else env
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file (copy config.sample.yaml and edit it)") from None
+        if env.get(ENV_KEYS["homeserver"]) and env.get(ENV_KEYS["user_id"]):
+            return parse_config({}, base_dir=Path.cwd(), env=env)
+        raise ConfigError(
+            f"{path}: no such file (`matrixbot init-config {path}` writes a commented sample to edit)"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
     try:
@@ -106,15 +131,16 @@ def load_config(path: str | os.PathLike[str], env: dict[str, str] | None = None)
         raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys (homeserver:, user_id:, ...)")
-    return parse_config(raw, base_dir=path.parent, env=os.environ if env is None else env)
+    return replace(parse_config(raw, base_dir=path.parent, env=env), source=path)
 
 
-def parse_config(raw: dict[str, Any], *, base_dir: Path, env: dict[str, str] | os._Environ[str]) -> Config:
+def parse_config(raw: dict[str, Any], *, base_dir: Path, env: Mapping[str, str]) -> Config:
     for key in raw:
         if key not in KNOWN_KEYS:
             close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ConfigError(f"unknown key '{key}'{hint}")
+    raw = {**raw, **{key: env[name] for key, name in ENV_KEYS.items() if env.get(name)}}
     homeserver = _string(raw, "homeserver", required=True)
     if not re.match(r"^https?://[^\s/]+", homeserver):
         raise ConfigError(
@@ -123,10 +149,19 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, env: dict[str, str] | o
     user_id = _string(raw, "user_id", required=True)
     if not USER_ID.match(user_id):
         raise ConfigError(f"user_id: '{user_id}' is not a Matrix user id (expected @name:server)")
-    password = env.get("MATRIXBOT_PASSWORD") or _string(raw, "password")
-    access_token = env.get("MATRIXBOT_ACCESS_TOKEN") or _string(raw, "access_token")
+    password = _string(raw, "password")
+    access_token = _string(raw, "access_token")
     if not password and not access_token:
-        raise ConfigError("password: either password or access_token is needed to log in")
+        raise ConfigError(
+            "password: either password or access_token is needed to log in "
+            "(or set MATRIXBOT_PASSWORD or MATRIXBOT_ACCESS_TOKEN in the environment)"
+        )
+    for key, placeholder in PLACEHOLDERS.items():
+        if raw.get(key) == placeholder:
+            raise ConfigError(
+                f"{key}: '{placeholder}' is the sample's placeholder; put the bot's own {key} here"
+                + (" (or set MATRIXBOT_PASSWORD in the environment)" if key == "password" else "")
+            )
     data_dir = Path(_string(raw, "data_dir") or "data").expanduser()
     if not data_dir.is_absolute():
         data_dir = base_dir / data_dir
@@ -141,6 +176,9 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, env: dict[str, str] | o
     log_level = (_string(raw, "log_level") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"log_level: '{log_level}' must be one of {', '.join(LOG_LEVELS)}")
+    log_format = (_string(raw, "log_format") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"log_format: '{log_format}' must be one of {', '.join(LOG_FORMATS)}")
     languages = _user_list(raw, "languages", pattern=r"^[a-z]{2,3}(-[A-Za-z]+)?$") or ("en",)
     language = _string(raw, "language") or languages[0]
     if language not in languages:
@@ -158,7 +196,11 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, env: dict[str, str] | o
         owners=_user_list(raw, "owners", pattern=USER_ID.pattern),
         allowed_inviters=_user_list(raw, "allowed_inviters", pattern=r"^@.*"),
         ignore_users=_user_list(raw, "ignore_users", pattern=USER_ID.pattern),
-        default_plugins=_user_list(raw, "default_plugins", pattern=r"^[a-z][a-z0-9_]*$"),
+        default_plugins=(
+            None
+            if raw.get("default_plugins") is None
+            else _user_list(raw, "default_plugins", pattern=r"^[a-z][a-z0-9_]*$")
+        ),
         prefix=prefix,
         late_grace=parse_seconds(raw.get("late_grace", "6 hours"), "late_grace"),
         storage_fault_limit=parse_seconds(
@@ -168,6 +210,8 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, env: dict[str, str] | o
         language=language,
         languages=languages,
         log_level=log_level,
+        log_format=log_format,
+        http_listen=_http(raw.get("http"), env.get(HTTP_ENV)),
         e2ee=_e2ee(raw.get("e2ee")),
         plugins={name: dict(value or {}) for name, value in plugins.items()},
     )
@@ -207,6 +251,21 @@ def _user_list(raw: dict[str, Any], key: str, *, pattern: str) -> tuple[str, ...
         if not isinstance(item, str) or not re.match(pattern, item):
             raise ConfigError(f"{key}: '{item}' is not valid ({KNOWN_KEYS[key]})")
     return tuple(value)
+
+
+def _http(value: Any, from_env: str | None) -> tuple[str, int] | None:
+    """`http: {listen: HOST:PORT}` (or MATRIXBOT_HTTP_LISTEN) → (host, port); None keeps it off."""
+    if from_env:
+        value = {"listen": from_env}
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"listen"}:
+        raise ConfigError("http: expected a mapping with listen: HOST:PORT, e.g. {listen: 127.0.0.1:9090}")
+    listen = str(value.get("listen") or "")
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"http.listen: '{listen}' is not HOST:PORT (e.g. 127.0.0.1:9090)")
+    return host.strip("[]"), int(port)
 
 
 def _e2ee(value: Any) -> E2EEConfig:

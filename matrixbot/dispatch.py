@@ -21,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from matrixbot import metrics
 from matrixbot.commands import parse_invocation, resolve, suggest
 from matrixbot.config import Config
 from matrixbot.context import Context
@@ -39,6 +41,7 @@ from matrixbot.events import (
     as_reaction,
     command_text,
 )
+from matrixbot.logformat import log_context
 from matrixbot.markup import h
 from matrixbot.plugin import Plugin
 from matrixbot.registry import Registry
@@ -125,6 +128,7 @@ class Dispatcher:
         await self._pool.drain(timeout)
 
     async def handle(self, event: RoomEvent) -> None:
+        log_context(replace=True, room=event.room_id, event_id=event.event_id)
         bot = self._sender.rooms.bot_user_id
         if event.sender == bot or event.sender in self._config.ignore_users:
             return
@@ -171,6 +175,7 @@ class Dispatcher:
         outbox = self._sender.outbox(f"event:{event.event_id}")
         ctx = await self._context(event, outbox)
         spec = self._registry.commands.get(invocation.name)
+        started, outcome = time.perf_counter(), "ok"
         try:
             if spec is None or spec.plugin not in enabled:
                 raise UserError(self._unknown(invocation.name, spec.plugin if spec else None, enabled))
@@ -179,9 +184,11 @@ class Dispatcher:
             if spec.admin:
                 await ctx.require_admin(f"use {self._config.prefix}{spec.full_name}")
             plugin = self._registry.plugins[spec.plugin]
+            log_context(plugin=spec.plugin)
             call_args, _ = spec.bind(ctx, args, invocation.body)
             await spec.func(plugin, *call_args)
         except UserError as exc:
+            outcome = "refused"
             text = h(exc.message[:1].upper() + exc.message[1:])
             if exc.show_usage and ctx.usage:
                 text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
@@ -189,11 +196,13 @@ class Dispatcher:
         except (StorageUnavailable, SendPending, FatalError):
             raise
         except Exception:
+            outcome = "error"
             log.exception("command %r in %s failed", invocation.name, event.room_id)
             await ctx.reply(
                 f"Sorry, something went wrong with <code>{h(self._config.prefix + invocation.name)}</code>. "
                 "It has been logged; please try again or tell the bot's admin."
             )
+        metrics.command_done(spec.plugin if spec and spec.plugin in enabled else None, outcome, started)
 
     def _unknown(self, name: str, plugin: str | None, enabled: set[str]) -> str:
         prefix = self._config.prefix

@@ -169,7 +169,7 @@ class FakeBot(Bot):
             user_id="@bot:fake",
             password="unused",
             data_dir=data_dir,
-            default_plugins=tuple(p.name for p in plugins),
+            default_plugins=settings.pop("default_plugins", tuple(p.name for p in plugins)),
             timezone=settings.pop("timezone", "Europe/London"),
             **settings,
         )

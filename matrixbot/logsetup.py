@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from matrixbot.logformat import formatter_for
+
 _TOKEN_PATTERNS = [
     re.compile(r"(access_token[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+", re.I),
     re.compile(r"(Bearer\s+)\S+", re.I),
@@ -51,9 +53,9 @@ key pickles, nio and aiohttp request and response bodies, apscheduler its jobs. 
 WARNING whatever `log_level` is, so DEBUG shows the bot's own lines, which carry no message text."""
 
 
-def setup_logging(level: str) -> None:
+def setup_logging(level: str, log_format: str = "text") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(formatter_for(log_format))
     handler.addFilter(SECRETS)
     root = logging.getLogger()
     root.handlers[:] = [handler]

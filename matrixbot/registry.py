@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "matrixbot.plugins"
 ALWAYS_ON = frozenset({"core", "devices"})
 """The core's own command sets: on in every room, not listed by !plugins."""
+BUILTIN_PLUGINS = ("checkins", "datepoll", "meetings", "signups")
+"""Shipped with matrixbot: on by default (when the config names no default_plugins); others are opt-in."""
 
 
 def discover() -> list[type[Plugin]]:

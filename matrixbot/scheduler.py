@@ -12,6 +12,10 @@ nothing new (the homeserver recognises the transaction id). Jobs that fell due w
 down run on start, marked late when within `late_grace`, or marked missed beyond it: the handler
 is told which, so it can say so in the room, once.
 
+A post can also go out late while the bot is up: the homeserver was away or rate limiting it, or
+handlers were slow. Whether a post is late, and why, is therefore judged when it goes out (each
+try of a send renders it again, see `JobRun.late_note`), not when its job started.
+
 A storage fault (the database locked or the disk full) never drops or doubles a job: the state
 changes here go through `Database.write`/`execute`, which wait until they commit; a handler that
 hits one (`StorageUnavailable`, its transaction rolled back) stays `running` and is run again from
@@ -33,9 +37,12 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from matrixbot import metrics
 from matrixbot.clock import Clock
 from matrixbot.db import Database, Tx
 from matrixbot.errors import FatalError, StorageUnavailable
+from matrixbot.logformat import log_context
+from matrixbot.outages import Kind, TroubleLog
 from matrixbot.sender import Outbox, Sender
 from matrixbot.tasks import TaskPool, watch
 
@@ -43,6 +50,9 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 _BATCH = 200
+LATE_AFTER = timedelta(minutes=1)
+"""A post this much past its due time says it is late."""
+OFFLINE = "the bot was offline"
 
 
 @dataclass(frozen=True)
@@ -57,12 +67,22 @@ class Job:
     attempts: int
 
 
+@dataclass(frozen=True)
+class LateNote:
+    """A post is late: when it was due, and why, when the bot knows."""
+
+    due_at: datetime
+    reason: str | None
+
+
 @dataclass
 class JobRun:
     """What a job handler gets: the job, whether it is late or missed, and an outbox to post with.
 
-    Late: due before this process started (the bot was down) or over a minute ago; missed: older
-    than `late_grace`. The handler says so in what it posts.
+    Missed (older than `late_grace`) is decided when the run starts: the handler says so instead
+    of posting. Late is judged whenever it is asked (`late`, `late_note`), so a handler that
+    renders its post inside the send (a function given to `Outbox.message`) marks it late when it
+    really goes out: over a minute past due, or due before this process started (the bot was down).
     """
 
     job: Job
@@ -70,18 +90,23 @@ class JobRun:
     late_grace: timedelta
     outbox: Outbox
     started_at: datetime
+    clock: Clock
+    troubles: TroubleLog
     state: str = field(init=False)
 
     def __post_init__(self) -> None:
-        lateness = self.now - self.job.due_at
-        if lateness > self.late_grace:
+        if self.now - self.job.due_at > self.late_grace:
             self.state = "missed"
-        elif lateness > timedelta(minutes=1) or (
-            self.job.due_at < self.started_at and lateness > timedelta(seconds=1)
-        ):
+        elif self._late_at(self.now):
             self.state = "late"
         else:
             self.state = "on_time"
+
+    def _late_at(self, moment: datetime) -> bool:
+        lateness = moment - self.job.due_at
+        return lateness > LATE_AFTER or (
+            self.job.due_at < self.started_at and lateness > timedelta(seconds=1)
+        )
 
     @property
     def lateness(self) -> timedelta:
@@ -93,11 +118,22 @@ class JobRun:
 
     @property
     def late(self) -> bool:
-        return self.state == "late"
+        """Late now (not only when the run started)."""
+        return self.state == "late" or (self.state == "on_time" and self._late_at(self.clock.now()))
 
     @property
     def missed(self) -> bool:
         return self.state == "missed"
+
+    def late_note(self) -> LateNote | None:
+        """Whether a post going out now is late, and why: the bot was down when it fell due, or the
+        latest trouble with the homeserver seen since (unreachable, failing, rate limiting); None
+        as the reason when nothing is known (e.g. slow handlers)."""
+        if not self.late:
+            return None
+        if self.job.due_at < self.started_at:
+            return LateNote(self.job.due_at, OFFLINE)
+        return LateNote(self.job.due_at, self.troubles.reason_since(self.job.due_at))
 
 
 JobHandler = Callable[[JobRun], Awaitable[None]]
@@ -105,8 +141,16 @@ JobHandler = Callable[[JobRun], Awaitable[None]]
 
 class Scheduler:
     def __init__(
-        self, db: Database, clock: Clock, sender: Sender, *, late_grace: timedelta, concurrency: int = 32
+        self,
+        db: Database,
+        clock: Clock,
+        sender: Sender,
+        *,
+        late_grace: timedelta,
+        concurrency: int = 32,
+        troubles: TroubleLog | None = None,
     ) -> None:
+        self._troubles = troubles or TroubleLog(clock)
         self._db = db
         self._clock = clock
         self._sender = sender
@@ -117,6 +161,10 @@ class Scheduler:
         self._wake_lock = asyncio.Lock()
         self._arming: set[asyncio.Task[None]] = set()
         self._started_at = clock.now()
+
+    @property
+    def running(self) -> bool:
+        return self._timer is not None
 
     def register(self, plugin: str, name: str, handler: JobHandler) -> None:
         self._handlers[(plugin, name)] = handler
@@ -211,6 +259,7 @@ class Scheduler:
 
     async def _run(self, job: Job, now: datetime) -> None:
         handler = self._handlers.get((job.plugin, job.handler))
+        log_context(replace=True, room=job.room_id, plugin=job.plugin)
         try:
             if handler is None:
                 log.error(
@@ -222,6 +271,7 @@ class Scheduler:
                 await self._db.execute("UPDATE jobs SET state = 'pending' WHERE id = ?", (job.id,))
                 return
             run = await self._run_through_faults(job, handler, now)
+            metrics.SCHEDULED.labels(run.state).inc()
             await self._db.execute(
                 "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?",
                 ("missed" if run.missed else "done", self._clock.now().timestamp(), job.id),
@@ -229,6 +279,7 @@ class Scheduler:
         except (asyncio.CancelledError, FatalError):
             raise
         except Exception:
+            metrics.SCHEDULED.labels("failed").inc()
             log.exception(
                 "job %d (%s.%s) failed, attempt %d", job.id, job.plugin, job.handler, job.attempts + 1
             )
@@ -238,11 +289,13 @@ class Scheduler:
         """Run the handler; after a storage fault, again from the start (same transaction ids)."""
         attempt = 0
         while True:
-            run = JobRun(job, now, self.late_grace, self._sender.outbox(f"job:{job.id}"), self._started_at)
+            outbox = self._sender.outbox(f"job:{job.id}")
+            run = JobRun(job, now, self.late_grace, outbox, self._started_at, self._clock, self._troubles)
             try:
                 await handler(run)
                 return run
             except StorageUnavailable:
+                self._troubles.saw(Kind.STORAGE)
                 attempt += 1
                 await self._db.pause(attempt)
                 now = self._clock.now()

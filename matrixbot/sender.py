@@ -14,16 +14,26 @@ import hashlib
 import io
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 import nio
 
+from matrixbot import metrics
 from matrixbot.crypto import apply_trust
 from matrixbot.db import Database
 from matrixbot.errors import SendError, SendPending, UserError
 from matrixbot.events import RoomEvent
 from matrixbot.markup import Message
+from matrixbot.outages import (
+    NETWORK_ERRORS,
+    Backoff,
+    Kind,
+    Trouble,
+    TroubleLog,
+    trouble_from_exception,
+    trouble_from_response,
+)
 from matrixbot.rooms import RoomDirectory
 
 log = logging.getLogger(__name__)
@@ -54,10 +64,21 @@ class Sender:
     whatever asked for the send stays unfinished; a refusal for good raises `SendError`.
     """
 
+    first_retry = 0.5
+    """Seconds before the first retry of a send (tests make it short)."""
+
     def __init__(
-        self, client: nio.AsyncClient, rooms: RoomDirectory, db: Database, nonce: str, *, trust: str = "all"
+        self,
+        client: nio.AsyncClient,
+        rooms: RoomDirectory,
+        db: Database,
+        nonce: str,
+        *,
+        trust: str = "all",
+        troubles: TroubleLog | None = None,
     ) -> None:
         self._client = client
+        self._troubles = troubles
         self._trust = trust
         self.rooms = rooms
         self._db = db
@@ -77,38 +98,46 @@ class Sender:
         self,
         room_id: str,
         event_type: str,
-        content: dict[str, Any],
+        content: dict[str, Any] | Callable[[], dict[str, Any]],
         txn_id: str,
         *,
         retry_for: float | None = 600.0,
     ) -> str:
-        """Send one event; return its id. Retries passing failures for up to `retry_for` seconds (None: until stopped)."""
-        check_size(content)
+        """Send one event; return its id. Retries passing failures for up to `retry_for` seconds (None: until stopped).
+
+        `content` may be a function, called again for each try: what a post says (e.g. that it is
+        late, and why) is then judged when it goes out. Every try has the same transaction id, so
+        a try that reached the homeserver unseen is not posted again by the next.
+        """
         loop = asyncio.get_running_loop()
         deadline = None if retry_for is None else loop.time() + retry_for
-        attempt = 0
+        backoff = Backoff(self.first_retry)
         while True:
-            problem: str
+            body = content() if callable(content) else content
+            check_size(body)
+            trouble: Trouble
             try:
                 apply_trust(self._client, room_id, self._trust)
                 response = await self._client.room_send(
-                    room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=self._trust == "all"
+                    room_id, event_type, body, tx_id=txn_id, ignore_unverified_devices=self._trust == "all"
                 )
-            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                problem = f"network error: {type(exc).__name__}"
+            except NETWORK_ERRORS as exc:
+                trouble = trouble_from_exception(exc)
             except nio.LocalProtocolError as exc:
-                problem = self._local_problem(room_id, exc)
+                trouble = Trouble(Kind.LOCAL, self._local_problem(room_id, exc))
             except nio.SendRetryError as exc:
-                problem = f"could not share the room key: {exc}"
+                trouble = Trouble(Kind.LOCAL, f"could not share the room key: {exc}")
             else:
                 if isinstance(response, nio.RoomSendResponse):
                     return response.event_id
-                problem = self._classify(response)
-            attempt += 1
-            delay = min(30.0, 0.5 * 2 ** min(attempt, 10))
+                trouble = self._classify(response)
+            if self._troubles is not None and trouble.kind is not Kind.LOCAL:
+                self._troubles.saw(trouble)
+            delay = backoff.delay(trouble)
             if self.stopping.is_set() or (deadline is not None and loop.time() + delay > deadline):
-                raise SendPending(f"could not send to {room_id} yet: {problem}")
-            log.warning("send to %s failed (%s); retrying in %.1fs", room_id, problem, delay)
+                raise SendPending(f"could not send to {room_id} yet: {trouble.detail}")
+            metrics.count_send_retry(trouble.detail)
+            log.warning("send to %s failed (%s); retrying in %.1fs", room_id, trouble.detail, delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), delay)
 
@@ -119,12 +148,12 @@ class Sender:
         return f"room not known yet: {exc}"
 
     @staticmethod
-    def _classify(response: nio.ErrorResponse) -> str:
+    def _classify(response: nio.ErrorResponse) -> Trouble:
         errcode = response.status_code or ""
         status = getattr(getattr(response, "transport_response", None), "status", 0) or 0
         if errcode in _PERMANENT or (400 <= status < 500 and errcode != "M_LIMIT_EXCEEDED" and status != 429):
             raise SendError(f"the homeserver refused the message: {errcode or status} {response.message}")
-        return f"{errcode or 'HTTP'} {status} {response.message}".strip()
+        return trouble_from_response(response)
 
     async def redact(self, room_id: str, event_id: str, reason: str | None = None) -> bool:
         response = await self._client.room_redact(room_id, event_id, reason=reason)
@@ -183,14 +212,19 @@ class Outbox:
         return f"{self._prefix}.{self._count}"
 
     async def event(
-        self, room_id: str, event_type: str, content: dict[str, Any], *, retry_for: float | None = 600.0
+        self,
+        room_id: str,
+        event_type: str,
+        content: dict[str, Any] | Callable[[], dict[str, Any]],
+        *,
+        retry_for: float | None = 600.0,
     ) -> str:
         return await self.sender.send(room_id, event_type, content, self._txn(), retry_for=retry_for)
 
     async def message(
         self,
         room_id: str,
-        message: Message,
+        message: Message | Callable[[], Message],
         *,
         notify: bool = False,
         reply_to: RoomEvent | None = None,
@@ -200,14 +234,20 @@ class Outbox:
     ) -> str:
         """Post a message: `m.notice` by default; `notify=True` makes it `m.text` so mentions ping.
 
-        A reply to an event in a thread stays in that thread.
+        A reply to an event in a thread stays in that thread. `message` may be a function, rendered
+        again for each try (see `Sender.send`).
         """
-        content = message.content("m.text" if notify else "m.notice")
-        relation = relation_for(reply_to, thread_root)
-        if relation:
-            content["m.relates_to"] = relation
-        if extra:
-            content.update(extra)
+
+        def content() -> dict[str, Any]:
+            built = message() if callable(message) else message
+            content = built.content("m.text" if notify else "m.notice")
+            relation = relation_for(reply_to, thread_root)
+            if relation:
+                content["m.relates_to"] = relation
+            if extra:
+                content.update(extra)
+            return content
+
         return await self.event(room_id, "m.room.message", content, retry_for=retry_for)
 
     async def edit(self, room_id: str, original: str, message: Message, *, notify: bool = False) -> str:

@@ -8,6 +8,7 @@ the backlog is skipped; in a room the bot has just joined, only what came after 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from matrixbot.errors import StartupError
 from matrixbot.events import RoomEvent
 from matrixbot.inbox import Inbox
 from matrixbot.markup import Message, h
+from matrixbot.outages import Trouble, trouble_from_response
 from matrixbot.rooms import RoomDirectory
 from matrixbot.sender import Sender
 from matrixbot.settings import SettingsStore
@@ -41,10 +43,18 @@ SYNC_FILTER: dict[str, Any] = {
 }
 GAP_PAGES = 20
 SYNC_TIMEOUT_MS = 30_000
+SYNC_DEADLINE = SYNC_TIMEOUT_MS / 1000 + 15
+"""A long-poll answer later than this is given up: a stalled connection must not leave the bot
+deaf until nio's one-minute request timeout. The sync after it does not long-poll and has the
+whole request timeout, so a homeserver merely slow to compute a big answer is still heard."""
 
 
 class SyncFailed(Exception):
     """A sync the homeserver refused for a passing reason; the caller retries."""
+
+    def __init__(self, trouble: Trouble) -> None:
+        super().__init__(trouble.detail)
+        self.trouble = trouble
 
 
 class Syncer:
@@ -68,6 +78,9 @@ class Syncer:
         self._settings = settings
         self._decryptor = decryptor
         self._token: str | None = None
+        self._stalled = False
+        self.last_ok: float | None = None
+        """time.monotonic() of the last sync handled in full (/health and /metrics read it)."""
 
     async def resume(self) -> None:
         """Pick up where the last run stopped: its sync token. Call `replay` after a full-state sync."""
@@ -89,17 +102,25 @@ class Syncer:
                 await self._decryptor.hold(event.source(), event.room_id, time.time(), row["received_at"])
 
     async def sync_once(self, *, full_state: bool = False) -> None:
-        response = await self._client.sync(
-            timeout=0 if full_state else SYNC_TIMEOUT_MS,
+        long_poll = not (full_state or self._stalled)
+        request = self._client.sync(
+            timeout=SYNC_TIMEOUT_MS if long_poll else 0,
             sync_filter=SYNC_FILTER,
             since=self._token,
             full_state=full_state or None,
         )
+        try:
+            response = await (asyncio.wait_for(request, SYNC_DEADLINE) if long_poll else request)
+        except TimeoutError:
+            self._stalled = long_poll
+            raise
+        self._stalled = False
         if not isinstance(response, nio.SyncResponse):
             if response.status_code == "M_UNKNOWN_TOKEN":
                 raise StartupError("the homeserver no longer accepts the bot's access token; log in again")
-            raise SyncFailed(f"{response.status_code} {response.message}")
+            raise SyncFailed(trouble_from_response(response))
         await self._process(response)
+        self.last_ok = time.monotonic()
 
     async def _process(self, response: nio.SyncResponse) -> None:
         first_start = self._token is None

@@ -245,16 +245,23 @@ class Meetings(ReminderCommands):
         everyone = meeting.notify_room and await self.rooms.can_mention_room(
             meeting.room_id, meeting.organiser
         )
-        html = render_reminder(
-            meeting,
-            slot,
-            run.now,
-            times_for(slot.occurrence, meeting.zone, zones),
-            [pill(u, self.rooms.display_name(meeting.room_id, u)) for u in users],
-            room=everyone,
-            late_due=due if run.late else None,
-        )
-        message = Message.from_html(html, mentions=users, room=everyone)
+        when = times_for(slot.occurrence, meeting.zone, zones)
+        pills = [pill(u, self.rooms.display_name(meeting.room_id, u)) for u in users]
+
+        def message() -> Message:  # rendered at each try of the send: late is judged as it goes out
+            note = run.late_note()
+            html = render_reminder(
+                meeting,
+                slot,
+                self.clock.now(),
+                when,
+                pills,
+                room=everyone,
+                late_due=due if note else None,
+                late_reason=note.reason if note else None,
+            )
+            return Message.from_html(html, mentions=users, room=everyone)
+
         await run.outbox.message(meeting.room_id, message, notify=True)
         if meeting.code and slot.shows_code:
             await self.store.mark_revealed(meeting.id)

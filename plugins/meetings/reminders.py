@@ -99,8 +99,14 @@ class ReminderCommands(Plugin):
         else:
             users = list(dict.fromkeys([found.creator, *await self.store.subscribers("R", found.id)]))
             pills = [pill(u, self.rooms.display_name(found.room_id, u)) for u in users]
-            html = render_simple_reminder(found, pills, due if run.late else None)
-            await run.outbox.message(found.room_id, Message.from_html(html, mentions=users), notify=True)
+
+            def message() -> Message:  # rendered at each try of the send: late is judged as it goes out
+                note = run.late_note()
+                late_due, reason = (due, note.reason) if note else (None, None)
+                html = render_simple_reminder(found, pills, late_due, reason)
+                return Message.from_html(html, mentions=users)
+
+            await run.outbox.message(found.room_id, message, notify=True)
         following = found.following(max(found.due_at, run.now))
         async with self.db.transaction() as tx:
             await self.store.move_reminder(tx, found.id, following)

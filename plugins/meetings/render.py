@@ -114,6 +114,7 @@ def render_reminder(
     *,
     room: bool,
     late_due: str | None,
+    late_reason: str | None = None,
 ) -> str:
     """The reminder itself: what, when (relative and absolute), the link, the code once revealed."""
     soon = format_relative(slot.occurrence - now)
@@ -129,9 +130,16 @@ def render_reminder(
     people = (["@room"] if room else []) + list(pills)
     if people:
         text += f"<br>{' '.join(people)}"
-    if late_due:
-        text += f"<br><i>This reminder was due {late_due}; the bot was offline.</i>"
-    return text
+    return text + render_late(late_due, late_reason)
+
+
+def render_late(due: str | None, reason: str | None) -> str:
+    """The note on a reminder that goes out late, on a line of its own: when it was due, and why
+    when that is known ("the bot was offline", "the homeserver was unreachable", …)."""
+    if due is None:
+        return ""
+    why = f"; {h(reason)}" if reason else ""
+    return f"<br><i>This reminder was due {h(due)}{why}.</i>"
 
 
 def render_missed(meeting: Meeting, slot: Slot, due: str) -> str:
@@ -167,14 +175,14 @@ def render_reminders(reminders: list[SimpleReminder], show_time: ShowTime) -> st
     return f"Reminders:<ul>{items}</ul>"
 
 
-def render_simple_reminder(reminder: SimpleReminder, pills: Iterable[str], late_due: str | None) -> str:
+def render_simple_reminder(
+    reminder: SimpleReminder, pills: Iterable[str], late_due: str | None, late_reason: str | None = None
+) -> str:
     text = f"⏰ {bdi(reminder.text)}"
     people = list(pills)
     if people:
         text += f"<br>{' '.join(people)}"
-    if late_due:
-        text += f"<br><i>This reminder was due {late_due}; the bot was offline.</i>"
-    return text
+    return text + render_late(late_due, late_reason)
 
 
 def render_simple_missed(reminder: SimpleReminder, due: str) -> str:

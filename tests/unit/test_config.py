@@ -62,6 +62,66 @@ def test_missing_and_malformed_files_are_one_line_errors(tmp_path):
         load_config(bad)
 
 
-def test_sample_config_is_valid():
-    config = load_config(Path(__file__).parents[2] / "config.sample.yaml")
-    assert config.default_plugins
+SAMPLE = Path(__file__).parents[2] / "config.sample.yaml"
+
+
+def test_sample_config_is_valid_once_its_placeholders_are_replaced():
+    with pytest.raises(ConfigError, match="password: 'change me' is the sample's placeholder"):
+        load_config(SAMPLE, env={})
+    with pytest.raises(ConfigError, match=r"user_id: '@matrixbot:example\.org' is the sample's placeholder"):
+        load_config(SAMPLE, env={"MATRIXBOT_PASSWORD": "s3cret"})
+    config = load_config(
+        SAMPLE, env={"MATRIXBOT_PASSWORD": "s3cret", "MATRIXBOT_USER_ID": "@bot:coop.example"}
+    )
+    assert config.default_plugins is None, "the sample leaves default_plugins out: the built-ins are on"
+    assert config.http_listen is None and config.log_format == "text"
+
+
+def test_the_sample_shipped_in_the_package_is_the_top_level_one():
+    assert (SAMPLE.parent / "matrixbot" / "config.sample.yaml").read_text() == SAMPLE.read_text(), (
+        "matrixbot/config.sample.yaml is the one source: copy it to the top level"
+    )
+
+
+def test_missing_password_names_the_environment_variables():
+    with pytest.raises(ConfigError) as info:
+        parse(password=None)
+    assert "MATRIXBOT_PASSWORD" in str(info.value) and "MATRIXBOT_ACCESS_TOKEN" in str(info.value)
+
+
+def test_default_plugins_left_out_differs_from_an_empty_list():
+    assert parse().default_plugins is None
+    assert parse(default_plugins=[]).default_plugins == ()
+    assert parse(default_plugins=["datepoll"]).default_plugins == ("datepoll",)
+
+
+def test_http_and_log_format():
+    assert parse(http={"listen": "127.0.0.1:9090"}).http_listen == ("127.0.0.1", 9090)
+    assert parse(http={"listen": "[::1]:9090"}).http_listen == ("::1", 9090)
+    assert parse(log_format="JSON").log_format == "json"
+    for bad, message in [
+        ({"http": {"listen": "9090"}}, "http.listen: '9090' is not HOST:PORT"),
+        ({"http": {"port": 1}}, "http: expected a mapping with listen"),
+        ({"log_format": "xml"}, "log_format: 'xml' must be one of text, json"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            parse(**bad)
+
+
+def test_a_container_can_run_from_the_environment_alone(tmp_path):
+    env = {
+        "MATRIXBOT_HOMESERVER": "https://hs.example",
+        "MATRIXBOT_USER_ID": "@bot:hs.example",
+        "MATRIXBOT_PASSWORD": "pw",
+        "MATRIXBOT_DATA_DIR": "/data",
+        "MATRIXBOT_HTTP_LISTEN": "127.0.0.1:9090",
+    }
+    config = load_config(tmp_path / "absent.yaml", env=env)
+    assert (config.homeserver, config.user_id, config.data_dir) == (
+        "https://hs.example",
+        "@bot:hs.example",
+        Path("/data"),
+    )
+    assert config.http_listen == ("127.0.0.1", 9090)
+    with pytest.raises(ConfigError, match="matrixbot init-config"):
+        load_config(tmp_path / "absent.yaml", env={"MATRIXBOT_PASSWORD": "pw"})

@@ -1,0 +1,77 @@
+"""`matrixbot check-config`: what a config file promises, checked before the bot relies on it.
+
+Parsing (config.py) catches malformed keys. Here: the plugin names against the plugins actually
+installed, and optionally (`--login`) the homeserver URL and the credentials, by logging in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+import aiohttp
+import nio
+
+from matrixbot.commands import suggest
+from matrixbot.config import Config
+from matrixbot.errors import ConfigError, StartupError
+
+LOGIN_TIMEOUT = 30.0
+
+
+def check_plugin_names(config: Config, installed: Iterable[str]) -> None:
+    """Every plugin named in default_plugins and under plugins: must be installed."""
+    installed = sorted(installed)
+    named = [("default_plugins", n) for n in config.default_plugins or ()]
+    named += [("plugins", n) for n in config.plugins]
+    for key, name in named:
+        if name not in installed:
+            close = suggest(name, installed)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ConfigError(
+                f"{key}: there is no plugin '{name}' ({hint}installed: {', '.join(installed) or 'none'})"
+            )
+
+
+async def check_login(config: Config) -> str:
+    """Prove the homeserver URL and the credentials work; return what was proved, in one line.
+
+    A password login makes a new device, so that device is logged out again at once; the bot's
+    own session in data_dir is not touched.
+    """
+    try:
+        return await asyncio.wait_for(_login(config), LOGIN_TIMEOUT)
+    except TimeoutError:
+        raise StartupError(f"{config.homeserver} did not answer within {LOGIN_TIMEOUT:.0f} s") from None
+    except (aiohttp.ClientError, OSError) as exc:
+        raise StartupError(f"cannot reach {config.homeserver} ({type(exc).__name__})") from None
+
+
+async def _login(config: Config) -> str:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{config.homeserver}/_matrix/client/versions") as response,
+    ):
+        versions = await response.json(content_type=None) if response.status == 200 else None
+    if not isinstance(versions, dict) or "versions" not in versions:
+        raise StartupError(f"{config.homeserver} is not a Matrix homeserver (no /_matrix/client/versions)")
+    client = nio.AsyncClient(
+        config.homeserver, config.user_id, config=nio.AsyncClientConfig(max_timeouts=0, request_timeout=20)
+    )
+    try:
+        if config.access_token:
+            client.access_token = config.access_token
+            whoami = await client.whoami()
+            if not isinstance(whoami, nio.WhoamiResponse):
+                raise StartupError(f"the homeserver refused the access token ({whoami.status_code})")
+            if whoami.user_id != config.user_id:
+                raise StartupError(f"the access token belongs to {whoami.user_id}, not {config.user_id}")
+            return f"the access token works for {config.user_id} on {config.homeserver}"
+        assert config.password
+        login = await client.login(config.password, device_name=f"{config.device_name} (check-config)")
+        if not isinstance(login, nio.LoginResponse):
+            raise StartupError(f"login as {config.user_id} failed: {login.status_code} {login.message}")
+        await client.logout()
+        return f"logged in as {config.user_id} on {config.homeserver} (and out again)"
+    finally:
+        await client.close()

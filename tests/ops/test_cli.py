@@ -1,0 +1,61 @@
+"""The command line after a plain install: version, init-config, a demo without its extra."""
+
+from __future__ import annotations
+
+import stat
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from matrixbot.cli import main
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out == f"matrixbot {metadata.version('matrixbot')}\n"
+
+
+def test_demo_without_the_demo_extra_says_which_extra_in_one_line(monkeypatch, capsys):
+    # As after `pip install matrixbot`: Synapse's signedjson cannot be imported.
+    monkeypatch.setitem(sys.modules, "signedjson", None)
+    assert main(["demo"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'matrixbot[demo]'" in err, err
+
+
+def test_init_config_writes_the_packaged_sample_privately_and_never_overwrites(tmp_path, capsys):
+    target = tmp_path / "config.yaml"
+    assert main(["init-config", str(target)]) == 0
+    assert target.read_text() == (ROOT / "config.sample.yaml").read_text()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert "check-config" in capsys.readouterr().out
+    target.write_text("mine")
+    assert main(["init-config", str(target)]) == 2
+    assert target.read_text() == "mine"
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_an_edited_sample_passes_check_config(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MATRIXBOT_PASSWORD", raising=False)
+    target = tmp_path / "config.yaml"
+    main(["init-config", str(target)])
+    assert main(["check-config", "--config", str(target)]) == 2
+    assert "sample's placeholder" in capsys.readouterr().err
+    raw = yaml.safe_load(target.read_text())
+    edited = (
+        target.read_text()
+        .replace(raw["user_id"], "@coopbot:coop.example")
+        .replace(raw["password"], "a real one")
+    )
+    target.write_text(edited)
+    assert main(["check-config", "--config", str(target)]) == 0
+    edited += "default_plugins: [datepoll, meeting]\n"
+    target.write_text(edited)
+    assert main(["check-config", "--config", str(target)]) == 2
+    assert "no plugin 'meeting' (did you mean 'meetings'?" in capsys.readouterr().err

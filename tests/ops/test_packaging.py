@@ -1,0 +1,102 @@
+"""What ships besides the code: the container files, the systemd unit, the wheel's contents.
+
+The Dockerfile is read here for its essentials; tests/reliability/test_container.py builds and runs it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).parents[2]
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined, comments dropped."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
+
+
+def test_dockerfile_runs_as_a_user_with_a_data_volume_and_a_health_check():
+    steps = dockerfile()
+    final = steps[max(i for i, (op, _) in enumerate(steps) if op == "FROM") :]
+    ops = [op for op, _ in final]
+    args = dict(steps[:1]) if steps[0][0] == "ARG" else {}
+    assert "slim" in args.get("ARG", ""), "the base is a slim Python image"
+    user = [a for op, a in final if op == "USER"]
+    assert user and user[-1] not in ("root", "0"), "the bot must not run as root"
+    assert ops.index("USER") > max(i for i, op in enumerate(ops) if op == "RUN"), "USER comes after every RUN"
+    assert any(op == "VOLUME" and "/data" in a for op, a in final)
+    env = " ".join(a for op, a in final if op == "ENV")
+    assert "MATRIXBOT_DATA_DIR=/data" in env and "MATRIXBOT_CONFIG=" in env
+    listen = next(w for w in env.split() if w.startswith("MATRIXBOT_HTTP_LISTEN=")).split("=", 1)[1]
+    health = next(a for op, a in final if op == "HEALTHCHECK")
+    assert f"http://{listen}/health" in health, "the health check must ask the endpoint the bot serves"
+    assert next(a for op, a in final if op == "ENTRYPOINT") == '["matrixbot"]'
+    for op, arguments in steps:
+        if op == "COPY" and "--from" not in arguments:
+            sources = shlex.split(arguments)[:-1]
+            assert all((ROOT / s).exists() for s in sources), f"COPY of a missing file: {sources}"
+
+
+def test_compose_example_mounts_the_config_and_the_data_volume():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    service = compose["services"]["matrixbot"]
+    config_path = next(a for op, a in dockerfile() if op == "ENV").split("MATRIXBOT_CONFIG=")[1].split()[0]
+    targets = [v.split(":")[1] for v in service["volumes"]]
+    assert config_path in targets and "/data" in targets
+    assert service["restart"] and service["env_file"]
+    assert all(p.startswith("127.0.0.1:") for p in service["ports"]), "metrics stay on the host's loopback"
+
+
+def test_systemd_unit_is_hardened_and_valid(tmp_path):
+    text = (ROOT / "contrib" / "matrixbot.service").read_text()
+    settings = {}
+    for line in text.splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            settings.setdefault(key, value)
+    assert settings["DynamicUser"] == "yes" and settings["NoNewPrivileges"] == "yes"
+    assert settings["ProtectSystem"] == "strict" and settings["ReadWritePaths"] == "/var/lib/matrixbot"
+    assert "MATRIXBOT_DATA_DIR=/var/lib/matrixbot" in settings["Environment"]
+    assert settings["Restart"] == "on-failure"
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    # verify needs the commands to exist: point them at this checkout's matrixbot
+    unit = tmp_path / "matrixbot.service"
+    unit.write_text(
+        text.replace("/opt/matrixbot/bin/matrixbot", str(Path(sys.executable).parent / "matrixbot")).replace(
+            "EnvironmentFile=/", "EnvironmentFile=-/"
+        )
+    )
+    result = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_sample_config_and_the_license(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("matrixbot-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+        sample = archive.read("matrixbot/config.sample.yaml").decode()
+    assert sample == (ROOT / "config.sample.yaml").read_text()
+    assert any(n.endswith("licenses/LICENSE") for n in names)
+    assert "License-Expression: Apache-2.0" in metadata
+    assert "Requires-Dist: prometheus-client" in metadata
+    assert "Provides-Extra: demo" in metadata

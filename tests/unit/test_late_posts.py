@@ -1,0 +1,189 @@
+"""A scheduled post is judged late when it goes out, not when its job started, and says why.
+
+Through the real core on the fake transport: the homeserver "fails" a few sends while the bot's
+clock moves on, as a real outage would.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import nio
+import pytest
+
+from matrixbot.clock import FakeClock
+from matrixbot.fakebot import FakeBot
+from matrixbot.outages import (
+    FAILING_CAP,
+    UNREACHABLE_CAP,
+    Backoff,
+    Kind,
+    trouble_from_exception,
+    trouble_from_response,
+)
+from plugins.meetings import Meetings
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    clock = FakeClock("2024-02-20 12:00", "Europe/London")
+    fake = await FakeBot.create(tmp_path, plugins=[Meetings], clock=clock)
+    fake.sender.first_retry = 0.001  # real seconds between tries; the fake clock says how late it is
+    yield fake
+    await fake.stop()
+
+
+def failing_sends(bot: FakeBot, failures: list[Any], step: timedelta) -> None:
+    """The next sends fail as listed (an exception is raised, a response returned), each one
+    `step` later on the bot's clock; then sends succeed again."""
+    real = bot.fake.room_send
+
+    async def room_send(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            failure = failures.pop(0)
+            bot.clock.advance(step)
+            if isinstance(failure, BaseException):
+                raise failure
+            return failure
+        return await real(*args, **kwargs)
+
+    bot.fake.room_send = room_send  # type: ignore[method-assign]
+
+
+def late_line(body: str) -> str | None:
+    return next((line for line in body.splitlines() if line.startswith("This reminder was due")), None)
+
+
+async def set_reminder(bot: FakeBot, room: str) -> None:
+    await bot.say(room, "@alice:x", "!remind in 10 minutes stand-up")
+    bot.clock.advance(timedelta(minutes=10))
+
+
+async def test_on_time_reminder_has_no_late_note(bot):
+    room = bot.room("@alice:x")
+    await set_reminder(bot, room)
+    [posted] = await bot.run_due()
+    assert "stand-up" in posted.body and late_line(posted.body) is None
+
+
+async def test_reminder_held_up_by_an_unreachable_homeserver_is_marked_late_with_the_reason(bot):
+    room = bot.room("@alice:x")
+    await set_reminder(bot, room)
+    failing_sends(bot, [aiohttp.ClientConnectionError("refused")] * 3, timedelta(seconds=30))
+    [posted] = await bot.run_due()
+    line = late_line(posted.body)
+    assert line is not None, f"posted 90 s after due, yet not marked late: {posted.body!r}"
+    assert line == "This reminder was due Tue 20 Feb 2024, 12:10 GMT; the homeserver was unreachable."
+
+
+async def test_reminder_held_up_by_rate_limiting_says_so(bot):
+    room = bot.room("@alice:x")
+    await set_reminder(bot, room)
+    limited = nio.RoomSendError("Too many requests", "M_LIMIT_EXCEEDED", retry_after_ms=1)
+    failing_sends(bot, [limited, limited], timedelta(seconds=40))
+    [posted] = await bot.run_due()
+    assert late_line(posted.body) == (
+        "This reminder was due Tue 20 Feb 2024, 12:10 GMT; the homeserver was rate limiting the bot."
+    )
+
+
+async def test_a_short_hiccup_is_not_late(bot):
+    room = bot.room("@alice:x")
+    await set_reminder(bot, room)
+    failing_sends(bot, [aiohttp.ServerDisconnectedError()], timedelta(seconds=20))
+    [posted] = await bot.run_due()
+    assert late_line(posted.body) is None, "20 s past due is on time (late means over a minute)"
+
+
+async def test_late_for_no_known_reason_still_says_when_it_was_due(bot):
+    room = bot.room("@alice:x")
+    await bot.say(room, "@alice:x", "!remind in 10 minutes stand-up")
+    bot.clock.advance(timedelta(minutes=12))  # e.g. every job slot was busy with slow handlers
+    [posted] = await bot.run_due()
+    assert late_line(posted.body) == "This reminder was due Tue 20 Feb 2024, 12:10 GMT."
+
+
+async def test_a_meeting_reminder_judges_lateness_when_it_goes_out(bot):
+    room = bot.room("@alice:x")
+    await bot.say(room, "@alice:x", "!meeting Call\nwhen: today 3pm\nremind: 10 minutes")
+    bot.clock.set("2024-02-20 14:50", "Europe/London")
+    failing_sends(bot, [aiohttp.ClientConnectionError("refused")] * 2, timedelta(seconds=45))
+    [reminder] = [p for p in await bot.run_due() if p.msgtype == "m.text"]
+    assert late_line(reminder.body) == (
+        "This reminder was due Tue 20 Feb 2024, 14:50 GMT; the homeserver was unreachable."
+    )
+
+
+# -- how long the bot waits before trying the homeserver again --------------------------------
+
+
+def answer(status: int, errcode: str | None = None, retry_after_ms: int | None = None, **headers: str) -> Any:
+    response = nio.ErrorResponse("no", errcode, retry_after_ms)
+    response.transport_response = SimpleNamespace(status=status, headers=headers)  # type: ignore[assignment]
+    return response
+
+
+def test_an_unreachable_homeserver_is_tried_again_every_few_seconds():
+    backoff = Backoff()
+    delays = [backoff.delay(trouble_from_exception(ConnectionRefusedError())) for _ in range(30)]
+    assert delays[:3] == [0.5, 1.0, 2.0]
+    assert max(delays) == UNREACHABLE_CAP <= 2.0, "a homeserver back from an outage is heard within seconds"
+
+
+def test_a_failing_homeserver_gets_a_growing_wait_or_what_it_asks():
+    backoff = Backoff()
+    delays = [backoff.delay(trouble_from_response(answer(502))) for _ in range(10)]
+    assert delays == sorted(delays) and delays[-1] == FAILING_CAP
+    assert Backoff().delay(trouble_from_response(answer(503, **{"Retry-After": "7"}))) == 7.0
+
+
+def test_a_rate_limit_waits_as_long_as_asked():
+    trouble = trouble_from_response(answer(429, "M_LIMIT_EXCEEDED", retry_after_ms=2500))
+    assert trouble.kind is Kind.RATE_LIMITED and Backoff().delay(trouble) == 2.5
+    huge = trouble_from_response(answer(429, "M_LIMIT_EXCEEDED", retry_after_ms=10**9))
+    assert Backoff().delay(huge) == 300.0, "an absurd Retry-After is capped"
+
+
+def test_a_cut_answer_counts_as_unreachable():
+    assert trouble_from_response(nio.SyncError("unreadable body")).kind is Kind.UNREACHABLE
+
+
+async def test_a_job_held_up_by_an_unwritable_database_says_so(tmp_path):
+    from matrixbot.core_schema import CORE_MIGRATIONS
+    from matrixbot.db import Database
+    from matrixbot.errors import StorageUnavailable
+    from matrixbot.scheduler import JobRun, Scheduler
+    from matrixbot.sender import Outbox
+
+    clock = FakeClock("2024-02-20 12:00", "Europe/London")
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(timedelta(seconds=90))  # the disk stays full a while
+
+    db = await Database.open(tmp_path / "db.sqlite3", sleep=sleep)
+    await db.migrate("matrixbot", CORE_MIGRATIONS)
+
+    class NoSender:
+        def outbox(self, origin: str) -> Outbox:
+            return Outbox(self, origin)  # type: ignore[arg-type]
+
+    scheduler = Scheduler(db, clock, NoSender(), late_grace=timedelta(hours=6))  # type: ignore[arg-type]
+    notes = []
+
+    async def handler(run: JobRun) -> None:
+        if not notes:
+            notes.append(None)
+            raise StorageUnavailable("database or disk is full")
+        notes.append(run.late_note())
+
+    scheduler.register("demo", "tick", handler)
+    async with db.transaction() as tx:
+        await scheduler.for_plugin("demo").schedule(tx, "tick", clock.now(), {})
+    await scheduler.run_due()
+    await scheduler.settle(5)
+    await db.close()
+    [_, note] = notes
+    assert note is not None and note.reason == "the bot could not write to its database"
