@@ -8,6 +8,7 @@ from matrixbot.errors import UserError
 from matrixbot.markup import h
 from matrixbot.plugin import Plugin
 from matrixbot.registry import ALWAYS_ON, Registry
+from matrixbot.timefmt import shorten
 
 
 class CorePlugin(Plugin):
@@ -28,7 +29,7 @@ class CorePlugin(Plugin):
             if spec is None or spec.plugin not in enabled:
                 close = suggest(name, [n for n, s in self.registry.commands.items() if s.plugin in enabled])
                 hint = f" Did you mean {' or '.join(p + c for c in close)}?" if close else ""
-                raise UserError(f"There is no command {p}{name} here.{hint}")
+                raise UserError(f"There is no command {p}{shorten(name)} here.{hint}")
             await ctx.reply(render_command_help(spec, p))
             return
         sections = []
@@ -81,7 +82,7 @@ class CorePlugin(Plugin):
                 if close
                 else f" Plugins: {', '.join(sorted(self.registry.optional))}"
             )
-            raise UserError(f"There is no plugin '{name}'.{hint}")
+            raise UserError(f"There is no plugin '{shorten(name)}'.{hint}")
         await self.settings.set_plugin(ctx.room_id, name, on)
         await ctx.reply(f"{h(name)} is now {'on' if on else 'off'} in this room.")
 

@@ -24,7 +24,7 @@ from matrixbot.rooms import RoomDirectory
 from matrixbot.scheduler import PluginJobs
 from matrixbot.sender import Outbox, Sender
 from matrixbot.settings import Setting, SettingsStore
-from matrixbot.timeparse import TimeParser
+from matrixbot.timeservice import TimeService
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Services:
     settings: SettingsStore
     rooms: RoomDirectory
     clock: Clock
-    times: TimeParser
+    times: TimeService
     config: dict[str, Any]
     prefix: str
     late_grace: timedelta

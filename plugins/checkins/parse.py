@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 from matrixbot.commands import Body
 from matrixbot.config import USER_ID
 from matrixbot.errors import UserError
+from matrixbot.timefmt import shorten
 from matrixbot.timeparse import TimeParser
 
 MAX_NOTE = 1000
@@ -60,9 +61,11 @@ def parse_who(text: str, members: Collection[str], line: int) -> tuple[str, ...]
     users = [word for word in re.split(r"[\s,]+", text) if word and word.lower() != "and"]
     for user in users:
         if not USER_ID.match(user):
-            raise UserError(f"line {line}: '{user}' is not a user; write 'room' or @name:server, …")
+            raise UserError(
+                f"line {line}: '{shorten(user)}' is not a user; write 'room' or user ids like @name:server."
+            )
         if user not in members:
-            raise UserError(f"line {line}: {user} is not a member of this room.")
+            raise UserError(f"line {line}: {shorten(user)} is not a member of this room.")
     return tuple(dict.fromkeys(users))
 
 

@@ -14,7 +14,7 @@ from matrixbot.markup import Message, bdi, h, pill
 from matrixbot.plugin import Plugin, job
 from matrixbot.scheduler import JobRun
 from matrixbot.sender import check_size
-from matrixbot.timefmt import format_time
+from matrixbot.timefmt import format_time, shorten
 from plugins.meetings.model import SimpleReminder, reminder_key
 from plugins.meetings.parse import parse_reminder
 from plugins.meetings.render import (
@@ -26,7 +26,7 @@ from plugins.meetings.render import (
 )
 from plugins.meetings.store import MeetingStore
 
-_REMINDER_ID = re.compile(r"r(\d+)", re.I)
+_REMINDER_ID = re.compile(r"r([0-9]+)", re.I)
 
 
 class ReminderCommands(Plugin):
@@ -41,7 +41,8 @@ class ReminderCommands(Plugin):
         Also "!remind in 10 minutes stand-up" and "!remind every monday 10am weekly check".
         Whoever reacts 👍 to the confirmation is mentioned when it goes out.
         """
-        draft = parse_reminder(text, self.times, ctx.zone, self.clock.now())
+        draft = now = self.clock.now()
+        draft = await self.times.read(lambda times: parse_reminder(text, times, ctx.zone, now))
         reminder = SimpleReminder(
             0, ctx.room_id, ctx.sender, draft.text, draft.due, ctx.zone, draft.repeat, draft.due
         )
@@ -124,7 +125,7 @@ class ReminderCommands(Plugin):
         word = item.strip()
         match = _REMINDER_ID.fullmatch(word)
         if word and match is None:
-            raise UsageError(f"'{word}' is not a reminder id (reminder ids look like R7)")
+            raise UsageError(f"'{shorten(word)}' is not a reminder id (reminder ids look like R7)")
         active = {r.id: r for r in await self.store.reminders_in(ctx.room_id)}
         chosen = resolve_single(active, "R", "reminder", int(match.group(1)) if match else None, example)
         if chosen not in active:
