@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from matrixbot.commands import Body
-from matrixbot.errors import UserError
-from matrixbot.timeparse import TimeParseError, TimeParser, When
+from matrixbot import Body, TimeParseError, TimeParser, UserError, When
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20

@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from matrixbot.commands import Body, Field
-from matrixbot.config import USER_ID
-from matrixbot.errors import UserError
-from matrixbot.recurrence import Recurrence, parse_recurrence
-from matrixbot.timeparse import TimeParser, When
-from plugins.meetings.model import MeetingFields
+from matrixbot import USER_ID, Body, Field, Recurrence, TimeParser, UserError, When, parse_recurrence
+
+from .model import MeetingFields
 
 MEETING_KEYS = ("when", "duration", "url", "code", "remind", "notify", "repeat", "reveal")
 EDIT_KEYS = ("title", *MEETING_KEYS)

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 
-from matrixbot.commands import CommandSpec
+from matrixbot.api.commands import CommandSpec
+from matrixbot.api.plugin import Plugin
+from matrixbot.api.settings import SettingsStore
 from matrixbot.errors import StartupError
-from matrixbot.plugin import Plugin
-from matrixbot.settings import SettingsStore
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "matrixbot.plugins"

@@ -15,29 +15,36 @@ from typing import TypeVar
 
 import nio
 
-from matrixbot import crypto, metrics
-from matrixbot.builtin import CorePlugin
-from matrixbot.clock import Clock, SystemClock
+from matrixbot import metrics
+from matrixbot.api.plugin import Plugin, Services
+from matrixbot.api.settings import SettingsStore
 from matrixbot.config import Config
-from matrixbot.core_schema import CORE_MIGRATIONS
 from matrixbot.datadir import DB_NAME, InstanceLock, create_private, make_private, warn_if_readable
 from matrixbot.db import Database
-from matrixbot.devices import DevicesPlugin
-from matrixbot.dispatch import Dispatcher
+from matrixbot.engine.dispatch import Dispatcher
+from matrixbot.engine.health import HealthServer
+from matrixbot.engine.inbox import Inbox
+from matrixbot.engine.registry import BUILTIN_PLUGINS, Registry, discover
+from matrixbot.engine.scheduler import Scheduler
+from matrixbot.engine.schema import CORE_MIGRATIONS
+from matrixbot.engine.sync import Syncer, SyncFailed
+from matrixbot.engine.tasks import watch
 from matrixbot.errors import FatalError, MatrixbotError, StartupError, StorageUnavailable
-from matrixbot.health import HealthServer
-from matrixbot.inbox import Inbox
-from matrixbot.outages import NETWORK_ERRORS, Backoff, Kind, Trouble, TroubleLog, trouble_from_exception
-from matrixbot.plugin import Plugin, Services
-from matrixbot.registry import BUILTIN_PLUGINS, Registry, discover
-from matrixbot.rooms import RoomDirectory
-from matrixbot.scheduler import Scheduler
-from matrixbot.sender import Sender
-from matrixbot.session import log_in
-from matrixbot.settings import SettingsStore
-from matrixbot.sync import Syncer, SyncFailed
-from matrixbot.tasks import watch
-from matrixbot.timeparse import TimeParser
+from matrixbot.matrix import crypto
+from matrixbot.matrix.outages import (
+    NETWORK_ERRORS,
+    Backoff,
+    Kind,
+    Trouble,
+    TroubleLog,
+    trouble_from_exception,
+)
+from matrixbot.matrix.rooms import RoomDirectory
+from matrixbot.matrix.sender import Sender
+from matrixbot.matrix.session import log_in
+from matrixbot.plugins.core.plugin import CorePlugin
+from matrixbot.plugins.devices.plugin import DevicesPlugin
+from matrixbot.time import Clock, SystemClock, TimeParser
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

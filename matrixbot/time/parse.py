@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from matrixbot import durations
-from matrixbot.clock import Clock
-from matrixbot.clockrange import find_time_range, resolve_clocks
 from matrixbot.errors import TimeParseError
-from matrixbot.timefmt import (
+from matrixbot.time import durations
+from matrixbot.time.clock import Clock
+from matrixbot.time.clockrange import find_time_range, resolve_clocks
+from matrixbot.time.format import (
     DAY_NAMES,
     MONTH_FORMS,
     MONTH_NAMES,
@@ -41,7 +41,7 @@ from matrixbot.timefmt import (
     valid_zone,
     zone_abbrev,
 )
-from matrixbot.when import Problem, When
+from matrixbot.time.when import Problem, When
 
 __all__ = [
     "Problem",

@@ -9,7 +9,7 @@ returns what the bot answered, so a test reads like the chat:
     reply = await bot.say(room, "@alice:x", "!poll MoU call\\n3-4pm Tuesday 5th March 2014\\n…")
     assert "5 March 2014 was a Wednesday" in reply.body
 
-Plugins must still be tested through the real homeserver (`matrixbot.testbot`); this is for the
+Plugins must still be tested through the real homeserver (`matrixbot.testing.testbot`); this is for the
 many small cases in between.
 """
 
@@ -23,11 +23,11 @@ from typing import Any
 
 import nio
 
-from matrixbot.bot import Bot
-from matrixbot.clock import Clock, FakeClock
+from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
-from matrixbot.events import RoomEvent
-from matrixbot.plugin import Plugin
+from matrixbot.engine.bot import Bot
+from matrixbot.matrix.events import RoomEvent
+from matrixbot.time import Clock, FakeClock
 
 
 @dataclass

@@ -20,12 +20,12 @@ from typing import Any
 import nio
 
 from matrixbot import metrics
-from matrixbot.crypto import apply_trust
 from matrixbot.db import Database
 from matrixbot.errors import SendError, SendPending, UserError
-from matrixbot.events import RoomEvent
-from matrixbot.markup import Message
-from matrixbot.outages import (
+from matrixbot.matrix.crypto import apply_trust
+from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.markup import Message
+from matrixbot.matrix.outages import (
     NETWORK_ERRORS,
     Backoff,
     Kind,
@@ -34,7 +34,7 @@ from matrixbot.outages import (
     trouble_from_exception,
     trouble_from_response,
 )
-from matrixbot.rooms import RoomDirectory
+from matrixbot.matrix.rooms import RoomDirectory
 
 log = logging.getLogger(__name__)
 

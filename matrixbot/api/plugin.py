@@ -17,14 +17,13 @@ from typing import Any, ClassVar
 
 import nio
 
-from matrixbot.clock import Clock
-from matrixbot.commands import CommandSpec
+from matrixbot.api.commands import CommandSpec
+from matrixbot.api.settings import Setting, SettingsStore
 from matrixbot.db import Database, Migration
-from matrixbot.rooms import RoomDirectory
-from matrixbot.scheduler import PluginJobs
-from matrixbot.sender import Outbox, Sender
-from matrixbot.settings import Setting, SettingsStore
-from matrixbot.timeparse import TimeParser
+from matrixbot.engine.scheduler import PluginJobs
+from matrixbot.matrix.rooms import RoomDirectory
+from matrixbot.matrix.sender import Outbox, Sender
+from matrixbot.time import Clock, TimeParser
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from matrixbot import metrics
 from matrixbot.errors import StartupError
 
 if TYPE_CHECKING:
-    from matrixbot.bot import Bot
+    from matrixbot.engine.bot import Bot
 
 SYNC_MAX_AGE = 60.0
 """Seconds since the last good sync after which the bot counts as not keeping up (long polls take 30)."""

@@ -38,13 +38,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from matrixbot import metrics
-from matrixbot.clock import Clock
 from matrixbot.db import Database, Tx
+from matrixbot.engine.tasks import TaskPool, watch
 from matrixbot.errors import FatalError, StorageUnavailable
 from matrixbot.logformat import log_context
-from matrixbot.outages import Kind, TroubleLog
-from matrixbot.sender import Outbox, Sender
-from matrixbot.tasks import TaskPool, watch
+from matrixbot.matrix.outages import Kind, TroubleLog
+from matrixbot.matrix.sender import Outbox, Sender
+from matrixbot.time import Clock
 
 log = logging.getLogger(__name__)
 

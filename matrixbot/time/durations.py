@@ -12,7 +12,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from matrixbot.errors import TimeParseError
-from matrixbot.timefmt import shorten
+from matrixbot.time.format import shorten
 
 _NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve"
 _NUMBER_WORDS = {word: n for n, word in enumerate(_NUMBERS.split())} | {"a": 1, "an": 1}

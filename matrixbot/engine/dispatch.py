@@ -27,12 +27,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from matrixbot import metrics
-from matrixbot.commands import parse_invocation, resolve, suggest
+from matrixbot.api.commands import parse_invocation, resolve, suggest
+from matrixbot.api.context import Context
+from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
-from matrixbot.context import Context
 from matrixbot.db import Database
+from matrixbot.engine.registry import Registry
+from matrixbot.engine.tasks import TaskPool
 from matrixbot.errors import FatalError, SendPending, StorageUnavailable, UserError
-from matrixbot.events import (
+from matrixbot.logformat import log_context
+from matrixbot.matrix.events import (
     POLL_RESPONSE_TYPES,
     Reaction,
     RoomEvent,
@@ -41,12 +45,8 @@ from matrixbot.events import (
     as_reaction,
     command_text,
 )
-from matrixbot.logformat import log_context
-from matrixbot.markup import h
-from matrixbot.plugin import Plugin
-from matrixbot.registry import Registry
-from matrixbot.sender import Sender
-from matrixbot.tasks import TaskPool
+from matrixbot.matrix.markup import h
+from matrixbot.matrix.sender import Sender
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """`ChatClient`: a person in a Matrix chat, driven by code.
 
 Tests, the demo's terminal chat and benchmarks use it as the human side of a conversation with the
-bot. It is a real matrix-nio client against a real homeserver (see `matrixbot.homeserver`): a
+bot. It is a real matrix-nio client against a real homeserver (see `matrixbot.testing.synapse`): a
 background sync task records every timeline event of every room into one ordered log, and
 `wait_for` blocks on that log, woken by the sync task, without polling.
 
@@ -39,8 +39,8 @@ from nio.api import Api, MessageDirection, RoomPreset
 from nio.event_builders import EnableEncryptionBuilder
 from nio.exceptions import EncryptionError
 
-from matrixbot.homeserver import Account
-from matrixbot.markup import FSI, PDI
+from matrixbot.matrix.markup import FSI, PDI
+from matrixbot.testing.synapse import Account
 
 __all__ = ["ChatClient", "MatrixRequestError", "Seen"]
 
@@ -452,7 +452,24 @@ class ChatClient:
         Raises AssertionError listing the recent events if none arrives within `timeout` seconds.
         """
         start = self._mark if after is None else after
-        position = start
+        event = await self.next_event(predicate, timeout=timeout, after=start)
+        if event is None:
+            raise AssertionError(
+                f"{self.user_id} saw no event matching {_describe(predicate)} "
+                f"within {timeout:g} s (searched from #{start})\n{self._dump(start)}"
+            )
+        return event
+
+    async def next_event(
+        self,
+        predicate: Callable[[Seen], bool],
+        *,
+        timeout: float,
+        after: int | None = None,
+    ) -> Seen | None:
+        """The first logged event from `after` (default: the last `mark()`) matching `predicate`, or
+        None when none arrives within `timeout` seconds (the demo's "no more answers")."""
+        position = self._mark if after is None else after
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         async with self._changed:
@@ -463,10 +480,7 @@ class ChatClient:
                 position = len(self._log)
                 remaining = deadline - loop.time()
                 if remaining <= 0:
-                    raise AssertionError(
-                        f"{self.user_id} saw no event matching {_describe(predicate)} "
-                        f"within {timeout:g} s (searched from #{start})\n{self._dump(start)}"
-                    )
+                    return None
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)
 

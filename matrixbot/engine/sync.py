@@ -16,18 +16,18 @@ from typing import Any
 
 import nio
 
-from matrixbot import crypto
+from matrixbot.api.settings import SettingsStore
 from matrixbot.config import Config
-from matrixbot.dispatch import Dispatcher
+from matrixbot.engine.dispatch import Dispatcher
+from matrixbot.engine.inbox import Inbox
 from matrixbot.errors import StartupError
-from matrixbot.events import RoomEvent
-from matrixbot.inbox import Inbox
-from matrixbot.markup import Message, h
-from matrixbot.outages import Trouble, trouble_from_response
-from matrixbot.rooms import RoomDirectory
-from matrixbot.sender import Sender
-from matrixbot.settings import SettingsStore
-from matrixbot.timefmt import format_time
+from matrixbot.matrix import crypto
+from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.markup import Message, h
+from matrixbot.matrix.outages import Trouble, trouble_from_response
+from matrixbot.matrix.rooms import RoomDirectory
+from matrixbot.matrix.sender import Sender
+from matrixbot.time import format_time
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 
-from matrixbot.clock import Clock
+from matrixbot.time import Clock
 
 UNREACHABLE_CAP = 2.0
 """Longest wait between tries while the homeserver cannot be reached (it must be heard on its return)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from matrixbot.errors import TimeParseError
-from matrixbot.timefmt import MONTH_RE
+from matrixbot.time.format import MONTH_RE
 
 _CLOCK = (
     r"(?:(?P<{0}h>\d{{1,2}})(?:[:.](?P<{0}m>\d{{2}}))?(?:\s*(?P<{0}ap>am|pm)\b)?"

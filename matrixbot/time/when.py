@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from matrixbot.timefmt import format_when
+from matrixbot.time.format import format_when
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from matrixbot.bot import Bot
-from matrixbot.clock import Clock
+from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
-from matrixbot.homeserver import Account, Synapse
-from matrixbot.plugin import Plugin
-from matrixbot.testing import ChatClient, Seen
+from matrixbot.engine.bot import Bot
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.synapse import Account, Synapse
+from matrixbot.time import Clock
 
 
 class TestBot:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 
 from matrixbot.db import Database, Row, Tx
-from matrixbot.events import RoomEvent
+from matrixbot.matrix.events import RoomEvent
 
 TOKEN_EVERY = 30.0
 """Seconds between writes of a sync token that came with nothing to store."""

@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-if TYPE_CHECKING:
-    from matrixbot.when import When
-
 WallKind = Literal["ok", "gap", "fold"]
+
+
+class Span(Protocol):
+    """What `format_when` reads of a `When` (declared here so that showing times needs no parser types)."""
+
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime | None: ...
+    @property
+    def zone(self) -> str: ...
+    @property
+    def all_day(self) -> bool: ...
+
 
 DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -197,7 +208,7 @@ def _all_day(start: date, end: date) -> str:
     return f"{format_date(start, year=start.year != last.year)} – {format_date(last)}"
 
 
-def format_when(when: When, *, other_zone: str | None = None) -> str:
+def format_when(when: Span, *, other_zone: str | None = None) -> str:
     """ "Tue 5 Mar 2024, 15:00–16:00 GMT", "Fri 17 – Sun 19 May 2024", "June 2024", "Thu 13 Jun 2024".
 
     All-day dates are the same everywhere, so `other_zone` only applies to times.

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from matrixbot.commands import CommandSpec, Rest, UsageError, command, suggest
-from matrixbot.context import Context
-from matrixbot.errors import UserError
-from matrixbot.markup import h
-from matrixbot.plugin import Plugin
-from matrixbot.registry import ALWAYS_ON, Registry
+from matrixbot import Context, Plugin, Rest, UsageError, UserError, command, h
+from matrixbot.api.commands import CommandSpec, suggest
+from matrixbot.engine.registry import ALWAYS_ON, Registry
 
 
 class CorePlugin(Plugin):

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta, weekday
 
 from matrixbot.errors import TimeParseError
-from matrixbot.timefmt import DAY_NAMES, WEEKDAY_FORMS, localize, shorten
+from matrixbot.time.format import DAY_NAMES, WEEKDAY_FORMS, localize, shorten
 
 __all__ = ["Recurrence", "parse_recurrence"]
 

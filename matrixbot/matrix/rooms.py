@@ -12,8 +12,8 @@ from typing import Any
 
 import nio
 
-from matrixbot import permissions
 from matrixbot.errors import UserError
+from matrixbot.matrix import permissions
 
 log = logging.getLogger(__name__)
 

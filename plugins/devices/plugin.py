@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from matrixbot import crypto
-from matrixbot.commands import UserId, command
-from matrixbot.context import Context
-from matrixbot.errors import PermissionDenied, UserError
-from matrixbot.markup import h
-from matrixbot.plugin import Plugin
+from matrixbot import Context, PermissionDenied, Plugin, UserError, UserId, command, h
+from matrixbot.matrix import crypto
 
 
 class DevicesPlugin(Plugin):

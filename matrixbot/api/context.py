@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from matrixbot.api.plugin import Services
 from matrixbot.errors import PermissionDenied
-from matrixbot.events import RoomEvent
-from matrixbot.markup import Message
-from matrixbot.plugin import Services
-from matrixbot.sender import Outbox
-from matrixbot.timeparse import When, format_time
+from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.markup import Message
+from matrixbot.matrix.sender import Outbox
+from matrixbot.time import When, format_time
 
 
 @dataclass
