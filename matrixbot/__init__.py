@@ -47,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "check_size": "matrixbot.matrix.sender",
     "RoomEvent": "matrixbot.matrix.events",
     "Reaction": "matrixbot.matrix.events",
+    "Membership": "matrixbot.matrix.events",
     "PollResponse": "matrixbot.matrix.events",
     "strip_reply_fallback": "matrixbot.matrix.events",
     # time
@@ -80,6 +81,7 @@ __all__ = [
     "Database",
     "Field",
     "JobRun",
+    "Membership",
     "Message",
     "Migration",
     "Outbox",
@@ -167,7 +169,7 @@ if TYPE_CHECKING:
     from matrixbot.engine.scheduler import JobRun
     from matrixbot.errors import PermissionDenied, TimeParseError, UserError
     from matrixbot.logsetup import SECRETS
-    from matrixbot.matrix.events import PollResponse, Reaction, RoomEvent, strip_reply_fallback
+    from matrixbot.matrix.events import Membership, PollResponse, Reaction, RoomEvent, strip_reply_fallback
     from matrixbot.matrix.markup import Message, bdi, h, isolate, pill
     from matrixbot.matrix.sender import Outbox, check_size
     from matrixbot.time import (
