@@ -59,6 +59,11 @@ _EXPORTS: dict[str, str] = {
     "format_when": "matrixbot.time",
     "format_relative": "matrixbot.time",
     "localize": "matrixbot.time",
+    "shorten": "matrixbot.time",
+    "check_text": "matrixbot.time",
+    "MAX_TIME_TEXT": "matrixbot.time",
+    "MAX_TIME_WORDS": "matrixbot.time",
+    "TimeService": "matrixbot.time",
     # exports (files members download)
     "csv_file": "matrixbot.api.exports",
     "calendar_event": "matrixbot.api.exports",
@@ -73,6 +78,8 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "MAX_TIME_TEXT",
+    "MAX_TIME_WORDS",
     "SECRETS",
     "USER_ID",
     "Body",
@@ -97,6 +104,7 @@ __all__ = [
     "Setting",
     "TimeParseError",
     "TimeParser",
+    "TimeService",
     "Tx",
     "UsageError",
     "UserError",
@@ -106,6 +114,7 @@ __all__ = [
     "calendar_event",
     "calendar_file",
     "check_size",
+    "check_text",
     "command",
     "csv_file",
     "format_ref",
@@ -123,6 +132,7 @@ __all__ = [
     "parse_recurrence",
     "pill",
     "resolve_single",
+    "shorten",
     "strip_reply_fallback",
 ]
 
@@ -173,12 +183,17 @@ if TYPE_CHECKING:
     from matrixbot.matrix.markup import Message, bdi, h, isolate, pill
     from matrixbot.matrix.sender import Outbox, check_size
     from matrixbot.time import (
+        MAX_TIME_TEXT,
+        MAX_TIME_WORDS,
         Recurrence,
         TimeParser,
+        TimeService,
         When,
+        check_text,
         format_relative,
         format_time,
         format_when,
         localize,
         parse_recurrence,
+        shorten,
     )

@@ -19,7 +19,7 @@ from matrixbot.errors import ConfigError
 
 USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 _DURATION = re.compile(
-    r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)\s*$", re.I
+    r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?)\s*$", re.I
 )
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

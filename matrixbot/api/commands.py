@@ -21,15 +21,22 @@ from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from matrixbot.config import USER_ID
 from matrixbot.errors import UserError
+from matrixbot.time import shorten
 
 _KEY_LINE = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
+MAX_DIGITS = 9
+"""The most digits a number or an id may have: more is no count a chat command needs."""
 
 
 class UsageError(UserError):
-    """The command's words do not fit its usage; the reply shows the usage line."""
+    """The command's words do not fit its usage; the reply shows the usage line.
+
+    The message is made a sentence (a full stop is added when it has no end mark): it is shown to
+    the user as it is, above the usage line.
+    """
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, show_usage=True)
+        super().__init__(message if message.endswith((".", "?", "!")) else message + ".", show_usage=True)
 
 
 class ArgReader:
@@ -68,8 +75,12 @@ class Word(Converter):
 class Number(Converter):
     def take(self, reader: ArgReader, name: str) -> int:
         word = reader.pop()
-        if not re.fullmatch(r"-?\d+", word):
-            raise UsageError(f"'{word}' is not a number (expected {name.upper()})")
+        if not re.fullmatch(r"-?[0-9]+", word):
+            raise UsageError(
+                f"'{shorten(word)}' is not a number (expected {name.upper()}, in the digits 0-9)"
+            )
+        if len(word.lstrip("-")) > MAX_DIGITS:
+            raise UsageError(f"'{shorten(word)}' is too large a number (expected {name.upper()})")
         return int(word)
 
 
@@ -77,7 +88,7 @@ class UserIdArg(Converter):
     def take(self, reader: ArgReader, name: str) -> str:
         word = reader.pop()
         if not USER_ID.match(word):
-            raise UsageError(f"'{word}' is not a user (mention them, or write @name:server)")
+            raise UsageError(f"'{shorten(word)}' is not a user (mention them, or write @name:server)")
         return word
 
 
@@ -107,11 +118,11 @@ class Ref(Converter):
         word = reader.peek()
         if word is None:
             return None
-        match = re.fullmatch(rf"{self.letter}(\d+)", word, re.I)
+        match = re.fullmatch(rf"{self.letter}([0-9]{{1,{MAX_DIGITS}}})", word, re.I)
         if not match:
-            if re.fullmatch(r"[A-Za-z]\d+", word):
+            if re.fullmatch(r"[A-Za-z][0-9]+", word):
                 raise UsageError(
-                    f"'{word}' is not a {self.noun} id ({self.noun} ids look like {self.letter}12)"
+                    f"'{shorten(word)}' is not a {self.noun} id ({self.noun} ids look like {self.letter}12)"
                 )
             return None
         reader.pop()
@@ -170,10 +181,12 @@ class Body:
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.75) if key else []
             if close or (key and not free):
                 hint = f"did you mean '{close[0]}:'? " if close else ""
-                raise UsageError(f"line {number}: unknown key '{key}:'; {hint}Known keys: {', '.join(known)}")
+                raise UsageError(
+                    f"line {number}: unknown key '{shorten(key)}:'; {hint}Known keys: {', '.join(known)}"
+                )
             if not free:
                 raise UsageError(
-                    f"line {number}: expected 'key: value' (keys: {', '.join(known)}), got '{line}'"
+                    f"line {number}: expected 'key: value' (keys: {', '.join(known)}), got '{shorten(line)}'"
                 )
             others.append((number, line))
         for key in required:
@@ -234,7 +247,7 @@ class CommandSpec:
                 raise UsageError(f"{name.replace('_', ' ')} is missing")
             values.append(converter.take(reader, name))
         if reader.peek() is not None:
-            raise UsageError(f"unexpected '{reader.peek()}'")
+            raise UsageError(f"unexpected '{shorten(reader.peek())}'")
         return [ctx, *values], {}
 
 

@@ -73,7 +73,7 @@ class Context:
             raise PermissionDenied(f"Only {who} can {what}.")
 
     async def parse_time(self, text: str, *, future: bool = True) -> When:
-        return self.services.times.parse(text, self.zone, future=future)
+        return await self.services.times.read(lambda times: times.parse(text, self.zone, future=future))
 
     def show_time(self, moment: datetime, *, with_date: bool = True) -> str:
         """A time in the room's zone, plus the sender's own zone when theirs differs."""

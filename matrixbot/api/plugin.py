@@ -23,7 +23,7 @@ from matrixbot.db import Database, Migration
 from matrixbot.engine.scheduler import PluginJobs
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.sender import Outbox, Sender
-from matrixbot.time import Clock, TimeParser
+from matrixbot.time import Clock, TimeService
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Services:
     settings: SettingsStore
     rooms: RoomDirectory
     clock: Clock
-    times: TimeParser
+    times: TimeService
     config: dict[str, Any]
     prefix: str
     late_grace: timedelta

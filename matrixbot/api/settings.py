@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from matrixbot.db import Database
 from matrixbot.errors import UserError
+from matrixbot.time import shorten
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def check_zone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         hint = _zone_hint(value)
         raise UserError(
-            f"'{value}' is not a time zone I know. Use an IANA name like Europe/London{hint}."
+            f"'{shorten(value)}' is not a time zone I know. Use an IANA name like Europe/London{hint}."
         ) from None
     return value
 
@@ -94,7 +95,9 @@ class SettingsStore:
     async def set(self, room_id: str, name: str, value: str) -> str:
         setting = self.declared.get(name)
         if setting is None:
-            raise UserError(f"There is no setting '{name}'. Settings: {', '.join(sorted(self.declared))}")
+            raise UserError(
+                f"There is no setting '{shorten(name)}'. Settings: {', '.join(sorted(self.declared))}."
+            )
         value = setting.validate(value)
         await self._db.execute(
             "INSERT INTO room_settings (room_id, key, value) VALUES (?, ?, ?) "

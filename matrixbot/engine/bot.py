@@ -44,7 +44,7 @@ from matrixbot.matrix.sender import Sender
 from matrixbot.matrix.session import log_in
 from matrixbot.plugins.core.plugin import CorePlugin
 from matrixbot.plugins.devices.plugin import DevicesPlugin
-from matrixbot.time import Clock, SystemClock, TimeParser
+from matrixbot.time import Clock, SystemClock, TimeParser, TimeService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,7 +66,7 @@ class Bot:
         self.rooms: RoomDirectory
         self.settings: SettingsStore
         self.inbox: Inbox
-        self.times = TimeParser(self.clock, config.languages)
+        self.times = TimeService(TimeParser(self.clock, config.languages))
         self.troubles = TroubleLog(self.clock)
         self.syncer: Syncer | None = None
         self._stopping = asyncio.Event()
@@ -220,7 +220,7 @@ class Bot:
         loop = asyncio.get_running_loop()
         self._sync_task = loop.create_task(self._sync_forever())
         # Warm the time parser once the start is over, so it does not delay the first answers.
-        self._warm_task = loop.run_in_executor(None, self.times.warm)
+        self._warm_task = loop.create_task(self.times.warm())
         watch(self._warm_task, "warming the time parser")
         log.info(
             "matrixbot started as %s with plugins: %s", self.config.user_id, ", ".join(self.registry.optional)
@@ -267,6 +267,7 @@ class Bot:
                     log.exception("plugin %s failed to stop", plugin.name)
         if self._warm_task is not None:
             await asyncio.gather(self._warm_task, return_exceptions=True)
+        self.times.close()
         if self.client is not None:
             await self.client.close()
         if self.db is not None:

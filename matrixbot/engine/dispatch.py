@@ -47,6 +47,7 @@ from matrixbot.matrix.events import (
 )
 from matrixbot.matrix.markup import h
 from matrixbot.matrix.sender import Sender
+from matrixbot.time import shorten
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ class Dispatcher:
         names = [n for n, s in self._registry.commands.items() if s.plugin in enabled]
         close = suggest(name, names)
         hint = f" Did you mean {' or '.join(prefix + c for c in close)}?" if close else ""
-        return f"I don't know {prefix}{name}.{hint} Try {prefix}help."
+        return f"I don't know {prefix}{shorten(name)}.{hint} Try {prefix}help."
 
     async def _context(self, event: RoomEvent, outbox: Any) -> Context:
         core = self._registry.plugins["core"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-SETTINGS_EVENT_TYPE = "org.matrixbot.settings"
+SETTINGS_EVENT_TYPE = "org.matrixbot.api.settings"
 """Rooms can require a specific level for bot admin commands via power_levels.events[this]."""
 
 
@@ -26,7 +26,7 @@ def creators(create_event: dict[str, Any] | None) -> frozenset[str]:
 
 
 def _creators_outrank(room_version: str) -> bool:
-    if room_version.isdigit():
+    if room_version.isascii() and room_version.isdigit():
         return int(room_version) >= 12
     return room_version.startswith("org.matrix.hydra")
 
@@ -69,6 +69,6 @@ def _int(value: Any, default: int) -> int:
         return default
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.lstrip("-").isdigit():
+    if isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit():
         return int(value)
     return default

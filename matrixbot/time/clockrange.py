@@ -8,15 +8,15 @@ from matrixbot.errors import TimeParseError
 from matrixbot.time.format import MONTH_RE
 
 _CLOCK = (
-    r"(?:(?P<{0}h>\d{{1,2}})(?:[:.](?P<{0}m>\d{{2}}))?(?:\s*(?P<{0}ap>am|pm)\b)?"
+    r"(?:(?P<{0}h>[0-9]{{1,2}})(?:[:.](?P<{0}m>[0-9]{{2}}))?(?:\s*(?P<{0}ap>am|pm)\b)?"
     r"|(?P<{0}w>noon|midday|midnight))"
 )
 _TIME_RANGE = re.compile(
-    r"(?<![\d:./])(?P<lead>(?:from|between)\s+)?"
+    r"(?<![0-9:./])(?P<lead>(?:from|between)\s+)?"
     + _CLOCK.format("a")
     + r"\s*(?P<sep>-|\bto\b|\buntil\b|\btill\b|\band\b)\s*"
     + _CLOCK.format("b")
-    + r"(?![\d:/])"
+    + r"(?![0-9:/])"
 )
 
 

@@ -12,12 +12,13 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from matrixbot.errors import TimeParseError
+from matrixbot.time.budget import check_text
 from matrixbot.time.format import shorten
 
 _NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve"
 _NUMBER_WORDS = {word: n for n, word in enumerate(_NUMBERS.split())} | {"a": 1, "an": 1}
 _AMOUNT = re.compile(
-    r"\s*(?:(?:,|\band\b)\s*)?(?:(?P<half>half\s+an?)|(?P<num>\d+(?:\.\d+)?|\.\d+|{words})"
+    r"\s*(?:(?:,|\band\b)\s*)?(?:(?P<half>half\s+an?)|(?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+|{words})"
     r"(?P<half1>\s+and\s+a\s+half)?)\s*(?P<unit>[a-z]+)(?![a-z])(?P<half2>\s+and\s+a\s+half)?\s*".format(
         words=r"\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b"
     )
@@ -51,6 +52,7 @@ def parse_duration(text: str) -> timedelta:
 
 def parse_durations(text: str) -> list[timedelta]:
     """A list of durations: "1 day, 10 minutes" or "1 day and 10 minutes"."""
+    check_text(text, "A list of lengths of time")
     pieces = [piece for piece in _LIST_SEP.split(text.strip().lower()) if piece]
     if not pieces:
         raise TimeParseError("Give one or more durations, e.g. '1 day, 10 minutes'.")
@@ -78,6 +80,7 @@ def parse_period(text: str) -> relativedelta:
 
 def components(text: str) -> list[tuple[float, str]]:
     """ "1h30m", "an hour and a half", "2 days and 10 minutes" as [(amount, unit), ...]."""
+    check_text(text, "A length of time")
     clean = " ".join(text.strip().lower().split())
     example = "Write e.g. '1 hour', '90 minutes', '1h30m' or '2 days'."
     parts: list[tuple[float, str]] = []

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from matrixbot.errors import TimeParseError
+from matrixbot.time import budget as timebudget
 from matrixbot.time import durations
 from matrixbot.time.clock import Clock
 from matrixbot.time.clockrange import find_time_range, resolve_clocks
@@ -57,23 +58,23 @@ __all__ = [
 
 EXAMPLES = "Try e.g. 'Tuesday 2 July 2024 3pm' or 'tomorrow 9am'."
 
-_YEAR = re.compile(r"\b\d{4}\b")
-_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b")
-_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:t(?=\d))?")
-_DASHED_DMY = re.compile(r"\b(\d{1,2})-(\d{1,2})-(\d{2}|\d{4})\b")
+_YEAR = re.compile(r"\b[0-9]{4}\b")
+_ORDINAL = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)\b")
+_ISO = re.compile(r"\b([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:t(?=[0-9]))?")
+_DASHED_DMY = re.compile(r"\b([0-9]{1,2})-([0-9]{1,2})-([0-9]{2}|[0-9]{4})\b")
 _MERIDIEM = re.compile(r"\b([ap])\.\s?m\b\.?")
 _CONNECTORS = re.compile(r"\b(?:on|at|from|between|the|of)\b")
-_UTC_OFFSET = re.compile(r"\b(?:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b")
+_UTC_OFFSET = re.compile(r"\b(?:utc|gmt)\s*([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?\b")
 _WRITTEN_CLOCK = re.compile(
-    r"\b(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ap>[ap]m)\b|\b(?P<h24>\d{1,2}):(?P<m24>\d{2})\b|\bmidnight\b"
+    r"\b(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2}))?\s*(?P<ap>[ap]m)\b|\b(?P<h24>[0-9]{1,2}):(?P<m24>[0-9]{2})\b|\bmidnight\b"
 )
-_DOTTED_CLOCK = re.compile(r"\b(\d{1,2})\.(\d{2})(?![.\d])")
+_DOTTED_CLOCK = re.compile(r"\b([0-9]{1,2})\.([0-9]{2})(?![.0-9])")
 _NOON = re.compile(r"\b(?:12\s*)?(?:noon|midday)\b")
 _SHORT_WORD = re.compile(r"\b[a-z]{2,5}\b")
 _RELATIVE = re.compile(r"(?:in|after)\s+(?P<ahead>.+)|(?P<ago>.+?)\s+ago|(?P<now>(?:right\s+)?now)")
-_BARE_DAY = re.compile(r"(?:[a-z]+day\s+)?\d{1,2}(?:\s+\d{4})?")
-_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}}) {MONTH_RE.pattern} (\d{{4}})\b")
-_AT_HOUR = re.compile(r"\bat\s+(\d{1,2})\b(?!\s*(?:[:.]?\d|[ap]m\b))")
+_BARE_DAY = re.compile(r"(?:[a-z]+day\s+)?[0-9]{1,2}(?:\s+[0-9]{4})?")
+_DAY_MONTH_YEAR = re.compile(rf"\b([0-9]{{1,2}}) {MONTH_RE.pattern} ([0-9]{{4}})\b")
+_AT_HOUR = re.compile(r"\bat\s+([0-9]{1,2})\b(?!\s*(?:[:.]?[0-9]|[ap]m\b))")
 _DATE_SEP = re.compile(r"\s*(?:-|\bto\b|\buntil\b|\btill\b)\s*")
 _OTHER_WORDS = """am pm noon midday midnight today tomorrow yesterday tonight next last this in after ago
     at on from to until till and between the of a an now right day days week weeks fortnight month
@@ -134,6 +135,7 @@ class TimeParser:
         """
         if not valid_zone(zone):
             raise TimeParseError(f"'{zone}' is not a time zone I know; use a name like Europe/London.")
+        timebudget.check_text(text)
         clean = _normalise(text)
         if not clean:
             raise TimeParseError(f"Give me a date or time. {EXAMPLES}")
@@ -225,7 +227,7 @@ class TimeParser:
         if right_month and not left_month:
             left = f"{left} {right_month.group()}"
         elif left_month and not right_month and _BARE_DAY.fullmatch(right):
-            right = re.sub(r"\b(\d{1,2})\b", rf"\1 {left_month.group()}", right, count=1)
+            right = re.sub(r"\b([0-9]{1,2})\b", rf"\1 {left_month.group()}", right, count=1)
         left_year, right_year = _YEAR.search(left), _YEAR.search(right)
         if right_year and not left_year and MONTH_RE.search(left):
             left = f"{left} {right_year.group()}"
@@ -251,6 +253,8 @@ class TimeParser:
             "DATE_ORDER": self._date_order,
         }
         from dateparser.date import DateDataParser  # imported on first use: it is big and slow to load
+
+        timebudget.check()
 
         data = DateDataParser(languages=self._languages, settings=settings).get_date_data(text)
         if data.date_obj is None:
@@ -492,7 +496,7 @@ def _unreadable(text: str, ctx: _Ctx) -> TimeParseError:
     for match in _DAY_MONTH_YEAR.finditer(text):
         day, month, year = int(match[1]), MONTH_FORMS[match[2]], int(match[3])
         if not 1 <= day <= monthrange(year, month)[1]:
-            return TimeParseError(f"{day} {MONTH_NAMES[month - 1]} {year} does not exist. {EXAMPLES}")
+            return TimeParseError(f"There is no {day} {MONTH_NAMES[month - 1]} {year}. {EXAMPLES}")
     unknown = [w for w in re.findall(r"[a-z]+", text) if w not in KNOWN_WORDS]
     detail = f" ('{unknown[0]}' is not a word I know for a date)" if len(unknown) == 1 else ""
     whole = shorten(text) == shorten(_strip_connectors(_normalise(ctx.text)))

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta, weekday
 
 from matrixbot.errors import TimeParseError
+from matrixbot.time.budget import check_text
 from matrixbot.time.format import DAY_NAMES, WEEKDAY_FORMS, localize, shorten
 
 __all__ = ["Recurrence", "parse_recurrence"]
@@ -49,21 +50,21 @@ _NTH_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 _COUNTS = {"other": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _WEEKDAY = "(?P<weekday>" + "|".join(sorted(WEEKDAY_FORMS, key=len, reverse=True)) + ")s?"
 _CLOCK = re.compile(
-    r"(?:\bat\s+)?\b(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ap>am|pm)\b"
-    r"|(?:\bat\s+)?\b(?P<h24>\d{1,2}):(?P<m24>\d{2})\b"
-    r"|\bat\s+(?P<hat>\d{1,2})\b"
+    r"(?:\bat\s+)?\b(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2}))?\s*(?P<ap>am|pm)\b"
+    r"|(?:\bat\s+)?\b(?P<h24>[0-9]{1,2}):(?P<m24>[0-9]{2})\b"
+    r"|\bat\s+(?P<hat>[0-9]{1,2})\b"
     r"|(?:\bat\s+)?\b(?P<noon>noon|midday)\b"
 )
 _EVERY_UNIT = re.compile(
-    r"(?:every|each)\s+(?:(?P<n>\d+|[a-z]+)\s+)?(?P<unit>day|week|fortnight|month|year)s?"
+    r"(?:every|each)\s+(?:(?P<n>[0-9]+|[a-z]+)\s+)?(?P<unit>day|week|fortnight|month|year)s?"
 )
-_ON_WEEKDAY = re.compile(rf"(?:(?:every|each)\s+)?(?:(?P<n>other|\d+)\s+)?{_WEEKDAY}")
+_ON_WEEKDAY = re.compile(rf"(?:(?:every|each)\s+)?(?:(?P<n>other|[0-9]+)\s+)?{_WEEKDAY}")
 _NTH_WEEKDAY = re.compile(
     rf"(?:(?P<every>every|each|the|on\s+the)\s+)?(?P<nth>{'|'.join(_NTH_WORDS)})\s+{_WEEKDAY}"
     r"(?P<of_month>\s+(?:of|in)\s+(?:the|each|every)\s+month)?"
 )
 _WEEKS_ON = re.compile(
-    rf"(?:(?P<adverb>weekly|fortnightly)|(?:every|each)\s+(?:(?P<n>\d+|[a-z]+)\s+)?(?P<unit>week|fortnight)s?)"
+    rf"(?:(?P<adverb>weekly|fortnightly)|(?:every|each)\s+(?:(?P<n>[0-9]+|[a-z]+)\s+)?(?P<unit>week|fortnight)s?)"
     rf"\s+on\s+{_WEEKDAY}"
 )
 EXAMPLES = "Try 'weekly', 'every 2 weeks', 'every Monday 10am', 'every first Tuesday' or 'monthly'."
@@ -223,6 +224,7 @@ def parse_recurrence(text: str) -> Recurrence:
     "every second Tuesday" is refused as ambiguous (every other Tuesday, or the second Tuesday of
     the month?); "every other Tuesday" and "every second Tuesday of the month" are not.
     """
+    check_text(text, "A repeat")
     clean = " ".join(text.strip().strip(".!").lower().replace(",", " ").split())
     clean, clock = _pop_clock(clean, text)
     clean = re.sub(r"^(?:repeat(?:ing|s)?|recurring)\s+", "", clean)
@@ -256,7 +258,11 @@ def parse_recurrence(text: str) -> Recurrence:
 def _count(word: str | None, text: str) -> int:
     if word is None:
         return 1
-    number = int(word) if word.isdigit() else _COUNTS.get(word)
+    if word.isascii() and word.isdigit() and len(word) > 3:
+        raise TimeParseError(
+            f"'{shorten(word)}' in '{shorten(text)}' is too many; a repeat is at most every 999."
+        )
+    number = int(word) if word.isascii() and word.isdigit() else _COUNTS.get(word)
     if not number:
         raise TimeParseError(f"I could not read '{word}' in '{shorten(text)}' as a number. {EXAMPLES}")
     return number

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from matrixbot import USER_ID, Body, TimeParser, UserError
+from matrixbot import USER_ID, Body, TimeParser, UserError, shorten
 
 MAX_NOTE = 1000
 MAX_QUESTION = 2000
@@ -57,9 +57,11 @@ def parse_who(text: str, members: Collection[str], line: int) -> tuple[str, ...]
     users = [word for word in re.split(r"[\s,]+", text) if word and word.lower() != "and"]
     for user in users:
         if not USER_ID.match(user):
-            raise UserError(f"line {line}: '{user}' is not a user; write 'room' or @name:server, …")
+            raise UserError(
+                f"line {line}: '{shorten(user)}' is not a user; write 'room' or user ids like @name:server."
+            )
         if user not in members:
-            raise UserError(f"line {line}: {user} is not a member of this room.")
+            raise UserError(f"line {line}: {shorten(user)} is not a member of this room.")
     return tuple(dict.fromkeys(users))
 
 

@@ -103,7 +103,7 @@ class Checkins(Plugin):
         Example: !checkin start Are you still active?⏎every: 3 months⏎nudge: 3 days⏎closes: 2 weeks
         """
         members = self.rooms.humans(ctx.room_id)
-        spec = parse_start(question, body, self.times, members)
+        spec = await self.times.read(lambda times: parse_start(question, body, times, members))
         asked = await self._to_ask(ctx.room_id, spec.who if spec.who is not None else members)
         if not asked:
             raise UserError(
@@ -342,7 +342,9 @@ class Checkins(Plugin):
     async def _schedule_next(self, tx: Tx, series: Series, number: int) -> None:
         if series.every is None or series.stopped:
             return
-        due = occurrence(series.first_at, series.zone, self.times.parse_period(series.every), number + 1)
+        every = series.every
+        period = await self.times.read(lambda times: times.parse_period(every))
+        due = occurrence(series.first_at, series.zone, period, number + 1)
         payload = {"series": series.id, "number": number + 1}
         key = f"s{series.id}:n{number + 1}"
         await self.jobs.schedule(tx, "open", due, payload, key=key, room_id=series.room_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matrixbot import Context, Plugin, Rest, UsageError, UserError, command, h
+from matrixbot import Context, Plugin, Rest, UsageError, UserError, command, h, shorten
 from matrixbot.api.commands import CommandSpec, suggest
 from matrixbot.engine.registry import ALWAYS_ON, Registry
 
@@ -25,7 +25,7 @@ class CorePlugin(Plugin):
             if spec is None or spec.plugin not in enabled:
                 close = suggest(name, [n for n, s in self.registry.commands.items() if s.plugin in enabled])
                 hint = f" Did you mean {' or '.join(p + c for c in close)}?" if close else ""
-                raise UserError(f"There is no command {p}{name} here.{hint}")
+                raise UserError(f"There is no command {p}{shorten(name)} here.{hint}")
             await ctx.reply(render_command_help(spec, p))
             return
         sections = []
@@ -78,7 +78,7 @@ class CorePlugin(Plugin):
                 if close
                 else f" Plugins: {', '.join(sorted(self.registry.optional))}"
             )
-            raise UserError(f"There is no plugin '{name}'.{hint}")
+            raise UserError(f"There is no plugin '{shorten(name)}'.{hint}")
         await self.settings.set_plugin(ctx.room_id, name, on)
         await ctx.reply(f"{h(name)} is now {'on' if on else 'off'} in this room.")
 

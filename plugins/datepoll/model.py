@@ -141,7 +141,7 @@ def native_ballot(user_id: str, answers: Sequence[str], count: int) -> Ballot | 
 
     Answer ids outside the poll are no vote; an empty answer list clears the vote's options.
     """
-    chosen = {int(a) for a in answers if a.isdigit() and 1 <= int(a) <= count}
+    chosen = {int(a) for a in answers if a.isascii() and a.isdigit() and 1 <= int(a) <= count}
     if answers and not chosen:
         return None
     return Ballot(user_id, frozenset(chosen))

@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from matrixbot import Body, TimeParseError, TimeParser, UserError, When
+from matrixbot import (
+    MAX_TIME_TEXT,
+    MAX_TIME_WORDS,
+    Body,
+    TimeParseError,
+    TimeParser,
+    UserError,
+    When,
+    check_text,
+    shorten,
+)
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20
@@ -65,13 +75,13 @@ def parse_choices(text: str, count: int) -> tuple[frozenset[int], frozenset[int]
             target = maybe
         elif word == "yes":
             target = yes
-        elif word.isdigit() and 1 <= int(word) <= count:
+        elif word.isascii() and word.isdigit() and 1 <= int(word) <= count:
             if int(word) in yes | maybe:
                 raise UserError(f"Option {word} is given twice; give each option once.")
             target.add(int(word))
         else:
             raise UserError(
-                f"'{word}' is not an option: give option numbers 1 to {count}, "
+                f"'{shorten(word)}' is not an option: give option numbers 1 to {count}, "
                 "'maybe' before the ones you could do if need be, or 'none'."
             )
     if not yes and not maybe:
@@ -88,15 +98,17 @@ def keycap_number(key: str) -> int | None:
 
 
 def split_busy(text: str, times: TimeParser, zone: str) -> tuple[str, When]:
-    """ "Workers Co-op Weekend 17-19 May 2024" → the title and the longest date at the end."""
+    """ "Workers Co-op Weekend 17-19 May 2024" → the title and the longest date (at most
+    `MAX_TIME_WORDS` words) at the end."""
     words = text.split()
-    for first in range(1, len(words)):
+    for first in range(max(1, len(words) - MAX_TIME_WORDS), len(words)):
         try:
             when = times.parse(" ".join(words[first:]), zone)
         except TimeParseError:
             continue
         return " ".join(words[:first]), when
+    check_text(" ".join(words[-MAX_TIME_WORDS:])[-MAX_TIME_TEXT:])  # say so if it was other digits
     raise UserError(
         "I could not find a date at the end of that: write the name, then the dates, "
-        "e.g. !busy add Workers Co-op Weekend 17-19 May 2024"
+        "e.g. !busy add Workers Co-op Weekend 17-19 May 2024."
     )

@@ -89,7 +89,7 @@ class DatePoll(Plugin):
             await self._show_results(ctx, poll)
 
     async def _create(self, ctx: Context, title: str, body: Body) -> None:
-        proposal = parse_proposal(title, body, self.times, ctx.zone)
+        proposal = await self.times.read(lambda times: parse_proposal(title, body, times, ctx.zone))
         options = [
             Option(number, text, when, await self._notes(ctx.room_id, when))
             for number, (text, when) in enumerate(proposal.options, start=1)
@@ -171,7 +171,7 @@ class DatePoll(Plugin):
             raise UserError(
                 f"{found.ref} has options 1 to {len(found.options)}; there is no option {number}."
             )
-        when = parse_option(option, self.times, found.zone)
+        when = await self.times.read(lambda times: parse_option(option, times, found.zone))
         new = Option(number, option, when, await self._notes(ctx.room_id, when))
         poll = replace(found, options=tuple(new if o.number == number else o for o in found.options))
         check_size(native_poll(poll), "That poll")
@@ -286,7 +286,7 @@ class DatePoll(Plugin):
     @busy.sub("add", usage="NAME DATES")
     async def busy_add(self, ctx: Context, text: Rest) -> None:
         """Add a busy date. Example: !busy add Workers Co-op Weekend 17-19 May 2024"""
-        title, when = split_busy(text, self.times, ctx.zone)
+        title, when = await self.times.read(lambda times: split_busy(text, times, ctx.zone))
         number = await self.busy_dates.add(ctx.room_id, title, when, ctx.sender)
         warnings = "".join(f"<br>⚠️ {h(p.message)}" for p in when.problems)
         await ctx.reply(f"Busy date {number} added: {bdi(title)}, {h(when)}.{warnings}")

@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from matrixbot import USER_ID, Body, Field, Recurrence, TimeParser, UserError, When, parse_recurrence
+from matrixbot import (
+    MAX_TIME_TEXT,
+    MAX_TIME_WORDS,
+    USER_ID,
+    Body,
+    Field,
+    Recurrence,
+    TimeParser,
+    UserError,
+    When,
+    check_text,
+    parse_recurrence,
+    shorten,
+)
 
 from .model import MeetingFields
 
@@ -88,7 +101,7 @@ def read_url(text: str) -> str | None:
     if text.lower() in _NONE:
         return None
     if not _URL.fullmatch(text):
-        raise UserError("expected a web address starting with https://")
+        raise UserError("expected a web address, starting with https:// (e.g. https://meet.example.coop/x).")
     return text
 
 
@@ -117,7 +130,7 @@ def read_notify(text: str) -> tuple[tuple[str, ...], bool]:
         elif USER_ID.match(word):
             users.append(word)
         elif word.lower() not in _NONE:
-            raise UserError(f"'{word}' is not a user: write @name:server (or mention them).")
+            raise UserError(f"'{shorten(word)}' is not a user: write @name:server (or mention them).")
     return tuple(dict.fromkeys(users)), room
 
 
@@ -137,13 +150,14 @@ class ReminderDraft:
 def parse_reminder(text: str, times: TimeParser, zone: str, now: datetime) -> ReminderDraft:
     """ "in 10 minutes stand-up", "tomorrow 9am send invoices", "every monday 10am weekly check".
 
-    The time is the longest run of leading words that reads as one; the rest is the reminder.
+    The time is the longest run of leading words (at most `MAX_TIME_WORDS`) that reads as one; the
+    rest is the reminder. Bounding the run keeps the search linear in the length of the text.
     """
     words = text.split()
     if words and words[0].lower() in ("me", "us"):
         words = words[1:]
     repeating = bool(words) and words[0].lower() in _REPEAT_WORDS
-    for cut in range(len(words) - 1, 0, -1):
+    for cut in range(min(len(words) - 1, MAX_TIME_WORDS), 0, -1):
         head, rest = " ".join(words[:cut]), _what(words[cut:])
         if not rest:
             continue
@@ -153,17 +167,20 @@ def parse_reminder(text: str, times: TimeParser, zone: str, now: datetime) -> Re
             except UserError:
                 continue
             if repeat.time is None:
-                raise UserError(f"At what time? e.g. '{head} 10am {rest}'.")
+                raise UserError(f"At what time? e.g. '{head} 10am {shorten(rest, 30)}'.")
             return ReminderDraft(repeat.first_after(now, zone), repeat, rest)
         try:
             when = times.parse(head, zone)
         except UserError:
             continue
         if when.all_day:
-            raise UserError(f"At what time? e.g. '{head} 9am {rest}'.")
+            raise UserError(f"At what time? e.g. '{head} 9am {shorten(rest, 30)}'.")
         if when.problems:
             raise UserError(when.problems[0].message)
         return ReminderDraft(when.start, None, rest)
+    check_text(
+        " ".join(words[:MAX_TIME_WORDS])[:MAX_TIME_TEXT]
+    )  # say so if it was other digits ("in ５ minutes")
     raise UserError(
         "I could not find a time at the start of that, then what to remind about: "
         "try 'in 10 minutes stand-up', 'tomorrow 9am send invoices' or 'every monday 10am weekly check'."

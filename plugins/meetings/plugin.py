@@ -27,6 +27,7 @@ from matrixbot import (
     on_reaction,
     pill,
     resolve_single,
+    shorten,
 )
 
 from .ics import meeting_ics
@@ -55,8 +56,8 @@ from .render import (
 )
 from .store import MeetingStore
 
-_MEETING_ID = re.compile(r"m(\d+)", re.I)
-_POLL_ID = re.compile(r"p?(\d+)", re.I)
+_MEETING_ID = re.compile(r"m([0-9]+)", re.I)
+_POLL_ID = re.compile(r"p?([0-9]+)", re.I)
 NO_BODY = Body()
 """Bound in its place: a command's body is always given, but follows arguments with defaults."""
 
@@ -99,7 +100,7 @@ class Meetings(ReminderCommands):
             )
         if not title:
             raise UsageError("give the meeting a title on the first line")
-        fields = parse_meeting(body, self.times, ctx.zone)
+        fields = await self.times.read(lambda times: parse_meeting(body, times, ctx.zone))
         SECRETS.add(fields.code)
         await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, title.strip()), code_note)
 
@@ -121,7 +122,9 @@ class Meetings(ReminderCommands):
         await ctx.require_admin(f"edit {meeting.ref}", or_user=meeting.organiser)
         if not body.text.strip():
             raise UsageError(f"add the lines to change, e.g. 'when: …' (keys: {', '.join(EDIT_KEYS)})")
-        fields = parse_meeting(body, self.times, ctx.zone, keys=EDIT_KEYS, required=())
+        fields = await self.times.read(
+            lambda times: parse_meeting(body, times, ctx.zone, keys=EDIT_KEYS, required=())
+        )
         SECRETS.add(fields.code)
         edited = apply_edit(meeting, fields)
         if edited.next_at <= self.clock.now():
@@ -212,8 +215,10 @@ class Meetings(ReminderCommands):
             raise UserError("The datepoll plugin is not installed, so I cannot read its polls.")
         number = _POLL_ID.fullmatch(poll.strip())
         if number is None:
-            raise UsageError(f"'{poll}' is not a poll id (poll ids look like P12)")
-        fields = parse_meeting(body, self.times, ctx.zone, keys=FROM_POLL_KEYS, required=())
+            raise UsageError(f"'{shorten(poll)}' is not a poll id (poll ids look like P12)")
+        fields = await self.times.read(
+            lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=())
+        )
         SECRETS.add(fields.code)
         winner = await datepoll.winner_for_meeting(ctx.room_id, int(number.group(1)))  # type: ignore[attr-defined]
         duration = None if winner.end is None else winner.end - winner.start
@@ -395,7 +400,7 @@ def _meeting_number(word: str) -> int | None:
         return None
     match = _MEETING_ID.fullmatch(word)
     if match is None:
-        raise UsageError(f"'{word}' is not a meeting id (meeting ids look like M12)")
+        raise UsageError(f"'{shorten(word)}' is not a meeting id (meeting ids look like M12)")
     return int(match.group(1))
 
 

@@ -23,6 +23,7 @@ from matrixbot import (
     job,
     pill,
     resolve_single,
+    shorten,
 )
 
 from .model import SimpleReminder, reminder_key
@@ -36,7 +37,7 @@ from .render import (
 )
 from .store import MeetingStore
 
-_REMINDER_ID = re.compile(r"r(\d+)", re.I)
+_REMINDER_ID = re.compile(r"r([0-9]+)", re.I)
 
 
 class ReminderCommands(Plugin):
@@ -51,7 +52,8 @@ class ReminderCommands(Plugin):
         Also "!remind in 10 minutes stand-up" and "!remind every monday 10am weekly check".
         Whoever reacts 👍 to the confirmation is mentioned when it goes out.
         """
-        draft = parse_reminder(text, self.times, ctx.zone, self.clock.now())
+        draft = now = self.clock.now()
+        draft = await self.times.read(lambda times: parse_reminder(text, times, ctx.zone, now))
         reminder = SimpleReminder(
             0, ctx.room_id, ctx.sender, draft.text, draft.due, ctx.zone, draft.repeat, draft.due
         )
@@ -134,7 +136,7 @@ class ReminderCommands(Plugin):
         word = item.strip()
         match = _REMINDER_ID.fullmatch(word)
         if word and match is None:
-            raise UsageError(f"'{word}' is not a reminder id (reminder ids look like R7)")
+            raise UsageError(f"'{shorten(word)}' is not a reminder id (reminder ids look like R7)")
         active = {r.id: r for r in await self.store.reminders_in(ctx.room_id)}
         chosen = resolve_single(active, "R", "reminder", int(match.group(1)) if match else None, example)
         if chosen not in active:

@@ -121,12 +121,11 @@ def _slot(field: Field, times: TimeParser) -> timedelta:
 
 
 def _count(field: Field, lowest: int, highest: int) -> int:
-    if not re.fullmatch(r"\d+", field.value):
+    if not re.fullmatch(r"[0-9]+", field.value):
         raise UserError(f"line {field.line}: '{field.key}:' must be a number, got '{field.value[:40]}'.")
-    number = int(field.value)
-    if not lowest <= number <= highest:
+    if len(field.value) > len(str(highest)) or not lowest <= int(field.value) <= highest:
         raise UserError(f"line {field.line}: '{field.key}:' must be from {lowest} to {highest}.")
-    return number
+    return int(field.value)
 
 
 def _text(field: Field, limit: int) -> str:

@@ -1,0 +1,58 @@
+"""The bounds on reading times, so that no message can make the bot think for long.
+
+A time field holds ASCII digits only (`check_text`: dateparser would read "١٥:٠٠" as 15:00, and
+other parsers would fail on "²"). Three bounds: a time field is short (`MAX_TIME_TEXT` characters), a search for a time inside a
+longer text tries at most `MAX_TIME_WORDS` words, and a command's parsing runs under a time budget
+(`within`) that the parser checks before each dateparser call (`check`). The budget is per thread:
+the time service sets it on its worker thread; a parser called directly (tests, the CLI) has none.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from matrixbot.errors import TimeParseError
+
+MAX_TIME_TEXT = 100
+"""The longest date, time, duration or repeat read, in characters; 'from 10:30am to 11:45am on
+Wednesday the 28th of February 2024' is 63."""
+MAX_TIME_WORDS = 12
+"""The most words a time found at the start or end of a text may have."""
+
+_deadline: ContextVar[float | None] = ContextVar("time_parse_deadline", default=None)
+
+
+class OutOfTime(Exception):
+    """The budget ran out. Not a `UserError`, so the parsers' "try the next candidate" loops let it through."""
+
+
+def check_text(text: str, what: str = "A date or time") -> None:
+    """Refuse a time field longer than `MAX_TIME_TEXT`, or with digits other than 0-9, before any work."""
+    digit = next((c for c in text if c.isnumeric() and not c.isascii()), None)
+    if digit is not None:
+        raise TimeParseError(f"Write numbers with the digits 0 to 9: I do not read '{digit}' as a number.")
+    if len(text) > MAX_TIME_TEXT:
+        raise TimeParseError(
+            f"{what} is at most {MAX_TIME_TEXT} characters long, and that one has {len(text):,}. "
+            "Write it shorter, e.g. 'tomorrow 9am'."
+        )
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Run the block under a budget of `seconds`: `check` raises `OutOfTime` once it is spent."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def check() -> None:
+    """Raise `OutOfTime` if this thread's budget is spent."""
+    deadline = _deadline.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise OutOfTime
