@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import nio
-from matrixbot.testing.chat.chat.synapse import Account, Synapse
 
 from bench.clients import TimedClient
+from matrixbot.testing.synapse import Account, Synapse
 
 
 class BenchEnv:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.meetings import Meetings
-from matrixbot.testing.chat.fakebot import FakeBot
 
+from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import FakeClock
 
 

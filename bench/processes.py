@@ -16,7 +16,8 @@ from pathlib import Path
 from types import TracebackType
 
 import yaml
-from matrixbot.testing.chat.chat.synapse import Account
+
+from matrixbot.testing.synapse import Account
 
 REPO = Path(__file__).resolve().parents[1]
 READY_BOT = "matrixbot started"

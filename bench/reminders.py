@@ -16,8 +16,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from matrixbot.testing.chat.chat.chat import Seen
-
 from bench import commands
 from bench.clients import TimedClient
 from bench.env import BenchEnv
@@ -28,6 +26,7 @@ from bench.seed import Reminder, create_schema, seed
 from bench.sizes import Sizes
 from bench.stats import Spread
 from bench.timing import Paired, reply_ms
+from matrixbot.testing.chat import Seen
 
 #: After the last due time, how long a reminder may take before it counts as lost.
 GRACE_S = 10.0

@@ -19,8 +19,8 @@ from matrixbot.config import Config
 from matrixbot.engine.bot import Bot
 from matrixbot.engine.registry import discover
 from matrixbot.engine.tasks import watch
-from matrixbot.testing.chat.chat.chat import ChatClient, Seen
-from matrixbot.testing.chat.chat.synapse import Synapse
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.synapse import Synapse
 
 ANSWER_TIMEOUT = 10.0
 QUIET_AFTER_ANSWER = 1.5

@@ -1,5 +1,5 @@
 """Project-only fixtures. The homeserver, account, chat, start_bot and fake_bot fixtures come from
-matrixbot's pytest plugin (`matrixbot.testing.chat.chat.pytest_plugin`, registered under `pytest11`)."""
+matrixbot's pytest plugin (`matrixbot.testing.pytest_plugin`, registered under `pytest11`)."""
 
 from __future__ import annotations
 

@@ -11,11 +11,11 @@ import math
 from pathlib import Path
 
 import pytest
-from matrixbot.testing.chat.chat.synapse import Synapse
 
 from bench.env import BenchEnv
 from bench.runner import PARTS, Outputs, run
 from bench.sizes import QUICK
+from matrixbot.testing.synapse import Synapse
 
 
 @pytest.mark.timeout(120)

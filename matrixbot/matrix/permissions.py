@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-SETTINGS_EVENT_TYPE = "org.matrixbot.api.settings"
+SETTINGS_EVENT_TYPE = "org.matrixbot.settings"
 """Rooms can require a specific level for bot admin commands via power_levels.events[this]."""
 
 

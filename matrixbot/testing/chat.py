@@ -1,7 +1,7 @@
 """`ChatClient`: a person in a Matrix chat, driven by code.
 
 Tests, the demo's terminal chat and benchmarks use it as the human side of a conversation with the
-bot. It is a real matrix-nio client against a real homeserver (see `matrixbot.testing.chat.chat.synapse`): a
+bot. It is a real matrix-nio client against a real homeserver (see `matrixbot.testing.synapse`): a
 background sync task records every timeline event of every room into one ordered log, and
 `wait_for` blocks on that log, woken by the sync task, without polling.
 
@@ -40,7 +40,7 @@ from nio.event_builders import EnableEncryptionBuilder
 from nio.exceptions import EncryptionError
 
 from matrixbot.matrix.markup import FSI, PDI
-from matrixbot.testing.chat.chat.synapse import Account
+from matrixbot.testing.synapse import Account
 
 __all__ = ["ChatClient", "MatrixRequestError", "Seen"]
 

@@ -9,7 +9,7 @@ returns what the bot answered, so a test reads like the chat:
     reply = await bot.say(room, "@alice:x", "!poll MoU call\\n3-4pm Tuesday 5th March 2014\\n…")
     assert "5 March 2014 was a Wednesday" in reply.body
 
-Plugins must still be tested through the real homeserver (`matrixbot.testing.chat.chat.testbot`); this is for the
+Plugins must still be tested through the real homeserver (`matrixbot.testing.testbot`); this is for the
 many small cases in between.
 """
 

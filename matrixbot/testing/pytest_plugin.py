@@ -16,10 +16,10 @@ from typing import Any, Protocol
 
 import pytest
 
-from matrixbot.testing.chat.chat.chat import ChatClient
-from matrixbot.testing.chat.chat.fakebot import FakeBot
-from matrixbot.testing.chat.chat.synapse import Account, Synapse
-from matrixbot.testing.chat.chat.testbot import TestBot
+from matrixbot.testing.chat import ChatClient
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.testing.synapse import Account, Synapse
+from matrixbot.testing.testbot import TestBot
 
 
 class MakeAccount(Protocol):

@@ -7,7 +7,7 @@ and lets accounts be created through the shared-secret admin API. Nothing is dow
     with Synapse(Path("/tmp/hs")) as hs:
         alice = hs.register("alice")
 
-`python -m matrixbot.testing.chat.chat.synapse WORKDIR` starts one for a person or a benchmark and prints its URL.
+`python -m matrixbot.testing.synapse WORKDIR` starts one for a person or a benchmark and prints its URL.
 """
 
 from __future__ import annotations
@@ -340,10 +340,10 @@ def _free_loopback_port() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m matrixbot.testing.chat.chat.synapse WORKDIR [PORT]`: run one until Ctrl-C."""
+    """`python -m matrixbot.testing.synapse WORKDIR [PORT]`: run one until Ctrl-C."""
     args = sys.argv[1:] if argv is None else argv
     if not args or len(args) > 2:
-        print("usage: python -m matrixbot.testing.chat.chat.synapse WORKDIR [PORT]", file=sys.stderr)
+        print("usage: python -m matrixbot.testing.synapse WORKDIR [PORT]", file=sys.stderr)
         return 2
     server = Synapse(Path(args[0]), port=int(args[1]) if len(args) > 1 else None)
     server.start()

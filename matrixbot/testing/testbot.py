@@ -16,8 +16,8 @@ from typing import Any
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.engine.bot import Bot
-from matrixbot.testing.chat.chat.chat import ChatClient, Seen
-from matrixbot.testing.chat.chat.synapse import Account, Synapse
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.synapse import Account, Synapse
 from matrixbot.time import Clock
 
 

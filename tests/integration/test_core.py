@@ -182,7 +182,7 @@ async def test_gap_after_long_downtime_is_filled(start_bot, chat):
 
 
 async def test_first_start_skips_history(synapse, chat, account, tmp_path):
-    from matrixbot.testing.chat.chat.testbot import TestBot
+    from matrixbot.testing.testbot import TestBot
 
     alice = await chat("alice")
     bot_account = account("bot")

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from matrixbot.testing.chat.chat.chat import ChatClient, Seen
-from matrixbot.testing.chat.chat.pytest_plugin import MakeChat
-from matrixbot.testing.chat.chat.synapse import Synapse
 from nio.crypto import GroupSessionStore
+
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.pytest_plugin import MakeChat
+from matrixbot.testing.synapse import Synapse
 
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_RESPONSE = "org.matrix.msc3381.poll.response"

@@ -8,7 +8,6 @@ import logging
 
 import nio
 import pytest
-from matrixbot.testing.chat.chat.fakebot import FakeBot
 
 from matrixbot import metrics
 from matrixbot.api.commands import command
@@ -18,6 +17,7 @@ from matrixbot.config import Config
 from matrixbot.engine.registry import BUILTIN_PLUGINS, discover
 from matrixbot.logformat import formatter_for
 from matrixbot.logsetup import SECRETS
+from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import FakeClock
 
 ALICE = "@alice:fake"

@@ -8,11 +8,11 @@ import socket
 from dataclasses import replace
 
 import pytest
-from matrixbot.testing.chat.chat.fakebot import FakeBot
 
 from matrixbot.config import Config
 from matrixbot.engine.health import health_of
 from matrixbot.errors import StartupError
+from matrixbot.testing.fakebot import FakeBot
 from tests.ops.test_processes import free_port, get
 
 

@@ -119,7 +119,7 @@ def test_the_wheel_ships_the_sample_config_and_the_license(tmp_path):
     assert "matrixbot/testing/pytest_plugin.py" in names
     entry_points = archive_text(wheel, "entry_points.txt")
     assert "datepoll = matrixbot.plugins.datepoll:DatePoll" in entry_points
-    assert "matrixbot = matrixbot.testing.chat.chat.pytest_plugin" in entry_points
+    assert "matrixbot = matrixbot.testing.pytest_plugin" in entry_points
 
 
 def archive_text(wheel: Path, suffix: str) -> str:

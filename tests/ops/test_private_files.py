@@ -8,10 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from matrixbot.testing.chat.chat.fakebot import FakeBot
 
 from matrixbot.datadir import AlreadyRunning, InstanceLock, make_private, warn_if_readable
 from matrixbot.errors import StartupError
+from matrixbot.testing.fakebot import FakeBot
 
 
 def mode(path: Path) -> int:

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import nio
 from matrixbot.plugins.checkins import Checkins
-from matrixbot.testing.chat.chat.chat import ChatClient, Seen
-from matrixbot.testing.chat.chat.testbot import TestBot
 
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.testbot import TestBot
 from matrixbot.time import FakeClock
 
 QUARTERLY = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from matrixbot.plugins.datepoll import DatePoll
-from matrixbot.testing.chat.chat.chat import Seen
 
 from matrixbot.errors import UserError
+from matrixbot.testing.chat import Seen
 from matrixbot.time import FakeClock
 
 POLL_START = "org.matrix.msc3381.poll.start"

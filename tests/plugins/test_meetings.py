@@ -6,9 +6,9 @@ import asyncio
 from datetime import UTC, datetime
 
 from matrixbot.plugins.meetings import Meetings
-from matrixbot.testing.chat.chat.chat import Seen
-from matrixbot.testing.chat.chat.testbot import TestBot
 
+from matrixbot.testing.chat import Seen
+from matrixbot.testing.testbot import TestBot
 from matrixbot.time import FakeClock
 
 CODE = "486072"

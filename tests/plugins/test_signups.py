@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import nio
 from matrixbot.plugins.signups import Signups
-from matrixbot.testing.chat.chat.chat import ChatClient, Seen
-from matrixbot.testing.chat.chat.testbot import TestBot
 
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.testbot import TestBot
 from matrixbot.time import FakeClock
 
 TECH_CHATS = (

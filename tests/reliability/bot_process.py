@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 import yaml
-from matrixbot.testing.chat.chat.synapse import Account
+
+from matrixbot.testing.synapse import Account
 
 ROOT = Path(__file__).parents[2]
 

@@ -6,9 +6,9 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from matrixbot.testing.chat.chat.synapse import Account
 
 from matrixbot.matrix.markup import FSI, PDI
+from matrixbot.testing.synapse import Account
 
 
 async def room_history(homeserver: str, reader: Account, room_id: str) -> list[dict[str, Any]]:

@@ -99,7 +99,7 @@ MAX_EVENT = 4096
 
 @pytest.fixture
 async def bot(tmp_path):
-    from matrixbot.testing.chat.fakebot import FakeBot
+    from matrixbot.testing.fakebot import FakeBot
 
     fake = await FakeBot.create(
         tmp_path, plugins=[DatePoll, Meetings, Checkins, Signups], clock=FakeClock("2024-02-20 12:00", ZONE)

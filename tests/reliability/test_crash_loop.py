@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
-from matrixbot.testing.chat.chat.chat import ChatClient
 
+from matrixbot.testing.chat import ChatClient
 from tests.reliability.bot_process import BotProcess
 
 pytestmark = pytest.mark.slow

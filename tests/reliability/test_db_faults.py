@@ -24,9 +24,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from matrixbot.testing.chat.chat.chat import ChatClient
-from matrixbot.testing.chat.chat.fakebot import FakeBot
-from matrixbot.testing.chat.chat.testbot import TestBot
 
 from matrixbot.api.commands import command
 from matrixbot.api.context import Context
@@ -36,6 +33,9 @@ from matrixbot.engine.scheduler import JobRun, Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.errors import FatalError, StorageUnavailable
 from matrixbot.matrix.events import RoomEvent
+from matrixbot.testing.chat import ChatClient
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.testing.testbot import TestBot
 from matrixbot.time import FakeClock
 from tests.integration.announcer import Announcer
 

@@ -7,10 +7,10 @@ import json
 import time
 
 import pytest
-from matrixbot.testing.chat.chat.synapse import Synapse
-from matrixbot.testing.chat.chat.testbot import TestBot
 
 from matrixbot.engine import health
+from matrixbot.testing.synapse import Synapse
+from matrixbot.testing.testbot import TestBot
 from tests.ops.test_processes import free_port, get
 
 pytestmark = pytest.mark.slow

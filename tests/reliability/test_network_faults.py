@@ -19,9 +19,9 @@ from collections import Counter
 
 import pytest
 from matrixbot.plugins.meetings import Meetings
-from matrixbot.testing.chat.chat.testbot import TestBot
 
 from matrixbot.engine.sync import SYNC_DEADLINE
+from matrixbot.testing.testbot import TestBot
 from tests.reliability.faultproxy import FaultProxy
 from tests.reliability.history import body, reply_to, room_history
 

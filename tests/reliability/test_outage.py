@@ -15,10 +15,10 @@ import time
 
 import pytest
 from matrixbot.plugins.meetings import Meetings
-from matrixbot.testing.chat.chat.chat import ChatClient
-from matrixbot.testing.chat.chat.synapse import Synapse
-from matrixbot.testing.chat.chat.testbot import TestBot
 
+from matrixbot.testing.chat import ChatClient
+from matrixbot.testing.synapse import Synapse
+from matrixbot.testing.testbot import TestBot
 from tests.reliability.history import body, reply_to, room_history
 
 pytestmark = pytest.mark.slow

@@ -19,9 +19,9 @@ from matrixbot.plugins.checkins import Checkins
 from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.signups import Signups
-from matrixbot.testing.chat.chat.fakebot import FakeBot, Posted
 
 from matrixbot.api.commands import CommandSpec
+from matrixbot.testing.fakebot import FakeBot, Posted
 from matrixbot.time import FakeClock
 
 CODE = "731946"

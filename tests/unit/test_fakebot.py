@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.meetings import Meetings
-from matrixbot.testing.chat.chat.fakebot import FakeBot
 
+from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import FakeClock
 
 

@@ -14,7 +14,6 @@ import aiohttp
 import nio
 import pytest
 from matrixbot.plugins.meetings import Meetings
-from matrixbot.testing.chat.chat.fakebot import FakeBot
 
 from matrixbot.matrix.outages import (
     FAILING_CAP,
@@ -24,6 +23,7 @@ from matrixbot.matrix.outages import (
     trouble_from_exception,
     trouble_from_response,
 )
+from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import FakeClock
 
 

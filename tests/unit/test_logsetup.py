@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from matrixbot.plugins.meetings import Meetings
-from matrixbot.testing.chat.chat.fakebot import FakeBot
 
 from matrixbot.logsetup import SECRETS
+from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import FakeClock
 
 CODE = "582913"

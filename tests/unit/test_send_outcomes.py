@@ -7,11 +7,11 @@ from types import SimpleNamespace
 
 import nio
 import pytest
-from matrixbot.testing.chat.chat.fakebot import FakeBot
 
 from matrixbot.errors import SendError, SendPending
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.sender import Sender
+from matrixbot.testing.fakebot import FakeBot
 
 
 class RefusingClient:

@@ -10,10 +10,10 @@ from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.datepoll.parse import split_busy
 from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.meetings.parse import parse_reminder
-from matrixbot.testing.chat.fakebot import FakeBot
 
 from matrixbot.errors import TimeParseError, UserError
 from matrixbot.matrix.events import RoomEvent
+from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import MAX_TIME_TEXT, MAX_TIME_WORDS, TOO_SLOW, FakeClock, TimeParser, TimeService
 
 ZONE = "Europe/London"

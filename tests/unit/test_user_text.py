@@ -11,8 +11,8 @@ from matrixbot.plugins.checkins import Checkins
 from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.signups import Signups
-from matrixbot.testing.chat.chat.fakebot import FakeBot, Posted
 
+from matrixbot.testing.fakebot import FakeBot, Posted
 from matrixbot.time import FakeClock
 
 EVIL = "Ti\x00t\x1bl\x07e\x7f\x85\u202eXY\u2066 <b>bold</b><script>x</script> **md** [a](https://e.x)"
