@@ -15,12 +15,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from matrixbot.bot import Bot
 from matrixbot.config import Config
-from matrixbot.homeserver import Synapse
-from matrixbot.registry import discover
-from matrixbot.tasks import watch
-from matrixbot.testing import ChatClient, Seen
+from matrixbot.engine.bot import Bot
+from matrixbot.engine.registry import discover
+from matrixbot.engine.tasks import watch
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.synapse import Synapse
 
 ANSWER_TIMEOUT = 10.0
 QUIET_AFTER_ANSWER = 1.5
@@ -121,9 +121,8 @@ async def _run_script(chat: ChatClient, room_id: str, bot_user_id: str, steps: l
         await chat.say(room_id, step)
         timeout = ANSWER_TIMEOUT
         while True:
-            try:
-                event = await chat.wait_for(from_bot, timeout=timeout, after=mark)
-            except AssertionError:
+            event = await chat.next_event(from_bot, timeout=timeout, after=mark)
+            if event is None:
                 break
             _print_answer(event)
             mark = event.position + 1
@@ -141,9 +140,8 @@ async def _interactive(chat: ChatClient, room_id: str, bot_user_id: str) -> None
     async def show_answers() -> None:
         mark = chat.mark()
         while True:
-            try:
-                event = await chat.wait_for(from_bot, timeout=3600, after=mark)
-            except AssertionError:
+            event = await chat.next_event(from_bot, timeout=3600, after=mark)
+            if event is None:
                 continue
             _print_answer(event)
             mark = event.position + 1

@@ -5,11 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from matrixbot.commands import Body
-from matrixbot.errors import UserError
-from matrixbot.timebudget import MAX_TIME_TEXT, MAX_TIME_WORDS, check_text
-from matrixbot.timefmt import shorten
-from matrixbot.timeparse import TimeParseError, TimeParser, When
+from matrixbot import (
+    MAX_TIME_TEXT,
+    MAX_TIME_WORDS,
+    Body,
+    TimeParseError,
+    TimeParser,
+    UserError,
+    When,
+    check_text,
+    shorten,
+)
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20

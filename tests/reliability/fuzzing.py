@@ -29,9 +29,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matrixbot.clock import FakeClock
 from matrixbot.errors import UserError
-from matrixbot.timeparse import TimeParser
+from matrixbot.time import FakeClock, TimeParser
 from tests.reliability.figures import record
 
 ZONE = "Europe/London"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from matrixbot.testing import ChatClient
+from matrixbot.testing.chat import ChatClient
 from tests.reliability.bot_process import BotProcess
 from tests.reliability.figures import record
 

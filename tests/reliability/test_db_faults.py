@@ -25,18 +25,18 @@ from typing import Any
 import aiohttp
 import pytest
 
-from matrixbot.clock import FakeClock
-from matrixbot.commands import command
-from matrixbot.context import Context
-from matrixbot.core_schema import CORE_MIGRATIONS
+from matrixbot.api.commands import command
+from matrixbot.api.context import Context
+from matrixbot.api.plugin import Plugin
 from matrixbot.db import Database
+from matrixbot.engine.scheduler import JobRun, Scheduler
+from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.errors import FatalError, StorageUnavailable
-from matrixbot.events import RoomEvent
-from matrixbot.fakebot import FakeBot
-from matrixbot.plugin import Plugin
-from matrixbot.scheduler import JobRun, Scheduler
-from matrixbot.testbot import TestBot
-from matrixbot.testing import ChatClient
+from matrixbot.matrix.events import RoomEvent
+from matrixbot.testing.chat import ChatClient
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.testing.testbot import TestBot
+from matrixbot.time import FakeClock
 from tests.integration.announcer import Announcer
 from tests.reliability.figures import record
 

@@ -18,10 +18,10 @@ import time
 from collections import Counter
 
 import pytest
+from matrixbot.plugins.meetings import Meetings
 
-from matrixbot.sync import SYNC_DEADLINE
-from matrixbot.testbot import TestBot
-from plugins.meetings import Meetings
+from matrixbot.engine.sync import SYNC_DEADLINE
+from matrixbot.testing.testbot import TestBot
 from tests.reliability.faultproxy import FaultProxy
 from tests.reliability.figures import record
 from tests.reliability.history import body, reply_to, room_history

@@ -14,11 +14,11 @@ import asyncio
 import time
 
 import pytest
+from matrixbot.plugins.meetings import Meetings
 
-from matrixbot.homeserver import Synapse
-from matrixbot.testbot import TestBot
-from matrixbot.testing import ChatClient
-from plugins.meetings import Meetings
+from matrixbot.testing.chat import ChatClient
+from matrixbot.testing.synapse import Synapse
+from matrixbot.testing.testbot import TestBot
 from tests.reliability.figures import record
 from tests.reliability.history import body, reply_to, room_history
 

@@ -15,14 +15,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from matrixbot.plugins.checkins import Checkins
+from matrixbot.plugins.datepoll import DatePoll
+from matrixbot.plugins.meetings import Meetings
+from matrixbot.plugins.signups import Signups
 
-from matrixbot.clock import FakeClock
-from matrixbot.commands import CommandSpec
-from matrixbot.fakebot import FakeBot, Posted
-from plugins.checkins import Checkins
-from plugins.datepoll import DatePoll
-from plugins.meetings import Meetings
-from plugins.signups import Signups
+from matrixbot.api.commands import CommandSpec
+from matrixbot.testing.fakebot import FakeBot, Posted
+from matrixbot.time import FakeClock
 from tests.reliability.figures import record
 
 CODE = "731946"
