@@ -13,8 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from matrixbot.clock import FakeClock
-from matrixbot.fakebot import FakeBot
+from bench.internals import FakeBot, FakeClock
 from plugins.datepoll import DatePoll
 from plugins.meetings import Meetings
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import time
 
 from bench import commands
-from matrixbot.clock import SystemClock
-from matrixbot.commands import Body
-from matrixbot.timeparse import TimeParser
+from bench.internals import Body, SystemClock, TimeParser
 from plugins.datepoll.parse import parse_proposal
 
 

@@ -40,6 +40,8 @@ def rows(figures: Sequence[Figure]) -> list[list[str]]:
             _number(f.value, f.unit),
             f"{_number(f.floor, f.unit)} ({f.floor_name})" if f.floor is not None and f.floor_name else "",
             f"{f.ratio:.2f}×" if f.ratio is not None else "",
+            _number(f.maubot, f.unit) if f.maubot is not None else "",
+            f"{f.maubot_ratio:.2f}×" if f.maubot_ratio is not None else "",
             f.target,
             _verdict(f),
         ]
@@ -47,7 +49,7 @@ def rows(figures: Sequence[Figure]) -> list[list[str]]:
     ]
 
 
-HEADER = ["metric", "value", "floor", "ratio", "target", "result"]
+HEADER = ["metric", "value", "floor", "ratio", "maubot", "× maubot", "target", "result"]
 
 
 def table(figures: Sequence[Figure]) -> str:

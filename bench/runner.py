@@ -1,4 +1,4 @@
-"""One bench run: a throwaway homeserver, the floors, then each part in turn; everything cleaned up."""
+"""One bench run: a throwaway homeserver, the floors and peers, then each part in turn; all cleaned up."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench import machine, report
 from bench.env import BenchEnv
-from bench.floors import measure_floors, start_echo
+from bench.floors import measure_floors, start_peers
 from bench.judge import Measured, figures
 from bench.parsing import poll_parse_ms
 from bench.plot import plot_scaling
@@ -44,18 +44,18 @@ async def run(
     env = env or BenchEnv()
     try:
         await env.start()
-        log.info("homeserver up at %s; measuring the floors", env.url)
-        echo = await start_echo(env, sizes)
+        log.info("homeserver up at %s; starting the peers and measuring the floors", env.url)
+        peers = await start_peers(env, sizes)
         try:
-            measured = Measured(await measure_floors(env, sizes, echo))
+            measured = Measured(await measure_floors(env, sizes, peers))
             if "replies" in parts:
                 log.info("our bot on an empty store: start-up, replies, bursts, reminders")
-                measured.empty = await measure_empty_store(env, sizes, echo)
+                measured.empty = await measure_empty_store(env, sizes, peers)
             if "mass" in parts:
                 log.info("%d reminders due within %g s", sizes.mass_reminders, sizes.mass_window_s)
-                measured.mass = await mass_reminders(env, sizes, echo)
+                measured.mass = await mass_reminders(env, sizes, peers.echo)
         finally:
-            await echo.process.stop()
+            await peers.stop()
         if "scale" in parts:
             log.info("start-up and memory at store sizes %s", ", ".join(map(str, sizes.scale)))
             measured.scale = await measure_scale(env, sizes)

@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from matrixbot.core_schema import CORE_MIGRATIONS
-from matrixbot.db import Database
+from bench.internals import CORE_MIGRATIONS, Database
 from plugins.datepoll.migrations import MIGRATIONS as DATEPOLL_MIGRATIONS
 from plugins.meetings.migrations import MIGRATIONS as MEETINGS_MIGRATIONS
 
