@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import statistics
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -36,12 +38,21 @@ class Outputs:
     """How the README refers to the plot."""
 
 
+async def _sample_load(loads: list[float], every_s: float = 10.0) -> None:
+    """The machine's 1-minute load average every `every_s` seconds while the bots are measured."""
+    while True:
+        await asyncio.sleep(every_s)
+        loads.append(machine.load_average())
+
+
 async def run(
     sizes: Sizes, parts: Collection[str], outputs: Outputs, command: str, *, env: BenchEnv | None = None
 ) -> list[Figure]:
     """Measure, judge and write the outputs; `env` defaults to a homeserver of the run's own."""
     began = time.monotonic()
     env = env or BenchEnv()
+    loads: list[float] = [machine.load_average()]
+    sampler = asyncio.create_task(_sample_load(loads))
     try:
         await env.start()
         log.info("homeserver up at %s; starting the peers and measuring the floors", env.url)
@@ -60,6 +71,7 @@ async def run(
             log.info("start-up and memory at store sizes %s", ", ".join(map(str, sizes.scale)))
             measured.scale = await measure_scale(env, sizes)
     finally:
+        sampler.cancel()
         await env.close()
     if "parse" in parts:
         measured.poll_parse_ms = Spread.of(poll_parse_ms(sizes.parse_runs))
@@ -70,6 +82,7 @@ async def run(
         "duration_s": time.monotonic() - began,
         "machine": machine.describe(),
         "sizes": sizes.__dict__,
+        "load average": {"min": min(loads), "median": statistics.median(loads), "max": max(loads)},
     }
     report.write_json(outputs.results, found, measured, run_info)
     plot = plot_scaling(measured.scale, outputs.plot) if measured.scale and outputs.plot else None
