@@ -1,6 +1,6 @@
 """`python -m bench [--quick] [--only PART …]`: run the benchmarks and print the table.
 
-The full run (about five minutes) writes bench/results/latest.json and rewrites the figures section
+The full run (about six minutes; the first one also makes maubot's venv, bench/.venv-maubot) writes bench/results/latest.json and rewrites the figures section
 of bench/README.md and docs/bench/scaling.png; `--quick` (the smoke sizes) and `--only` print the
 table and write bench/results/quick.json or partial.json.
 """
@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bench import report
+from bench import maubot_peer, report
 from bench.env import BenchEnv
 from bench.runner import PARTS, Outputs, run
 from bench.sizes import FULL, QUICK
@@ -31,10 +31,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", action="store_true", help="keep the work directory (logs, stores) afterwards"
     )
+    parser.add_argument(
+        "--no-maubot", action="store_true", help="leave maubot out (its venv is never made then)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("nio").setLevel(logging.WARNING)
     complete = set(args.only) == set(PARTS) and not args.quick
+    if not args.no_maubot and not args.quick:
+        maubot_peer.ensure_venv()  # a quick run uses maubot only if its venv is already there
     outputs = Outputs(
         results=HERE
         / "results"

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections import Counter, defaultdict
 
-from matrixbot.testing.chat import ChatClient, Seen
+from bench.internals import ChatClient, Seen
 
 
 class TimedClient(ChatClient):

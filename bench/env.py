@@ -12,7 +12,7 @@ from pathlib import Path
 import nio
 
 from bench.clients import TimedClient
-from matrixbot.testing.synapse import Account, Synapse
+from bench.internals import Account, Synapse
 
 
 class BenchEnv:
@@ -34,6 +34,7 @@ class BenchEnv:
             await asyncio.to_thread(self.synapse.start)
         self.bot = self._register("bot")
         self.echo = self._register("echo")
+        self.maubot = self._register("maubot")
         self.alice = await self.connect("alice")
         self.bob = await self.connect("bob")
 

@@ -16,8 +16,7 @@ from pathlib import Path
 from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.meetings import Meetings
 
-from matrixbot.testing.fakebot import FakeBot
-from matrixbot.time import FakeClock
+from bench.internals import FakeBot, FakeClock
 
 
 async def main() -> None:

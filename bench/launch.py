@@ -9,8 +9,8 @@ from pathlib import Path
 
 from bench import processes
 from bench.env import BenchEnv
+from bench.internals import discover
 from bench.processes import BotProcess
-from matrixbot.engine.registry import discover
 
 #: Settle time before reading "idle" memory: start-up garbage collected, no traffic.
 IDLE_WAIT_S = 2.0
@@ -42,8 +42,11 @@ async def launch(
     room_id: str,
     *,
     prepare: Callable[[Path], Awaitable[None]] | None = None,
+    e2ee: bool = True,
 ) -> Launched:
-    """Start the bot on a fresh data directory (filled by `prepare(db_path)` first) and ask `!help`.
+    """Start the bot on its data directory `name` (filled by `prepare(db_path)` first) and ask `!help`.
+
+    With `e2ee=False` the bot runs with `e2ee.enabled: false` (as maubot runs in the bench).
 
     The bot account must already be in `room_id`. The caller stops `process`.
     """
@@ -51,7 +54,7 @@ async def launch(
     db_path = workdir / "data" / "matrixbot.sqlite3"
     if prepare is not None:
         await prepare(db_path)
-    process = processes.matrixbot(workdir, env.url, env.bot, installed_plugins())
+    process = processes.matrixbot(workdir, env.url, env.bot, installed_plugins(), e2ee=e2ee)
     await process.start()
     try:
         event_id = await env.alice.say(room_id, "!help")

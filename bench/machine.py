@@ -1,4 +1,5 @@
-"""What the figures ran on: cores, CPU model, memory, Python, Synapse and matrix-nio versions."""
+"""What the figures ran on: cores, CPU model, memory, Python, Synapse and matrix-nio versions, and how
+busy the machine was (other work on a shared machine makes figures noisy)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ def describe() -> dict[str, str]:
         "synapse": version("matrix-synapse"),
         "matrix-nio": version("matrix-nio"),
     }
+
+
+def load_average() -> float:
+    """The 1-minute load average (runnable processes; on 2 cores, above 2 means waiting for a CPU)."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
 def _cpu_model() -> str:

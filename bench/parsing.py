@@ -7,8 +7,7 @@ import time
 from matrixbot.plugins.datepoll.parse import parse_proposal
 
 from bench import commands
-from matrixbot.api.commands import Body
-from matrixbot.time import SystemClock, TimeParser
+from bench.internals import Body, SystemClock, TimeParser
 
 
 def poll_parse_ms(runs: int) -> list[float]:

@@ -19,14 +19,13 @@ from pathlib import Path
 from bench import commands
 from bench.clients import TimedClient
 from bench.env import BenchEnv
-from bench.floors import Echo
+from bench.internals import Seen
 from bench.launch import Launched, launch
 from bench.processes import cpu_seconds
 from bench.seed import Reminder, create_schema, seed
 from bench.sizes import Sizes
 from bench.stats import Spread
-from bench.timing import Paired, reply_ms
-from matrixbot.testing.chat import Seen
+from bench.timing import Paired, Peer, reply_ms
 
 #: After the last due time, how long a reminder may take before it counts as lost.
 GRACE_S = 10.0
@@ -67,7 +66,7 @@ async def ten_reminders(env: BenchEnv, started: Launched, room_id: str, sizes: S
     return await _collect(env.alice, env.bot.user_id, due, "tenrem")
 
 
-async def mass_reminders(env: BenchEnv, sizes: Sizes, echo: Echo) -> MassReminders:
+async def mass_reminders(env: BenchEnv, sizes: Sizes, echo: Peer) -> MassReminders:
     """`sizes.mass_reminders` reminders due within one window across `sizes.mass_rooms` rooms."""
     rooms = await env.rooms_with(env.alice, [env.bot], sizes.mass_rooms + 1)
     command_room, reminder_rooms = rooms[0], rooms[1:]
@@ -93,7 +92,7 @@ async def mass_reminders(env: BenchEnv, sizes: Sizes, echo: Echo) -> MassReminde
         first_due = min(r.due_at for r in reminders)
         await asyncio.sleep(max(0.0, first_due - time.time()))
         cpu_before = started.process.cpu_s(), cpu_seconds(env.synapse_pid)
-        meanwhile = await _commands_until(env.alice, command_room, echo.room, last_due)
+        meanwhile = await _commands_until(env.alice, command_room, echo, last_due)
         bot_cpu = started.process.cpu_s() - cpu_before[0]
         homeserver_cpu = cpu_seconds(env.synapse_pid) - cpu_before[1]
         due = {r.text: r.due_at for r in reminders}
@@ -111,12 +110,12 @@ async def mass_reminders(env: BenchEnv, sizes: Sizes, echo: Echo) -> MassReminde
     )
 
 
-async def _commands_until(client: TimedClient, room_id: str, echo_room: str, end: float) -> Paired:
+async def _commands_until(client: TimedClient, room_id: str, echo: Peer, end: float) -> Paired:
     """Time commands (each paired with an echo) one after the other while reminders fall due."""
     paired = Paired()
     n = 0
     while time.time() < end:
-        await paired.take(client, room_id, echo_room, [commands.BURST_MIX[n % len(commands.BURST_MIX)]])
+        await paired.take(client, room_id, [echo], [commands.BURST_MIX[n % len(commands.BURST_MIX)]])
         n += 1
         await asyncio.sleep(0.2)
     return paired

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bench import maubot_peer
 from bench.judge import Measured
 from bench.scale import StoreSize
 from bench.stats import Figure
@@ -40,6 +41,8 @@ def rows(figures: Sequence[Figure]) -> list[list[str]]:
             _number(f.value, f.unit),
             f"{_number(f.floor, f.unit)} ({f.floor_name})" if f.floor is not None and f.floor_name else "",
             f"{f.ratio:.2f}×" if f.ratio is not None else "",
+            _number(f.maubot, f.unit) if f.maubot is not None else "",
+            f"{f.maubot_ratio:.2f}×" if f.maubot_ratio is not None else "",
             f.target,
             _verdict(f),
         ]
@@ -47,7 +50,7 @@ def rows(figures: Sequence[Figure]) -> list[list[str]]:
     ]
 
 
-HEADER = ["metric", "value", "floor", "ratio", "target", "result"]
+HEADER = ["metric", "value", "floor", "ratio", "maubot", "× maubot", "target", "result"]
 
 
 def table(figures: Sequence[Figure]) -> str:
@@ -93,8 +96,10 @@ def figures_section(
     parts = [
         f"Measured {run['finished']} with `{run['command']}` ({run['duration_s']:.0f} s) on "
         f"{machine['cores (nproc)']} cores ({machine['cpu']}), {machine['memory']}, {machine['os']}, "
-        f"Python {machine['python']}, Synapse {machine['synapse']}, matrix-nio {machine['matrix-nio']}; "
-        "bot and homeserver on the same machine, over loopback.",
+        f"Python {machine['python']}, Synapse {machine['synapse']}, matrix-nio {machine['matrix-nio']}"
+        + (f", maubot {maubot_peer.VERSION}" if measured.floors.maubot else ", without maubot")
+        + "; bots and homeserver on the same machine, over loopback. "
+        f"Load average during the run (1 min, sampled every 10 s): {_load(run)}.",
         "",
         markdown(figures),
     ]
@@ -103,6 +108,13 @@ def figures_section(
     if plot:
         parts += ["", f"![start-up and memory against store size]({plot})"]
     return "\n".join(parts)
+
+
+def _load(run: dict[str, Any]) -> str:
+    load = run.get("load average")
+    if not load:
+        return "not recorded"
+    return f"median {load['median']:.2f}, min {load['min']:.2f}, max {load['max']:.2f}"
 
 
 def update_readme(readme: Path, section: str) -> None:

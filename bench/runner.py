@@ -1,8 +1,10 @@
-"""One bench run: a throwaway homeserver, the floors, then each part in turn; everything cleaned up."""
+"""One bench run: a throwaway homeserver, the floors and peers, then each part in turn; all cleaned up."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import statistics
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -11,7 +13,7 @@ from pathlib import Path
 
 from bench import machine, report
 from bench.env import BenchEnv
-from bench.floors import measure_floors, start_echo
+from bench.floors import measure_floors, start_peers
 from bench.judge import Measured, figures
 from bench.parsing import poll_parse_ms
 from bench.plot import plot_scaling
@@ -36,30 +38,40 @@ class Outputs:
     """How the README refers to the plot."""
 
 
+async def _sample_load(loads: list[float], every_s: float = 10.0) -> None:
+    """The machine's 1-minute load average every `every_s` seconds while the bots are measured."""
+    while True:
+        await asyncio.sleep(every_s)
+        loads.append(machine.load_average())
+
+
 async def run(
     sizes: Sizes, parts: Collection[str], outputs: Outputs, command: str, *, env: BenchEnv | None = None
 ) -> list[Figure]:
     """Measure, judge and write the outputs; `env` defaults to a homeserver of the run's own."""
     began = time.monotonic()
     env = env or BenchEnv()
+    loads: list[float] = [machine.load_average()]
+    sampler = asyncio.create_task(_sample_load(loads))
     try:
         await env.start()
-        log.info("homeserver up at %s; measuring the floors", env.url)
-        echo = await start_echo(env, sizes)
+        log.info("homeserver up at %s; starting the peers and measuring the floors", env.url)
+        peers = await start_peers(env, sizes)
         try:
-            measured = Measured(await measure_floors(env, sizes, echo))
+            measured = Measured(await measure_floors(env, sizes, peers))
             if "replies" in parts:
                 log.info("our bot on an empty store: start-up, replies, bursts, reminders")
-                measured.empty = await measure_empty_store(env, sizes, echo)
+                measured.empty = await measure_empty_store(env, sizes, peers)
             if "mass" in parts:
                 log.info("%d reminders due within %g s", sizes.mass_reminders, sizes.mass_window_s)
-                measured.mass = await mass_reminders(env, sizes, echo)
+                measured.mass = await mass_reminders(env, sizes, peers.echo)
         finally:
-            await echo.process.stop()
+            await peers.stop()
         if "scale" in parts:
             log.info("start-up and memory at store sizes %s", ", ".join(map(str, sizes.scale)))
             measured.scale = await measure_scale(env, sizes)
     finally:
+        sampler.cancel()
         await env.close()
     if "parse" in parts:
         measured.poll_parse_ms = Spread.of(poll_parse_ms(sizes.parse_runs))
@@ -70,6 +82,7 @@ async def run(
         "duration_s": time.monotonic() - began,
         "machine": machine.describe(),
         "sizes": sizes.__dict__,
+        "load average": {"min": min(loads), "median": statistics.median(loads), "max": max(loads)},
     }
     report.write_json(outputs.results, found, measured, run_info)
     plot = plot_scaling(measured.scale, outputs.plot) if measured.scale and outputs.plot else None

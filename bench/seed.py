@@ -18,8 +18,7 @@ from pathlib import Path
 from matrixbot.plugins.datepoll.migrations import MIGRATIONS as DATEPOLL_MIGRATIONS
 from matrixbot.plugins.meetings.migrations import MIGRATIONS as MEETINGS_MIGRATIONS
 
-from matrixbot.db import Database
-from matrixbot.engine.schema import CORE_MIGRATIONS
+from bench.internals import CORE_MIGRATIONS, Database
 
 ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC")
 

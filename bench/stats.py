@@ -53,6 +53,8 @@ class Figure:
     floor_name: str = ""
     limit: float | None = None
     target: str = ""
+    maubot: float | None = None
+    """maubot's figure for the same thing in the same run (None: not measured, or no counterpart)."""
 
     @property
     def ratio(self) -> float | None:
@@ -61,10 +63,16 @@ class Figure:
         return self.value / self.floor
 
     @property
+    def maubot_ratio(self) -> float | None:
+        if self.maubot is None or self.maubot == 0 or math.isnan(self.maubot):
+            return None
+        return self.value / self.maubot
+
+    @property
     def passed(self) -> bool | None:
         if self.limit is None:
             return None
         return not math.isnan(self.value) and self.value <= self.limit
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "ratio": self.ratio, "passed": self.passed}
+        return {**asdict(self), "ratio": self.ratio, "maubot_ratio": self.maubot_ratio, "passed": self.passed}

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bench.clients import TimedClient
+from bench.processes import BotProcess
 
 
 async def relay_ms(
@@ -36,23 +37,51 @@ async def reply_ms(
     return samples
 
 
+@dataclass(frozen=True)
+class Peer:
+    """A running peer bot (`echo`, `maubot`) and its rooms: one for single messages, the rest for bursts."""
+
+    name: str
+    process: BotProcess
+    room: str
+    burst_rooms: list[str]
+    command: str | None = None
+    """What it answers (`!ping`); None: it answers any text (the echo bot)."""
+
+    def text(self, text: str) -> str:
+        """What to send it in place of `text`: the text itself, or its command."""
+        return text if self.command is None else f"{self.command} {text}"
+
+
 @dataclass
 class Paired:
-    """Bot samples, each followed at once by an echo-bot sample of the same text: both see the same
-    homeserver load and drift, so their ratio is the bot's own cost."""
+    """Bot samples, each followed at once by a sample of each peer (the same text to the echo bot, the
+    peer's command to maubot): all see the same homeserver load and drift, so ratios are the bots' own cost."""
 
     bot: list[float] = field(default_factory=list)
-    echo: list[float] = field(default_factory=list)
+    peers: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def echo(self) -> list[float]:
+        return self.peers.get("echo", [])
 
     async def take(
-        self, client: TimedClient, bot_room: str, echo_room: str, texts: Iterable[str]
+        self, client: TimedClient, bot_room: str, peers: Sequence[Peer], texts: Iterable[str]
     ) -> list[float]:
         taken = []
         for text in texts:
             taken += await reply_ms(client, bot_room, [text])
-            self.echo += await reply_ms(client, echo_room, [text])
+            for peer in peers:
+                self.peers.setdefault(peer.name, []).extend(
+                    await reply_ms(client, peer.room, [peer.text(text)])
+                )
         self.bot += taken
         return taken
+
+    def extend(self, other: Paired) -> None:
+        self.bot += other.bot
+        for name, samples in other.peers.items():
+            self.peers.setdefault(name, []).extend(samples)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 Targets are not asserted here (tiny samples are noise); what must hold at any size is: every
 command answered exactly once and every reminder posted exactly once. The full run is `make bench`.
+maubot takes part only if its venv (bench/.venv-maubot) is already there: the test never makes it.
 """
 
 from __future__ import annotations
@@ -12,16 +13,27 @@ from pathlib import Path
 
 import pytest
 
+from bench import maubot_peer
 from bench.env import BenchEnv
+from bench.internals import Synapse
 from bench.runner import PARTS, Outputs, run
 from bench.sizes import QUICK
-from matrixbot.testing.synapse import Synapse
 
 
 @pytest.mark.timeout(120)
 async def test_quick_bench_runs_every_part(synapse: Synapse, tmp_path: Path) -> None:
     results = tmp_path / "quick.json"
+    had_maubot = maubot_peer.python() is not None
     found = await run(QUICK, PARTS, Outputs(results=results), "smoke", env=BenchEnv(synapse))
+
+    assert (maubot_peer.python() is not None) == had_maubot, "the smoke run must not make maubot's venv"
+    compared = [f for f in found if f.maubot is not None]
+    assert bool(compared) == had_maubot, "a maubot column exactly when its venv is there"
+    if had_maubot:
+        maubot_bursts = [
+            f for f in found if f.metric.startswith("maubot burst") and "exactly once" in f.metric
+        ]
+        assert maubot_bursts and all(f.value == f.floor for f in maubot_bursts)
 
     assert all(math.isfinite(f.value) for f in found), [f.metric for f in found if not math.isfinite(f.value)]
     correctness = [f for f in found if "exactly once" in f.metric or "lost or doubled" in f.metric]

@@ -1,0 +1,26 @@
+"""Every name the bench takes from matrixbot's internals, in one place (the bench runs the bot as a
+separate process; these are its test homeserver, test client, store seeding and parser)."""
+
+from matrixbot.api.commands import Body
+from matrixbot.db import Database
+from matrixbot.engine.registry import discover
+from matrixbot.engine.schema import CORE_MIGRATIONS
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.testing.synapse import Account, Synapse
+from matrixbot.time import FakeClock, SystemClock, TimeParser
+
+__all__ = [
+    "CORE_MIGRATIONS",
+    "Account",
+    "Body",
+    "ChatClient",
+    "Database",
+    "FakeBot",
+    "FakeClock",
+    "Seen",
+    "Synapse",
+    "SystemClock",
+    "TimeParser",
+    "discover",
+]
