@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from matrixbot.commands import Body
 from matrixbot.errors import UserError
@@ -32,6 +34,7 @@ def parse_proposal(title: str, body: Body, times: TimeParser, zone: str) -> Prop
             f"I found {len(lines)}. Nothing was created."
         )
     options = tuple((text, parse_option(text, times, zone, line=number)) for number, text in lines)
+    options = _with_context(options, times, zone)
     closes = None
     if "closes" in fields:
         found = fields["closes"]
@@ -46,9 +49,29 @@ def parse_proposal(title: str, body: Body, times: TimeParser, zone: str) -> Prop
     return Proposal(title.strip(), options, closes)
 
 
-def parse_option(text: str, times: TimeParser, zone: str, *, line: int | None = None) -> When:
+def _with_context(
+    options: tuple[tuple[str, When], ...], times: TimeParser, zone: str
+) -> tuple[tuple[str, When], ...]:
+    """Read again, against the other options' dates, each option whose weekday does not match its
+    date: the suggestion is then the date closest to them ("Tuesday 5th March 2014" among options in
+    2030 is 5 March 2030), not one close to today."""
+    near = [when.start.date() for _, when in options if all(p.kind != "weekday" for p in when.problems)]
+    if not near:
+        return options
+    return tuple(
+        (
+            text,
+            times.parse(text, zone, near=near) if any(p.kind == "weekday" for p in when.problems) else when,
+        )
+        for text, when in options
+    )
+
+
+def parse_option(
+    text: str, times: TimeParser, zone: str, *, line: int | None = None, near: Sequence[date] = ()
+) -> When:
     try:
-        return times.parse(text, zone)
+        return times.parse(text, zone, near=near)
     except TimeParseError as exc:
         where = f"line {line}: " if line is not None else ""
         raise UserError(

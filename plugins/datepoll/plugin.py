@@ -155,7 +155,8 @@ class DatePoll(Plugin):
             raise UserError(
                 f"{found.ref} has options 1 to {len(found.options)}; there is no option {number}."
             )
-        when = await self.times.read(lambda times: parse_option(option, times, found.zone))
+        near = [o.when.start.date() for o in found.options if o.number != number]
+        when = await self.times.read(lambda times: parse_option(option, times, found.zone, near=near))
         new = Option(number, option, when, await self._notes(ctx.room_id, when))
         poll = replace(found, options=tuple(new if o.number == number else o for o in found.options))
         check_size(native_poll(poll), "That poll")
