@@ -55,7 +55,7 @@ __all__ = [
     "zone_abbrev",
 ]
 
-EXAMPLES = "Try e.g. 'Tuesday 2 July 2024 3pm' or 'tomorrow 9am'."
+EXAMPLES = "Try e.g. 'Tuesday 2 July 3pm' or 'tomorrow 9am'."
 
 _YEAR = re.compile(r"\b[0-9]{4}\b")
 _ORDINAL = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)\b")
@@ -201,7 +201,7 @@ class TimeParser:
         if len(ends) == 1:
             return self._read(clean, ctx)
         if len(ends) > 2 or not all(ends):
-            raise TimeParseError(f"I could not read '{ctx.text}' as one range, like '17-19 May 2024'.")
+            raise TimeParseError(f"I could not read '{ctx.text}' as one range, like '17-19 May'.")
         return self._date_range(*ends, ctx)
 
     def _times_on_day(self, clean: str, match: re.Match[str], ctx: _Ctx) -> _Span:
@@ -533,6 +533,12 @@ def _unreadable(text: str, ctx: _Ctx) -> TimeParseError:
         day, month, year = int(match[1]), MONTH_FORMS[match[2]], int(match[3])
         if not 1 <= day <= monthrange(year, month)[1]:
             return TimeParseError(f"There is no {day} {MONTH_NAMES[month - 1]} {year}. {EXAMPLES}")
+    for match in re.finditer(rf"\b([0-9]{{1,2}}) {MONTH_RE.pattern}\b", text):
+        day, month = int(match[1]), MONTH_FORMS[match[2]]
+        if day == 0 or day > monthrange(2024, month)[1]:  # 2024: a leap year, so 29 February exists
+            return TimeParseError(
+                f"There is no {day} {MONTH_NAMES[month - 1]}: it has {monthrange(2023, month)[1]} days. {EXAMPLES}"
+            )
     unknown = [w for w in re.findall(r"[a-z]+", text) if w not in KNOWN_WORDS]
     detail = f" ('{unknown[0]}' is not a word I know for a date)" if len(unknown) == 1 else ""
     whole = shorten(text) == shorten(_strip_connectors(_normalise(ctx.text)))

@@ -102,7 +102,8 @@ def parse_choices(text: str, count: int) -> tuple[frozenset[int], frozenset[int]
                 "'maybe' before the ones you could do if need be, or 'none'."
             )
     if not yes and not maybe:
-        raise UserError("Which options? e.g. !vote 1 3 maybe 5, or !vote none.")
+        example = f"1 3 maybe {min(count, 5)}" if count >= 4 else f"1 maybe {count}"
+        raise UserError(f"Which options? e.g. !vote {example}, or !vote none.")
     return frozenset(yes), frozenset(maybe)
 
 
@@ -127,5 +128,5 @@ def split_busy(text: str, times: TimeParser, zone: str) -> tuple[str, When]:
     check_text(" ".join(words[-MAX_TIME_WORDS:])[-MAX_TIME_TEXT:])  # say so if it was other digits
     raise UserError(
         "I could not find a date at the end of that: write the name, then the dates, "
-        "e.g. !busy add Workers Co-op Weekend 17-19 May 2024."
+        "e.g. !busy add Workers Co-op Weekend 17-19 May."
     )
