@@ -76,7 +76,7 @@ async def test_the_script_shows_every_post_whenever_it_comes_and_files_with_a_pr
     out, err = await asyncio.wait_for(proc.communicate(), 180)
     assert proc.returncode == 0, err.decode()[-2000:]
     transcript = out.decode()
-    fired = transcript.index("stand-up", transcript.index("< ") + 1)
+    fired = transcript.index("< ⏰ stand-up")  # the reminder going out, not its confirmation
     assert fired < transcript.index("> !signup new Talks"), transcript  # printed during the #wait
     assert "< You are coming to S1." in transcript.split("bob> !signup attend", 1)[1]
     assert "< (edited) 📋 S1 Talks" in transcript  # the live list, edited as bob signs up
@@ -85,4 +85,5 @@ async def test_the_script_shows_every_post_whenever_it_comes_and_files_with_a_pr
     assert "<   event: Call" in transcript and "Europe/London" in transcript.split("<   event: Call")[1]
     assert "I removed your message, since it showed the access code." in transcript
     assert "486072" not in transcript.split("code: 486072", 1)[1]
-    assert "last word" in transcript.split("> !remind in 2 seconds last word", 1)[1]  # after the last step
+    after_last = transcript.split("> !remind in 2 seconds last word", 1)[1]
+    assert "< ⏰ last word" in after_last  # it fires after the last step, and is still printed
