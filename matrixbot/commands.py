@@ -251,7 +251,8 @@ class CommandSpec:
         return [ctx, *values], {}
 
     def _missing(self, name: str, prefix: str) -> str:
-        """ "TEXT is missing: what comes after !remind WHEN, e.g. !remind tomorrow 9am send invoices." """
+        """ "VALUE is missing: it comes after !set NAME, e.g. !set timezone Europe/London": the
+        argument as the usage names it, where it goes, and the command's example."""
         words = self.usage.split("⏎")[0].split()
         upper = name.upper()
         place = next((w for w in words if w.strip("[]").upper() == upper), None)

@@ -503,6 +503,10 @@ def _pop_zone(clean: str, ctx: _Ctx) -> tuple[str, tzinfo | None]:
     if match is not None:
         sign = -1 if match[1] == "-" else 1
         offset = timedelta(hours=int(match[2]), minutes=int(match[3] or 0))
+        if offset >= timedelta(hours=24):  # "gmt - 99": no zone is that far from UTC
+            raise TimeParseError(
+                f"In '{ctx.text}', '{match.group().strip()}' is not a UTC offset; use e.g. UTC+2."
+            )
         return _cut(clean, match), timezone(sign * offset)
     own = {"utc": timedelta(0), "gmt": timedelta(0)}
     for month in range(-12, 25):

@@ -437,3 +437,10 @@ def test_an_ambiguous_slip_is_not_guessed():
     assert "did you mean Tuesday 6 March 2029?" in weekday_message(
         parser.parse("Tuesday 7th March 2029", LONDON)
     )
+
+
+def test_an_offset_no_zone_has_is_refused_with_a_reply(parser: TimeParser) -> None:
+    """Found by the bad-input fuzzer: "gmt - 99" raised a ValueError out of the parser."""
+    with pytest.raises(TimeParseError, match="is not a UTC offset"):
+        parser.parse("gmt - 99", LONDON)
+    assert parser.parse("3pm utc+2", LONDON).start_utc.hour == 13
