@@ -23,7 +23,9 @@ test: $(STAMP)
 # The slow fault suites (tests/reliability: crash loops, outages, network and database faults,
 # fuzzing at volume). CI runs them after `make test`.
 test-slow: $(STAMP)
+	rm -f .figures/reliability.jsonl
 	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m tests.reliability.figures README.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections import Counter, defaultdict
 
-from matrixbot.testing import ChatClient, Seen
+from matrixbot.testing.chat import ChatClient, Seen
 
 
 class TimedClient(ChatClient):

@@ -12,7 +12,7 @@ from pathlib import Path
 import nio
 
 from bench.clients import TimedClient
-from matrixbot.homeserver import Account, Synapse
+from matrixbot.testing.synapse import Account, Synapse
 
 
 class BenchEnv:

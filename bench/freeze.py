@@ -13,10 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from matrixbot.clock import FakeClock
-from matrixbot.fakebot import FakeBot
-from plugins.datepoll import DatePoll
-from plugins.meetings import Meetings
+from matrixbot.plugins.datepoll import DatePoll
+from matrixbot.plugins.meetings import Meetings
+
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.time import FakeClock
 
 
 async def main() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from bench import processes
 from bench.env import BenchEnv
 from bench.processes import BotProcess
-from matrixbot.registry import discover
+from matrixbot.engine.registry import discover
 
 #: Settle time before reading "idle" memory: start-up garbage collected, no traffic.
 IDLE_WAIT_S = 2.0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
+from matrixbot.plugins.datepoll.parse import parse_proposal
+
 from bench import commands
-from matrixbot.clock import SystemClock
-from matrixbot.commands import Body
-from matrixbot.timeparse import TimeParser
-from plugins.datepoll.parse import parse_proposal
+from matrixbot.api.commands import Body
+from matrixbot.time import SystemClock, TimeParser
 
 
 def poll_parse_ms(runs: int) -> list[float]:

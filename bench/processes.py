@@ -17,7 +17,7 @@ from types import TracebackType
 
 import yaml
 
-from matrixbot.homeserver import Account
+from matrixbot.testing.synapse import Account
 
 REPO = Path(__file__).resolve().parents[1]
 READY_BOT = "matrixbot started"

@@ -26,7 +26,7 @@ from bench.seed import Reminder, create_schema, seed
 from bench.sizes import Sizes
 from bench.stats import Spread
 from bench.timing import Paired, reply_ms
-from matrixbot.testing import Seen
+from matrixbot.testing.chat import Seen
 
 #: After the last due time, how long a reminder may take before it counts as lost.
 GRACE_S = 10.0

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from matrixbot.core_schema import CORE_MIGRATIONS
+from matrixbot.plugins.datepoll.migrations import MIGRATIONS as DATEPOLL_MIGRATIONS
+from matrixbot.plugins.meetings.migrations import MIGRATIONS as MEETINGS_MIGRATIONS
+
 from matrixbot.db import Database
-from plugins.datepoll.migrations import MIGRATIONS as DATEPOLL_MIGRATIONS
-from plugins.meetings.migrations import MIGRATIONS as MEETINGS_MIGRATIONS
+from matrixbot.engine.schema import CORE_MIGRATIONS
 
 ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC")
 

@@ -1,0 +1,199 @@
+"""matrixbot: a Matrix chat bot for co-operatives. This module is the public face for plugin authors.
+
+Everything a plugin needs is importable from here (`from matrixbot import Plugin, command, Context`).
+The names load on first use (PEP 562): `import matrixbot` alone stays cheap, so `matrixbot --help`
+and `check-config` do not pay for matrix-nio, APScheduler and dateparser.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    # the plugin base and its decorators
+    "Plugin": "matrixbot.api.plugin",
+    "BusyTime": "matrixbot.api.plugin",
+    "job": "matrixbot.api.plugin",
+    "on_message": "matrixbot.api.plugin",
+    "on_reaction": "matrixbot.api.plugin",
+    "on_poll_response": "matrixbot.api.plugin",
+    "on_member": "matrixbot.api.plugin",
+    "JobRun": "matrixbot.engine.scheduler",
+    # commands, their argument types and converters
+    "command": "matrixbot.api.commands",
+    "Body": "matrixbot.api.commands",
+    "Field": "matrixbot.api.commands",
+    "Ref": "matrixbot.api.commands",
+    "Rest": "matrixbot.api.commands",
+    "UserId": "matrixbot.api.commands",
+    "UsageError": "matrixbot.api.commands",
+    "format_ref": "matrixbot.api.commands",
+    "resolve_single": "matrixbot.api.commands",
+    "Context": "matrixbot.api.context",
+    "Setting": "matrixbot.api.settings",
+    "USER_ID": "matrixbot.config",
+    # errors
+    "UserError": "matrixbot.errors",
+    "PermissionDenied": "matrixbot.errors",
+    "TimeParseError": "matrixbot.errors",
+    # messages and events
+    "Message": "matrixbot.matrix.markup",
+    "h": "matrixbot.matrix.markup",
+    "bdi": "matrixbot.matrix.markup",
+    "isolate": "matrixbot.matrix.markup",
+    "pill": "matrixbot.matrix.markup",
+    "Outbox": "matrixbot.matrix.sender",
+    "check_size": "matrixbot.matrix.sender",
+    "RoomEvent": "matrixbot.matrix.events",
+    "Reaction": "matrixbot.matrix.events",
+    "Membership": "matrixbot.matrix.events",
+    "PollResponse": "matrixbot.matrix.events",
+    "strip_reply_fallback": "matrixbot.matrix.events",
+    # time
+    "When": "matrixbot.time",
+    "TimeParser": "matrixbot.time",
+    "Recurrence": "matrixbot.time",
+    "parse_recurrence": "matrixbot.time",
+    "format_time": "matrixbot.time",
+    "format_when": "matrixbot.time",
+    "format_relative": "matrixbot.time",
+    "localize": "matrixbot.time",
+    "shorten": "matrixbot.time",
+    "check_text": "matrixbot.time",
+    "MAX_TIME_TEXT": "matrixbot.time",
+    "MAX_TIME_WORDS": "matrixbot.time",
+    "TimeService": "matrixbot.time",
+    # exports (files members download)
+    "csv_file": "matrixbot.api.exports",
+    "calendar_event": "matrixbot.api.exports",
+    "calendar_file": "matrixbot.api.exports",
+    # storage
+    "Database": "matrixbot.db",
+    "Row": "matrixbot.db",
+    "Tx": "matrixbot.db",
+    "Migration": "matrixbot.db",
+    # logging: register secrets so that no log line shows them
+    "SECRETS": "matrixbot.logsetup",
+}
+
+__all__ = [
+    "MAX_TIME_TEXT",
+    "MAX_TIME_WORDS",
+    "SECRETS",
+    "USER_ID",
+    "Body",
+    "BusyTime",
+    "Context",
+    "Database",
+    "Field",
+    "JobRun",
+    "Membership",
+    "Message",
+    "Migration",
+    "Outbox",
+    "PermissionDenied",
+    "Plugin",
+    "PollResponse",
+    "Reaction",
+    "Recurrence",
+    "Ref",
+    "Rest",
+    "RoomEvent",
+    "Row",
+    "Setting",
+    "TimeParseError",
+    "TimeParser",
+    "TimeService",
+    "Tx",
+    "UsageError",
+    "UserError",
+    "UserId",
+    "When",
+    "bdi",
+    "calendar_event",
+    "calendar_file",
+    "check_size",
+    "check_text",
+    "command",
+    "csv_file",
+    "format_ref",
+    "format_relative",
+    "format_time",
+    "format_when",
+    "h",
+    "isolate",
+    "job",
+    "localize",
+    "on_member",
+    "on_message",
+    "on_poll_response",
+    "on_reaction",
+    "parse_recurrence",
+    "pill",
+    "resolve_single",
+    "shorten",
+    "strip_reply_fallback",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'matrixbot' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if TYPE_CHECKING:
+    from matrixbot.api.commands import (
+        Body,
+        Field,
+        Ref,
+        Rest,
+        UsageError,
+        UserId,
+        command,
+        format_ref,
+        resolve_single,
+    )
+    from matrixbot.api.context import Context
+    from matrixbot.api.exports import calendar_event, calendar_file, csv_file
+    from matrixbot.api.plugin import (
+        BusyTime,
+        Plugin,
+        job,
+        on_member,
+        on_message,
+        on_poll_response,
+        on_reaction,
+    )
+    from matrixbot.api.settings import Setting
+    from matrixbot.config import USER_ID
+    from matrixbot.db import Database, Migration, Row, Tx
+    from matrixbot.engine.scheduler import JobRun
+    from matrixbot.errors import PermissionDenied, TimeParseError, UserError
+    from matrixbot.logsetup import SECRETS
+    from matrixbot.matrix.events import Membership, PollResponse, Reaction, RoomEvent, strip_reply_fallback
+    from matrixbot.matrix.markup import Message, bdi, h, isolate, pill
+    from matrixbot.matrix.sender import Outbox, check_size
+    from matrixbot.time import (
+        MAX_TIME_TEXT,
+        MAX_TIME_WORDS,
+        Recurrence,
+        TimeParser,
+        TimeService,
+        When,
+        check_text,
+        format_relative,
+        format_time,
+        format_when,
+        localize,
+        parse_recurrence,
+        shorten,
+    )

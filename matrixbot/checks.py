@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import aiohttp
 import nio
 
-from matrixbot.commands import suggest
+from matrixbot.api.commands import suggest
 from matrixbot.config import Config
 from matrixbot.errors import ConfigError, StartupError
 

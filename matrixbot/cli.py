@@ -15,9 +15,9 @@ from pathlib import Path
 from matrixbot.checks import check_login, check_plugin_names
 from matrixbot.config import Config, load_config
 from matrixbot.datadir import AlreadyRunning
+from matrixbot.engine.registry import discover
 from matrixbot.errors import ConfigError, FatalError, StartupError
 from matrixbot.logsetup import SECRETS, setup_logging
-from matrixbot.registry import discover
 
 log = logging.getLogger("matrixbot")
 DEMO_MODULES = ("synapse", "signedjson")
@@ -127,7 +127,7 @@ def _version() -> str:
 
 
 async def run_bot(config: Config) -> int:
-    from matrixbot.bot import Bot
+    from matrixbot.engine.bot import Bot
 
     bot = Bot(config)
     loop = asyncio.get_running_loop()

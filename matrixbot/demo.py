@@ -20,13 +20,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from matrixbot.bot import Bot
 from matrixbot.config import Config
-from matrixbot.homeserver import Synapse
-from matrixbot.markup import FSI, PDI, html_to_text
-from matrixbot.registry import discover
-from matrixbot.tasks import watch
-from matrixbot.testing import ChatClient, Seen
+from matrixbot.engine.bot import Bot
+from matrixbot.engine.registry import discover
+from matrixbot.engine.tasks import watch
+from matrixbot.matrix.markup import FSI, PDI, html_to_text
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.synapse import Synapse
 
 ANSWER_TIMEOUT = 10.0
 QUIET_AFTER_ANSWER = 1.5
@@ -151,9 +151,8 @@ class Printer:
 
     async def _run(self, mark: int) -> None:
         while True:
-            try:
-                event = await self.chat.wait_for(self.from_bot, timeout=3600, after=mark)
-            except AssertionError:
+            event = await self.chat.next_event(self.from_bot, timeout=3600, after=mark)
+            if event is None:
                 continue
             mark = event.position + 1
             self.count += 1

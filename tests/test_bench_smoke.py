@@ -15,7 +15,7 @@ import pytest
 from bench.env import BenchEnv
 from bench.runner import PARTS, Outputs, run
 from bench.sizes import QUICK
-from matrixbot.homeserver import Synapse
+from matrixbot.testing.synapse import Synapse
 
 
 @pytest.mark.timeout(120)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from matrixbot.exports import csv_file
+from matrixbot import csv_file
 
 from .model import MemberState
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from matrixbot.commands import resolve_single
-from matrixbot.errors import UserError
+from matrixbot import UserError, resolve_single
 
 from .model import Round
 from .store import CheckinStore

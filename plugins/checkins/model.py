@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from matrixbot.timefmt import localize
+from matrixbot import localize
 
 MENTION_BATCH = 20
 """At most this many people are mentioned in one message, so a big room is not one wall of pings."""

@@ -9,11 +9,7 @@ from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from matrixbot.commands import Body
-from matrixbot.config import USER_ID
-from matrixbot.errors import UserError
-from matrixbot.timefmt import shorten
-from matrixbot.timeparse import TimeParser
+from matrixbot import USER_ID, Body, TimeParser, UserError, shorten
 
 MAX_NOTE = 1000
 MAX_QUESTION = 2000

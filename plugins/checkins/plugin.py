@@ -12,17 +12,31 @@ from datetime import datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from matrixbot.commands import Body, Ref, Rest, UserId, command, resolve_single
-from matrixbot.context import Context
-from matrixbot.db import Tx
-from matrixbot.errors import UserError
-from matrixbot.events import Reaction, RoomEvent, strip_reply_fallback
-from matrixbot.markup import Message, bdi, h
-from matrixbot.plugin import Plugin, job, on_message, on_reaction
-from matrixbot.scheduler import JobRun
-from matrixbot.sender import Outbox
-from matrixbot.settings import Setting
-from matrixbot.timefmt import format_time
+from matrixbot import (
+    Body,
+    Context,
+    JobRun,
+    Message,
+    Outbox,
+    Plugin,
+    Reaction,
+    Ref,
+    Rest,
+    RoomEvent,
+    Setting,
+    Tx,
+    UserError,
+    UserId,
+    bdi,
+    command,
+    format_time,
+    h,
+    job,
+    on_message,
+    on_reaction,
+    resolve_single,
+    strip_reply_fallback,
+)
 
 from .export import render_csv
 from .lookup import open_round, shown_round

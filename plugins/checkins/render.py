@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from itertools import groupby
 
-from matrixbot.markup import bdi, h, pill
+from matrixbot import bdi, h, pill
 
 from .model import Answer, Asked, MemberState, Round
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from matrixbot.db import Database, Row, Tx
+from matrixbot import Database, Row, Tx
 
 from .model import Answer, Asked, Member, Round, Series
 from .parse import RoundSpec

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from matrixbot.exports import calendar_event, calendar_file
-from plugins.datepoll.model import Option
+from matrixbot import calendar_event, calendar_file
+
+from .model import Option
 
 
 def winner_ics(title: str, option: Option, uid: str, now: datetime) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matrixbot.db import Migration
+from matrixbot import Migration
 
 MIGRATIONS: list[Migration] = [
     """

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from matrixbot.timeparse import When
+from matrixbot import When
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from matrixbot.commands import Body
-from matrixbot.errors import UserError
-from matrixbot.timebudget import MAX_TIME_TEXT, MAX_TIME_WORDS, check_text
-from matrixbot.timefmt import shorten
-from matrixbot.timeparse import TimeParseError, TimeParser, When
+from matrixbot import (
+    MAX_TIME_TEXT,
+    MAX_TIME_WORDS,
+    Body,
+    TimeParseError,
+    TimeParser,
+    UserError,
+    When,
+    check_text,
+    shorten,
+)
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20

@@ -8,21 +8,38 @@ from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from matrixbot.commands import Body, Ref, Rest, UsageError, command, resolve_single
-from matrixbot.context import Context
-from matrixbot.db import Tx
-from matrixbot.errors import UserError
-from matrixbot.events import PollResponse, Reaction, RoomEvent
-from matrixbot.markup import Message, bdi, h
-from matrixbot.plugin import BusyTime, Plugin, job, on_poll_response, on_reaction
-from matrixbot.scheduler import JobRun
-from matrixbot.sender import Outbox, check_size
-from matrixbot.timeparse import When
-from plugins.datepoll.ical import winner_ics
-from plugins.datepoll.migrations import MIGRATIONS
-from plugins.datepoll.model import Ballot, Option, Poll, PollWinner, count_votes, native_ballot, reminder_time
-from plugins.datepoll.parse import keycap_number, parse_choices, parse_option, parse_proposal, split_busy
-from plugins.datepoll.render import (
+from matrixbot import (
+    Body,
+    BusyTime,
+    Context,
+    JobRun,
+    Message,
+    Outbox,
+    Plugin,
+    PollResponse,
+    Reaction,
+    Ref,
+    Rest,
+    RoomEvent,
+    Tx,
+    UsageError,
+    UserError,
+    When,
+    bdi,
+    check_size,
+    command,
+    h,
+    job,
+    on_poll_response,
+    on_reaction,
+    resolve_single,
+)
+
+from .ical import winner_ics
+from .migrations import MIGRATIONS
+from .model import Ballot, Option, Poll, PollWinner, count_votes, native_ballot, reminder_time
+from .parse import keycap_number, parse_choices, parse_option, parse_proposal, split_busy
+from .render import (
     native_poll,
     native_poll_end,
     option_line,
@@ -35,7 +52,7 @@ from plugins.datepoll.render import (
     render_results,
     winner_summary,
 )
-from plugins.datepoll.store import BusyStore, PollStore
+from .store import BusyStore, PollStore
 
 PollId = Annotated[int | None, Ref("P", "poll")]
 POLL_START = "org.matrix.msc3381.poll.start"

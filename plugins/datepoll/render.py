@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from matrixbot.markup import bdi, h, isolate, pill
-from matrixbot.timeparse import When, format_time, format_when
-from plugins.datepoll.model import Option, Outcome, Poll, duplicates
-from plugins.datepoll.parse import KEYCAPS
+from matrixbot import When, bdi, format_time, format_when, h, isolate, pill
+
+from .model import Option, Outcome, Poll, duplicates
+from .parse import KEYCAPS
 
 MAX_NAMED = 20
 """At most this many members are named as not having voted in the live tally (then "and N more")."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from matrixbot.db import Database, Row, Tx
-from matrixbot.timeparse import When
-from plugins.datepoll.model import Ballot, Option, Poll
+from matrixbot import Database, Row, Tx, When
+
+from .model import Ballot, Option, Poll
 
 
 def _ts(moment: datetime | None) -> float | None:

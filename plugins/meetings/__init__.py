@@ -1,5 +1,5 @@
 """Meetings: reminders that post the call link and its access code at the right moment."""
 
-from plugins.meetings.plugin import Meetings
+from .plugin import Meetings
 
 __all__ = ["Meetings"]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from matrixbot.exports import calendar_event, calendar_file
-from plugins.meetings.model import Meeting
+from matrixbot import calendar_event, calendar_file
+
+from .model import Meeting
 
 
 def meeting_ics(meeting: Meeting, server: str, now: datetime) -> bytes:

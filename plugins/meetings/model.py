@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from matrixbot.recurrence import Recurrence
+from matrixbot import Recurrence
 
 DEFAULT_REMIND = (timedelta(days=1), timedelta(minutes=10))
 DEFAULT_BUSY = timedelta(hours=1)

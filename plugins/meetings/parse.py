@@ -12,14 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from matrixbot.commands import Body, Field
-from matrixbot.config import USER_ID
-from matrixbot.errors import UserError
-from matrixbot.recurrence import Recurrence, parse_recurrence
-from matrixbot.timebudget import MAX_TIME_TEXT, MAX_TIME_WORDS, check_text
-from matrixbot.timefmt import shorten
-from matrixbot.timeparse import TimeParser, When
-from plugins.meetings.model import MeetingFields
+from matrixbot import (
+    MAX_TIME_TEXT,
+    MAX_TIME_WORDS,
+    USER_ID,
+    Body,
+    Field,
+    Recurrence,
+    TimeParser,
+    UserError,
+    When,
+    check_text,
+    parse_recurrence,
+    shorten,
+)
+
+from .model import MeetingFields
 
 MEETING_KEYS = ("when", "duration", "url", "code", "remind", "notify", "repeat", "reveal")
 EDIT_KEYS = ("title", *MEETING_KEYS)

@@ -6,20 +6,33 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from matrixbot.commands import Body, Rest, UsageError, command, resolve_single
-from matrixbot.context import Context
-from matrixbot.db import Tx
-from matrixbot.errors import UserError
-from matrixbot.events import Reaction
-from matrixbot.logsetup import SECRETS
-from matrixbot.markup import Message, bdi, h, pill
-from matrixbot.plugin import BusyTime, job, on_reaction
-from matrixbot.scheduler import JobRun
-from matrixbot.sender import check_size
-from matrixbot.timefmt import format_time, shorten
-from plugins.meetings.ics import meeting_ics
-from plugins.meetings.migrations import MIGRATIONS
-from plugins.meetings.model import (
+from matrixbot import (
+    SECRETS,
+    Body,
+    BusyTime,
+    Context,
+    JobRun,
+    Message,
+    Reaction,
+    Rest,
+    Tx,
+    UsageError,
+    UserError,
+    bdi,
+    check_size,
+    command,
+    format_time,
+    h,
+    job,
+    on_reaction,
+    pill,
+    resolve_single,
+    shorten,
+)
+
+from .ics import meeting_ics
+from .migrations import MIGRATIONS
+from .model import (
     Meeting,
     Slot,
     apply_edit,
@@ -30,9 +43,9 @@ from plugins.meetings.model import (
     slots_for,
     start_key,
 )
-from plugins.meetings.parse import EDIT_KEYS, FROM_POLL_KEYS, mentions_code, parse_meeting, read_code
-from plugins.meetings.reminders import ReminderCommands
-from plugins.meetings.render import (
+from .parse import EDIT_KEYS, FROM_POLL_KEYS, mentions_code, parse_meeting, read_code
+from .reminders import ReminderCommands
+from .render import (
     render_code_set,
     render_created,
     render_details,
@@ -41,7 +54,7 @@ from plugins.meetings.render import (
     render_reminder,
     times_for,
 )
-from plugins.meetings.store import MeetingStore
+from .store import MeetingStore
 
 _MEETING_ID = re.compile(r"m([0-9]+)", re.I)
 _POLL_ID = re.compile(r"p?([0-9]+)", re.I)

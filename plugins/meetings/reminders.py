@@ -7,24 +7,35 @@ from __future__ import annotations
 
 import re
 
-from matrixbot.commands import Rest, UsageError, command, resolve_single
-from matrixbot.context import Context
-from matrixbot.errors import UserError
-from matrixbot.markup import Message, bdi, h, pill
-from matrixbot.plugin import Plugin, job
-from matrixbot.scheduler import JobRun
-from matrixbot.sender import check_size
-from matrixbot.timefmt import format_time, shorten
-from plugins.meetings.model import SimpleReminder, reminder_key
-from plugins.meetings.parse import parse_reminder
-from plugins.meetings.render import (
+from matrixbot import (
+    Context,
+    JobRun,
+    Message,
+    Plugin,
+    Rest,
+    UsageError,
+    UserError,
+    bdi,
+    check_size,
+    command,
+    format_time,
+    h,
+    job,
+    pill,
+    resolve_single,
+    shorten,
+)
+
+from .model import SimpleReminder, reminder_key
+from .parse import parse_reminder
+from .render import (
     render_reminder_created,
     render_reminder_line,
     render_reminders,
     render_simple_missed,
     render_simple_reminder,
 )
-from plugins.meetings.store import MeetingStore
+from .store import MeetingStore
 
 _REMINDER_ID = re.compile(r"r([0-9]+)", re.I)
 

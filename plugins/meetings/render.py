@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
-from matrixbot.markup import bdi, h
-from matrixbot.timefmt import format_relative, format_time
-from plugins.meetings.model import SECRET, Meeting, SimpleReminder, Slot
+from matrixbot import bdi, format_relative, format_time, h
+
+from .model import SECRET, Meeting, SimpleReminder, Slot
 
 ShowTime = Callable[[datetime], str]
 

@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from matrixbot.db import Database, Row, Tx
-from matrixbot.recurrence import Recurrence
-from plugins.meetings.model import Meeting, SimpleReminder
+from matrixbot import Database, Recurrence, Row, Tx
+
+from .model import Meeting, SimpleReminder
 
 _MEETING_COLUMNS = (
     "room_id, organiser, title, first_at, next_at, zone, duration_s, url, code, code_revealed, "

@@ -1,5 +1,5 @@
 """Signup lists: talk slots and places for knowledge-share sessions and in-person gatherings."""
 
-from plugins.signups.plugin import Signups
+from .plugin import Signups
 
 __all__ = ["Signups"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from matrixbot.exports import calendar_event, calendar_file, csv_file
-from matrixbot.timefmt import format_time
-from plugins.signups.model import Sheet, talk_starts
-from plugins.signups.render import Names
+from matrixbot import calendar_event, calendar_file, csv_file, format_time
+
+from .model import Sheet, talk_starts
+from .render import Names
 
 COLUMNS = ("list", "role", "status", "order", "talk start", "user id", "name", "topic")
 

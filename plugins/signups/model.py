@@ -13,9 +13,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from matrixbot.commands import format_ref
-from matrixbot.errors import UserError
-from matrixbot.timeparse import When
+from matrixbot import UserError, When, format_ref
 
 Kind = Literal["talk", "attend"]
 LETTER = "S"

@@ -9,10 +9,9 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from matrixbot.commands import Body, Field, UsageError
-from matrixbot.errors import UserError
-from matrixbot.timeparse import TimeParser, When
-from plugins.signups.model import Details
+from matrixbot import Body, Field, TimeParser, UsageError, UserError, When
+
+from .model import Details
 
 KEYS = ("when", "where", "talks", "places", "closes", "slot")
 EDIT_KEYS = ("title", *KEYS)

@@ -6,18 +6,33 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
-from matrixbot.commands import Body, Ref, Rest, UsageError, UserId, command, resolve_single
-from matrixbot.context import Context
-from matrixbot.db import Tx
-from matrixbot.errors import UserError
-from matrixbot.events import Reaction
-from matrixbot.markup import Message, bdi, h
-from matrixbot.plugin import BusyTime, Plugin, job, on_reaction
-from matrixbot.scheduler import JobRun
-from matrixbot.sender import Outbox, check_size
-from plugins.signups.export import to_csv, to_ics
-from plugins.signups.migrations import MIGRATIONS
-from plugins.signups.model import (
+from matrixbot import (
+    Body,
+    BusyTime,
+    Context,
+    JobRun,
+    Message,
+    Outbox,
+    Plugin,
+    Reaction,
+    Ref,
+    Rest,
+    Tx,
+    UsageError,
+    UserError,
+    UserId,
+    bdi,
+    check_size,
+    command,
+    h,
+    job,
+    on_reaction,
+    resolve_single,
+)
+
+from .export import to_csv, to_ics
+from .migrations import MIGRATIONS
+from .model import (
     LETTER,
     Entry,
     Kind,
@@ -30,8 +45,8 @@ from plugins.signups.model import (
     reorder,
     talk_starts,
 )
-from plugins.signups.parse import check_topic, parse_edit, parse_new
-from plugins.signups.render import (
+from .parse import check_topic, parse_edit, parse_new
+from .render import (
     REACTION,
     Names,
     render_list,
@@ -40,7 +55,7 @@ from plugins.signups.render import (
     render_overview,
     render_reminder,
 )
-from plugins.signups.store import Change, Check, SignupStore
+from .store import Change, Check, SignupStore
 
 ListId = Annotated[int | None, Ref(LETTER, "signup list")]
 NO_BODY = Body()

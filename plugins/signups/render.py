@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from matrixbot.markup import bdi, h, pill
-from matrixbot.timefmt import format_time, format_when
-from plugins.signups.model import Entry, Sheet, SignupList, closing_reason, talk_starts
+from matrixbot import bdi, format_time, format_when, h, pill
+
+from .model import Entry, Sheet, SignupList, closing_reason, talk_starts
 
 Names = Callable[[str], str]
 """A user id to the display name to show."""

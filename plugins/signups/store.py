@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from matrixbot.db import Database, Row, Tx
-from matrixbot.timeparse import When
-from plugins.signups.model import Details, Entry, Kind, Sheet, SignupList
+from matrixbot import Database, Row, Tx, When
+
+from .model import Details, Entry, Kind, Sheet, SignupList
 
 Check = Callable[[Sheet], None]
 """Called with the sheet as it would be after a change, before it commits; raising refuses the change."""

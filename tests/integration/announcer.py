@@ -7,11 +7,11 @@ import os
 import signal
 from datetime import timedelta
 
-from matrixbot.commands import Rest, command
-from matrixbot.context import Context
-from matrixbot.markup import Message, h
-from matrixbot.plugin import Plugin, job
-from matrixbot.scheduler import JobRun
+from matrixbot.api.commands import Rest, command
+from matrixbot.api.context import Context
+from matrixbot.api.plugin import Plugin, job
+from matrixbot.engine.scheduler import JobRun
+from matrixbot.matrix.markup import Message, h
 
 
 class Announcer(Plugin):

@@ -9,8 +9,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from matrixbot.bot import Bot
 from matrixbot.config import Config
+from matrixbot.engine.bot import Bot
 from tests.integration.announcer import Announcer
 
 

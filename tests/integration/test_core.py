@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from matrixbot.commands import command
-from matrixbot.context import Context
-from matrixbot.markup import h
-from matrixbot.plugin import Plugin
+from matrixbot.api.commands import command
+from matrixbot.api.context import Context
+from matrixbot.api.plugin import Plugin
+from matrixbot.matrix.markup import h
 
 
 class Crashy(Plugin):
@@ -182,7 +182,7 @@ async def test_gap_after_long_downtime_is_filled(start_bot, chat):
 
 
 async def test_first_start_skips_history(synapse, chat, account, tmp_path):
-    from matrixbot.testbot import TestBot
+    from matrixbot.testing.testbot import TestBot
 
     alice = await chat("alice")
     bot_account = account("bot")

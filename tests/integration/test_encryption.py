@@ -7,11 +7,11 @@ import secrets
 import nio
 import pytest
 
-from matrixbot import crypto
-from matrixbot.commands import command
-from matrixbot.context import Context
+from matrixbot.api.commands import command
+from matrixbot.api.context import Context
+from matrixbot.api.plugin import Plugin
 from matrixbot.errors import StartupError
-from matrixbot.plugin import Plugin
+from matrixbot.matrix import crypto
 
 
 class Filer(Plugin):
@@ -138,8 +138,8 @@ def crypto_config(trust: str):
 
 
 async def test_poll_vote_and_reminder_work_in_an_encrypted_room(start_bot, chat):
-    from plugins.datepoll import DatePoll
-    from plugins.meetings import Meetings
+    from matrixbot.plugins.datepoll import DatePoll
+    from matrixbot.plugins.meetings import Meetings
 
     t = await start_bot(plugins=[DatePoll, Meetings])
     alice, bob = await chat("alice", encrypted=True), await chat("bob", encrypted=True)

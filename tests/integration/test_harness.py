@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from nio.crypto import GroupSessionStore
 
-from matrixbot.homeserver import Synapse
-from matrixbot.testing import ChatClient, Seen
-from tests.conftest import MakeChat
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.pytest_plugin import MakeChat
+from matrixbot.testing.synapse import Synapse
 
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_RESPONSE = "org.matrix.msc3381.poll.response"

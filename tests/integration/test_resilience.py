@@ -6,9 +6,9 @@ import asyncio
 import sys
 import time
 
-from matrixbot.homeserver import Synapse
-from matrixbot.testbot import TestBot
-from matrixbot.testing import ChatClient
+from matrixbot.testing.chat import ChatClient
+from matrixbot.testing.synapse import Synapse
+from matrixbot.testing.testbot import TestBot
 
 
 async def test_homeserver_outage_does_not_kill_the_bot(tmp_path):

@@ -10,15 +10,15 @@ import nio
 import pytest
 
 from matrixbot import metrics
-from matrixbot.clock import FakeClock
-from matrixbot.commands import command
+from matrixbot.api.commands import command
+from matrixbot.api.context import Context
+from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
-from matrixbot.context import Context
-from matrixbot.fakebot import FakeBot
+from matrixbot.engine.registry import BUILTIN_PLUGINS, discover
 from matrixbot.logformat import formatter_for
 from matrixbot.logsetup import SECRETS
-from matrixbot.plugin import Plugin
-from matrixbot.registry import BUILTIN_PLUGINS, discover
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.time import FakeClock
 
 ALICE = "@alice:fake"
 
@@ -88,7 +88,7 @@ async def test_json_logs_carry_room_event_and_plugin_and_mask_secrets(builtin_bo
     failed = [r for r in records if r["message"].startswith("command 'leak'")]
     assert len(failed) == 1, records
     entry = failed[0]
-    assert entry["level"] == "ERROR" and entry["logger"] == "matrixbot.dispatch" and entry["time"]
+    assert entry["level"] == "ERROR" and entry["logger"] == "matrixbot.engine.dispatch" and entry["time"]
     assert entry["room"] == room and entry["event_id"].startswith("$") and entry["plugin"] == "leaky"
     assert "RuntimeError" in entry["exception"]
     assert "4815162342" not in out.getvalue() and "hunter22" not in out.getvalue()

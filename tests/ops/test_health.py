@@ -10,9 +10,9 @@ from dataclasses import replace
 import pytest
 
 from matrixbot.config import Config
+from matrixbot.engine.health import health_of
 from matrixbot.errors import StartupError
-from matrixbot.fakebot import FakeBot
-from matrixbot.health import health_of
+from matrixbot.testing.fakebot import FakeBot
 from tests.ops.test_processes import free_port, get
 
 

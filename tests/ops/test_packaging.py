@@ -5,6 +5,7 @@ The Dockerfile is read here for its essentials; tests/reliability/test_container
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -85,7 +86,17 @@ def test_systemd_unit_is_hardened_and_valid(tmp_path):
 @pytest.mark.slow
 def test_the_wheel_ships_the_sample_config_and_the_license(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -100,3 +111,39 @@ def test_the_wheel_ships_the_sample_config_and_the_license(tmp_path):
     assert "License-Expression: Apache-2.0" in metadata
     assert "Requires-Dist: prometheus-client" in metadata
     assert "Provides-Extra: demo" in metadata
+    # Nothing outside matrixbot* lands in site-packages: no top-level `plugins` package to collide with.
+    outside = [n for n in names if not n.startswith(("matrixbot/", "matrixbot-0"))]
+    assert not outside, outside
+    for plugin in ("checkins", "core", "datepoll", "devices", "meetings", "signups"):
+        assert f"matrixbot/plugins/{plugin}/__init__.py" in names
+    assert "matrixbot/testing/pytest_plugin.py" in names
+    entry_points = archive_text(wheel, "entry_points.txt")
+    assert "datepoll = matrixbot.plugins.datepoll:DatePoll" in entry_points
+    assert "matrixbot = matrixbot.testing.pytest_plugin" in entry_points
+
+
+def archive_text(wheel: Path, suffix: str) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(next(n for n in archive.namelist() if n.endswith(suffix))).decode()
+
+
+def test_check_config_from_a_folder_with_its_own_plugins_folder_loads_the_built_in_plugins(tmp_path):
+    """A plugin author's project has a plugins/ folder; `python -m matrixbot` run there (cwd first on
+    sys.path) must still find the built-in plugins, which ship as matrixbot.plugins."""
+    (tmp_path / "plugins" / "checkins").mkdir(parents=True)
+    (tmp_path / "plugins" / "__init__.py").write_text("")
+    (tmp_path / "plugins" / "checkins" / "__init__.py").write_text("raise ImportError('the wrong plugins')\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "homeserver: https://coop.example\nuser_id: '@coopbot:coop.example'\npassword: a real one\n"
+        f"data_dir: {tmp_path / 'data'}\ndefault_plugins: [checkins, datepoll, meetings, signups]\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "matrixbot", "check-config", "--config", str(config)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k not in ("MATRIXBOT_PASSWORD", "PYTHONPATH")},
+    )
+    assert done.returncode == 0, done.stderr

@@ -11,7 +11,7 @@ import pytest
 
 from matrixbot.datadir import AlreadyRunning, InstanceLock, make_private, warn_if_readable
 from matrixbot.errors import StartupError
-from matrixbot.fakebot import FakeBot
+from matrixbot.testing.fakebot import FakeBot
 
 
 def mode(path: Path) -> int:
@@ -38,7 +38,7 @@ async def test_a_loose_existing_data_dir_is_tightened_and_logged(tmp_path, caplo
     (data / "crypto").chmod(0o755)
     (data / "matrixbot.sqlite3").touch(mode=0o644)
     (data / "matrixbot.sqlite3").chmod(0o644)
-    caplog.set_level(logging.WARNING, logger="matrixbot.bot")
+    caplog.set_level(logging.WARNING, logger="matrixbot.engine.bot")
     bot = await FakeBot.create(data)
     await bot.stop()
     assert mode(data) == 0o700 and mode(data / "crypto") == 0o700

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import nio
+from matrixbot.plugins.checkins import Checkins
 
-from matrixbot.clock import FakeClock
-from matrixbot.testbot import TestBot
-from matrixbot.testing import ChatClient, Seen
-from plugins.checkins import Checkins
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.testbot import TestBot
+from matrixbot.time import FakeClock
 
 QUARTERLY = (
     "!checkin start Are you (and your co-op) still active? What would help you take part?\n"

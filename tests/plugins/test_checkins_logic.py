@@ -8,14 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
-
-from matrixbot.clock import FakeClock
-from matrixbot.commands import Body
-from matrixbot.errors import UserError
-from matrixbot.exports import spreadsheet_safe
-from matrixbot.timeparse import TimeParser
-from plugins.checkins.export import render_csv
-from plugins.checkins.model import (
+from matrixbot.plugins.checkins.export import render_csv
+from matrixbot.plugins.checkins.model import (
     Answer,
     Asked,
     Member,
@@ -29,8 +23,13 @@ from plugins.checkins.model import (
     states,
     to_ping,
 )
-from plugins.checkins.parse import check_away, check_note, check_org, parse_start
-from plugins.checkins.render import render_history, render_status
+from matrixbot.plugins.checkins.parse import check_away, check_note, check_org, parse_start
+from matrixbot.plugins.checkins.render import render_history, render_status
+
+from matrixbot.api.commands import Body
+from matrixbot.api.exports import spreadsheet_safe
+from matrixbot.errors import UserError
+from matrixbot.time import FakeClock, TimeParser
 
 ANN, BEN, CAT = "@ann:x", "@ben:x", "@cat:x"
 T0 = datetime(2024, 3, 1, 10, tzinfo=UTC)

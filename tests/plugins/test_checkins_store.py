@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from matrixbot.plugins.checkins.migrations import MIGRATIONS
+from matrixbot.plugins.checkins.model import Answer, Asked
+from matrixbot.plugins.checkins.parse import RoundSpec
+from matrixbot.plugins.checkins.store import CheckinStore
 
 from matrixbot.db import Database
-from plugins.checkins.migrations import MIGRATIONS
-from plugins.checkins.model import Answer, Asked
-from plugins.checkins.parse import RoundSpec
-from plugins.checkins.store import CheckinStore
 
 NOW = datetime(2024, 3, 1, 10, tzinfo=UTC)
 SPEC = RoundSpec("Still here?", None, "3 months", timedelta(days=3), timedelta(days=14))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from matrixbot.plugins.datepoll import DatePoll
 
-from matrixbot.clock import FakeClock
 from matrixbot.errors import UserError
-from matrixbot.testing import Seen
-from plugins.datepoll import DatePoll
+from matrixbot.testing.chat import Seen
+from matrixbot.time import FakeClock
 
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_RESPONSE = "org.matrix.msc3381.poll.response"

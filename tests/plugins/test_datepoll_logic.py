@@ -6,15 +6,22 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
+from matrixbot.plugins.datepoll.ical import winner_ics
+from matrixbot.plugins.datepoll.model import (
+    Ballot,
+    Option,
+    Poll,
+    count_votes,
+    duplicates,
+    native_ballot,
+    reminder_time,
+)
+from matrixbot.plugins.datepoll.parse import keycap_number, parse_choices, parse_proposal, split_busy
+from matrixbot.plugins.datepoll.render import native_poll, render_poll, render_results
 
-from matrixbot.clock import FakeClock
-from matrixbot.commands import Body
+from matrixbot.api.commands import Body
 from matrixbot.errors import UserError
-from matrixbot.timeparse import TimeParser
-from plugins.datepoll.ical import winner_ics
-from plugins.datepoll.model import Ballot, Option, Poll, count_votes, duplicates, native_ballot, reminder_time
-from plugins.datepoll.parse import keycap_number, parse_choices, parse_proposal, split_busy
-from plugins.datepoll.render import native_poll, render_poll, render_results
+from matrixbot.time import FakeClock, TimeParser
 
 ZONE = "Europe/London"
 TIMES = TimeParser(FakeClock("2024-02-20 12:00", ZONE))

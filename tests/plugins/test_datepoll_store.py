@@ -7,11 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from matrixbot.plugins.datepoll.migrations import MIGRATIONS
+from matrixbot.plugins.datepoll.model import Ballot
+from matrixbot.plugins.datepoll.store import BusyStore, PollStore
 
 from matrixbot.db import Database
-from plugins.datepoll.migrations import MIGRATIONS
-from plugins.datepoll.model import Ballot
-from plugins.datepoll.store import BusyStore, PollStore
 from tests.plugins.test_datepoll_logic import TIMES, make_poll, option
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from matrixbot.plugins.datepoll import DatePoll
 
-from matrixbot.clock import FakeClock
-from matrixbot.fakebot import FakeBot, Posted
-from plugins.datepoll import DatePoll
+from matrixbot.testing.fakebot import FakeBot, Posted
+from matrixbot.time import FakeClock
 
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_END = "org.matrix.msc3381.poll.end"

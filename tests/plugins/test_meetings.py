@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from matrixbot.clock import FakeClock
-from matrixbot.testbot import TestBot
-from matrixbot.testing import Seen
-from plugins.meetings import Meetings
+from matrixbot.plugins.meetings import Meetings
+
+from matrixbot.testing.chat import Seen
+from matrixbot.testing.testbot import TestBot
+from matrixbot.time import FakeClock
 
 CODE = "486072"
 
@@ -205,7 +206,7 @@ async def test_from_poll_needs_the_datepoll_plugin(start_bot, chat):
 
 
 async def test_from_poll_schedules_the_winning_date(start_bot, chat):
-    from plugins.datepoll import DatePoll
+    from matrixbot.plugins.datepoll import DatePoll
 
     t = await start_bot(plugins=[DatePoll, Meetings], clock=FakeClock("2024-02-20 12:00", "Europe/London"))
     alice = await chat("alice")

@@ -8,13 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
-
-from matrixbot.clock import FakeClock
-from matrixbot.commands import Body
-from matrixbot.errors import UserError
-from matrixbot.timeparse import TimeParser
-from plugins.meetings.ics import meeting_ics
-from plugins.meetings.model import (
+from matrixbot.plugins.meetings.ics import meeting_ics
+from matrixbot.plugins.meetings.model import (
     DEFAULT_REMIND,
     apply_edit,
     is_thumbs_up,
@@ -23,8 +18,12 @@ from plugins.meetings.model import (
     slot_key,
     slots_for,
 )
-from plugins.meetings.parse import EDIT_KEYS, mentions_code, parse_meeting, parse_reminder
-from plugins.meetings.render import render_details, render_list, render_reminder, times_for
+from matrixbot.plugins.meetings.parse import EDIT_KEYS, mentions_code, parse_meeting, parse_reminder
+from matrixbot.plugins.meetings.render import render_details, render_list, render_reminder, times_for
+
+from matrixbot.api.commands import Body
+from matrixbot.errors import UserError
+from matrixbot.time import FakeClock, TimeParser
 
 LONDON = "Europe/London"
 CODE = "486072"

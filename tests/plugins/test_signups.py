@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import nio
+from matrixbot.plugins.signups import Signups
 
-from matrixbot.clock import FakeClock
-from matrixbot.testbot import TestBot
-from matrixbot.testing import ChatClient, Seen
-from plugins.signups import Signups
+from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.testbot import TestBot
+from matrixbot.time import FakeClock
 
 TECH_CHATS = (
     "!signup new Tech chats at Space4\nwhen: Thursday 13th June 2024 6pm\nwhere: Space4, London\n"

@@ -8,14 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-
-from matrixbot.clock import FakeClock
-from matrixbot.commands import Body
-from matrixbot.errors import UserError
-from matrixbot.exports import spreadsheet_safe
-from matrixbot.timeparse import TimeParser
-from plugins.signups.export import to_csv, to_ics
-from plugins.signups.model import (
+from matrixbot.plugins.signups.export import to_csv, to_ics
+from matrixbot.plugins.signups.model import (
     Details,
     Entry,
     Sheet,
@@ -29,8 +23,13 @@ from plugins.signups.model import (
     reorder,
     talk_starts,
 )
-from plugins.signups.parse import MAX_TOPIC, check_topic, parse_edit, parse_new
-from plugins.signups.render import render_list, render_moved, render_overview, render_reminder
+from matrixbot.plugins.signups.parse import MAX_TOPIC, check_topic, parse_edit, parse_new
+from matrixbot.plugins.signups.render import render_list, render_moved, render_overview, render_reminder
+
+from matrixbot.api.commands import Body
+from matrixbot.api.exports import spreadsheet_safe
+from matrixbot.errors import UserError
+from matrixbot.time import FakeClock, TimeParser
 
 ZONE = "Europe/London"
 NOW = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)

@@ -6,14 +6,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from matrixbot.plugins.signups.migrations import MIGRATIONS
+from matrixbot.plugins.signups.model import Details, Sheet, SignupList
+from matrixbot.plugins.signups.store import SignupStore
 
-from matrixbot.clock import FakeClock
 from matrixbot.db import Database, Tx
 from matrixbot.errors import UserError
-from matrixbot.timeparse import TimeParser
-from plugins.signups.migrations import MIGRATIONS
-from plugins.signups.model import Details, Sheet, SignupList
-from plugins.signups.store import SignupStore
+from matrixbot.time import FakeClock, TimeParser
 
 
 async def no_jobs(tx: Tx, signup_list: SignupList) -> None:

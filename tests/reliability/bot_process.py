@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from matrixbot.homeserver import Account
+from matrixbot.testing.synapse import Account
 
 ROOT = Path(__file__).parents[2]
 

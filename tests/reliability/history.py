@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import aiohttp
 
-from matrixbot.homeserver import Account
-from matrixbot.markup import FSI, PDI
+from matrixbot.matrix.markup import FSI, PDI
+from matrixbot.testing.synapse import Account
 
 
 async def room_history(homeserver: str, reader: Account, room_id: str) -> list[dict[str, Any]]:

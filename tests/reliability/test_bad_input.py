@@ -11,18 +11,17 @@ import time
 
 import pytest
 from hypothesis import strategies as st
+from matrixbot.plugins.checkins import Checkins
+from matrixbot.plugins.core.plugin import CorePlugin
+from matrixbot.plugins.datepoll import DatePoll
+from matrixbot.plugins.datepoll.parse import split_busy
+from matrixbot.plugins.devices.plugin import DevicesPlugin
+from matrixbot.plugins.meetings import Meetings
+from matrixbot.plugins.meetings.parse import parse_reminder
+from matrixbot.plugins.signups import Signups
 
-from matrixbot.builtin import CorePlugin
-from matrixbot.clock import FakeClock
-from matrixbot.commands import CommandSpec, parse_invocation, resolve
-from matrixbot.devices import DevicesPlugin
-from matrixbot.recurrence import parse_recurrence
-from plugins.checkins import Checkins
-from plugins.datepoll import DatePoll
-from plugins.datepoll.parse import split_busy
-from plugins.meetings import Meetings
-from plugins.meetings.parse import parse_reminder
-from plugins.signups import Signups
+from matrixbot.api.commands import CommandSpec, parse_invocation, resolve
+from matrixbot.time import FakeClock, parse_recurrence
 from tests.reliability.fuzzing import CLOCK, SIZES, TEXT, TIMES, ZONE, check, fuzz
 
 # -- the time parser -----------------------------------------------------------------------------
@@ -100,7 +99,7 @@ MAX_EVENT = 4096
 
 @pytest.fixture
 async def bot(tmp_path):
-    from matrixbot.fakebot import FakeBot
+    from matrixbot.testing.fakebot import FakeBot
 
     fake = await FakeBot.create(
         tmp_path, plugins=[DatePoll, Meetings, Checkins, Signups], clock=FakeClock("2024-02-20 12:00", ZONE)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import strategies as st
+from matrixbot.plugins.datepoll.parse import parse_choices, parse_proposal
+from matrixbot.plugins.meetings.parse import EDIT_KEYS, parse_meeting
 
-from matrixbot.commands import Body
-from plugins.datepoll.parse import parse_choices, parse_proposal
-from plugins.meetings.parse import EDIT_KEYS, parse_meeting
+from matrixbot.api.commands import Body
 from tests.reliability.fuzzing import SIZES, TEXT, TIMES, ZONE, fuzz, lines
 
 BODIES = {

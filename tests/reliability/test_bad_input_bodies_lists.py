@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 from hypothesis import strategies as st
+from matrixbot.plugins.checkins.parse import parse_start
+from matrixbot.plugins.signups.model import Details
+from matrixbot.plugins.signups.parse import EDIT_KEYS, parse_edit, parse_new
 
-from matrixbot.commands import Body
-from plugins.checkins.parse import parse_start
-from plugins.signups.model import Details
-from plugins.signups.parse import EDIT_KEYS, parse_edit, parse_new
+from matrixbot.api.commands import Body
 from tests.reliability.fuzzing import SIZES, TEXT, TIMES, ZONE, fuzz, lines
 
 CURRENT = Details("Gathering", TIMES.parse("13 June 2024 6pm", ZONE), slot=timedelta(minutes=20))

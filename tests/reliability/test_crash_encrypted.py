@@ -11,6 +11,7 @@ import asyncio
 import pytest
 
 from tests.reliability.bot_process import BotProcess
+from tests.reliability.figures import record
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +48,10 @@ async def test_command_stored_at_a_kill_is_answered_once_after_restart(synapse, 
     finally:
         await bot.stop()
     assert "Traceback" not in bot.log_text()
+    record(
+        "kill at the inbox",
+        f"{ROUNDS} kills with the command stored and not handled: each answered once after the restart",
+    )
 
 
 async def test_reminder_due_while_killed_is_posted_once_at_restart(synapse, account, chat, tmp_path):

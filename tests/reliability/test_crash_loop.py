@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from matrixbot.testing import ChatClient
+from matrixbot.testing.chat import ChatClient
 from tests.reliability.bot_process import BotProcess
+from tests.reliability.figures import record
 
 pytestmark = pytest.mark.slow
 
@@ -132,7 +133,13 @@ async def test_kill_9_loop_loses_and_doubles_nothing(synapse, account, chat, tmp
         "send_s": round(send_s),
         "wall_s": round(time.monotonic() - started),
     }
-    print("crash loop:", report)
+    record(
+        "crash loop",
+        f"{report['kills']} kills while {report['commands_sent']} commands arrived and "
+        f"{report['reminders_due']} reminders fell due: {report['commands_answered']} commands answered, "
+        f"{report['commands_doubled']} twice; {report['reminders_posted']} reminders posted, "
+        f"{report['reminders_doubled']} twice ({report['wall_s']} s)",
+    )
     assert exit_code == 0, "the bot did not stop cleanly at the end"
     assert bot.kills >= 3, report
     assert report["commands_answered"] == report["commands_sent"], report

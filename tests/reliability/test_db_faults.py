@@ -25,19 +25,20 @@ from typing import Any
 import aiohttp
 import pytest
 
-from matrixbot.clock import FakeClock
-from matrixbot.commands import command
-from matrixbot.context import Context
-from matrixbot.core_schema import CORE_MIGRATIONS
+from matrixbot.api.commands import command
+from matrixbot.api.context import Context
+from matrixbot.api.plugin import Plugin
 from matrixbot.db import Database
+from matrixbot.engine.scheduler import JobRun, Scheduler
+from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.errors import FatalError, StorageUnavailable
-from matrixbot.events import RoomEvent
-from matrixbot.fakebot import FakeBot
-from matrixbot.plugin import Plugin
-from matrixbot.scheduler import JobRun, Scheduler
-from matrixbot.testbot import TestBot
-from matrixbot.testing import ChatClient
+from matrixbot.matrix.events import RoomEvent
+from matrixbot.testing.chat import ChatClient
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.testing.testbot import TestBot
+from matrixbot.time import FakeClock
 from tests.integration.announcer import Announcer
+from tests.reliability.figures import record
 
 ROOT = Path(__file__).parents[2]
 FAULT_SECONDS = 20.0
@@ -332,7 +333,13 @@ async def through_a_fault(
         ),
         "unretrieved": sum(1 for r in caplog.records if "never retrieved" in r.getMessage()),
     }
-    print(f"\nFIGURES {figures}")
+    record(
+        "held lock" if fault.__name__ == "lock" else "full disk",
+        f"{figures['commands_sent']} commands sent during the fault: {figures['answered']} answered, "
+        f"{figures['doubled']} twice, the last {figures['last_answer_after_clear_s']} s after it cleared; "
+        f"the reminder due in it posted {figures['reminder_posted']}× ({figures['reminder_late_s']} s late); "
+        f"{figures['db_errors_logged']} error line logged",
+    )
     assert all(n == 1 for n in replies.values()), f"every command answered exactly once: {figures}"
     assert len(reminders) == 1, f"the post due in the fault went out once: {figures}"
     assert figures["fault_after"] is None
@@ -423,7 +430,11 @@ async def test_a_fault_past_the_limit_ends_the_process_non_zero(synapse, account
             process.kill()
             await process.wait()
     output = "".join(lines) + rest.decode()
-    print(f"\nFIGURES limit 3 s: exited {code} after {exited_after:.1f} s of a held lock")
+    record(
+        "fault past the limit",
+        f"limit 3 s: the process exited with code {code} after {exited_after:.1f} s of a held lock, "
+        "with one line naming the cause",
+    )
     assert code == 1, output
     assert "Traceback" not in output and "never retrieved" not in output, output
     last = output.strip().splitlines()[-1]

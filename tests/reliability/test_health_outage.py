@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from matrixbot import health
-from matrixbot.homeserver import Synapse
-from matrixbot.testbot import TestBot
+from matrixbot.engine import health
+from matrixbot.testing.synapse import Synapse
+from matrixbot.testing.testbot import TestBot
 from tests.ops.test_processes import free_port, get
 
 pytestmark = pytest.mark.slow

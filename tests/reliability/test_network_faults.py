@@ -18,11 +18,12 @@ import time
 from collections import Counter
 
 import pytest
+from matrixbot.plugins.meetings import Meetings
 
-from matrixbot.sync import SYNC_DEADLINE
-from matrixbot.testbot import TestBot
-from plugins.meetings import Meetings
+from matrixbot.engine.sync import SYNC_DEADLINE
+from matrixbot.testing.testbot import TestBot
 from tests.reliability.faultproxy import FaultProxy
+from tests.reliability.figures import record
 from tests.reliability.history import body, reply_to, room_history
 
 pytestmark = pytest.mark.slow
@@ -108,6 +109,14 @@ async def test_network_faults_lose_and_double_nothing(synapse, account, chat, tm
         + ", ".join(f"{kind} {min(values):.2f} s" for kind, values in sorted(gaps.items()))
         + f"; syncs per second: at most {busiest}, on average {len(syncs) / span:.2f}; "
         f"next sync after a stalled one: {', '.join(f'{g:.1f} s' for g in stalled) or 'no sync stalled'}"
+    )
+    record(
+        "network faults",
+        f"{sum(proxy.faults.values())} faults in {len(proxy.seen)} requests "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(proxy.faults.items()))}): "
+        f"{len(commands)} commands, {len(unanswered)} unanswered, {len(answered_twice)} answered twice; "
+        f"{len(commands)} reminders, {len(lost)} lost, {len(doubled)} doubled; "
+        f"at most {busiest} syncs in a second",
     )
     assert not unanswered and not answered_twice, f"unanswered {unanswered}, answered twice {answered_twice}"
     assert not lost and not doubled, f"reminders lost {lost}, doubled {doubled}"

@@ -14,11 +14,12 @@ import asyncio
 import time
 
 import pytest
+from matrixbot.plugins.meetings import Meetings
 
-from matrixbot.homeserver import Synapse
-from matrixbot.testbot import TestBot
-from matrixbot.testing import ChatClient
-from plugins.meetings import Meetings
+from matrixbot.testing.chat import ChatClient
+from matrixbot.testing.synapse import Synapse
+from matrixbot.testing.testbot import TestBot
+from tests.reliability.figures import record
 from tests.reliability.history import body, reply_to, room_history
 
 pytestmark = pytest.mark.slow
@@ -89,6 +90,13 @@ async def test_answers_within_seconds_of_the_homeserver_return_and_posts_reminde
             f"({', '.join(f'{x:.1f} s' for x in back_by)} after the return); {notes}"
         )
 
+    marked = sum(1 for found in posts.values() for e in found if "was due" in body(e))
+    record(
+        "outage",
+        f"down {back - stopped:.0f} s: a command sent on its return answered {answer_after:.1f} s later; "
+        f"{sum(len(f) for f in posts.values())} posts for {len(posts)} reminders, "
+        f"{marked} marked late with the reason",
+    )
     assert reply_to(by_id[reply.event_id]) == command
     assert answer_after <= ANSWER_WITHIN, (
         f"the bot answered {answer_after:.1f} s after the homeserver's return"

@@ -2,7 +2,7 @@ from typing import Annotated
 
 import pytest
 
-from matrixbot.commands import (
+from matrixbot.api.commands import (
     Body,
     Ref,
     Rest,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from matrixbot.demo import DEMO_HELP, _next_message, align_tables, preview, speaker
-from matrixbot.markup import Message
+from matrixbot.matrix.markup import Message
 
 ICS = (
     "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/London\r\nBEGIN:STANDARD\r\nDTSTART:19701025T020000\r\n"
@@ -99,7 +99,7 @@ class Recorder:
 
 def test_react_and_tick_name_the_bots_posts_by_number(capsys):
     from matrixbot.demo import POLL_RESPONSE, POLL_START, Printer, _handle
-    from matrixbot.testing import Seen
+    from matrixbot.testing.chat import Seen
 
     alice, bob = Recorder(), Recorder()
     printer = Printer(alice, lambda e: True, numbered=True)  # type: ignore[arg-type]

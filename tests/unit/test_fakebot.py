@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from matrixbot.plugins.datepoll import DatePoll
+from matrixbot.plugins.meetings import Meetings
 
-from matrixbot.clock import FakeClock
-from matrixbot.fakebot import FakeBot
-from plugins.datepoll import DatePoll
-from plugins.meetings import Meetings
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.time import FakeClock
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ async def test_reminder_reveals_the_code_when_due(bot):
 
 async def test_a_command_handled_again_after_a_crash_creates_nothing_twice(bot):
     """The inbox re-handles a command whose handling was cut short; nothing may be made twice."""
-    from matrixbot.events import RoomEvent
+    from matrixbot.matrix.events import RoomEvent
 
     room = bot.room("@alice:x")
     for body in ("!meeting Call\nwhen: tomorrow 3pm\nremind: 10 minutes", "!remind tomorrow 9am invoices"):

@@ -13,10 +13,9 @@ from typing import Any
 import aiohttp
 import nio
 import pytest
+from matrixbot.plugins.meetings import Meetings
 
-from matrixbot.clock import FakeClock
-from matrixbot.fakebot import FakeBot
-from matrixbot.outages import (
+from matrixbot.matrix.outages import (
     FAILING_CAP,
     UNREACHABLE_CAP,
     Backoff,
@@ -24,7 +23,8 @@ from matrixbot.outages import (
     trouble_from_exception,
     trouble_from_response,
 )
-from plugins.meetings import Meetings
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.time import FakeClock
 
 
 @pytest.fixture
@@ -152,11 +152,11 @@ def test_a_cut_answer_counts_as_unreachable():
 
 
 async def test_a_job_held_up_by_an_unwritable_database_says_so(tmp_path):
-    from matrixbot.core_schema import CORE_MIGRATIONS
     from matrixbot.db import Database
+    from matrixbot.engine.scheduler import JobRun, Scheduler
+    from matrixbot.engine.schema import CORE_MIGRATIONS
     from matrixbot.errors import StorageUnavailable
-    from matrixbot.scheduler import JobRun, Scheduler
-    from matrixbot.sender import Outbox
+    from matrixbot.matrix.sender import Outbox
 
     clock = FakeClock("2024-02-20 12:00", "Europe/London")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from matrixbot.clock import FakeClock
-from matrixbot.fakebot import FakeBot
+from matrixbot.plugins.meetings import Meetings
+
 from matrixbot.logsetup import SECRETS
-from plugins.meetings import Meetings
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.time import FakeClock
 
 CODE = "582913"
 
@@ -37,7 +38,7 @@ async def test_the_whole_meeting_flow_at_debug_logs_no_code_and_no_command_text(
     text = debug_log.getvalue()
     leaks = [line for line in text.splitlines() if CODE in line or "Board" in line]
     assert not leaks, f"{len(leaks)} of {len(text.splitlines())} DEBUG log lines show user text: {leaks[:2]}"
-    assert "DEBUG matrixbot.dispatch: command 'meeting'" in text, "the log was at DEBUG"
+    assert "DEBUG matrixbot.engine.dispatch: command 'meeting'" in text, "the log was at DEBUG"
 
 
 async def test_codes_stored_before_a_start_and_set_by_direct_message_are_masked(tmp_path, monkeypatch):

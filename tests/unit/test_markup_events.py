@@ -1,5 +1,11 @@
-from matrixbot.events import RoomEvent, as_poll_response, as_reaction, command_text, strip_reply_fallback
-from matrixbot.markup import Message, h, html_to_text, pill
+from matrixbot.matrix.events import (
+    RoomEvent,
+    as_poll_response,
+    as_reaction,
+    command_text,
+    strip_reply_fallback,
+)
+from matrixbot.matrix.markup import Message, h, html_to_text, pill
 
 
 def event(content, type_="m.room.message", **kw):

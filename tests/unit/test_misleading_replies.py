@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from matrixbot.plugins.checkins import Checkins
+from matrixbot.plugins.datepoll import DatePoll
+from matrixbot.plugins.meetings import Meetings
+from matrixbot.plugins.signups import Signups
 
-from matrixbot.clock import FakeClock
-from matrixbot.fakebot import FakeBot
-from plugins.checkins import Checkins
-from plugins.datepoll import DatePoll
-from plugins.meetings import Meetings
-from plugins.signups import Signups
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.time import FakeClock
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 import math
 
-from matrixbot import permissions as p
+from matrixbot.matrix import permissions as p
 
 PL = {"users": {"@admin:x": 100, "@mod:x": 50}, "users_default": 0, "state_default": 50}
 

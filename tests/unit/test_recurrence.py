@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matrixbot.recurrence import Recurrence, parse_recurrence
-from matrixbot.timeparse import TimeParseError
+from matrixbot.time import Recurrence, TimeParseError, parse_recurrence
 
 LONDON = ZoneInfo("Europe/London")
 

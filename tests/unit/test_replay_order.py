@@ -8,11 +8,11 @@ from typing import Any
 
 import nio
 
-from matrixbot.core_schema import CORE_MIGRATIONS
 from matrixbot.db import Database
-from matrixbot.events import RoomEvent
-from matrixbot.inbox import Inbox
-from matrixbot.sync import Syncer
+from matrixbot.engine.inbox import Inbox
+from matrixbot.engine.schema import CORE_MIGRATIONS
+from matrixbot.engine.sync import Syncer
+from matrixbot.matrix.events import RoomEvent
 
 ROOM = "!r:x"
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from matrixbot.clock import FakeClock
-from matrixbot.core_schema import CORE_MIGRATIONS
 from matrixbot.db import Database
-from matrixbot.scheduler import JobRun, Scheduler
-from matrixbot.sender import Outbox
+from matrixbot.engine.scheduler import JobRun, Scheduler
+from matrixbot.engine.schema import CORE_MIGRATIONS
+from matrixbot.matrix.sender import Outbox
+from matrixbot.time import FakeClock
 
 
 class NoSender:
@@ -158,7 +158,7 @@ async def test_thousands_due_at_once_run_in_order(db):
 
 async def test_the_alarm_runs_hundreds_of_jobs_due_within_a_second(db):
     """Through APScheduler and the real clock: none may wait for a later wake-up that never comes."""
-    from matrixbot.clock import SystemClock
+    from matrixbot.time import SystemClock
 
     runs: list[tuple[int, str]] = []
     scheduler = make(db, SystemClock(), runs)

@@ -9,9 +9,9 @@ import nio
 import pytest
 
 from matrixbot.errors import SendError, SendPending
-from matrixbot.events import RoomEvent
-from matrixbot.fakebot import FakeBot
-from matrixbot.sender import Sender
+from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.sender import Sender
+from matrixbot.testing.fakebot import FakeBot
 
 
 class RefusingClient:

@@ -7,8 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from matrixbot.timefmt import localize, transition_near
-from matrixbot.timeparse import When, format_relative, format_time, format_when, valid_zone, zone_abbrev
+from matrixbot.time import (
+    When,
+    format_relative,
+    format_time,
+    format_when,
+    localize,
+    transition_near,
+    valid_zone,
+    zone_abbrev,
+)
 
 LONDON = "Europe/London"
 

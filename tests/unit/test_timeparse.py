@@ -11,8 +11,7 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matrixbot.clock import FakeClock
-from matrixbot.timeparse import TimeParseError, TimeParser, When, format_time
+from matrixbot.time import FakeClock, TimeParseError, TimeParser, When, format_time
 
 LONDON = "Europe/London"
 

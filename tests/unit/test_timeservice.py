@@ -6,18 +6,15 @@ import asyncio
 import time
 
 import pytest
+from matrixbot.plugins.datepoll import DatePoll
+from matrixbot.plugins.datepoll.parse import split_busy
+from matrixbot.plugins.meetings import Meetings
+from matrixbot.plugins.meetings.parse import parse_reminder
 
-from matrixbot.clock import FakeClock
 from matrixbot.errors import TimeParseError, UserError
-from matrixbot.events import RoomEvent
-from matrixbot.fakebot import FakeBot
-from matrixbot.timebudget import MAX_TIME_TEXT, MAX_TIME_WORDS
-from matrixbot.timeparse import TimeParser
-from matrixbot.timeservice import TOO_SLOW, TimeService
-from plugins.datepoll import DatePoll
-from plugins.datepoll.parse import split_busy
-from plugins.meetings import Meetings
-from plugins.meetings.parse import parse_reminder
+from matrixbot.matrix.events import RoomEvent
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.time import MAX_TIME_TEXT, MAX_TIME_WORDS, TOO_SLOW, FakeClock, TimeParser, TimeService
 
 ZONE = "Europe/London"
 CLOCK = FakeClock("2024-02-20 12:00", ZONE)
@@ -95,7 +92,7 @@ class SlowDateparser(TimeParser):
     """Every dateparser read takes 0.1 s: a stand-in for an input that is slow to parse."""
 
     def _read(self, text, ctx):  # type: ignore[no-untyped-def]
-        from matrixbot import timebudget
+        from matrixbot.time import budget as timebudget
 
         timebudget.check()
         time.sleep(0.1)

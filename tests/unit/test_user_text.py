@@ -7,13 +7,13 @@ import re
 from typing import Any
 
 import pytest
+from matrixbot.plugins.checkins import Checkins
+from matrixbot.plugins.datepoll import DatePoll
+from matrixbot.plugins.meetings import Meetings
+from matrixbot.plugins.signups import Signups
 
-from matrixbot.clock import FakeClock
-from matrixbot.fakebot import FakeBot, Posted
-from plugins.checkins import Checkins
-from plugins.datepoll import DatePoll
-from plugins.meetings import Meetings
-from plugins.signups import Signups
+from matrixbot.testing.fakebot import FakeBot, Posted
+from matrixbot.time import FakeClock
 
 EVIL = "Ti\x00t\x1bl\x07e\x7f\x85\u202eXY\u2066 <b>bold</b><script>x</script> **md** [a](https://e.x)"
 """NUL, ESC, BEL, DEL, a C1 character, RLO and LRI, then HTML and Markdown."""

@@ -1,0 +1,166 @@
+"""The plugin contract: what a plugin declares, and the services the core hands it.
+
+A plugin is a class with a name, a description, its migrations and declared commands, event
+handlers and job handlers. It reaches the world only through `Services` (database, scheduler,
+sender, settings, rooms, clock, time parser); `raw_client` exists for the rare plugin that needs
+nio itself.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import nio
+
+from matrixbot.api.commands import CommandSpec
+from matrixbot.api.settings import Setting, SettingsStore
+from matrixbot.db import Database, Migration
+from matrixbot.engine.scheduler import PluginJobs
+from matrixbot.matrix.rooms import RoomDirectory
+from matrixbot.matrix.sender import Outbox, Sender
+from matrixbot.time import Clock, TimeService
+
+
+@dataclass(frozen=True)
+class BusyTime:
+    """Something that already takes a room's time (a busy date, a meeting), for clash checks."""
+
+    title: str
+    start: datetime
+    end: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class Services:
+    db: Database
+    jobs: PluginJobs
+    sender: Sender
+    settings: SettingsStore
+    rooms: RoomDirectory
+    clock: Clock
+    times: TimeService
+    config: dict[str, Any]
+    prefix: str
+    late_grace: timedelta
+    log: logging.Logger
+    raw_client: nio.AsyncClient
+    peers: Callable[[], Mapping[str, Plugin]]
+    """Every loaded plugin by name (filled in once all are loaded)."""
+
+    def find_plugin(self, name: str) -> Plugin | None:
+        """Another plugin by name, or None: for optional cooperation (a meeting from a poll)."""
+        return self.peers().get(name)
+
+    async def busy(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
+        """What takes the room's time between start and end, from every plugin's `busy_times`."""
+        found: list[BusyTime] = []
+        for plugin in self.peers().values():
+            found.extend(await plugin.busy_times(room_id, start, end))
+        return sorted(found, key=lambda b: b.start)
+
+
+class Plugin:
+    """Base class of every plugin. Subclasses set `name`, `description`, and declare handlers."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    migrations: ClassVar[Sequence[Migration]] = ()
+    room_settings: ClassVar[Sequence[Setting]] = ()
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.db = services.db
+        self.jobs = services.jobs
+        self.sender = services.sender
+        self.settings = services.settings
+        self.rooms = services.rooms
+        self.clock = services.clock
+        self.times = services.times
+        self.config = services.config
+        self.log = services.log
+        self._declarations: (
+            tuple[list[CommandSpec], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]]]
+            | None
+        ) = None
+
+    async def setup(self) -> None:
+        """Called once at start, after migrations, before events flow."""
+
+    async def stop(self) -> None:
+        """Called once at shutdown, after handlers have finished."""
+
+    async def busy_times(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
+        """Override to report what this plugin has booked in the room (overlapping start–end)."""
+        return []
+
+    def outbox(self, origin: str) -> Outbox:
+        """An outbox with transaction ids stable for `origin`: re-running the same work posts nothing twice."""
+        return self.sender.outbox(f"{self.name}:{origin}")
+
+    def commands(self) -> list[CommandSpec]:
+        """The commands this plugin declares (top level; subcommands hang off them)."""
+        return self._declared()[0]
+
+    def event_handlers(self, kind: str) -> list[Callable[..., Any]]:
+        return self._declared()[1].get(kind, [])
+
+    def job_handlers(self) -> dict[str, Callable[..., Any]]:
+        return self._declared()[2]
+
+    def _declared(
+        self,
+    ) -> tuple[list[CommandSpec], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]]]:
+        """Read the decorators once per plugin: these lookups happen for every event."""
+        if self._declarations is None:
+            specs: list[CommandSpec] = []
+            handlers: dict[str, list[Callable[..., Any]]] = {}
+            jobs: dict[str, Callable[..., Any]] = {}
+            for name, member in inspect.getmembers(type(self), inspect.isfunction):
+                spec = getattr(member, "__command__", None)
+                if spec is not None and spec.parent is None:
+                    spec.plugin = self.name
+                    for sub in spec.subcommands.values():
+                        sub.plugin = self.name
+                    specs.append(spec)
+                kind = getattr(member, "__event_kind__", None)
+                if kind is not None:
+                    handlers.setdefault(kind, []).append(getattr(self, name))
+                job_name = getattr(member, "__job_name__", None)
+                if job_name:
+                    jobs[job_name] = getattr(self, name)
+            self._declarations = (specs, handlers, jobs)
+        return self._declarations
+
+
+def _marker(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func.__event_kind__ = kind  # type: ignore[attr-defined]
+        return func
+
+    return decorate
+
+
+on_message = _marker("message")
+"""Plain messages that are not commands: `async def f(self, event: RoomEvent)` (replies, thread replies)."""
+on_reaction = _marker("reaction")
+"""Reactions added or removed: `async def f(self, reaction: Reaction)`."""
+on_poll_response = _marker("poll_response")
+"""Native poll votes: `async def f(self, response: PollResponse)`."""
+on_member = _marker("member")
+"""Membership changes: `async def f(self, change: Membership)`."""
+
+
+def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A named job handler: `@job("remind") async def remind(self, run: JobRun)`."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func.__job_name__ = name  # type: ignore[attr-defined]
+        return func
+
+    return decorate

@@ -1,0 +1,159 @@
+"""Per-room and per-user settings, and which plugins a room has switched on.
+
+Settings are declared (the core declares timezone and language; plugins may declare their own),
+so `!set` validates every value in one place and `!settings` can list them with their help.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from matrixbot.db import Database
+from matrixbot.errors import UserError
+from matrixbot.time import shorten
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A room setting a plugin (or the core) declares: `!set NAME VALUE`."""
+
+    name: str
+    help: str
+    default: str
+    choices: tuple[str, ...] = ()
+    check: Callable[[str], str] | None = None
+    """Returns the normalised value or raises UserError saying what is allowed."""
+
+    def validate(self, value: str) -> str:
+        if self.choices:
+            if value.lower() not in self.choices:
+                raise UserError(f"{self.name} must be one of: {', '.join(self.choices)}")
+            return value.lower()
+        return self.check(value) if self.check else value
+
+
+def check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        hint = _zone_hint(value)
+        raise UserError(
+            f"'{shorten(value)}' is not a time zone I know. Use an IANA name like Europe/London{hint}."
+        ) from None
+    return value
+
+
+def _zone_hint(value: str) -> str:
+    import difflib
+    from zoneinfo import available_timezones
+
+    lowered = value.lower().replace(" ", "_")[:64]
+    zones = {z.lower(): z for z in available_timezones()}
+    matches = sorted(z for low, z in zones.items() if lowered and lowered in low)[:3]
+    if not matches and lowered:  # a near miss ("Europe/Londn", "Berln"): the closest names
+        cities = {low.rsplit("/", 1)[-1]: z for low, z in zones.items()}
+        close = difflib.get_close_matches(lowered, zones, n=3, cutoff=0.8)
+        near = difflib.get_close_matches(lowered.rsplit("/", 1)[-1], cities, n=3, cutoff=0.75)
+        matches = list(dict.fromkeys([zones[c] for c in close] + [cities[c] for c in near]))[:3]
+    return f" (did you mean {', '.join(matches)}?)" if matches else " or America/New_York"
+
+
+class SettingsStore:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        default_zone: str,
+        default_language: str,
+        languages: Iterable[str],
+        default_plugins: Iterable[str],
+    ) -> None:
+        self._db = db
+        self._rooms: dict[str, dict[str, str]] = {}
+        self._choices: dict[str, dict[str, bool]] = {}
+        self._user_zones: dict[str, str | None] = {}
+        self.default_plugins = tuple(default_plugins)
+        langs = tuple(languages)
+        self.declared: dict[str, Setting] = {}
+        self.declare(Setting("timezone", "the room's time zone (IANA name)", default_zone, check=check_zone))
+        self.declare(Setting("language", "the language dates are read in", default_language, choices=langs))
+
+    def declare(self, setting: Setting) -> None:
+        self.declared[setting.name] = setting
+
+    async def _room(self, room_id: str) -> dict[str, str]:
+        """A room's stored settings, read once and then kept (this store is their only writer)."""
+        if room_id not in self._rooms:
+            rows = await self._db.fetch_all(
+                "SELECT key, value FROM room_settings WHERE room_id = ?", (room_id,)
+            )
+            self._rooms[room_id] = {r["key"]: r["value"] for r in rows}
+        return self._rooms[room_id]
+
+    async def get(self, room_id: str, name: str) -> str:
+        return (await self._room(room_id)).get(name, self.declared[name].default)
+
+    async def all(self, room_id: str) -> dict[str, str]:
+        stored = await self._room(room_id)
+        return {name: stored.get(name, s.default) for name, s in sorted(self.declared.items())}
+
+    async def set(self, room_id: str, name: str, value: str) -> str:
+        setting = self.declared.get(name)
+        if setting is None:
+            raise UserError(
+                f"There is no setting '{shorten(name)}'. Settings: {', '.join(sorted(self.declared))}."
+            )
+        value = setting.validate(value)
+        await self._db.execute(
+            "INSERT INTO room_settings (room_id, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (room_id, key) DO UPDATE SET value = excluded.value",
+            (room_id, name, value),
+        )
+        (await self._room(room_id))[name] = value
+        return value
+
+    async def zone(self, room_id: str) -> str:
+        return await self.get(room_id, "timezone")
+
+    async def user_zone(self, user_id: str) -> str | None:
+        if user_id not in self._user_zones:
+            self._user_zones[user_id] = await self._db.fetch_value(
+                "SELECT value FROM user_settings WHERE user_id = ? AND key = 'timezone'", (user_id,)
+            )
+        return self._user_zones[user_id]
+
+    async def set_user_zone(self, user_id: str, zone: str | None) -> None:
+        if zone is None:
+            await self._db.execute(
+                "DELETE FROM user_settings WHERE user_id = ? AND key = 'timezone'", (user_id,)
+            )
+        else:
+            zone = check_zone(zone)
+            await self._db.execute(
+                "INSERT INTO user_settings (user_id, key, value) VALUES (?, 'timezone', ?) "
+                "ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value",
+                (user_id, zone),
+            )
+        self._user_zones[user_id] = zone
+
+    async def _plugin_choices(self, room_id: str) -> dict[str, bool]:
+        if room_id not in self._choices:
+            rows = await self._db.fetch_all(
+                "SELECT plugin, enabled FROM room_plugins WHERE room_id = ?", (room_id,)
+            )
+            self._choices[room_id] = {r["plugin"]: bool(r["enabled"]) for r in rows}
+        return self._choices[room_id]
+
+    async def enabled_plugins(self, room_id: str, available: Iterable[str]) -> set[str]:
+        choice = await self._plugin_choices(room_id)
+        return {name for name in available if choice.get(name, name in self.default_plugins)}
+
+    async def set_plugin(self, room_id: str, plugin: str, enabled: bool) -> None:
+        await self._db.execute(
+            "INSERT INTO room_plugins (room_id, plugin, enabled) VALUES (?, ?, ?) "
+            "ON CONFLICT (room_id, plugin) DO UPDATE SET enabled = excluded.enabled",
+            (room_id, plugin, int(enabled)),
+        )
+        (await self._plugin_choices(room_id))[plugin] = enabled

@@ -1,0 +1,1 @@
+"""The engine: assembles the bot, keeps the durable inbox, syncs, dispatches, runs jobs, serves health."""

@@ -1,0 +1,248 @@
+"""From an incoming event to the plugin code that handles it.
+
+Events of one room are handled in order (a later `!vote` must win over an earlier one); rooms are
+handled concurrently, at most `concurrency` at once. Whatever a handler raises stays in that
+handler: a `UserError` becomes a one-line answer, anything else an apology and a logged traceback.
+
+Except when the outcome is not final, and the event is then neither answered nor marked done:
+- a storage fault (`StorageUnavailable`: the database is locked or the disk full): the event is
+  handled again from the start once the database can be written (with backoff);
+- a send that failed for a passing reason (`SendPending`: network, 5xx, 429 beyond the sender's
+  retries): the event is handled again after a pause or, when the bot is stopping, left in the
+  inbox for the next start.
+Either way the room's later events wait behind it. A handler run again posts through an outbox
+with the same transaction ids (derived from the event id), so an answer it had already sent is not
+posted twice; its writes were rolled back, or are re-done idempotently by `Database.execute`.
+Event handlers (reactions, votes) of every plugin run again too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from matrixbot import metrics
+from matrixbot.api.commands import parse_invocation, resolve, suggest
+from matrixbot.api.context import Context
+from matrixbot.api.plugin import Plugin
+from matrixbot.config import Config
+from matrixbot.db import Database
+from matrixbot.engine.registry import Registry
+from matrixbot.engine.tasks import TaskPool
+from matrixbot.errors import FatalError, SendPending, StorageUnavailable, UserError
+from matrixbot.logformat import log_context
+from matrixbot.matrix.events import (
+    POLL_RESPONSE_TYPES,
+    Reaction,
+    RoomEvent,
+    as_membership,
+    as_poll_response,
+    as_reaction,
+    command_text,
+)
+from matrixbot.matrix.markup import h
+from matrixbot.matrix.sender import Sender
+from matrixbot.time import shorten
+
+log = logging.getLogger(__name__)
+
+RETRY_PAUSE = 30.0
+"""Seconds before an event whose answer could not be sent (a passing failure) is handled again."""
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        config: Config,
+        registry: Registry,
+        db: Database,
+        sender: Sender,
+        *,
+        on_handled: Callable[[RoomEvent], Awaitable[None]],
+        concurrency: int = 16,
+    ) -> None:
+        self._config = config
+        self._registry = registry
+        self._db = db
+        self._sender = sender
+        self._on_handled = on_handled
+        self._queues: dict[str, deque[RoomEvent]] = defaultdict(deque)
+        self._pool = TaskPool("room", concurrency)
+        self._active: set[str] = set()
+
+    async def submit(self, event: RoomEvent) -> None:
+        """Queue an event behind earlier ones of its room; start that room's worker if idle."""
+        self._queues[event.room_id].append(event)
+        if event.room_id not in self._active:
+            self._active.add(event.room_id)
+            await self._pool.spawn(self._drain_room(event.room_id))
+
+    async def _drain_room(self, room_id: str) -> None:
+        queue = self._queues[room_id]
+        try:
+            while queue:
+                event = queue[0]
+                if not await self._handle_until_final(event):
+                    return
+                queue.popleft()
+                await self._on_handled(event)
+        finally:
+            self._active.discard(room_id)
+            if not queue:
+                self._queues.pop(room_id, None)
+
+    async def _handle_until_final(self, event: RoomEvent) -> bool:
+        """Handle `event` again from the start until its outcome is final; False if stopping first.
+
+        Any exception but a storage fault or a passing send failure is logged, and the event counts
+        as handled (it would fail again).
+        """
+        attempt = 0
+        stopping = self._sender.stopping
+        while True:
+            try:
+                await self.handle(event)
+                return True
+            except StorageUnavailable:
+                attempt += 1
+                await self._db.pause(attempt)
+            except SendPending as exc:
+                if stopping.is_set():
+                    log.warning("%s left for the next start: %s", event.event_id, exc)
+                    return False
+                log.warning("%s not finished (%s); trying again in %.0fs", event.event_id, exc, RETRY_PAUSE)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), RETRY_PAUSE)
+            except FatalError:
+                raise
+            except Exception:
+                log.exception("event %s in %s could not be handled", event.event_id, event.room_id)
+                return True
+
+    async def drain(self, timeout: float) -> None:
+        await self._pool.drain(timeout)
+
+    async def handle(self, event: RoomEvent) -> None:
+        log_context(replace=True, room=event.room_id, event_id=event.event_id)
+        bot = self._sender.rooms.bot_user_id
+        if event.sender == bot or event.sender in self._config.ignore_users:
+            return
+        if event.type == "m.room.message":
+            await self._message(event)
+        elif event.type == "m.reaction":
+            reaction = as_reaction(event)
+            if reaction:
+                await self._db.execute(
+                    "INSERT OR IGNORE INTO reactions (event_id, room_id, sender, target, key) VALUES (?, ?, ?, ?, ?)",
+                    (reaction.event_id, reaction.room_id, reaction.sender, reaction.target, reaction.key),
+                )
+                await self._to_plugins(event.room_id, "reaction", reaction)
+        elif event.type == "m.room.redaction" and event.redacts:
+            await self._redaction(event)
+        elif event.type in POLL_RESPONSE_TYPES:
+            response = as_poll_response(event)
+            if response:
+                await self._to_plugins(event.room_id, "poll_response", response)
+        elif event.type == "m.room.member":
+            change = as_membership(event)
+            if change:
+                await self._to_plugins(event.room_id, "member", change)
+
+    async def _redaction(self, event: RoomEvent) -> None:
+        row = await self._db.fetch_one("SELECT * FROM reactions WHERE event_id = ?", (event.redacts,))
+        if row is None:
+            return
+        await self._db.execute("DELETE FROM reactions WHERE event_id = ?", (event.redacts,))
+        removed = Reaction(
+            row["room_id"], row["sender"], row["target"], row["key"], row["event_id"], removed=True
+        )
+        await self._to_plugins(event.room_id, "reaction", removed)
+
+    async def _message(self, event: RoomEvent) -> None:
+        if event.msgtype == "m.notice" or event.is_edit:
+            return
+        invocation = parse_invocation(command_text(event), self._config.prefix)
+        if invocation is None:
+            await self._to_plugins(event.room_id, "message", event)
+            return
+        log.debug("command %r from %s in %s", invocation.name, event.sender, event.room_id)
+        enabled = await self._registry.enabled(event.room_id)
+        outbox = self._sender.outbox(f"event:{event.event_id}")
+        ctx = await self._context(event, outbox)
+        spec = self._registry.commands.get(invocation.name)
+        started, outcome = time.perf_counter(), "ok"
+        try:
+            if spec is None or spec.plugin not in enabled:
+                raise UserError(self._unknown(invocation.name, spec.plugin if spec else None, enabled))
+            spec, args = resolve(spec, invocation.args, invocation.body, self._config.prefix)
+            first = args.split(None, 1)[0].lower() if args.strip() else ""
+            if first in spec.subcommands:
+                ctx.read_as = (
+                    f"(I read '{h(shorten(args))}' as the title; {h(self._config.prefix + spec.full_name)} "
+                    f"{h(first)} needs an id right after it.)"
+                )
+            ctx.usage = spec.usage_line(self._config.prefix)
+            if spec.admin:
+                await ctx.require_admin(f"use {self._config.prefix}{spec.full_name}")
+            plugin = self._registry.plugins[spec.plugin]
+            log_context(plugin=spec.plugin)
+            call_args, _ = spec.bind(ctx, args, invocation.body)
+            await spec.func(plugin, *call_args)
+        except UserError as exc:
+            outcome = "refused"
+            text = h(exc.message[:1].upper() + exc.message[1:])
+            if exc.show_usage and ctx.usage:
+                text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
+            await ctx.reply(text)
+        except (StorageUnavailable, SendPending, FatalError):
+            raise
+        except Exception:
+            outcome = "error"
+            log.exception("command %r in %s failed", invocation.name, event.room_id)
+            await ctx.reply(
+                f"Sorry, something went wrong with <code>{h(self._config.prefix + invocation.name)}</code>. "
+                "It has been logged; please try again or tell the bot's admin."
+            )
+        metrics.command_done(spec.plugin if spec and spec.plugin in enabled else None, outcome, started)
+
+    def _unknown(self, name: str, plugin: str | None, enabled: set[str]) -> str:
+        prefix = self._config.prefix
+        if plugin is not None:
+            return (
+                f"{prefix}{name} belongs to the {plugin} plugin, which is off in this room. "
+                f"A room admin can turn it on with {prefix}enable {plugin}."
+            )
+        names = [n for n, s in self._registry.commands.items() if s.plugin in enabled]
+        close = suggest(name, names)
+        hint = f" Did you mean {' or '.join(prefix + c for c in close)}?" if close else ""
+        return f"I don't know {prefix}{shorten(name)}.{hint} Try {prefix}help."
+
+    async def _context(self, event: RoomEvent, outbox: Any) -> Context:
+        core = self._registry.plugins["core"]
+        settings = core.settings
+        return Context(
+            event=event,
+            services=core.services,
+            outbox=outbox,
+            zone=await settings.zone(event.room_id),
+            user_zone=await settings.user_zone(event.sender),
+            language=await settings.get(event.room_id, "language"),
+        )
+
+    async def _to_plugins(self, room_id: str, kind: str, payload: Any) -> None:
+        for name in sorted(await self._registry.enabled(room_id)):
+            plugin: Plugin = self._registry.plugins[name]
+            for handler in plugin.event_handlers(kind):
+                try:
+                    await handler(payload)
+                except (asyncio.CancelledError, StorageUnavailable, SendPending, FatalError):
+                    raise
+                except UserError as exc:
+                    log.info("%s %s handler refused: %s", name, kind, exc.message)
+                except Exception:
+                    log.exception("%s %s handler failed", name, kind)

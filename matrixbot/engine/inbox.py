@@ -1,0 +1,96 @@
+"""The inbox: every event the bot receives, stored before it is handled, with the sync token.
+
+An event is written here in the same transaction as the sync token that follows it, then handed
+to the dispatcher, and marked done once handled. So a crash never loses an event (it is here, or
+the sync that carries it is replayed) and never handles one twice (ids are unique here).
+Encrypted events that could not be read yet wait here as `undecrypted`.
+
+Every write here goes through `Database.write`/`execute`, which wait out a storage fault (a held
+lock, a full disk) and return only once the write committed. So while the database cannot be
+written, `store` does not return: the sync loop waits with the same response in hand and its token
+never moves past events that are not stored; `mark_done` does not return either, so the next
+event of that room waits too, and nothing is handled before it is stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from matrixbot.db import Database, Row, Tx
+from matrixbot.matrix.events import RoomEvent
+
+TOKEN_EVERY = 30.0
+"""Seconds between writes of a sync token that came with nothing to store."""
+KEEP_DONE_FOR = 7 * 86400.0
+"""Handled event ids are kept this long (seconds) to recognise an event delivered again."""
+
+
+class Inbox:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._token_saved_at = 0.0
+
+    async def token(self) -> str | None:
+        return await self._db.fetch_value("SELECT value FROM meta WHERE key = 'sync_token'")
+
+    async def store(self, events: Sequence[RoomEvent], token: str) -> list[RoomEvent]:
+        """Write the events and the new token in one transaction; return the events not seen before.
+
+        A sync with nothing to store (most often the echo of the bot's own answer) writes its token
+        only every TOKEN_EVERY seconds: replaying such syncs after a crash brings nothing to handle,
+        and skipping the write keeps a disk flush off every command's path.
+        """
+        now = time.time()
+        if not events and now - self._token_saved_at < TOKEN_EVERY:
+            return []
+
+        async def write(tx: Tx) -> list[RoomEvent]:
+            new = []
+            for event in events:
+                if not event.event_id:
+                    continue
+                state = "undecrypted" if event.type == "m.room.encrypted" else "pending"
+                inserted = await tx.execute(
+                    "INSERT INTO inbox (event_id, room_id, event, state, received_at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (event_id) DO NOTHING",
+                    (event.event_id, event.room_id, event.to_json(), state, now),
+                )
+                if inserted:
+                    new.append(event)
+            await tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('sync_token', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (token,),
+            )
+            return new
+
+        new = await self._db.write(write)
+        self._token_saved_at = now
+        return new
+
+    async def mark_done(self, event: RoomEvent) -> None:
+        await self._db.execute(
+            "UPDATE inbox SET state = 'done', event = NULL WHERE event_id = ?", (event.event_id,)
+        )
+
+    async def decrypted(self, event: RoomEvent) -> None:
+        """An event held as unreadable can be read now: it waits to be handled like any other."""
+        await self._db.execute(
+            "UPDATE inbox SET event = ?, state = 'pending' WHERE event_id = ?",
+            (event.to_json(), event.event_id),
+        )
+
+    async def unfinished(self, *, undecrypted_since: float) -> list[Row]:
+        """Events stored but not handled (and unreadable ones newer than `undecrypted_since`), oldest first.
+
+        Also forgets handled events older than KEEP_DONE_FOR.
+        """
+        await self._db.execute(
+            "DELETE FROM inbox WHERE state = 'done' AND received_at < ?", (time.time() - KEEP_DONE_FOR,)
+        )
+        return await self._db.fetch_all(
+            "SELECT event, state, received_at FROM inbox WHERE state = 'pending' "
+            "OR (state = 'undecrypted' AND received_at > ?) ORDER BY received_at, rowid",
+            (undecrypted_since,),
+        )

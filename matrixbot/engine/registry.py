@@ -1,0 +1,63 @@
+"""Finding plugins (built-in ones and installed packages) and indexing their commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from importlib.metadata import entry_points
+
+from matrixbot.api.commands import CommandSpec
+from matrixbot.api.plugin import Plugin
+from matrixbot.api.settings import SettingsStore
+from matrixbot.errors import StartupError
+
+log = logging.getLogger(__name__)
+ENTRY_POINT_GROUP = "matrixbot.plugins"
+ALWAYS_ON = frozenset({"core", "devices"})
+"""The core's own command sets: on in every room, not listed by !plugins."""
+BUILTIN_PLUGINS = ("checkins", "datepoll", "meetings", "signups")
+"""Shipped with matrixbot: on by default (when the config names no default_plugins); others are opt-in."""
+
+
+def discover() -> list[type[Plugin]]:
+    """Every plugin class exposed under the `matrixbot.plugins` entry-point group (built-ins included)."""
+    found: list[type[Plugin]] = []
+    for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+        try:
+            cls = point.load()
+        except Exception as exc:
+            raise StartupError(f"plugin '{point.name}' ({point.value}) failed to load: {exc}") from exc
+        if not (isinstance(cls, type) and issubclass(cls, Plugin)):
+            raise StartupError(f"plugin '{point.name}' ({point.value}) is not a matrixbot Plugin class")
+        found.append(cls)
+    return found
+
+
+class Registry:
+    """The loaded plugins and their commands, by name, and which of them a room has on."""
+
+    def __init__(self, plugins: Iterable[Plugin], settings: SettingsStore) -> None:
+        self._settings = settings
+        self.plugins: dict[str, Plugin] = {}
+        self.commands: dict[str, CommandSpec] = {}
+        for plugin in plugins:
+            if plugin.name in self.plugins:
+                raise StartupError(f"two plugins are named '{plugin.name}'")
+            self.plugins[plugin.name] = plugin
+            for spec in plugin.commands():
+                for name in (spec.name, *spec.aliases):
+                    if name in self.commands:
+                        other = self.commands[name].plugin
+                        raise StartupError(
+                            f"command '{name}' is declared by both '{other}' and '{plugin.name}'"
+                        )
+                    self.commands[name] = spec
+
+    @property
+    def optional(self) -> list[str]:
+        """Plugins a room can switch on and off (the core's own commands are always on)."""
+        return [name for name in self.plugins if name not in ALWAYS_ON]
+
+    async def enabled(self, room_id: str) -> set[str]:
+        """The plugins on in a room: its own choice (or the default ones) and the core's."""
+        return await self._settings.enabled_plugins(room_id, self.optional) | ALWAYS_ON

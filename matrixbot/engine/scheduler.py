@@ -1,0 +1,425 @@
+"""Scheduled work that is never dropped and never done twice.
+
+The `jobs` table is the truth: a plugin schedules `(handler, due_at, payload)` in it, usually in
+the same transaction as the thing that needs it (a meeting and its reminders commit together).
+APScheduler is only the alarm clock: it holds one timer for the earliest pending job, rebuilt from
+the table at start, so nothing that matters lives in memory.
+
+A job goes pending → running → done. It is marked running (with its attempt count) before its
+handler starts; the handler posts through an outbox whose transaction ids are derived from the job
+id, so if the process dies after a post but before `done`, the re-run on the next start posts
+nothing new (the homeserver recognises the transaction id). Jobs that fell due while the bot was
+down run on start, marked late when within `late_grace`, or marked missed beyond it: the handler
+is told which, so it can say so in the room, once.
+
+A post can also go out late while the bot is up: the homeserver was away or rate limiting it, or
+handlers were slow. Whether a post is late, and why, is therefore judged when it goes out (each
+try of a send renders it again, see `JobRun.late_note`), not when its job started.
+
+A storage fault (the database locked or the disk full) never drops or doubles a job: the state
+changes here go through `Database.write`/`execute`, which wait until they commit; a handler that
+hits one (`StorageUnavailable`, its transaction rolled back) stays `running` and is run again from
+the start after a pause, with a fresh outbox on the same transaction ids, so what it had posted is
+not posted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from matrixbot import metrics
+from matrixbot.db import Database, Tx
+from matrixbot.engine.tasks import TaskPool, watch
+from matrixbot.errors import FatalError, StorageUnavailable
+from matrixbot.logformat import log_context
+from matrixbot.matrix.outages import Kind, TroubleLog
+from matrixbot.matrix.sender import Outbox, Sender
+from matrixbot.time import Clock
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+_BATCH = 200
+LATE_AFTER = timedelta(minutes=1)
+"""A post this much past its due time says it is late."""
+OFFLINE = "the bot was offline"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    plugin: str
+    handler: str
+    due_at: datetime
+    payload: dict[str, Any]
+    key: str | None
+    room_id: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class LateNote:
+    """A post is late: when it was due, and why, when the bot knows."""
+
+    due_at: datetime
+    reason: str | None
+
+
+@dataclass
+class JobRun:
+    """What a job handler gets: the job, whether it is late or missed, and an outbox to post with.
+
+    Missed (older than `late_grace`) is decided when the run starts: the handler says so instead
+    of posting. Late is judged whenever it is asked (`late`, `late_note`), so a handler that
+    renders its post inside the send (a function given to `Outbox.message`) marks it late when it
+    really goes out: over a minute past due, or due before this process started (the bot was down).
+    """
+
+    job: Job
+    now: datetime
+    late_grace: timedelta
+    outbox: Outbox
+    started_at: datetime
+    clock: Clock
+    troubles: TroubleLog
+    state: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.now - self.job.due_at > self.late_grace:
+            self.state = "missed"
+        elif self._late_at(self.now):
+            self.state = "late"
+        else:
+            self.state = "on_time"
+
+    def _late_at(self, moment: datetime) -> bool:
+        lateness = moment - self.job.due_at
+        return lateness > LATE_AFTER or (
+            self.job.due_at < self.started_at and lateness > timedelta(seconds=1)
+        )
+
+    @property
+    def lateness(self) -> timedelta:
+        return self.now - self.job.due_at
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.job.payload
+
+    @property
+    def late(self) -> bool:
+        """Late now (not only when the run started)."""
+        return self.state == "late" or (self.state == "on_time" and self._late_at(self.clock.now()))
+
+    @property
+    def missed(self) -> bool:
+        return self.state == "missed"
+
+    def late_note(self) -> LateNote | None:
+        """Whether a post going out now is late, and why: the bot was down when it fell due, or the
+        latest trouble with the homeserver seen since (unreachable, failing, rate limiting); None
+        as the reason when nothing is known (e.g. slow handlers)."""
+        if not self.late:
+            return None
+        if self.job.due_at < self.started_at:
+            return LateNote(self.job.due_at, OFFLINE)
+        return LateNote(self.job.due_at, self.troubles.reason_since(self.job.due_at))
+
+    def late_line(self, zone: str, what: str = "This") -> str:
+        """The late note as HTML on a line of its own, "" when on time: "This was due Tue 5 Mar,
+        15:00 GMT; the bot was offline." A missed run that posts anyway (a close) is late too."""
+        from matrixbot.matrix.markup import h
+        from matrixbot.time.format import format_time
+
+        note = self.late_note()
+        if note is None and self.missed:
+            due = self.job.due_at
+            note = LateNote(due, OFFLINE if due < self.started_at else self.troubles.reason_since(due))
+        if note is None:
+            return ""
+        why = f"; {h(note.reason)}" if note.reason else ""
+        return f"<br><i>{h(what)} was due {h(format_time(note.due_at, zone))}{why}.</i>"
+
+
+JobHandler = Callable[[JobRun], Awaitable[None]]
+
+
+class Scheduler:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        sender: Sender,
+        *,
+        late_grace: timedelta,
+        concurrency: int = 32,
+        troubles: TroubleLog | None = None,
+    ) -> None:
+        self._troubles = troubles or TroubleLog(clock)
+        self._db = db
+        self._clock = clock
+        self._sender = sender
+        self.late_grace = late_grace
+        self._handlers: dict[tuple[str, str], JobHandler] = {}
+        self._pool = TaskPool("job", concurrency)
+        self._timer: AsyncIOScheduler | None = None
+        self._wake_lock = asyncio.Lock()
+        self._arming: set[asyncio.Task[None]] = set()
+        self._started_at = clock.now()
+
+    @property
+    def running(self) -> bool:
+        return self._timer is not None
+
+    def register(self, plugin: str, name: str, handler: JobHandler) -> None:
+        self._handlers[(plugin, name)] = handler
+
+    def for_plugin(self, plugin: str) -> PluginJobs:
+        return PluginJobs(self, self._db, plugin)
+
+    async def start(self) -> None:
+        """Start the alarm clock and run whatever is due (catch-up after downtime).
+
+        A job still marked running belonged to a process that died mid-job: it runs again, and its
+        outbox reuses the same transaction ids, so what it had already posted is not posted twice.
+        """
+        await self.recover()
+        self._started_at = self._clock.now()
+        self._timer = AsyncIOScheduler(timezone=UTC)
+        self._timer.start()
+        await self.run_due()
+
+    async def recover(self) -> None:
+        await self._db.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop the alarm; let running jobs finish (bounded). A run cut short is recovered at start."""
+        if self._timer is not None:
+            self._timer.shutdown(wait=False)
+            self._timer = None
+        for task in list(self._arming):
+            task.cancel()
+        await asyncio.gather(*self._arming, return_exceptions=True)
+        await self._pool.drain(timeout)
+
+    async def _wake(self) -> None:
+        """The alarm went off: start a run in a task and return at once.
+
+        APScheduler skips a wake-up while the previous one is still running; if the alarm ran
+        `run_due` itself, a wake-up re-armed from inside `run_due` would be skipped and the jobs
+        due then left waiting. Runs queue on `_wake_lock` instead.
+        """
+        task = asyncio.get_running_loop().create_task(self.run_due())
+        self._arming.add(task)
+        task.add_done_callback(self._arming.discard)
+        watch(task, "running due jobs")
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the jobs started so far have finished (tests, and shutdown)."""
+        await self._pool.drain(timeout)
+
+    def rearm(self) -> None:
+        """Look at the table again (call after committing a schedule change)."""
+        if self._timer is not None:
+            task = asyncio.get_running_loop().create_task(self._arm())
+            self._arming.add(task)
+            task.add_done_callback(self._arming.discard)
+            watch(task, "re-arming the scheduler")
+
+    async def _arm(self) -> None:
+        if self._timer is None:
+            return
+        try:
+            due = await self._db.fetch_value("SELECT MIN(run_at) FROM jobs WHERE state = 'pending'")
+        except StorageUnavailable:
+            due = self._clock.now().timestamp() + 5  # cannot read the table: look again soon
+        if due is None:
+            self._timer.remove_all_jobs()
+            return
+        # the delay is measured on the bot's clock (a fake one in tests), the alarm set in real time
+        delay = max(0.0, due - self._clock.now().timestamp())
+        self._timer.add_job(
+            self._wake,
+            DateTrigger(datetime.now(UTC) + timedelta(seconds=delay)),
+            id="wake",
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
+    async def run_due(self) -> int:
+        """Start every job that is due now, in due order; return how many."""
+        async with self._wake_lock:
+            started = 0
+            while True:
+                now = self._clock.now()
+                rows = await self._db.write(partial(_claim, now))
+                for row in rows:
+                    await self._pool.spawn(self._run(_job(row), now))
+                started += len(rows)
+                if len(rows) < _BATCH:
+                    break
+            await self._arm()
+            return started
+
+    async def _run(self, job: Job, now: datetime) -> None:
+        handler = self._handlers.get((job.plugin, job.handler))
+        log_context(replace=True, room=job.room_id, plugin=job.plugin)
+        try:
+            if handler is None:
+                log.error(
+                    "job %d: no handler %s.%s (plugin not loaded?); left pending",
+                    job.id,
+                    job.plugin,
+                    job.handler,
+                )
+                await self._db.execute("UPDATE jobs SET state = 'pending' WHERE id = ?", (job.id,))
+                return
+            run = await self._run_through_faults(job, handler, now)
+            metrics.SCHEDULED.labels(run.state).inc()
+            await self._db.execute(
+                "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?",
+                ("missed" if run.missed else "done", self._clock.now().timestamp(), job.id),
+            )
+        except (asyncio.CancelledError, FatalError):
+            raise
+        except Exception:
+            metrics.SCHEDULED.labels("failed").inc()
+            log.exception(
+                "job %d (%s.%s) failed, attempt %d", job.id, job.plugin, job.handler, job.attempts + 1
+            )
+            await self._retry_later(job)
+
+    async def _run_through_faults(self, job: Job, handler: JobHandler, now: datetime) -> JobRun:
+        """Run the handler; after a storage fault, again from the start (same transaction ids)."""
+        attempt = 0
+        while True:
+            outbox = self._sender.outbox(f"job:{job.id}")
+            run = JobRun(job, now, self.late_grace, outbox, self._started_at, self._clock, self._troubles)
+            try:
+                await handler(run)
+                return run
+            except StorageUnavailable:
+                self._troubles.saw(Kind.STORAGE)
+                attempt += 1
+                await self._db.pause(attempt)
+                now = self._clock.now()
+
+    async def _retry_later(self, job: Job) -> None:
+        """Try a failed job again later (10 s, 20 s, … at most 10 min apart).
+
+        While it is within late_grace it is never given up (a homeserver away for an hour must not
+        drop a reminder); past that its handler is told it was missed, and after MAX_ATTEMPTS
+        failures then it is marked failed.
+        """
+        now = self._clock.now()
+        if job.attempts + 1 >= MAX_ATTEMPTS and now - job.due_at > self.late_grace:
+            log.error("job %d (%s.%s) failed for good", job.id, job.plugin, job.handler)
+            await self._db.execute("UPDATE jobs SET state = 'failed' WHERE id = ?", (job.id,))
+            return
+        retry_at = now + timedelta(seconds=min(600, 10 * 2 ** min(job.attempts, 10)))
+        await self._db.execute(
+            "UPDATE jobs SET state = 'pending', run_at = ? WHERE id = ? AND state = 'running'",
+            (retry_at.timestamp(), job.id),
+        )
+        await self._arm()
+
+
+class PluginJobs:
+    """The scheduler as one plugin sees it: its own jobs, by handler name and optional unique key."""
+
+    def __init__(self, scheduler: Scheduler, db: Database, plugin: str) -> None:
+        self._scheduler = scheduler
+        self._db = db
+        self._plugin = plugin
+
+    async def schedule(
+        self,
+        tx: Tx,
+        handler: str,
+        due_at: datetime,
+        payload: dict[str, Any] | None = None,
+        *,
+        key: str | None = None,
+        room_id: str | None = None,
+    ) -> int | None:
+        """Schedule a job inside the caller's transaction. With a `key` already pending or done, nothing
+        is added (so a re-run handler cannot schedule its follow-up twice); returns the new id or None."""
+        if due_at.tzinfo is None:
+            raise ValueError("due_at must be timezone-aware")
+        job_id = await tx.execute(
+            "INSERT INTO jobs (plugin, handler, due_at, run_at, payload, key, room_id, state) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (plugin, key) DO NOTHING",
+            (
+                self._plugin,
+                handler,
+                due_at.timestamp(),
+                due_at.timestamp(),
+                json.dumps(payload or {}),
+                key,
+                room_id,
+            ),
+        )
+        tx.after_commit(self._scheduler.rearm)
+        return job_id or None
+
+    async def cancel(self, tx: Tx, *, key: str | None = None, key_prefix: str | None = None) -> int:
+        """Cancel pending jobs by key or key prefix; returns how many."""
+        if key is not None:
+            where, param = "key = ?", key
+        elif key_prefix is not None:
+            where, param = "key LIKE ? ESCAPE '\\'", _like_prefix(key_prefix)
+        else:
+            raise ValueError("cancel needs key or key_prefix")
+        count = await tx.execute(
+            f"UPDATE jobs SET state = 'cancelled' WHERE plugin = ? AND state = 'pending' AND {where}",
+            (self._plugin, param),
+        )
+        tx.after_commit(self._scheduler.rearm)
+        return count
+
+    async def pending(self, key_prefix: str = "") -> list[Job]:
+        rows = await self._db.fetch_all(
+            "SELECT * FROM jobs WHERE plugin = ? AND state = 'pending' AND key LIKE ? ESCAPE '\\' ORDER BY due_at",
+            (self._plugin, _like_prefix(key_prefix)),
+        )
+        return [_job(r) for r in rows]
+
+
+async def _claim(now: datetime, tx: Tx) -> list[Any]:
+    """Mark up to _BATCH due jobs running; return their rows."""
+    rows = await tx.fetch_all(
+        "SELECT * FROM jobs WHERE state = 'pending' AND run_at <= ? ORDER BY run_at, id LIMIT ?",
+        (now.timestamp(), _BATCH),
+    )
+    await tx.executemany(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1 WHERE id = ?", [(r["id"],) for r in rows]
+    )
+    return rows
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _job(row: Any) -> Job:
+    return Job(
+        id=row["id"],
+        plugin=row["plugin"],
+        handler=row["handler"],
+        due_at=datetime.fromtimestamp(row["due_at"], UTC),
+        payload=json.loads(row["payload"]),
+        key=row["key"],
+        room_id=row["room_id"],
+        attempts=row["attempts"],
+    )

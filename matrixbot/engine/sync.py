@@ -1,0 +1,232 @@
+"""From `/sync` responses to handled events: filtering, gaps, invites, encryption.
+
+The sync filter asks for 100 timeline events per room (Synapse's default of 10 drops commands
+sent in a burst). When a response is still `limited` (a gap, e.g. after a long downtime), the
+missing events are fetched with `/messages` back to the previous token. On the very first start
+the backlog is skipped; in a room the bot has just joined, only what came after its join counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import nio
+
+from matrixbot.api.settings import SettingsStore
+from matrixbot.config import Config
+from matrixbot.engine.dispatch import Dispatcher
+from matrixbot.engine.inbox import Inbox
+from matrixbot.errors import StartupError
+from matrixbot.matrix import crypto
+from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.markup import Message, h
+from matrixbot.matrix.outages import Trouble, trouble_from_response
+from matrixbot.matrix.rooms import RoomDirectory
+from matrixbot.matrix.sender import Sender
+from matrixbot.time import format_time
+
+log = logging.getLogger(__name__)
+
+SYNC_FILTER: dict[str, Any] = {
+    "presence": {"not_types": ["*"]},
+    "account_data": {"not_types": ["*"]},
+    "room": {
+        "timeline": {"limit": 100},
+        "state": {"lazy_load_members": False},
+        "ephemeral": {"not_types": ["*"]},
+        "account_data": {"not_types": ["*"]},
+    },
+}
+GAP_PAGES = 20
+SYNC_TIMEOUT_MS = 30_000
+SYNC_DEADLINE = SYNC_TIMEOUT_MS / 1000 + 15
+"""A long-poll answer later than this is given up: a stalled connection must not leave the bot
+deaf until nio's one-minute request timeout. The sync after it does not long-poll and has the
+whole request timeout, so a homeserver merely slow to compute a big answer is still heard."""
+
+
+class SyncFailed(Exception):
+    """A sync the homeserver refused for a passing reason; the caller retries."""
+
+    def __init__(self, trouble: Trouble) -> None:
+        super().__init__(trouble.detail)
+        self.trouble = trouble
+
+
+class Syncer:
+    def __init__(
+        self,
+        client: nio.AsyncClient,
+        config: Config,
+        inbox: Inbox,
+        dispatcher: Dispatcher,
+        rooms: RoomDirectory,
+        sender: Sender,
+        settings: SettingsStore,
+        decryptor: crypto.Decryptor | None,
+    ) -> None:
+        self._client = client
+        self._config = config
+        self._inbox = inbox
+        self._dispatcher = dispatcher
+        self._rooms = rooms
+        self._sender = sender
+        self._settings = settings
+        self._decryptor = decryptor
+        self._token: str | None = None
+        self._stalled = False
+        self.last_ok: float | None = None
+        """time.monotonic() of the last sync handled in full (/health and /metrics read it)."""
+
+    async def resume(self) -> None:
+        """Pick up where the last run stopped: its sync token. Call `replay` after a full-state sync."""
+        self._token = await self._inbox.token()
+
+    async def replay(self) -> None:
+        """Hand over the events stored but not handled (by the last run, or by the first sync).
+
+        Only after a full-state sync has been processed: until then nio knows no room (with
+        encryption on it refuses to send into any) nor the rooms' power levels. Until this runs,
+        syncs store their events without handing them over, so everything goes in order, once.
+        """
+        self._sender.rooms_known.set()
+        for row in await self._inbox.unfinished(undecrypted_since=time.time() - crypto.GIVE_UP_AFTER):
+            event = RoomEvent.from_json(row["event"])
+            if row["state"] == "pending":
+                await self._dispatcher.submit(event)
+            elif self._decryptor is not None:
+                await self._decryptor.hold(event.source(), event.room_id, time.time(), row["received_at"])
+
+    async def sync_once(self, *, full_state: bool = False) -> None:
+        long_poll = not (full_state or self._stalled)
+        request = self._client.sync(
+            timeout=SYNC_TIMEOUT_MS if long_poll else 0,
+            sync_filter=SYNC_FILTER,
+            since=self._token,
+            full_state=full_state or None,
+        )
+        try:
+            response = await (asyncio.wait_for(request, SYNC_DEADLINE) if long_poll else request)
+        except TimeoutError:
+            self._stalled = long_poll
+            raise
+        self._stalled = False
+        if not isinstance(response, nio.SyncResponse):
+            if response.status_code == "M_UNKNOWN_TOKEN":
+                raise StartupError("the homeserver no longer accepts the bot's access token; log in again")
+            raise SyncFailed(trouble_from_response(response))
+        await self._process(response)
+        self.last_ok = time.monotonic()
+
+    async def _process(self, response: nio.SyncResponse) -> None:
+        first_start = self._token is None
+        await self._handle_invites(response)
+        batch: list[RoomEvent] = []
+        for room_id, info in response.rooms.join.items():
+            for event in [*info.state, *info.timeline.events]:
+                if "state_key" in event.source:
+                    self._rooms.observe_state(room_id, event.source)
+            if first_start:
+                continue
+            events = [_normalise(e, room_id) for e in info.timeline.events]
+            if info.timeline.limited and info.timeline.prev_batch and self._token:
+                events = await self._fill_gap(room_id, info.timeline.prev_batch, self._token) + events
+            own = self._config.user_id
+            batch.extend(e for e in _after_own_join(events, own) if e.sender != own)
+        for room_id in response.rooms.leave:
+            self._rooms.forget(room_id)
+        new = await self._inbox.store(batch, response.next_batch)
+        self._token = response.next_batch
+        for event in new if self._sender.rooms_known.is_set() else ():
+            if event.type != "m.room.encrypted":
+                await self._dispatcher.submit(event)
+            elif self._decryptor is not None and event.sender != self._config.user_id:
+                await self._decryptor.hold(event.source(), event.room_id, time.time())
+        if self._decryptor is not None:
+            await crypto.upkeep(self._client)
+            await self._retry_unreadable(self._decryptor)
+
+    async def _retry_unreadable(self, decryptor: crypto.Decryptor) -> None:
+        """Hand over events whose keys have arrived; tell rooms about ones still unreadable."""
+        for _, room_id, source in decryptor.retry():
+            event = RoomEvent.from_source(source, room_id, encrypted=True)
+            await self._inbox.decrypted(event)
+            await self._dispatcher.submit(event)
+        for item in decryptor.overdue(time.time()):
+            await self._tell_unreadable(item)
+
+    async def _tell_unreadable(self, item: crypto.Unreadable) -> None:
+        zone = await self._settings.zone(item.room_id)
+        sent = format_time(datetime.fromtimestamp(item.event.server_timestamp / 1000, UTC), zone)
+        who = self._rooms.display_name(item.room_id, item.event.sender)
+        html = (
+            f"I could not read a message {h(who)} sent ({h(sent)}): it is encrypted with a key my session "
+            "did not receive. Please send it again. If this keeps happening, your app may share keys only "
+            f"with verified sessions: verify my session (device <code>{h(self._client.device_id or '')}</code>, "
+            f"key <code>{h(crypto.fingerprint(self._client))}</code>) or allow unverified sessions."
+        )
+        outbox = self._sender.outbox(f"unreadable:{item.event.event_id}")
+        await outbox.message(item.room_id, Message.from_html(html))
+
+    async def _fill_gap(self, room_id: str, prev_batch: str, since: str) -> list[RoomEvent]:
+        """Fetch the events a limited sync left out, from `prev_batch` back to the last token."""
+        found: list[RoomEvent] = []
+        start = prev_batch
+        for _ in range(GAP_PAGES):
+            response = await self._client.room_messages(
+                room_id, start=start, end=since, direction=nio.MessageDirection.back, limit=100
+            )
+            if not isinstance(response, nio.RoomMessagesResponse):
+                log.warning("could not fetch missed events of %s: %s", room_id, response)
+                break
+            found.extend(_normalise(e, room_id) for e in response.chunk)
+            if not response.chunk or not response.end or response.end == start:
+                break
+            start = response.end
+        log.info("filled a gap of %d event(s) in %s", len(found), room_id)
+        return list(reversed(found))
+
+    async def _handle_invites(self, response: nio.SyncResponse) -> None:
+        for room_id, info in response.rooms.invite.items():
+            inviter = next(
+                (
+                    e.sender
+                    for e in info.invite_state
+                    if isinstance(e, nio.InviteMemberEvent)
+                    and e.state_key == self._config.user_id
+                    and e.membership == "invite"
+                ),
+                None,
+            )
+            if inviter and self._config.may_invite(inviter):
+                result = await self._client.join(room_id)
+                if isinstance(result, nio.JoinResponse):
+                    log.info("joined %s on invite from %s", room_id, inviter)
+                else:
+                    log.warning("could not join %s: %s", room_id, result)
+            else:
+                log.warning("refused invite to %s from %s (not in allowed_inviters)", room_id, inviter)
+                await self._client.room_leave(room_id)
+
+
+def _normalise(event: Any, room_id: str) -> RoomEvent:
+    source = getattr(event, "source", None) or {}
+    return RoomEvent.from_source(source, room_id, encrypted=bool(getattr(event, "decrypted", False)))
+
+
+def _after_own_join(events: list[RoomEvent], bot_user_id: str) -> list[RoomEvent]:
+    """In a room the bot just joined, only what came after its join is for it."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if (
+            event.type == "m.room.member"
+            and event.state_key == bot_user_id
+            and event.content.get("membership") == "join"
+            and (event.unsigned.get("prev_content") or {}).get("membership") != "join"
+        ):
+            return events[index + 1 :]
+    return events

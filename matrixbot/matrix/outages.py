@@ -1,0 +1,118 @@
+"""Trouble with the homeserver: what kind it is, how long to wait after it, and when it was seen.
+
+A refused or dropped connection costs the homeserver nothing and says nothing about when it will
+be back, so the bot tries again every couple of seconds: it hears commands within seconds of the
+homeserver's return instead of sleeping out a minute-long exponential backoff. A homeserver that
+answers 5xx is up but struggling, so the wait doubles up to 30 s, unless it says how long with
+`Retry-After`. A 429 waits exactly as long as the homeserver asks (nio does that itself for each
+request; `Backoff` does it for answers that reach the bot).
+
+A database that cannot be written (locked, disk full) is not the homeserver's fault, but it
+delays work the same way: it waits like a failing homeserver and is remembered as well. `TroubleLog`
+remembers when each kind was last seen, so a scheduled post that goes out late can say why.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+
+from matrixbot.time import Clock
+
+UNREACHABLE_CAP = 2.0
+"""Longest wait between tries while the homeserver cannot be reached (it must be heard on its return)."""
+FAILING_CAP = 30.0
+"""Longest wait between tries while the homeserver answers 5xx without a `Retry-After`."""
+RETRY_AFTER_CAP = 300.0
+"""A `Retry-After` longer than this is not believed (a typo in a proxy must not stop the bot for a day)."""
+
+
+class Kind(enum.Enum):
+    UNREACHABLE = "the homeserver was unreachable"
+    FAILING = "the homeserver was failing"
+    RATE_LIMITED = "the homeserver was rate limiting the bot"
+    STORAGE = "the bot could not write to its database"
+    LOCAL = "the bot could not send yet"
+    """nio refused before asking the homeserver (rooms not known yet, a room key not shared)."""
+
+
+@dataclass(frozen=True)
+class Trouble:
+    kind: Kind
+    detail: str
+    retry_after: float | None = None
+    """Seconds the homeserver asked the bot to wait, when it said."""
+
+
+def trouble_from_exception(exc: BaseException) -> Trouble:
+    """A request that got no answer: refused, dropped, cut short or timed out."""
+    return Trouble(Kind.UNREACHABLE, f"homeserver unreachable: {type(exc).__name__}")
+
+
+def trouble_from_response(response: Any) -> Trouble:
+    """An error answer from nio (`nio.ErrorResponse`): 429, 5xx, or a body that could not be read."""
+    transport = getattr(response, "transport_response", None)
+    status = getattr(transport, "status", 0) or 0
+    errcode = getattr(response, "status_code", None) or ""
+    detail = f"{errcode or 'HTTP'} {status} {getattr(response, 'message', '')}".strip()
+    retry_after = _retry_after(response, transport)
+    if status == 429 or errcode == "M_LIMIT_EXCEEDED":
+        return Trouble(Kind.RATE_LIMITED, detail, retry_after)
+    if status >= 500:
+        return Trouble(Kind.FAILING, detail, retry_after)
+    if not status:  # no status: the answer never came whole (a cut body)
+        return Trouble(Kind.UNREACHABLE, detail)
+    return Trouble(Kind.FAILING, detail, retry_after)
+
+
+def _retry_after(response: Any, transport: Any) -> float | None:
+    millis = getattr(response, "retry_after_ms", None)
+    if isinstance(millis, int | float) and millis > 0:
+        return min(millis / 1000, RETRY_AFTER_CAP)
+    headers = getattr(transport, "headers", None) or {}
+    try:
+        seconds = float(headers.get("Retry-After", ""))
+    except (TypeError, ValueError):
+        return None  # absent, or an HTTP date (no homeserver sends one): back off as usual
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+
+
+NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
+
+
+class Backoff:
+    """Waits between tries of one thing; a new `Backoff` for each thing tried (it starts short)."""
+
+    def __init__(self, first: float = 0.5) -> None:
+        self._first = first
+        self._failures = 0
+
+    def delay(self, trouble: Trouble) -> float:
+        self._failures += 1
+        if trouble.retry_after is not None:
+            return trouble.retry_after
+        grown = self._first * 2 ** min(self._failures - 1, 10)
+        if trouble.kind is Kind.UNREACHABLE:
+            return min(grown, UNREACHABLE_CAP)
+        return min(grown, FAILING_CAP)
+
+
+class TroubleLog:
+    """When each kind of trouble was last seen, on the bot's clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._last: dict[Kind, datetime] = {}
+
+    def saw(self, trouble: Trouble | Kind) -> None:
+        kind = trouble.kind if isinstance(trouble, Trouble) else trouble
+        self._last[kind] = self._clock.now()
+
+    def reason_since(self, since: datetime) -> str | None:
+        """Why something due at `since` may be late: the trouble seen most recently after it."""
+        seen = [(at, kind) for kind, at in self._last.items() if at >= since]
+        return max(seen, key=lambda item: item[0])[1].value if seen else None

@@ -1,0 +1,296 @@
+"""Posting to rooms: every send checked, retried when the failure passes, never posted twice.
+
+Each handler posts through an `Outbox` whose transaction ids derive from what triggered it (the
+command's event id, or the job's id) and a counter. A handler that is run again after a crash
+therefore sends the same transaction ids, and the homeserver returns the event it already has
+instead of posting a second one (Synapse keeps transaction ids for 24 hours per device).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import nio
+
+from matrixbot import metrics
+from matrixbot.db import Database
+from matrixbot.errors import SendError, SendPending, UserError
+from matrixbot.matrix.crypto import apply_trust
+from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.markup import Message
+from matrixbot.matrix.outages import (
+    NETWORK_ERRORS,
+    Backoff,
+    Kind,
+    Trouble,
+    TroubleLog,
+    trouble_from_exception,
+    trouble_from_response,
+)
+from matrixbot.matrix.rooms import RoomDirectory
+
+log = logging.getLogger(__name__)
+
+MAX_CONTENT_BYTES = 60_000
+"""Synapse refuses events over 64 KiB (whole event, signatures included): keep content below this."""
+
+_PERMANENT = {"M_FORBIDDEN", "M_TOO_LARGE", "M_NOT_FOUND", "M_BAD_JSON", "M_NOT_JSON", "M_UNKNOWN_TOKEN"}
+
+
+class MessageTooLarge(UserError):
+    pass
+
+
+def check_size(content: dict[str, Any], what: str = "That message") -> None:
+    """Refuse content that the homeserver would refuse, when it is given rather than when it is due."""
+    size = len(json.dumps(content, ensure_ascii=False).encode())
+    if size > MAX_CONTENT_BYTES:
+        raise MessageTooLarge(
+            f"{what} would be {size // 1024} KiB; Matrix allows about {MAX_CONTENT_BYTES // 1024} KiB. Please shorten it."
+        )
+
+
+class Sender:
+    """Sends on behalf of the bot with retries: 429 waits as told, 5xx and network errors back off.
+
+    A passing failure that outlasts the retry time (or meets a shutdown) raises `SendPending`, so
+    whatever asked for the send stays unfinished; a refusal for good raises `SendError`.
+    """
+
+    first_retry = 0.5
+    """Seconds before the first retry of a send (tests make it short)."""
+
+    def __init__(
+        self,
+        client: nio.AsyncClient,
+        rooms: RoomDirectory,
+        db: Database,
+        nonce: str,
+        *,
+        trust: str = "all",
+        troubles: TroubleLog | None = None,
+    ) -> None:
+        self._client = client
+        self._troubles = troubles
+        self._trust = trust
+        self.rooms = rooms
+        self._db = db
+        self._nonce = nonce
+        self.stopping = asyncio.Event()
+        self.rooms_known = asyncio.Event()
+        """Set once the first full-state sync is processed: nio then knows every joined room and
+        whether it is encrypted. Before that, nio refuses a send into any room (with encryption
+        on); after it, a room nio does not know is one the bot is not in."""
+
+    def outbox(self, origin: str) -> Outbox:
+        """An outbox whose transaction ids are stable for `origin` (e.g. 'event:$abc' or 'job:12')."""
+        digest = hashlib.sha256(origin.encode()).hexdigest()[:24]
+        return Outbox(self, f"mb{self._nonce}.{digest}")
+
+    async def send(
+        self,
+        room_id: str,
+        event_type: str,
+        content: dict[str, Any] | Callable[[], dict[str, Any]],
+        txn_id: str,
+        *,
+        retry_for: float | None = 600.0,
+    ) -> str:
+        """Send one event; return its id. Retries passing failures for up to `retry_for` seconds (None: until stopped).
+
+        `content` may be a function, called again for each try: what a post says (e.g. that it is
+        late, and why) is then judged when it goes out. Every try has the same transaction id, so
+        a try that reached the homeserver unseen is not posted again by the next.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = None if retry_for is None else loop.time() + retry_for
+        backoff = Backoff(self.first_retry)
+        while True:
+            body = content() if callable(content) else content
+            check_size(body)
+            trouble: Trouble
+            try:
+                apply_trust(self._client, room_id, self._trust)
+                response = await self._client.room_send(
+                    room_id, event_type, body, tx_id=txn_id, ignore_unverified_devices=self._trust == "all"
+                )
+            except NETWORK_ERRORS as exc:
+                trouble = trouble_from_exception(exc)
+            except nio.LocalProtocolError as exc:
+                trouble = Trouble(Kind.LOCAL, self._local_problem(room_id, exc))
+            except nio.SendRetryError as exc:
+                trouble = Trouble(Kind.LOCAL, f"could not share the room key: {exc}")
+            else:
+                if isinstance(response, nio.RoomSendResponse):
+                    return response.event_id
+                trouble = self._classify(response)
+            if self._troubles is not None and trouble.kind is not Kind.LOCAL:
+                self._troubles.saw(trouble)
+            delay = backoff.delay(trouble)
+            if self.stopping.is_set() or (deadline is not None and loop.time() + delay > deadline):
+                raise SendPending(f"could not send to {room_id} yet: {trouble.detail}")
+            metrics.count_send_retry(trouble.detail)
+            log.warning("send to %s failed (%s); retrying in %.1fs", room_id, trouble.detail, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), delay)
+
+    def _local_problem(self, room_id: str, exc: nio.LocalProtocolError) -> str:
+        """nio refused to send without asking the homeserver: passing until it knows the rooms."""
+        if room_id not in self._client.rooms and self.rooms_known.is_set():
+            raise SendError(f"the bot is not in {room_id}") from exc
+        return f"room not known yet: {exc}"
+
+    @staticmethod
+    def _classify(response: nio.ErrorResponse) -> Trouble:
+        errcode = response.status_code or ""
+        status = getattr(getattr(response, "transport_response", None), "status", 0) or 0
+        if errcode in _PERMANENT or (400 <= status < 500 and errcode != "M_LIMIT_EXCEEDED" and status != 429):
+            raise SendError(f"the homeserver refused the message: {errcode or status} {response.message}")
+        return trouble_from_response(response)
+
+    async def redact(self, room_id: str, event_id: str, reason: str | None = None) -> bool:
+        response = await self._client.room_redact(room_id, event_id, reason=reason)
+        if isinstance(response, nio.RoomRedactResponse):
+            return True
+        log.warning("could not redact %s in %s: %s", event_id, room_id, response)
+        return False
+
+    async def upload(self, room_id: str, data: bytes, filename: str, mimetype: str) -> dict[str, Any]:
+        """Upload a file (encrypted in encrypted rooms); return the content fields that point at it."""
+        encrypt = self.rooms.is_encrypted(room_id)
+        for attempt in range(5):
+            response, keys = await self._client.upload(
+                io.BytesIO(data),
+                content_type=mimetype,
+                filename=filename,
+                encrypt=encrypt,
+                filesize=len(data),
+            )
+            if isinstance(response, nio.UploadResponse):
+                if encrypt and keys:
+                    return {"file": {**keys, "url": response.content_uri}}
+                return {"url": response.content_uri}
+            log.warning("upload failed (%s), attempt %d", response, attempt + 1)
+            await asyncio.sleep(min(10.0, 0.5 * 2**attempt))
+        raise SendError(f"could not upload {filename}")
+
+    async def direct_room(self, user_id: str) -> str:
+        """The bot's direct chat with a user, created on first use and remembered."""
+        room_id = await self._db.fetch_value("SELECT room_id FROM direct_rooms WHERE user_id = ?", (user_id,))
+        if room_id and room_id in self._client.rooms:
+            return room_id
+        response = await self._client.room_create(
+            is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat
+        )
+        if not isinstance(response, nio.RoomCreateResponse):
+            raise SendError(f"could not open a direct chat with {user_id}: {response}")
+        await self._db.execute(
+            "INSERT INTO direct_rooms (user_id, room_id) VALUES (?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET room_id = excluded.room_id",
+            (user_id, response.room_id),
+        )
+        return response.room_id
+
+
+class Outbox:
+    """What a handler posts with. Transaction ids: a stable prefix plus a counter."""
+
+    def __init__(self, sender: Sender, prefix: str) -> None:
+        self.sender = sender
+        self._prefix = prefix
+        self._count = 0
+
+    def _txn(self) -> str:
+        self._count += 1
+        return f"{self._prefix}.{self._count}"
+
+    async def event(
+        self,
+        room_id: str,
+        event_type: str,
+        content: dict[str, Any] | Callable[[], dict[str, Any]],
+        *,
+        retry_for: float | None = 600.0,
+    ) -> str:
+        return await self.sender.send(room_id, event_type, content, self._txn(), retry_for=retry_for)
+
+    async def message(
+        self,
+        room_id: str,
+        message: Message | Callable[[], Message],
+        *,
+        notify: bool = False,
+        reply_to: RoomEvent | None = None,
+        thread_root: str | None = None,
+        extra: dict[str, Any] | None = None,
+        retry_for: float | None = 600.0,
+    ) -> str:
+        """Post a message: `m.notice` by default; `notify=True` makes it `m.text` so mentions ping.
+
+        A reply to an event in a thread stays in that thread. `message` may be a function, rendered
+        again for each try (see `Sender.send`).
+        """
+
+        def content() -> dict[str, Any]:
+            built = message() if callable(message) else message
+            content = built.content("m.text" if notify else "m.notice")
+            relation = relation_for(reply_to, thread_root)
+            if relation:
+                content["m.relates_to"] = relation
+            if extra:
+                content.update(extra)
+            return content
+
+        return await self.event(room_id, "m.room.message", content, retry_for=retry_for)
+
+    async def edit(self, room_id: str, original: str, message: Message, *, notify: bool = False) -> str:
+        """Replace a message's content (`m.replace`); only mentions listed here are notified again."""
+        new_content = message.content("m.text" if notify else "m.notice")
+        content = {
+            **message.content("m.text" if notify else "m.notice"),
+            "body": "* " + message.text,
+            "formatted_body": "* " + message.html,
+            "m.new_content": new_content,
+            "m.relates_to": {"rel_type": "m.replace", "event_id": original},
+        }
+        return await self.event(room_id, "m.room.message", content)
+
+    async def react(self, room_id: str, event_id: str, key: str) -> str:
+        content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
+        return await self.event(room_id, "m.reaction", content)
+
+    async def file(
+        self, room_id: str, data: bytes, filename: str, mimetype: str, *, reply_to: RoomEvent | None = None
+    ) -> str:
+        content: dict[str, Any] = {
+            "msgtype": "m.file",
+            "body": filename,
+            "filename": filename,
+            "info": {"mimetype": mimetype, "size": len(data)},
+            **await self.sender.upload(room_id, data, filename, mimetype),
+        }
+        relation = relation_for(reply_to, None)
+        if relation:
+            content["m.relates_to"] = relation
+        return await self.event(room_id, "m.room.message", content)
+
+
+def relation_for(reply_to: RoomEvent | None, thread_root: str | None) -> dict[str, Any] | None:
+    """`m.relates_to` for a reply, kept in the thread of the message answered."""
+    thread = thread_root or (reply_to.thread_root if reply_to else None)
+    if thread:
+        relation: dict[str, Any] = {"rel_type": "m.thread", "event_id": thread}
+        if reply_to:
+            relation["m.in_reply_to"] = {"event_id": reply_to.event_id}
+            relation["is_falling_back"] = False
+        return relation
+    if reply_to:
+        return {"m.in_reply_to": {"event_id": reply_to.event_id}}
+    return None

@@ -1,0 +1,234 @@
+"""A bot without a homeserver, for fast plugin tests: the real core with a fake transport.
+
+Everything but the network is real: database, plugins, dispatcher, scheduler, time parser. The
+fake client records what the bot posts; `say` hands a message straight to the dispatcher and
+returns what the bot answered, so a test reads like the chat:
+
+    bot = await FakeBot.create(tmp_path, plugins=[DatePoll], clock=FakeClock("2024-02-20 12:00"))
+    room = bot.room("@alice:x", "@bob:x", admins=["@alice:x"])
+    reply = await bot.say(room, "@alice:x", "!poll MoU call\\n3-4pm Tuesday 5th March 2014\\n…")
+    assert "5 March 2014 was a Wednesday" in reply.body
+
+Plugins must still be tested through the real homeserver (`matrixbot.testing.testbot`); this is for the
+many small cases in between.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nio
+
+from matrixbot.api.plugin import Plugin
+from matrixbot.config import Config
+from matrixbot.engine.bot import Bot
+from matrixbot.matrix.events import RoomEvent
+from matrixbot.time import Clock, FakeClock
+
+
+@dataclass
+class Posted:
+    """Something the bot sent."""
+
+    event_id: str
+    room_id: str
+    type: str
+    content: dict[str, Any]
+
+    @property
+    def body(self) -> str:
+        return str(self.content.get("body", ""))
+
+    @property
+    def html(self) -> str:
+        return str(self.content.get("formatted_body", ""))
+
+    @property
+    def msgtype(self) -> str | None:
+        return self.content.get("msgtype")
+
+    @property
+    def reply_to(self) -> str | None:
+        return ((self.content.get("m.relates_to") or {}).get("m.in_reply_to") or {}).get("event_id")
+
+    @property
+    def mentions(self) -> list[str]:
+        return list((self.content.get("m.mentions") or {}).get("user_ids", []))
+
+
+@dataclass
+class _User:
+    display_name: str
+
+
+@dataclass
+class _Room:
+    room_id: str
+    creator: str
+    users: dict[str, _User]
+    power_levels: dict[str, Any]
+    invited_users: dict[str, _User] = field(default_factory=dict)
+    encrypted: bool = False
+
+    @property
+    def display_name(self) -> str:
+        return self.room_id
+
+
+class FakeClient:
+    """The slice of nio.AsyncClient the core uses, answering locally and recording every send."""
+
+    def __init__(self, user_id: str) -> None:
+        self.user_id = user_id
+        self.device_id = "FAKEDEVICE"
+        self.olm = None
+        self.rooms: dict[str, _Room] = {}
+        self.posted: list[Posted] = []
+        self.redacted: list[str] = []
+        self.uploads: dict[str, bytes] = {}
+        self._by_txn: dict[str, Posted] = {}
+        self._ids = itertools.count(1)
+
+    def new_id(self, sigil: str) -> str:
+        return f"{sigil}fake{next(self._ids)}"
+
+    async def room_send(
+        self,
+        room_id: str,
+        message_type: str,
+        content: dict[str, Any],
+        tx_id: str | None = None,
+        ignore_unverified_devices: bool = False,
+    ) -> nio.RoomSendResponse:
+        posted = self._by_txn.get(tx_id or "")
+        if posted is None:  # like the homeserver: a repeated transaction id posts nothing new
+            posted = Posted(self.new_id("$"), room_id, message_type, content)
+            self.posted.append(posted)
+            if tx_id:
+                self._by_txn[tx_id] = posted
+        return nio.RoomSendResponse(posted.event_id, room_id)
+
+    async def room_redact(
+        self, room_id: str, event_id: str, reason: str | None = None
+    ) -> nio.RoomRedactResponse:
+        self.redacted.append(event_id)
+        return nio.RoomRedactResponse(self.new_id("$"), room_id)
+
+    async def upload(
+        self,
+        data_provider: Any,
+        content_type: str = "",
+        filename: str | None = None,
+        encrypt: bool = False,
+        filesize: int | None = None,
+    ) -> tuple[nio.UploadResponse, None]:
+        uri = f"mxc://fake/{next(self._ids)}"
+        self.uploads[uri] = data_provider.read()
+        return nio.UploadResponse(uri), None
+
+    async def room_get_state_event(self, room_id: str, event_type: str, state_key: str = "") -> Any:
+        room = self.rooms.get(room_id)
+        if room is None:
+            return nio.RoomGetStateEventError("not in that room", "M_FORBIDDEN")
+        if event_type == "m.room.power_levels":
+            return nio.RoomGetStateEventResponse(room.power_levels, event_type, state_key, room_id)
+        if event_type == "m.room.create":
+            return nio.RoomGetStateEventResponse({"room_version": "10"}, event_type, state_key, room_id)
+        return nio.RoomGetStateEventError("no such state", "M_NOT_FOUND")
+
+    async def room_create(self, *, invite: Sequence[str] = (), **_: Any) -> nio.RoomCreateResponse:
+        room_id = self.new_id("!")
+        members = {self.user_id: _User("bot"), **{u: _User(_name(u)) for u in invite}}
+        self.rooms[room_id] = _Room(room_id, self.user_id, members, {"users": {self.user_id: 100}})
+        return nio.RoomCreateResponse(room_id)
+
+    async def close(self) -> None:
+        return None
+
+
+class FakeBot(Bot):
+    """The core and plugins as in production, talking to a `FakeClient` instead of a homeserver."""
+
+    __test__ = False
+
+    @classmethod
+    async def create(
+        cls,
+        data_dir: Path,
+        *,
+        plugins: Sequence[type[Plugin]] = (),
+        clock: Clock | None = None,
+        **settings: Any,
+    ) -> FakeBot:
+        config = Config(
+            homeserver="http://fake.invalid",
+            user_id="@bot:fake",
+            password="unused",
+            data_dir=data_dir,
+            default_plugins=settings.pop("default_plugins", tuple(p.name for p in plugins)),
+            timezone=settings.pop("timezone", "Europe/London"),
+            **settings,
+        )
+        bot = cls(config, clock=clock or FakeClock(), plugins=plugins)
+        await bot.start()
+        return bot
+
+    async def _connect(self) -> Any:
+        return FakeClient(self.config.user_id)
+
+    async def _go_live(self) -> None:
+        assert self.scheduler is not None and self.sender is not None
+        self.sender.rooms_known.set()
+        await self.scheduler.start()
+
+    @property
+    def fake(self) -> FakeClient:
+        assert isinstance(self.client, FakeClient)
+        return self.client
+
+    def room(self, *members: str, admins: Iterable[str] = ()) -> str:
+        """A room with the bot and `members`; `admins` get power level 100 (others 0)."""
+        room_id = self.fake.new_id("!")
+        users = {self.config.user_id: _User("bot"), **{m: _User(_name(m)) for m in members}}
+        levels = {"users": {self.config.user_id: 100, **dict.fromkeys(admins, 100)}, "state_default": 50}
+        self.fake.rooms[room_id] = _Room(room_id, next(iter(members), self.config.user_id), users, levels)
+        return room_id
+
+    async def send(self, room_id: str, sender: str, event_type: str, content: dict[str, Any]) -> list[Posted]:
+        """Deliver an event from `sender` as if it came in a sync; return what the bot posted for it."""
+        return (await self._deliver(room_id, sender, event_type, content))[1]
+
+    async def say(self, room_id: str, sender: str, text: str) -> Posted:
+        """Send a message; return the bot's answer to it (the first post replying to it)."""
+        event_id, posted = await self._deliver(
+            room_id, sender, "m.room.message", {"msgtype": "m.text", "body": text}
+        )
+        answers = [p for p in posted if p.reply_to == event_id]
+        if not answers:
+            raise AssertionError(f"the bot did not answer {text!r}; it posted {[p.body for p in posted]}")
+        return answers[0]
+
+    async def _deliver(
+        self, room_id: str, sender: str, event_type: str, content: dict[str, Any]
+    ) -> tuple[str, list[Posted]]:
+        assert self.dispatcher is not None
+        before = len(self.fake.posted)
+        event = RoomEvent(self.fake.new_id("$"), room_id, sender, event_type, content, ts=0)
+        await self.dispatcher.handle(event)
+        return event.event_id, self.fake.posted[before:]
+
+    async def run_due(self) -> list[Posted]:
+        """Run the jobs due by the bot's clock; return what they posted."""
+        assert self.scheduler is not None
+        before = len(self.fake.posted)
+        await self.scheduler.run_due()
+        await self.scheduler.settle()
+        return self.fake.posted[before:]
+
+
+def _name(user_id: str) -> str:
+    return user_id[1:].split(":", 1)[0]

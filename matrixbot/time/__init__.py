@@ -1,0 +1,47 @@
+"""Time for people: reading times and repeats people type, showing times in their zones, and the clock.
+
+No Matrix and no database here. This `__init__` is the only import path from outside the package.
+"""
+
+from matrixbot.errors import TimeParseError
+from matrixbot.time.budget import MAX_TIME_TEXT, MAX_TIME_WORDS, check_text
+from matrixbot.time.clock import Clock, FakeClock, SystemClock
+from matrixbot.time.format import (
+    format_relative,
+    format_time,
+    format_when,
+    localize,
+    shorten,
+    transition_near,
+    valid_zone,
+    zone_abbrev,
+)
+from matrixbot.time.parse import TimeParser
+from matrixbot.time.recurrence import Recurrence, parse_recurrence
+from matrixbot.time.service import TOO_SLOW, TimeService
+from matrixbot.time.when import Problem, When
+
+__all__ = [
+    "MAX_TIME_TEXT",
+    "MAX_TIME_WORDS",
+    "TOO_SLOW",
+    "Clock",
+    "FakeClock",
+    "Problem",
+    "Recurrence",
+    "SystemClock",
+    "TimeParseError",
+    "TimeParser",
+    "TimeService",
+    "When",
+    "check_text",
+    "format_relative",
+    "format_time",
+    "format_when",
+    "localize",
+    "parse_recurrence",
+    "shorten",
+    "transition_near",
+    "valid_zone",
+    "zone_abbrev",
+]

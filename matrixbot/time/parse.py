@@ -1,0 +1,551 @@
+"""Reading the times people type in chat: "3-4pm Monday 26th February 2024", "tomorrow 9am", "June".
+
+dateparser reads one date or time. This module splits ranges itself ("3-4pm", "17th-19 May"),
+reads "in 10 minutes", durations and zone words ("15:00 BST"), and attaches the zone with
+zoneinfo. dateparser is never told the zone: its own localisation moves a time in the
+spring-forward gap without a word (01:30 on 31 March 2024 in London came back as 02:30 BST) and
+takes the second of the two 01:00s in autumn, so here it only ever hands back naive wall-clock
+times, read against the clock's "now" in the user's zone.
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from matrixbot.errors import TimeParseError
+from matrixbot.time import budget as timebudget
+from matrixbot.time import durations
+from matrixbot.time.clock import Clock
+from matrixbot.time.clockrange import find_time_range, resolve_clocks
+from matrixbot.time.format import (
+    DAY_NAMES,
+    MONTH_FORMS,
+    MONTH_NAMES,
+    MONTH_RE,
+    WEEKDAY_FORMS,
+    WEEKDAY_RE,
+    format_date,
+    format_relative,
+    format_time,
+    format_when,
+    localize,
+    long_date,
+    shorten,
+    transition_near,
+    valid_zone,
+    zone_abbrev,
+)
+from matrixbot.time.when import Problem, When
+
+__all__ = [
+    "Problem",
+    "TimeParseError",
+    "TimeParser",
+    "When",
+    "format_relative",
+    "format_time",
+    "format_when",
+    "valid_zone",
+    "zone_abbrev",
+]
+
+EXAMPLES = "Try e.g. 'Tuesday 2 July 3pm' or 'tomorrow 9am'."
+
+_YEAR = re.compile(r"\b[0-9]{4}\b")
+_ORDINAL = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)\b")
+_ISO = re.compile(r"\b([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:t(?=[0-9]))?")
+_DASHED_DMY = re.compile(r"\b([0-9]{1,2})-([0-9]{1,2})-([0-9]{2}|[0-9]{4})\b")
+_MERIDIEM = re.compile(r"\b([ap])\.\s?m\b\.?")
+_CONNECTORS = re.compile(r"\b(?:on|at|from|between|the|of)\b")
+_UTC_OFFSET = re.compile(r"\b(?:utc|gmt)\s*([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?\b")
+_WRITTEN_CLOCK = re.compile(
+    r"\b(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2}))?\s*(?P<ap>[ap]m)\b|\b(?P<h24>[0-9]{1,2}):(?P<m24>[0-9]{2})\b|\bmidnight\b"
+)
+_DOTTED_CLOCK = re.compile(r"\b([0-9]{1,2})\.([0-9]{2})(?![.0-9])")
+_NOON = re.compile(r"\b(?:12\s*)?(?:noon|midday)\b")
+_SHORT_WORD = re.compile(r"\b[a-z]{2,5}\b")
+_RELATIVE = re.compile(r"(?:in|after)\s+(?P<ahead>.+)|(?P<ago>.+?)\s+ago|(?P<now>(?:right\s+)?now)")
+_BARE_DAY = re.compile(r"(?:[a-z]+day\s+)?[0-9]{1,2}(?:\s+[0-9]{4})?")
+_DAY_MONTH_YEAR = re.compile(rf"\b([0-9]{{1,2}}) {MONTH_RE.pattern} ([0-9]{{4}})\b")
+_AT_HOUR = re.compile(r"\bat\s+([0-9]{1,2})\b(?!\s*(?:[:.]?[0-9]|[ap]m\b))")
+_DATE_SEP = re.compile(r"\s*(?:-|\bto\b|\buntil\b|\btill\b)\s*")
+_OTHER_WORDS = """am pm noon midday midnight today tomorrow yesterday tonight next last this in after ago
+    at on from to until till and between the of a an now right day days week weeks fortnight month
+    months year years hour hours minute minutes min mins second seconds sec secs h m s utc gmt"""
+KNOWN_WORDS = frozenset(WEEKDAY_FORMS) | frozenset(MONTH_FORMS) | frozenset(_OTHER_WORDS.split())
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Wall-clock times before a zone is attached; `named` pairs each weekday written with its date."""
+
+    start: datetime
+    end: datetime | None
+    all_day: bool
+    named: tuple[tuple[int, date], ...] = ()
+
+    def shifted(self, days: int) -> _Span:
+        step = timedelta(days=days)
+        return _Span(self.start + step, None if self.end is None else self.end + step, self.all_day)
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    text: str
+    zone: str
+    tz: ZoneInfo
+    now: datetime
+    future: bool
+    offset: tzinfo | None = None
+    near: tuple[date, ...] = ()
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.tz).replace(tzinfo=None)
+
+
+class TimeParser:
+    """Reads dates, times, ranges and durations against a clock, in one pinned set of languages.
+
+    `date_order` settles "2/7/2024": "DMY" (2 July, the default: the bot's users are mostly in
+    Europe) or "MDY".
+    """
+
+    def __init__(self, clock: Clock, languages: Sequence[str] = ("en",), *, date_order: str = "DMY") -> None:
+        self._clock = clock
+        self._languages = list(languages)
+        self._date_order = date_order
+
+    def warm(self) -> None:
+        """Load dateparser's language data (about 0.1 s the first time); blocking."""
+        for text in ("3-4pm Monday 26th February 2024", "tomorrow 9am", "June"):
+            self.parse(text, "UTC")
+
+    def parse(self, text: str, zone: str, *, future: bool = True, near: Sequence[date] = ()) -> When:
+        """Read `text` as a time, a range or an all-day date in `zone`.
+
+        With `future` (the default) a date without a year is the next one, and a result that is
+        over adds a "past" problem; without it dateparser prefers the current period instead.
+        `near` are the dates around this one (a poll's other options): a weekday that does not
+        match its date is corrected towards them.
+        """
+        if not valid_zone(zone):
+            raise TimeParseError(f"'{zone}' is not a time zone I know; use a name like Europe/London.")
+        timebudget.check_text(text)
+        clean = _normalise(text)
+        if not clean:
+            raise TimeParseError(f"Give me a date or time. {EXAMPLES}")
+        ctx = _Ctx(shorten(text), zone, ZoneInfo(zone), self._clock.now().replace(microsecond=0), future)
+        clean, offset = _pop_zone(clean, ctx)
+        clean = _AT_HOUR.sub(lambda m: _at_hour(m, ctx), clean)
+        ctx = replace(ctx, offset=offset, near=tuple(near))
+        instant = self._relative(clean, ctx)
+        if instant is not None:
+            return self._past(When(instant.astimezone(ctx.tz), None, zone), ctx)
+        span = self._read_span(clean, ctx)
+        when = self._build(span, ctx)
+        return replace(when, problems=self._weekday_problems(span, ctx) + when.problems)
+
+    def parse_duration(self, text: str) -> timedelta:
+        return durations.parse_duration(text)
+
+    def parse_durations(self, text: str) -> list[timedelta]:
+        return durations.parse_durations(text)
+
+    def parse_period(self, text: str) -> relativedelta:
+        return durations.parse_period(text)
+
+    def _relative(self, clean: str, ctx: _Ctx) -> datetime | None:
+        """ "in 10 minutes", "2 hours ago", "now": exact for hours, by the calendar for days and more."""
+        match = _RELATIVE.fullmatch(clean)
+        if match is None:
+            return None
+        if match["now"]:
+            return ctx.now
+        sign = 1 if match["ahead"] else -1
+        try:
+            parts = durations.components(match["ahead"] or match["ago"])
+        except TimeParseError:
+            return None
+        calendar = {"years": 0.0, "months": 0.0, "days": 0.0}
+        seconds = 0.0
+        for value, unit in parts:
+            if unit in ("years", "months"):
+                calendar[unit] += value
+            elif unit in ("days", "weeks", "fortnights") and value * durations.SECONDS[unit] % 86400 == 0:
+                calendar["days"] += value * durations.SECONDS[unit] / 86400
+            else:
+                seconds += value * durations.SECONDS[unit]
+        if any(v != int(v) for v in calendar.values()):
+            raise TimeParseError(f"'{ctx.text}': use whole numbers of months and years.")
+        try:
+            base = ctx.now
+            if any(calendar.values()):
+                shift = relativedelta(**{unit: sign * int(v) for unit, v in calendar.items()})
+                base = localize(ctx.local_now + shift, ctx.tz)[0]
+            return base + sign * timedelta(seconds=round(seconds))
+        except (OverflowError, ValueError):
+            raise TimeParseError(f"'{ctx.text}' is too far away.") from None
+
+    def _read_span(self, clean: str, ctx: _Ctx) -> _Span:
+        match = find_time_range(clean)
+        if match is not None:
+            return self._times_on_day(clean, match, ctx)
+        ends = _DATE_SEP.split(clean)
+        if len(ends) == 1:
+            return self._read(clean, ctx)
+        if len(ends) > 2 or not all(ends):
+            raise TimeParseError(f"I could not read '{ctx.text}' as one range, like '17-19 May'.")
+        return self._date_range(*ends, ctx)
+
+    def _times_on_day(self, clean: str, match: re.Match[str], ctx: _Ctx) -> _Span:
+        """ "3-4pm Monday 26 February 2024": a range of clock times on one day (or overnight)."""
+        phrase = match.group().strip()
+        start_min, length = resolve_clocks(match, phrase)
+        day_text = _strip_connectors(clean[: match.start()] + " " + clean[match.end() :])
+        if day_text:
+            day = self._read(day_text, ctx)
+            if not day.all_day or day.end != day.start + timedelta(days=1):
+                raise TimeParseError(
+                    f"In '{ctx.text}', '{day_text}' should name a single day for '{phrase}'."
+                )
+            base, named = day.start, day.named
+        else:
+            base, named = datetime.combine(ctx.local_now.date(), time()), ()
+            if ctx.future and base + timedelta(minutes=start_min) < ctx.local_now:
+                base += timedelta(days=1)
+        start = base + timedelta(minutes=start_min)
+        return _Span(start, start + timedelta(minutes=length), False, named)
+
+    def _date_range(self, left: str, right: str, ctx: _Ctx) -> _Span:
+        """ "17-19 May 2024", "Fri 17 - Sun 19 May", "30 Dec - 2 Jan": each end borrows what it leaves out."""
+        left_month, right_month = MONTH_RE.search(left), MONTH_RE.search(right)
+        if right_month and not left_month:
+            left = f"{left} {right_month.group()}"
+        elif left_month and not right_month and _BARE_DAY.fullmatch(right):
+            right = re.sub(r"\b([0-9]{1,2})\b", rf"\1 {left_month.group()}", right, count=1)
+        left_year, right_year = _YEAR.search(left), _YEAR.search(right)
+        if right_year and not left_year and MONTH_RE.search(left):
+            left = f"{left} {right_year.group()}"
+        elif left_year and not right_year and MONTH_RE.search(right):
+            right = f"{right} {left_year.group()}"
+        second = self._read(right, ctx)
+        if not left_year and not right_year and MONTH_RE.search(left):
+            first = self._read(f"{left} {second.start.year}", ctx)
+            if first.start > second.start:
+                first = self._read(f"{left} {second.start.year - 1}", ctx)
+        else:
+            first = self._read(left, ctx)
+        end = second.end if second.all_day else second.start
+        return _Span(first.start, end, first.all_day and second.all_day, first.named + second.named)
+
+    def _read(self, text: str, ctx: _Ctx) -> _Span:
+        """One date or time through dateparser, as a wall-clock instant or an all-day span."""
+        text = _strip_connectors(text)
+        settings = {
+            "PREFER_DATES_FROM": "future" if ctx.future else "current_period",
+            "RELATIVE_BASE": ctx.local_now,
+            "RETURN_TIME_AS_PERIOD": True,
+            "DATE_ORDER": self._date_order,
+        }
+        from dateparser.date import DateDataParser  # imported on first use: it is big and slow to load
+
+        timebudget.check()
+
+        data = DateDataParser(languages=self._languages, settings=settings).get_date_data(text)
+        if data.date_obj is None:
+            raise _unreadable(text, ctx)
+        value = data.date_obj
+        if value.tzinfo is not None:
+            value = value.astimezone(ctx.tz).replace(tzinfo=None)
+        value = value.replace(microsecond=0)
+        today = ctx.local_now.date()
+        # dateparser moves a yearless date to next year as soon as it has begun ("10 July" on
+        # 10 July, "July" in July); a chat user means the one under way.
+        yearless = ctx.future and not _YEAR.search(text) and MONTH_RE.search(text) is not None
+        day = value.date()
+        named = _named_weekday(text)
+        # dateparser calls "tomorrow 12:00" a day when the clock reads 12:00, so look for a time too,
+        # and it skips what it cannot read ("13pm"), so check it read the time that was written.
+        clocks = _clocks_written(text, ctx)
+        if clocks and (value.hour, value.minute) not in clocks:
+            raise _unreadable(text, ctx)
+        # "the 5th" (and "3pm on the 5th") is taken as this month even once it has passed.
+        day_only = ctx.future and _BARE_DAY.fullmatch(" ".join(_WRITTEN_CLOCK.sub(" ", text).split()))
+        if data.period == "time" or (data.period == "day" and clocks):
+            earlier = value - relativedelta(years=1)
+            if yearless and earlier >= ctx.local_now and earlier.day == value.day:
+                value = earlier
+            elif day_only and value < ctx.local_now:
+                value += relativedelta(months=1)
+            return _Span(value, None, False, () if named is None else ((named, value.date()),))
+        if data.period in ("month", "year"):
+            first = day.replace(day=1) if data.period == "month" else date(day.year, 1, 1)
+            size = relativedelta(months=1) if data.period == "month" else relativedelta(years=1)
+            if yearless and first - relativedelta(years=1) + size > today:
+                first -= relativedelta(years=1)
+            return _all_day(first, first + size, ())
+        if data.period == "week":
+            monday = day - timedelta(days=day.weekday())
+            return _all_day(monday, monday + timedelta(days=7), ())
+        if yearless and day - relativedelta(years=1) == today:
+            day = today
+        elif day_only and day < today:
+            day += relativedelta(months=1)
+        return _all_day(day, day + timedelta(days=1), () if named is None else ((named, day),))
+
+    def _build(self, span: _Span, ctx: _Ctx) -> When:
+        """Attach the zone: refuse times the clocks skip, note times that happen twice, check the order."""
+        start, first_problem = _instant(span.start, span.all_day, ctx)
+        problems = [first_problem] if first_problem else []
+        end = None
+        if span.end is not None:
+            end, end_problem = _instant(span.end, span.all_day, ctx)
+            problems += [end_problem] if end_problem else []
+            if end <= start:
+                first, last = format_time(start, ctx.zone), format_time(end, ctx.zone)
+                if span.all_day:
+                    first, last = format_date(start.date()), format_date((end - timedelta(days=1)).date())
+                raise TimeParseError(
+                    f"In '{ctx.text}' the end ({last}) is not after the start ({first}). "
+                    "Put the earlier one first."
+                )
+        return self._past(When(start, end, ctx.zone, span.all_day, tuple(problems)), ctx)
+
+    def _past(self, when: When, ctx: _Ctx) -> When:
+        over = when.start_utc < ctx.now if when.end_utc is None else when.end_utc <= ctx.now
+        if not (ctx.future and over):
+            return when
+        problem = Problem("past", f"{format_when(when)} is in the past.")
+        return replace(when, problems=(*when.problems, problem))
+
+    def _weekday_problems(self, span: _Span, ctx: _Ctx) -> tuple[Problem, ...]:
+        """A weekday that does not match its date: say so, and suggest the nearest date that fits."""
+        problems: list[Problem] = []
+        suggestion: When | None = None
+        today = ctx.local_now.date()
+        for weekday, day in span.named:
+            if day.weekday() == weekday:
+                continue
+            fixed = _nearest_fit(day, weekday, today, ctx.near)
+            if not problems:
+                try:
+                    suggestion = self._build(span.shifted((fixed - day).days), ctx)
+                except TimeParseError:
+                    suggestion = None
+            message = (
+                f"{long_date(day)} {'was' if day < today else 'is'} a {DAY_NAMES[day.weekday()]}, "
+                f"not a {DAY_NAMES[weekday]}; did you mean {DAY_NAMES[weekday]} {long_date(fixed)}?"
+            )
+            problems.append(Problem("weekday", message, suggestion))
+        return tuple(problems)
+
+
+def _all_day(start: date, end: date, named: tuple[tuple[int, date], ...]) -> _Span:
+    return _Span(datetime.combine(start, time()), datetime.combine(end, time()), True, named)
+
+
+def _instant(wall: datetime, all_day: bool, ctx: _Ctx) -> tuple[datetime, Problem | None]:
+    """A wall time as an instant in the zone. A zone word in the text ("BST") fixes the offset."""
+    if ctx.offset is not None and not all_day:
+        return wall.replace(tzinfo=ctx.offset).astimezone(ctx.tz), None
+    aware, kind = localize(wall, ctx.tz)
+    if all_day or kind == "ok":
+        return aware, None
+    leave, show = transition_near(wall, ctx.tz)
+    when = f"{wall:%H:%M} on {long_date(wall.date())}"
+    if kind == "gap":
+        raise TimeParseError(
+            f"{when} does not exist in {ctx.zone}: the clocks go forward from {leave:%H:%M} to "
+            f"{show:%H:%M} that night. Pick a time before {leave:%H:%M} or from {show:%H:%M}."
+        )
+    message = (
+        f"{when} happens twice in {ctx.zone}, because the clocks go back from {leave:%H:%M} to "
+        f"{show:%H:%M} that night; I took the first one, {wall:%H:%M} {zone_abbrev(aware)}."
+    )
+    return aware, Problem("ambiguous_fold", message)
+
+
+def _nearest_fit(day: date, weekday: int, today: date, near: Sequence[date] = ()) -> date:
+    """The date someone most likely meant when `day` is not on `weekday`.
+
+    The candidates keep most of what was written: the same day and month in another year (a typo
+    in the year, 2014 for 2024), a single-digit slip in the day or the month when only one such
+    slip lands on that weekday, and the nearest date on that weekday. With dates around it (a
+    poll's other options) the one closest to them wins; alone, the one closest to today. A
+    suggestion is never in the past unless everything around it is.
+    """
+    years = [d for d in _year_fits(day, weekday, today, near) if d != day]
+    slips = _slips(day, weekday)
+    step = (weekday - day.weekday()) % 7
+    shift = day + timedelta(days=step if step <= 3 else step - 7)
+    floor = min(today, max(near)) if near else today
+    ranked = [(d, 0) for d in slips] + [(d, 1) for d in years] + [(shift, 2)]
+    allowed = [(d, kind) for d, kind in ranked if d >= floor] or ranked
+    if near:
+        return min(allowed, key=lambda c: (min(abs((c[0] - n).days) for n in near), c[1], c[0]))[0]
+    if day >= today:
+        # A date still ahead: a slip first, then the same date a year either side, then the weekday.
+        close = [c for c in allowed if c[1] == 0 or (c[1] == 1 and abs(c[0].year - day.year) <= 1)]
+        if close:
+            return min(close, key=lambda c: (c[1], abs((c[0] - day).days)))[0]
+        return min(allowed, key=lambda c: (c[1] != 2, abs((c[0] - day).days)))[0]
+    return min(allowed, key=lambda c: ((c[0] - today).days, c[1]))[0]
+
+
+def _year_fits(day: date, weekday: int, today: date, near: Sequence[date]) -> list[date]:
+    """The same day and month, on `weekday`, in the years from the one written to today and `near`."""
+    low = min([day.year, today.year, *(d.year for d in near)]) - 11
+    high = max([day.year, today.year, *(d.year for d in near)]) + 11
+    fits = []
+    for year in range(max(low, 1), min(high, 9999) + 1):
+        try:
+            candidate = day.replace(year=year)
+        except ValueError:
+            continue
+        if candidate.weekday() == weekday:
+            fits.append(candidate)
+    return fits
+
+
+def _slips(day: date, weekday: int) -> list[date]:
+    """The one date, if only one, that a single wrong digit in the day or the month puts on `weekday`."""
+    found = []
+    for number, field in ((day.day, "day"), (day.month, "month")):
+        for other in range(1, 32 if field == "day" else 13):
+            if other == number or not _one_digit_apart_any(other, number):
+                continue
+            try:
+                candidate = day.replace(**{field: other})
+            except ValueError:
+                continue
+            if candidate.weekday() == weekday:
+                found.append(candidate)
+    return found if len(found) == 1 else []
+
+
+def _one_digit_apart_any(one: int, other: int) -> bool:
+    """5 and 6, 5 and 15, 12 and 13: one digit changed, added or dropped."""
+    a, b = str(one), str(other)
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return len(long) == len(short) + 1 and (long[1:] == short or long[:-1] == short)
+
+
+def _normalise(text: str) -> str:
+    """Lower case, one kind of dash, no ordinals or commas, ISO dates spelt out, full weekday names."""
+    text = text.strip().strip(".!?").lower()
+    text = text.translate({ord("–"): "-", ord("—"): "-", ord("−"): "-", ord(","): " "})
+    text = _MERIDIEM.sub(r"\1m", text)
+    text = _ISO.sub(_spell_iso, text)
+    text = _DASHED_DMY.sub(r"\1/\2/\3", text)
+    text = _ORDINAL.sub(r"\1", text)
+    text = _DOTTED_CLOCK.sub(r"\1:\2", text)
+    text = WEEKDAY_RE.sub(lambda m: DAY_NAMES[WEEKDAY_FORMS[m[1]]].lower(), text)
+    text = re.sub(r"\bsept\b", "september", text)
+    text = _NOON.sub("12pm", text)
+    text = re.sub(r"\bo'?clock\b", "", text)
+    return " ".join(text.split())
+
+
+def _spell_iso(match: re.Match[str]) -> str:
+    """2024-07-02 as "2 july 2024", so that its dashes are not mistaken for a range."""
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return match.group()
+    return f" {day} {MONTH_NAMES[month - 1].lower()} {year} "
+
+
+def _at_hour(match: re.Match[str], ctx: _Ctx) -> str:
+    """ "at 15" is 15:00; "at 3" could be either, and dateparser would quietly drop it."""
+    hour = int(match[1])
+    if hour == 0 or 12 < hour <= 23:
+        return f"at {hour}:00"
+    raise TimeParseError(
+        f"In '{ctx.text}', is 'at {hour}' in the morning or the afternoon? Write {hour}am or {hour}pm."
+    )
+
+
+def _strip_connectors(text: str) -> str:
+    return " ".join(_CONNECTORS.sub(" ", text).split())
+
+
+def _clocks_written(text: str, ctx: _Ctx) -> set[tuple[int, int]]:
+    """(hour, minute) of each clock time in the text; an impossible one ("13pm", "25:00") is an error."""
+    found = set()
+    for match in _WRITTEN_CLOCK.finditer(text):
+        if not (match["h"] or match["h24"]):
+            found.add((0, 0))
+            continue
+        hour, minute = int(match["h"] or match["h24"]), int(match["m"] or match["m24"] or 0)
+        valid = 1 <= hour <= 12 if match["ap"] else hour <= 23
+        if not valid or minute > 59:
+            raise TimeParseError(f"'{match.group()}' in '{ctx.text}' is not a time of day.")
+        found.add((hour % 12 + (12 if match["ap"] == "pm" else 0) if match["ap"] else hour, minute))
+    return found
+
+
+def _named_weekday(text: str) -> int | None:
+    named = {WEEKDAY_FORMS[m[1]] for m in WEEKDAY_RE.finditer(text)}
+    return named.pop() if len(named) == 1 else None
+
+
+def _pop_zone(clean: str, ctx: _Ctx) -> tuple[str, tzinfo | None]:
+    """Take a zone word out of the text: "utc+2", the zone's own "BST"/"GMT", or another known one."""
+    match = _UTC_OFFSET.search(clean)
+    if match is not None:
+        sign = -1 if match[1] == "-" else 1
+        offset = timedelta(hours=int(match[2]), minutes=int(match[3] or 0))
+        if offset >= timedelta(hours=24):  # "gmt - 99": no zone is that far from UTC
+            raise TimeParseError(
+                f"In '{ctx.text}', '{match.group().strip()}' is not a UTC offset; use e.g. UTC+2."
+            )
+        return _cut(clean, match), timezone(sign * offset)
+    own = {"utc": timedelta(0), "gmt": timedelta(0)}
+    for month in range(-12, 25):
+        sample = (ctx.now + timedelta(days=30.44 * month)).astimezone(ctx.tz)
+        name = sample.tzname() or ""
+        if name.isalpha():
+            own[name.lower()] = sample.utcoffset() or timedelta(0)
+    for match in _SHORT_WORD.finditer(clean):
+        word = match.group()
+        if word in own:
+            return _cut(clean, match), timezone(own[word])
+        if word in KNOWN_WORDS:
+            continue
+        from dateparser.timezone_parser import pop_tz_offset_from_string
+
+        found = pop_tz_offset_from_string(f" {word} ")[1]
+        if found is not None:
+            return _cut(clean, match), timezone(found.utcoffset(None))
+    return clean, None
+
+
+def _cut(text: str, match: re.Match[str]) -> str:
+    return " ".join((text[: match.start()] + " " + text[match.end() :]).split())
+
+
+def _unreadable(text: str, ctx: _Ctx) -> TimeParseError:
+    for match in _DAY_MONTH_YEAR.finditer(text):
+        day, month, year = int(match[1]), MONTH_FORMS[match[2]], int(match[3])
+        if not 1 <= day <= monthrange(year, month)[1]:
+            return TimeParseError(f"There is no {day} {MONTH_NAMES[month - 1]} {year}. {EXAMPLES}")
+    for match in re.finditer(rf"\b([0-9]{{1,2}}) {MONTH_RE.pattern}\b", text):
+        day, month = int(match[1]), MONTH_FORMS[match[2]]
+        if day == 0 or day > monthrange(2024, month)[1]:  # 2024: a leap year, so 29 February exists
+            return TimeParseError(
+                f"There is no {day} {MONTH_NAMES[month - 1]}: it has {monthrange(2023, month)[1]} days. {EXAMPLES}"
+            )
+    unknown = [w for w in re.findall(r"[a-z]+", text) if w not in KNOWN_WORDS]
+    detail = f" ('{unknown[0]}' is not a word I know for a date)" if len(unknown) == 1 else ""
+    whole = shorten(text) == shorten(_strip_connectors(_normalise(ctx.text)))
+    part = f"'{ctx.text}'" if whole else f"'{shorten(text)}' in '{ctx.text}'"
+    return TimeParseError(f"I could not read {part} as a date or time{detail}. {EXAMPLES}")

@@ -1,0 +1,134 @@
+"""The core's own commands: help, plugins on and off, room and personal settings."""
+
+from __future__ import annotations
+
+from matrixbot import Context, Plugin, Rest, UsageError, UserError, command, h, shorten
+from matrixbot.api.commands import CommandSpec, suggest
+from matrixbot.engine.registry import ALWAYS_ON, Registry
+
+
+class CorePlugin(Plugin):
+    name = "core"
+    description = "Help, plugins and settings."
+
+    registry: Registry
+    """Set by the bot once every plugin is loaded: help and enable need to see them all."""
+
+    @command("help", usage="[COMMAND]")
+    async def help(self, ctx: Context, topic: str | None = None) -> None:
+        """List the commands you can use here, or show how one works. Example: !help poll"""
+        enabled = await self.registry.enabled(ctx.room_id)
+        p = ctx.prefix
+        if topic:
+            name = topic.removeprefix(p).lower()
+            spec = self.registry.commands.get(name)
+            if spec is None or spec.plugin not in enabled:
+                close = suggest(name, [n for n, s in self.registry.commands.items() if s.plugin in enabled])
+                hint = f" Did you mean {' or '.join(p + c for c in close)}?" if close else ""
+                raise UserError(f"There is no command {p}{shorten(name)} here.{hint}")
+            await ctx.reply(render_command_help(spec, p))
+            return
+        sections = []
+        for plugin_name in [*sorted(ALWAYS_ON), *sorted(enabled - ALWAYS_ON)]:
+            plugin = self.registry.plugins[plugin_name]
+            specs = sorted((s for s in plugin.commands()), key=lambda s: s.name)
+            if not specs:
+                continue
+            items = "".join(f"<li><code>{h(s.usage_line(p))}</code> — {h(s.summary)}</li>" for s in specs)
+            sections.append(f"<b>{h(plugin.name)}</b>: {h(plugin.description)}<ul>{items}</ul>")
+        off = sorted(set(self.registry.optional) - enabled)
+        footer = (
+            f"<br>No plugins are on in this room, so only the commands above work. A room admin can turn "
+            f"one on with <code>{h(p)}enable NAME</code>: {h(', '.join(off))}."
+            if off and not enabled - ALWAYS_ON
+            else f"<br>Off in this room: {h(', '.join(off))} (a room admin can {h(p)}enable them)."
+            if off
+            else ""
+        )
+        await ctx.reply(f"{''.join(sections)}Say <code>{h(p)}help COMMAND</code> for details.{footer}")
+
+    @command("plugins")
+    async def plugins(self, ctx: Context) -> None:
+        """Show which plugins are on in this room."""
+        enabled = await self.registry.enabled(ctx.room_id)
+        rows = "".join(
+            f"<li><b>{h(name)}</b> {'on' if name in enabled else 'off'} — {h(self.registry.plugins[name].description)}</li>"
+            for name in sorted(self.registry.optional)
+        )
+        await ctx.reply(f"Plugins in this room:<ul>{rows}</ul>" if rows else "No plugins are installed.")
+
+    @command("enable", usage="PLUGIN", admin=True)
+    async def enable(self, ctx: Context, plugin: str) -> None:
+        """Turn a plugin on in this room (room admins). Example: !enable datepoll"""
+        await self._switch(ctx, plugin, True)
+
+    @command("disable", usage="PLUGIN", admin=True)
+    async def disable(self, ctx: Context, plugin: str) -> None:
+        """Turn a plugin off in this room (room admins). Example: !disable checkins"""
+        await self._switch(ctx, plugin, False)
+
+    async def _switch(self, ctx: Context, name: str, on: bool) -> None:
+        name = name.lower()
+        if name in ALWAYS_ON:
+            raise UserError("The core commands are always on.")
+        if name not in self.registry.optional:
+            close = suggest(name, self.registry.optional)
+            hint = (
+                f" Did you mean {close[0]}?"
+                if close
+                else f" Plugins: {', '.join(sorted(self.registry.optional))}"
+            )
+            raise UserError(f"There is no plugin '{shorten(name)}'.{hint}")
+        await self.settings.set_plugin(ctx.room_id, name, on)
+        await ctx.reply(f"{h(name)} is now {'on' if on else 'off'} in this room.")
+
+    @command("settings")
+    async def show_settings(self, ctx: Context) -> None:
+        """Show this room's settings."""
+        values = await self.settings.all(ctx.room_id)
+        rows = "".join(
+            f"<li><code>{h(name)}</code>: {h(value)} — {h(self.settings.declared[name].help)}</li>"
+            for name, value in values.items()
+        )
+        mine = f"<br>Your own time zone: {h(ctx.user_zone)}" if ctx.user_zone else ""
+        await ctx.reply(
+            f"Settings of this room:<ul>{rows}</ul>Change one with <code>{h(ctx.prefix)}set NAME VALUE</code>.{mine}"
+        )
+
+    @command("set", usage="NAME VALUE | my timezone ZONE")
+    async def set(self, ctx: Context, name: str, value: Rest) -> None:
+        """Change a room setting (room admins), or your own time zone. Example: !set timezone Europe/London"""
+        if name.lower() == "my":
+            key, _, zone = value.partition(" ")
+            if key.lower() not in ("timezone", "zone", "tz"):
+                raise UsageError("only your time zone can be set: !set my timezone Europe/Berlin (or 'none')")
+            zone = zone.strip()
+            if not zone:
+                raise UsageError("which zone? e.g. !set my timezone Europe/Berlin")
+            cleared = zone.lower() in ("none", "off", "room")
+            await self.settings.set_user_zone(ctx.sender, None if cleared else zone)
+            await ctx.reply(
+                "I will show you times in the room's zone."
+                if cleared
+                else f"I will also show you times in {h(zone)}."
+            )
+            return
+        await ctx.require_admin("change this room's settings")
+        stored = await self.settings.set(ctx.room_id, name.lower(), value.strip())
+        await ctx.reply(f"{h(name.lower())} is now {h(stored)}.")
+
+
+def render_command_help(spec: CommandSpec, prefix: str) -> str:
+    parts = [f"<code>{h(spec.usage_line(prefix))}</code>"]
+    if spec.summary:
+        parts.append(h(spec.summary))
+    if spec.details:
+        paragraphs = [" ".join(p.split()) for p in spec.details.split("\n\n") if p.strip()]
+        parts.extend(h(p) for p in paragraphs)
+    subs = {s.name: s for s in spec.subcommands.values()}
+    if subs:
+        items = "".join(
+            f"<li><code>{h(s.usage_line(prefix))}</code> — {h(s.summary)}</li>" for s in subs.values()
+        )
+        parts.append(f"<ul>{items}</ul>")
+    return "<br>".join(parts)

@@ -1,0 +1,158 @@
+"""The tree's shape holds: no import cycles, the layers import only downwards, the running bot never
+loads the test kits, and the public face `matrixbot` offers what plugins use and stays cheap to import."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import matrixbot
+
+ROOT = Path(__file__).parents[1]
+
+
+def module_name(path: Path) -> str:
+    """The dotted name a source file is imported as (plugins/ ships as matrixbot.plugins)."""
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[0] == "plugins":
+        parts.insert(0, "matrixbot")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def sources() -> dict[str, Path]:
+    files = [*(ROOT / "matrixbot").rglob("*.py"), *(ROOT / "plugins").rglob("*.py")]
+    return {module_name(p): p for p in files}
+
+
+def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
+    """The project modules `name` imports at load time (imports under `if TYPE_CHECKING:` are not run)."""
+    tree = ast.parse(path.read_text())
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(nodes: list[ast.stmt]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name in known)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, *([base] if base else [])])
+                for alias in node.names:
+                    sub = f"{base}.{alias.name}"
+                    if sub in known:
+                        found.add(sub)
+                    elif base in known:
+                        found.add(base)
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                for field in ("body", "orelse", "finalbody"):
+                    inner = getattr(node, field, None)
+                    if isinstance(inner, list):
+                        visit([n for n in inner if isinstance(n, ast.stmt)])
+
+    visit(tree.body)
+    found.discard(name)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    modules = sources()
+    known = set(modules)
+    return {name: imports_of(name, path, known) for name, path in modules.items()}
+
+
+def test_no_module_imports_itself_through_a_cycle():
+    edges = graph()
+    state: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def walk(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(edges[node]):
+            if state.get(nxt) == 1:
+                cycles.append([*stack[stack.index(nxt) :], nxt])
+            elif nxt not in state:
+                walk(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            walk(node)
+    assert not cycles, "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_cycle_check_sees_a_cycle(tmp_path):
+    """The checker is not vacuous: two modules importing each other are reported."""
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("from matrixbot.b import x\n")
+    b.write_text("import matrixbot.a\n")
+    known = {"matrixbot.a", "matrixbot.b"}
+    assert imports_of("matrixbot.a", a, known) == {"matrixbot.b"}
+    assert imports_of("matrixbot.b", b, known) == {"matrixbot.a"}
+
+
+def test_matrix_and_time_import_nothing_from_the_layers_above():
+    above = ("matrixbot.api", "matrixbot.engine", "matrixbot.plugins", "matrixbot.testing")
+    wrong = {
+        name: sorted(i for i in imported if i.startswith(above))
+        for name, imported in graph().items()
+        if name.startswith(("matrixbot.matrix", "matrixbot.time"))
+    }
+    assert not {k: v for k, v in wrong.items() if v}
+
+
+def test_time_is_imported_from_outside_only_through_its_init():
+    wrong = {
+        name: sorted(i for i in imported if i.startswith("matrixbot.time."))
+        for name, imported in graph().items()
+        if not name.startswith("matrixbot.time")
+    }
+    assert not {k: v for k, v in wrong.items() if v}
+
+
+def test_the_four_plugins_import_the_core_only_from_the_public_face():
+    wrong = {}
+    for name, imported in graph().items():
+        plugin = name.split(".")[2] if name.startswith("matrixbot.plugins.") else None
+        if plugin in ("checkins", "datepoll", "meetings", "signups"):
+            own = f"matrixbot.plugins.{plugin}"
+            bad = sorted(i for i in imported if i != "matrixbot" and not i.startswith(own))
+            if bad:
+                wrong[name] = bad
+    assert not wrong
+
+
+def test_the_running_bot_never_imports_the_test_kits():
+    code = (
+        "import sys, matrixbot, matrixbot.cli, matrixbot.engine.bot\n"
+        "from matrixbot.engine.registry import discover\n"
+        "plugins = discover()\n"
+        "assert {p.name for p in plugins} >= {'checkins', 'datepoll', 'meetings', 'signups'}\n"
+        "[getattr(matrixbot, n) for n in matrixbot.__all__]\n"
+        "print(sorted(m for m in sys.modules if m.startswith('matrixbot.testing')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_public_face_offers_every_name_it_lists_and_loads_lazily():
+    for name in matrixbot.__all__:
+        assert getattr(matrixbot, name) is not None, name
+    code = "import sys, matrixbot\nprint(sorted(m for m in ('nio', 'apscheduler', 'dateparser') if m in sys.modules))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
