@@ -244,11 +244,25 @@ class CommandSpec:
                 values.append(param.default)
                 continue
             if reader.peek() is None and not converter.optional:
-                raise UsageError(f"{name.replace('_', ' ')} is missing")
+                raise UsageError(self._missing(name, getattr(ctx, "prefix", "!")))
             values.append(converter.take(reader, name))
         if reader.peek() is not None:
             raise UsageError(f"unexpected '{shorten(reader.peek())}'")
         return [ctx, *values], {}
+
+    def _missing(self, name: str, prefix: str) -> str:
+        """ "VALUE is missing: it comes after !set NAME, e.g. !set timezone Europe/London": the
+        argument as the usage names it, where it goes, and the command's example."""
+        words = self.usage.split("⏎")[0].split()
+        upper = name.upper()
+        place = next((w for w in words if w.strip("[]").upper() == upper), None)
+        if place is None:  # a Rest named otherwise in the usage ("NAME DATES"): name what it covers
+            upper, before = " ".join(w for w in words if not w.startswith("[")) or upper, ""
+        else:
+            before = " ".join(w for w in words[: words.index(place)] if not w.startswith("["))
+        text = f"{upper} is missing: it comes after {prefix}{self.full_name}{' ' + before if before else ''}"
+        found = re.search(r"Example: (\S[^\n]*?)(?:\.(?:\s|$)|\n|$)", f"{self.summary}\n{self.details}")
+        return text + (f", e.g. {found.group(1).strip()}" if found else "")
 
 
 BODY = object()
@@ -336,17 +350,42 @@ def parse_invocation(text: str, prefix: str) -> Invocation | None:
     return Invocation(words[0].lower(), words[1] if len(words) > 1 else "", body)
 
 
-def resolve(spec: CommandSpec, args: str) -> tuple[CommandSpec, str]:
-    """Follow subcommands: `poll close P3` → (the `close` spec, "P3")."""
+def resolve(spec: CommandSpec, args: str, body: str = "", prefix: str = "!") -> tuple[CommandSpec, str]:
+    """Follow subcommands: `poll close P3` → (the `close` spec, "P3").
+
+    A subcommand that takes an id wins only when an id follows (or nothing does): "!meeting Code
+    review call⏎when: …" is a meeting titled "Code review call", not `code`. A lone word close to
+    a subcommand ("!poll clsoe") is refused with "did you mean !poll close?" rather than read as
+    a title.
+    """
     while spec.subcommands:
         reader = ArgReader(args)
         word = reader.peek()
         sub = spec.subcommands.get(word.lower()) if word else None
+        if sub is not None and _title_not_sub(spec, sub, reader.text.split(None, 1)[1:], body):
+            break
         if sub is None:
+            if word and not body.strip() and len(args.split()) == 1:
+                close = suggest(word.lower(), spec.subcommands)
+                if close:
+                    raise UserError(
+                        f"There is no {prefix}{spec.full_name} {shorten(word)}; "
+                        f"did you mean {prefix}{spec.full_name} {close[0]}?"
+                    )
             break
         reader.pop()
         spec, args = sub, reader.text
     return spec, args
+
+
+def _title_not_sub(parent: CommandSpec, sub: CommandSpec, rest: list[str], body: str) -> bool:
+    """Whether "!PARENT SUB words…⏎lines" is a new item titled "SUB words…" rather than SUB: the
+    parent takes a title, lines follow, SUB takes only an id and the next word is not one."""
+    if not parent.usage.startswith("TITLE") or not body.strip() or not rest:
+        return False
+    usage = sub.usage.split("⏎")[0].split()
+    takes_id = usage == ["[ID]"] or usage[:1] == ["ID"]
+    return takes_id and not re.fullmatch(r"[A-Za-z][0-9]+", rest[0].split()[0])
 
 
 def suggest(name: str, names: Iterable[str]) -> list[str]:
@@ -366,4 +405,5 @@ def resolve_single(items: Mapping[int, Any], letter: str, noun: str, given: int 
     if not items:
         raise UserError(f"There is no open {noun} in this room.")
     ids = ", ".join(format_ref(letter, n) for n in sorted(items))
+    example = re.sub(rf"\b{letter}[0-9]+\b", format_ref(letter, max(items)), example)  # the room's own id
     raise UserError(f"This room has {len(items)} open {noun}s ({ids}): say which, e.g. {example}")

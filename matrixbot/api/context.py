@@ -22,6 +22,8 @@ class Context:
     user_zone: str | None
     language: str
     usage: str = ""
+    read_as: str = ""
+    """How an ambiguous command line was read; said once, under the first reply."""
 
     @property
     def room_id(self) -> str:
@@ -47,6 +49,8 @@ class Context:
         self, html: str, *, mentions: tuple[str, ...] | list[str] = (), notify: bool = False
     ) -> str:
         """Answer the command (a reply, in its thread if it was sent in one). Escape user text in `html`."""
+        if self.read_as:
+            html, self.read_as = f"{html}<br>{self.read_as}", ""
         return await self.reply_message(Message.from_html(html, mentions=mentions), notify=notify)
 
     async def reply_message(self, message: Message, *, notify: bool = False) -> str:

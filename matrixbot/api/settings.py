@@ -46,10 +46,17 @@ def check_zone(value: str) -> str:
 
 
 def _zone_hint(value: str) -> str:
+    import difflib
     from zoneinfo import available_timezones
 
-    lowered = value.lower().replace(" ", "_")
-    matches = sorted(z for z in available_timezones() if lowered and lowered in z.lower())[:3]
+    lowered = value.lower().replace(" ", "_")[:64]
+    zones = {z.lower(): z for z in available_timezones()}
+    matches = sorted(z for low, z in zones.items() if lowered and lowered in low)[:3]
+    if not matches and lowered:  # a near miss ("Europe/Londn", "Berln"): the closest names
+        cities = {low.rsplit("/", 1)[-1]: z for low, z in zones.items()}
+        close = difflib.get_close_matches(lowered, zones, n=3, cutoff=0.8)
+        near = difflib.get_close_matches(lowered.rsplit("/", 1)[-1], cities, n=3, cutoff=0.75)
+        matches = list(dict.fromkeys([zones[c] for c in close] + [cities[c] for c in near]))[:3]
     return f" (did you mean {', '.join(matches)}?)" if matches else " or America/New_York"
 
 

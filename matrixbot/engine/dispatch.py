@@ -179,7 +179,13 @@ class Dispatcher:
         try:
             if spec is None or spec.plugin not in enabled:
                 raise UserError(self._unknown(invocation.name, spec.plugin if spec else None, enabled))
-            spec, args = resolve(spec, invocation.args)
+            spec, args = resolve(spec, invocation.args, invocation.body, self._config.prefix)
+            first = args.split(None, 1)[0].lower() if args.strip() else ""
+            if first in spec.subcommands:
+                ctx.read_as = (
+                    f"(I read '{h(shorten(args))}' as the title; {h(self._config.prefix + spec.full_name)} "
+                    f"{h(first)} needs an id right after it.)"
+                )
             ctx.usage = spec.usage_line(self._config.prefix)
             if spec.admin:
                 await ctx.require_admin(f"use {self._config.prefix}{spec.full_name}")

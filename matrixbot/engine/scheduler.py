@@ -135,6 +135,21 @@ class JobRun:
             return LateNote(self.job.due_at, OFFLINE)
         return LateNote(self.job.due_at, self.troubles.reason_since(self.job.due_at))
 
+    def late_line(self, zone: str, what: str = "This") -> str:
+        """The late note as HTML on a line of its own, "" when on time: "This was due Tue 5 Mar,
+        15:00 GMT; the bot was offline." A missed run that posts anyway (a close) is late too."""
+        from matrixbot.matrix.markup import h
+        from matrixbot.time.format import format_time
+
+        note = self.late_note()
+        if note is None and self.missed:
+            due = self.job.due_at
+            note = LateNote(due, OFFLINE if due < self.started_at else self.troubles.reason_since(due))
+        if note is None:
+            return ""
+        why = f"; {h(note.reason)}" if note.reason else ""
+        return f"<br><i>{h(what)} was due {h(format_time(note.due_at, zone))}{why}.</i>"
+
 
 JobHandler = Callable[[JobRun], Awaitable[None]]
 

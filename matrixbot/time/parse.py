@@ -56,7 +56,7 @@ __all__ = [
     "zone_abbrev",
 ]
 
-EXAMPLES = "Try e.g. 'Tuesday 2 July 2024 3pm' or 'tomorrow 9am'."
+EXAMPLES = "Try e.g. 'Tuesday 2 July 3pm' or 'tomorrow 9am'."
 
 _YEAR = re.compile(r"\b[0-9]{4}\b")
 _ORDINAL = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)\b")
@@ -104,6 +104,7 @@ class _Ctx:
     now: datetime
     future: bool
     offset: tzinfo | None = None
+    near: tuple[date, ...] = ()
 
     @property
     def local_now(self) -> datetime:
@@ -127,11 +128,13 @@ class TimeParser:
         for text in ("3-4pm Monday 26th February 2024", "tomorrow 9am", "June"):
             self.parse(text, "UTC")
 
-    def parse(self, text: str, zone: str, *, future: bool = True) -> When:
+    def parse(self, text: str, zone: str, *, future: bool = True, near: Sequence[date] = ()) -> When:
         """Read `text` as a time, a range or an all-day date in `zone`.
 
         With `future` (the default) a date without a year is the next one, and a result that is
         over adds a "past" problem; without it dateparser prefers the current period instead.
+        `near` are the dates around this one (a poll's other options): a weekday that does not
+        match its date is corrected towards them.
         """
         if not valid_zone(zone):
             raise TimeParseError(f"'{zone}' is not a time zone I know; use a name like Europe/London.")
@@ -142,7 +145,7 @@ class TimeParser:
         ctx = _Ctx(shorten(text), zone, ZoneInfo(zone), self._clock.now().replace(microsecond=0), future)
         clean, offset = _pop_zone(clean, ctx)
         clean = _AT_HOUR.sub(lambda m: _at_hour(m, ctx), clean)
-        ctx = replace(ctx, offset=offset)
+        ctx = replace(ctx, offset=offset, near=tuple(near))
         instant = self._relative(clean, ctx)
         if instant is not None:
             return self._past(When(instant.astimezone(ctx.tz), None, zone), ctx)
@@ -199,7 +202,7 @@ class TimeParser:
         if len(ends) == 1:
             return self._read(clean, ctx)
         if len(ends) > 2 or not all(ends):
-            raise TimeParseError(f"I could not read '{ctx.text}' as one range, like '17-19 May 2024'.")
+            raise TimeParseError(f"I could not read '{ctx.text}' as one range, like '17-19 May'.")
         return self._date_range(*ends, ctx)
 
     def _times_on_day(self, clean: str, match: re.Match[str], ctx: _Ctx) -> _Span:
@@ -331,7 +334,7 @@ class TimeParser:
         for weekday, day in span.named:
             if day.weekday() == weekday:
                 continue
-            fixed = _nearest_fit(day, weekday, today)
+            fixed = _nearest_fit(day, weekday, today, ctx.near)
             if not problems:
                 try:
                     suggestion = self._build(span.shifted((fixed - day).days), ctx)
@@ -370,37 +373,71 @@ def _instant(wall: datetime, all_day: bool, ctx: _Ctx) -> tuple[datetime, Proble
     return aware, Problem("ambiguous_fold", message)
 
 
-def _nearest_fit(day: date, weekday: int, today: date) -> date:
+def _nearest_fit(day: date, weekday: int, today: date, near: Sequence[date] = ()) -> date:
     """The date someone most likely meant when `day` is not on `weekday`.
 
-    A date already past is most often a typo in the year (2014 for 2024): the same day and month
-    in a year one digit away from the one written where it falls on that weekday, closest to today.
-    Otherwise the same day and month in the nearest year that fits and is not past, when that is
-    within a year of the one written; otherwise the nearest date on that weekday.
+    The candidates keep most of what was written: the same day and month in another year (a typo
+    in the year, 2014 for 2024), a single-digit slip in the day or the month when only one such
+    slip lands on that weekday, and the nearest date on that weekday. With dates around it (a
+    poll's other options) the one closest to them wins; alone, the one closest to today. A
+    suggestion is never in the past unless everything around it is.
     """
+    years = [d for d in _year_fits(day, weekday, today, near) if d != day]
+    slips = _slips(day, weekday)
+    step = (weekday - day.weekday()) % 7
+    shift = day + timedelta(days=step if step <= 3 else step - 7)
+    floor = min(today, max(near)) if near else today
+    ranked = [(d, 0) for d in slips] + [(d, 1) for d in years] + [(shift, 2)]
+    allowed = [(d, kind) for d, kind in ranked if d >= floor] or ranked
+    if near:
+        return min(allowed, key=lambda c: (min(abs((c[0] - n).days) for n in near), c[1], c[0]))[0]
+    if day >= today:
+        # A date still ahead: a slip first, then the same date a year either side, then the weekday.
+        close = [c for c in allowed if c[1] == 0 or (c[1] == 1 and abs(c[0].year - day.year) <= 1)]
+        if close:
+            return min(close, key=lambda c: (c[1], abs((c[0] - day).days)))[0]
+        return min(allowed, key=lambda c: (c[1] != 2, abs((c[0] - day).days)))[0]
+    return min(allowed, key=lambda c: ((c[0] - today).days, c[1]))[0]
+
+
+def _year_fits(day: date, weekday: int, today: date, near: Sequence[date]) -> list[date]:
+    """The same day and month, on `weekday`, in the years from the one written to today and `near`."""
+    low = min([day.year, today.year, *(d.year for d in near)]) - 11
+    high = max([day.year, today.year, *(d.year for d in near)]) + 11
     fits = []
-    for year in range(day.year - 10, max(day.year, today.year) + 11):
+    for year in range(max(low, 1), min(high, 9999) + 1):
         try:
             candidate = day.replace(year=year)
         except ValueError:
             continue
         if candidate.weekday() == weekday:
             fits.append(candidate)
-    typos = [d for d in fits if _one_digit_apart(d.year, day.year)]
-    if day < today and typos:
-        return min(typos, key=lambda d: (abs((d - today).days), d.year))
-    future = [d for d in fits if d >= today]
-    if future:
-        best = min(future, key=lambda d: (abs(d.year - day.year), d.year))
-        if day < today or abs(best.year - day.year) <= 1:
-            return best
-    step = (weekday - day.weekday()) % 7
-    return day + timedelta(days=step if step <= 3 else step - 7)
+    return fits
 
 
-def _one_digit_apart(year: int, other: int) -> bool:
-    a, b = str(year), str(other)
-    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+def _slips(day: date, weekday: int) -> list[date]:
+    """The one date, if only one, that a single wrong digit in the day or the month puts on `weekday`."""
+    found = []
+    for number, field in ((day.day, "day"), (day.month, "month")):
+        for other in range(1, 32 if field == "day" else 13):
+            if other == number or not _one_digit_apart_any(other, number):
+                continue
+            try:
+                candidate = day.replace(**{field: other})
+            except ValueError:
+                continue
+            if candidate.weekday() == weekday:
+                found.append(candidate)
+    return found if len(found) == 1 else []
+
+
+def _one_digit_apart_any(one: int, other: int) -> bool:
+    """5 and 6, 5 and 15, 12 and 13: one digit changed, added or dropped."""
+    a, b = str(one), str(other)
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return len(long) == len(short) + 1 and (long[1:] == short or long[:-1] == short)
 
 
 def _normalise(text: str) -> str:
@@ -467,6 +504,10 @@ def _pop_zone(clean: str, ctx: _Ctx) -> tuple[str, tzinfo | None]:
     if match is not None:
         sign = -1 if match[1] == "-" else 1
         offset = timedelta(hours=int(match[2]), minutes=int(match[3] or 0))
+        if offset >= timedelta(hours=24):  # "gmt - 99": no zone is that far from UTC
+            raise TimeParseError(
+                f"In '{ctx.text}', '{match.group().strip()}' is not a UTC offset; use e.g. UTC+2."
+            )
         return _cut(clean, match), timezone(sign * offset)
     own = {"utc": timedelta(0), "gmt": timedelta(0)}
     for month in range(-12, 25):
@@ -497,6 +538,12 @@ def _unreadable(text: str, ctx: _Ctx) -> TimeParseError:
         day, month, year = int(match[1]), MONTH_FORMS[match[2]], int(match[3])
         if not 1 <= day <= monthrange(year, month)[1]:
             return TimeParseError(f"There is no {day} {MONTH_NAMES[month - 1]} {year}. {EXAMPLES}")
+    for match in re.finditer(rf"\b([0-9]{{1,2}}) {MONTH_RE.pattern}\b", text):
+        day, month = int(match[1]), MONTH_FORMS[match[2]]
+        if day == 0 or day > monthrange(2024, month)[1]:  # 2024: a leap year, so 29 February exists
+            return TimeParseError(
+                f"There is no {day} {MONTH_NAMES[month - 1]}: it has {monthrange(2023, month)[1]} days. {EXAMPLES}"
+            )
     unknown = [w for w in re.findall(r"[a-z]+", text) if w not in KNOWN_WORDS]
     detail = f" ('{unknown[0]}' is not a word I know for a date)" if len(unknown) == 1 else ""
     whole = shorten(text) == shorten(_strip_connectors(_normalise(ctx.text)))

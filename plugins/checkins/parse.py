@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -27,14 +27,16 @@ class RoundSpec:
     every: str | None
     nudge: timedelta
     closes: timedelta
+    at: time | None = None
+    """The clock time new rounds open (`at: 10am`); None: the time it was started, or a working morning."""
 
 
 def parse_start(question: str, body: Body, times: TimeParser, members: Collection[str]) -> RoundSpec:
-    """The question and its `who:`, `every:`, `nudge:` and `closes:` lines, checked together."""
+    """The question and its `who:`, `every:`, `nudge:`, `closes:` and `at:` lines, checked together."""
     question = question.strip()
     if len(question) > MAX_QUESTION:
         raise UserError(f"The question is {len(question)} characters long; keep it under {MAX_QUESTION}.")
-    fields, _ = body.fields(["who", "every", "nudge", "closes"])
+    fields, _ = body.fields(["who", "every", "nudge", "closes", "at"])
     who = parse_who(fields["who"].value, members, fields["who"].line) if "who" in fields else None
     every_text = fields["every"].value if "every" in fields else None
     nudge = _duration(times, fields["nudge"].value if "nudge" in fields else DEFAULT_NUDGE, "nudge")
@@ -47,7 +49,13 @@ def parse_start(question: str, body: Body, times: TimeParser, members: Collectio
             raise UserError(
                 "'closes:' must be shorter than 'every:', so a round closes before the next one opens."
             )
-    return RoundSpec(question, who, every_text, nudge, closes)
+    at = None
+    if "at" in fields:
+        when = times.parse(fields["at"].value, "UTC", future=False)
+        if when.all_day or when.end is not None:
+            raise UserError(f"line {fields['at'].line}: 'at:' takes a time of day, like 'at: 10am'.")
+        at = when.start.time()
+    return RoundSpec(question, who, every_text, nudge, closes, at)
 
 
 def parse_who(text: str, members: Collection[str], line: int) -> tuple[str, ...] | None:

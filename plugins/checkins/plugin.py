@@ -8,8 +8,9 @@ loses nor repeats them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from matrixbot import (
     Body,
@@ -54,7 +55,6 @@ from .model import (
 )
 from .parse import check_away, check_note, check_org, parse_start
 from .render import (
-    LATE,
     Show,
     pills,
     render_history,
@@ -95,7 +95,8 @@ class Checkins(Plugin):
         await self.status(ctx, given)
 
     @checkin.sub(
-        "start", usage="QUESTION⏎[who: room | @user …]⏎[every: 3 months]⏎[nudge: 3 days]⏎[closes: 2 weeks]"
+        "start",
+        usage="QUESTION⏎[who: room | @user …]⏎[every: 3 months]⏎[nudge: 3 days]⏎[closes: 2 weeks]⏎[at: 10am]",
     )
     async def start(self, ctx: Context, question: Rest, body: Body) -> None:
         """Ask the room (or the users listed) a question and collect answers.
@@ -109,15 +110,20 @@ class Checkins(Plugin):
             raise UserError(
                 "There is nobody to ask here: invite the members first, or list them with 'who:'."
             )
+        repeats_from = _repeats_from(ctx.now, ctx.zone, spec.at)
         async with self.db.transaction() as tx:
             series_id = await self.store.create_series(
-                tx, ctx.room_id, ctx.sender, spec, ctx.zone, ctx.now, ctx.event.event_id
+                tx, ctx.room_id, ctx.sender, spec, ctx.zone, repeats_from, ctx.event.event_id
             )
             series = await self.store.series_in(tx, series_id)
             round_id = await self._open(tx, series, 1, ctx.now, asked)
         rnd = await self._round(round_id)
         await self._ask(ctx.outbox, rnd)
-        schedule = f" A new round opens every {h(spec.every)}." if spec.every else ""
+        schedule = (
+            f" A new round opens every {h(spec.every)}, at {h(ctx.show_time(repeats_from))} first."
+            if spec.every
+            else ""
+        )
         await ctx.reply(
             f"Started check-in {rnd.ref}: {len(asked)} asked. Nudge {h(ctx.show_time(rnd.nudge_at))}, "
             f"closes {h(ctx.show_time(rnd.closes_at))}.{schedule}"
@@ -266,14 +272,16 @@ class Checkins(Plugin):
         asked = await self._to_ask(room_id, users)
         async with self.db.transaction() as tx:
             round_id = await self._open(tx, series, number, run.now, asked)
-        await self._ask(run.outbox, await self._round(round_id), late=run.late)
+        await self._ask(
+            run.outbox, await self._round(round_id), late=run.late_line(series.zone, "This check-in")
+        )
 
     @job("nudge")
     async def nudge(self, run: JobRun) -> None:
         """Remind, once, the members asked who have not answered (not opted out, not away)."""
         rnd = await self.store.round(run.payload["round"])
-        if rnd is None or rnd.closed:
-            return
+        if rnd is None or rnd.closed or rnd.closes_at <= run.now:
+            return  # overtaken by the round's close (both late, e.g. after an outage): only the close is said
         show = await self._show(rnd.room_id)
         if run.missed:
             what = f"The reminder for check-in {rnd.ref}"
@@ -288,13 +296,17 @@ class Checkins(Plugin):
             room_name = self.rooms.name(rnd.room_id)
             for user in silent:
                 dm = await self.sender.direct_room(user)
-                html = render_nudge_dm(rnd, room_name, show, prefix, late=run.late)
+                html = render_nudge_dm(
+                    rnd, room_name, show, prefix, late=run.late_line(rnd.series.zone, "This reminder")
+                )
                 await run.outbox.message(dm, Message.from_html(html, mentions=[user]), notify=True)
             return
         names = self._names(rnd.room_id, silent)
         reply = {"m.relates_to": {"m.in_reply_to": {"event_id": rnd.event_id}}} if rnd.event_id else None
         for batch in batches(silent):
-            html = render_nudge(rnd, pills(batch, names), show, prefix, late=run.late)
+            html = render_nudge(
+                rnd, pills(batch, names), show, prefix, late=run.late_line(rnd.series.zone, "This reminder")
+            )
             await run.outbox.message(
                 rnd.room_id, Message.from_html(html, mentions=batch), notify=True, extra=reply
             )
@@ -309,7 +321,7 @@ class Checkins(Plugin):
             await self.store.close(tx, rnd.id)
         rnd = await self._round(rnd.id)
         html = render_status(rnd, await self._states(rnd), await self._show(rnd.room_id), summary=True)
-        late = LATE if run.late or run.missed else ""
+        late = run.late_line(rnd.series.zone, "This summary")
         await run.outbox.message(rnd.room_id, Message.from_html(html + late))
 
     # -- helpers ------------------------------------------------------------------------------
@@ -349,7 +361,7 @@ class Checkins(Plugin):
         key = f"s{series.id}:n{number + 1}"
         await self.jobs.schedule(tx, "open", due, payload, key=key, room_id=series.room_id)
 
-    async def _ask(self, outbox: Outbox, rnd: Round, *, late: bool = False) -> None:
+    async def _ask(self, outbox: Outbox, rnd: Round, *, late: str = "") -> None:
         """Post the question, mentioning the members asked in batches; remember which message it is."""
         asked, answers = await self.store.asked(rnd.id), await self.store.answers(rnd.id)
         ping = to_ping(asked, answers, await self.store.members(rnd.room_id), self.clock.now())
@@ -385,3 +397,22 @@ class Checkins(Plugin):
     async def _show(self, room_id: str) -> Show:
         zone = await self.settings.zone(room_id)
         return lambda moment: format_time(moment, zone)
+
+
+MORNING = time(10)
+"""When repeats start by default if a round is started outside working hours."""
+
+
+def _repeats_from(now: datetime, zone: str, at: time | None) -> datetime:
+    """When the repeats count from: `at` (the next such clock time); without it, now when now is a
+    working hour (08:00–20:00), else the next working-day morning, 10:00, so that a round started
+    at 23:40 does not ping everyone at 23:40 every quarter."""
+    local = now.astimezone(ZoneInfo(zone))
+    if at is None and 8 <= local.hour < 20:
+        return now
+    day = local.date()
+    first = datetime.combine(day, at or MORNING, ZoneInfo(zone))
+    while first <= now or (at is None and first.weekday() >= 5):
+        day += timedelta(days=1)
+        first = datetime.combine(day, at or MORNING, ZoneInfo(zone))
+    return first

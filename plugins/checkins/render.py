@@ -13,7 +13,6 @@ from .model import Answer, Asked, MemberState, Round
 Show = Callable[[datetime], str]
 """Formats a time for the reader: in the room's zone, with the zone named."""
 
-LATE = " <i>(late: the bot was offline)</i>"
 NO_ORG = "No co-op given"
 
 
@@ -22,13 +21,13 @@ def pills(users: Sequence[str], names: dict[str, str]) -> str:
 
 
 def render_question(
-    rnd: Round, organiser: str, mentioned: str, show: Show, prefix: str, *, late: bool = False
+    rnd: Round, organiser: str, mentioned: str, show: Show, prefix: str, *, late: str = ""
 ) -> str:
     ask = f"<br>{mentioned}" if mentioned else ""
     return (
-        f"<b>Check-in {rnd.ref}</b> from {bdi(organiser)}: {bdi(rnd.series.question)}{LATE if late else ''}<br>"
+        f"<b>Check-in {rnd.ref}</b> from {bdi(organiser)}: {bdi(rnd.series.question)}<br>"
         f"Answer with <code>{h(prefix)}here</code> (or <code>{h(prefix)}here NOTE</code>), a ✅ reaction "
-        f"on this message, or a reply to it. Closes {h(show(rnd.closes_at))}.{ask}"
+        f"on this message, or a reply to it. Closes {h(show(rnd.closes_at))}.{ask}{late}"
     )
 
 
@@ -36,20 +35,20 @@ def render_more(rnd: Round, mentioned: str) -> str:
     return f"Also asked in check-in {rnd.ref}: {mentioned}"
 
 
-def render_nudge(rnd: Round, mentioned: str, show: Show, prefix: str, *, late: bool = False) -> str:
+def render_nudge(rnd: Round, mentioned: str, show: Show, prefix: str, *, late: str = "") -> str:
     return (
         f"Reminder: check-in {rnd.ref} ({bdi(rnd.series.question)}) closes {h(show(rnd.closes_at))}. "
-        f"Please answer with <code>{h(prefix)}here</code> or a ✅ on the question.{LATE if late else ''}"
-        f"<br>{mentioned}"
+        f"Please answer with <code>{h(prefix)}here</code> or a ✅ on the question."
+        f"<br>{mentioned}{late}"
     )
 
 
-def render_nudge_dm(rnd: Round, room_name: str, show: Show, prefix: str, *, late: bool = False) -> str:
+def render_nudge_dm(rnd: Round, room_name: str, show: Show, prefix: str, *, late: str = "") -> str:
     link = f'<a href="https://matrix.to/#/{h(rnd.room_id)}">{bdi(room_name)}</a>'
     return (
         f"Reminder: check-in {rnd.ref} in {link} asks: {bdi(rnd.series.question)}<br>"
         f"It closes {h(show(rnd.closes_at))}. Please answer there with <code>{h(prefix)}here</code> "
-        f"or a ✅ on the question.{LATE if late else ''}"
+        f"or a ✅ on the question.{late}"
     )
 
 

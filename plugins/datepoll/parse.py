@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from matrixbot import (
     MAX_TIME_TEXT,
@@ -38,6 +40,7 @@ def parse_proposal(title: str, body: Body, times: TimeParser, zone: str) -> Prop
             f"I found {len(lines)}. Nothing was created."
         )
     options = tuple((text, parse_option(text, times, zone, line=number)) for number, text in lines)
+    options = _with_context(options, times, zone)
     closes = None
     if "closes" in fields:
         found = fields["closes"]
@@ -52,9 +55,29 @@ def parse_proposal(title: str, body: Body, times: TimeParser, zone: str) -> Prop
     return Proposal(title.strip(), options, closes)
 
 
-def parse_option(text: str, times: TimeParser, zone: str, *, line: int | None = None) -> When:
+def _with_context(
+    options: tuple[tuple[str, When], ...], times: TimeParser, zone: str
+) -> tuple[tuple[str, When], ...]:
+    """Read again, against the other options' dates, each option whose weekday does not match its
+    date: the suggestion is then the date closest to them ("Tuesday 5th March 2014" among options in
+    2030 is 5 March 2030), not one close to today."""
+    near = [when.start.date() for _, when in options if all(p.kind != "weekday" for p in when.problems)]
+    if not near:
+        return options
+    return tuple(
+        (
+            text,
+            times.parse(text, zone, near=near) if any(p.kind == "weekday" for p in when.problems) else when,
+        )
+        for text, when in options
+    )
+
+
+def parse_option(
+    text: str, times: TimeParser, zone: str, *, line: int | None = None, near: Sequence[date] = ()
+) -> When:
     try:
-        return times.parse(text, zone)
+        return times.parse(text, zone, near=near)
     except TimeParseError as exc:
         where = f"line {line}: " if line is not None else ""
         raise UserError(
@@ -85,7 +108,8 @@ def parse_choices(text: str, count: int) -> tuple[frozenset[int], frozenset[int]
                 "'maybe' before the ones you could do if need be, or 'none'."
             )
     if not yes and not maybe:
-        raise UserError("Which options? e.g. !vote 1 3 maybe 5, or !vote none.")
+        example = f"1 3 maybe {min(count, 5)}" if count >= 4 else f"1 maybe {count}"
+        raise UserError(f"Which options? e.g. !vote {example}, or !vote none.")
     return frozenset(yes), frozenset(maybe)
 
 
@@ -110,5 +134,5 @@ def split_busy(text: str, times: TimeParser, zone: str) -> tuple[str, When]:
     check_text(" ".join(words[-MAX_TIME_WORDS:])[-MAX_TIME_TEXT:])  # say so if it was other digits
     raise UserError(
         "I could not find a date at the end of that: write the name, then the dates, "
-        "e.g. !busy add Workers Co-op Weekend 17-19 May 2024."
+        "e.g. !busy add Workers Co-op Weekend 17-19 May."
     )

@@ -14,6 +14,7 @@ from matrixbot import (
     Context,
     JobRun,
     Message,
+    Outbox,
     Plugin,
     PollResponse,
     Reaction,
@@ -56,7 +57,6 @@ from .store import BusyStore, PollStore
 PollId = Annotated[int | None, Ref("P", "poll")]
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_END = "org.matrix.msc3381.poll.end"
-LATE = " (late: the bot was offline)"
 
 
 class DatePoll(Plugin):
@@ -74,7 +74,7 @@ class DatePoll(Plugin):
 
     @command("poll", usage="TITLE⏎OPTION⏎OPTION…⏎[closes: WHEN]  |  [ID]")
     async def poll(self, ctx: Context, body: Body, poll: PollId = None, title: Rest = "") -> None:
-        """Propose dates (one per line), or show a poll's results. Example: !poll CoTech call⏎3-4pm Mon 26 Feb 2024⏎3-4pm Tue 27 Feb 2024
+        """Propose dates (one per line), or show a poll's results. Example: !poll CoTech call⏎3-4pm 26 Feb⏎3-4pm 27 Feb
 
         Each option is a date, a time or a time range; 'closes: Friday 5pm' sets a deadline.
         Options in the past, with a weekday that does not match the date, repeated, or on a busy
@@ -115,7 +115,7 @@ class DatePoll(Plugin):
             if closes_at is not None:
                 await self._schedule_deadline(tx, poll_id, ctx.room_id, ctx.now, closes_at)
         poll = replace(draft, id=poll_id)
-        text_id = await ctx.reply(render_poll(poll, ctx.prefix))
+        text_id = await ctx.reply(await self._tally(poll))
         poll_event = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(poll))
         await self.polls.set_events(poll_id, text_id, poll_event)
 
@@ -162,7 +162,7 @@ class DatePoll(Plugin):
     async def fix(
         self, ctx: Context, poll: PollId = None, number: int | None = None, option: Rest = ""
     ) -> None:
-        """Replace option N; votes on the other options stay. Example: !poll fix P3 3 3-4pm Tuesday 5th March 2024"""
+        """Replace option N; votes on the other options stay. Example: !poll fix P3 3 3-4pm 5 March"""
         if number is None or not option:
             raise UsageError("say which option and what it should be")
         found = await self._pick_open(ctx, poll, "!poll fix P3 2 3-4pm Tue 5 Mar")
@@ -171,16 +171,15 @@ class DatePoll(Plugin):
             raise UserError(
                 f"{found.ref} has options 1 to {len(found.options)}; there is no option {number}."
             )
-        when = await self.times.read(lambda times: parse_option(option, times, found.zone))
+        near = [o.when.start.date() for o in found.options if o.number != number]
+        when = await self.times.read(lambda times: parse_option(option, times, found.zone, near=near))
         new = Option(number, option, when, await self._notes(ctx.room_id, when))
         poll = replace(found, options=tuple(new if o.number == number else o for o in found.options))
         check_size(native_poll(poll), "That poll")
         async with self.db.transaction() as tx:
             voters = await self.polls.replace_option(tx, poll.id, new)
         if poll.text_event_id and poll.poll_event_id:
-            await ctx.outbox.edit(
-                ctx.room_id, poll.text_event_id, Message.from_html(render_poll(poll, ctx.prefix))
-            )
+            await ctx.outbox.edit(ctx.room_id, poll.text_event_id, Message.from_html(await self._tally(poll)))
             content = native_poll(poll)
             relation = {"rel_type": "m.replace", "event_id": poll.poll_event_id}
             await ctx.outbox.event(
@@ -235,6 +234,7 @@ class DatePoll(Plugin):
             raise UserError(f"{found.ref} is closed; your vote was not counted.")
         yes, maybe = parse_choices(choices, len(found.options))
         await self.polls.save_ballot(found.id, Ballot(ctx.sender, yes, maybe))
+        await self._refresh(ctx.outbox, found)
         listed = [f"yes to {_numbers(yes)}" if yes else "", f"maybe to {_numbers(maybe)}" if maybe else ""]
         said = ", ".join(x for x in listed if x) or "none of the options"
         await ctx.reply(f"Your vote in {found.ref}: {said}.")
@@ -250,6 +250,7 @@ class DatePoll(Plugin):
         ballot = native_ballot(response.sender, response.answers, len(poll.options))
         if ballot is not None:
             await self.polls.save_ballot(poll.id, ballot)
+            await self._refresh(self.outbox(f"tally:{response.event_id}"), poll)
 
     @on_reaction
     async def reaction_vote(self, reaction: Reaction) -> None:
@@ -265,11 +266,12 @@ class DatePoll(Plugin):
             return
         if reaction.removed:
             await self.polls.remove_yes(poll.id, reaction.sender, number)
-            return
-        ballot = await self.polls.ballot(poll.id, reaction.sender)
-        await self.polls.save_ballot(
-            poll.id, Ballot(ballot.user_id, ballot.yes | {number}, ballot.maybe - {number})
-        )
+        else:
+            ballot = await self.polls.ballot(poll.id, reaction.sender)
+            await self.polls.save_ballot(
+                poll.id, Ballot(ballot.user_id, ballot.yes | {number}, ballot.maybe - {number})
+            )
+        await self._refresh(self.outbox(f"tally:{reaction.event_id}"), poll)
 
     async def _refuse_closed(self, poll: Poll, event_id: str, sender: str) -> None:
         vote = RoomEvent(event_id, poll.room_id, sender, "", {})
@@ -285,7 +287,7 @@ class DatePoll(Plugin):
 
     @busy.sub("add", usage="NAME DATES")
     async def busy_add(self, ctx: Context, text: Rest) -> None:
-        """Add a busy date. Example: !busy add Workers Co-op Weekend 17-19 May 2024"""
+        """Add a busy date. Example: !busy add Workers Co-op Weekend 17-19 May"""
         title, when = await self.times.read(lambda times: split_busy(text, times, ctx.zone))
         number = await self.busy_dates.add(ctx.room_id, title, when, ctx.sender)
         warnings = "".join(f"<br>⚠️ {h(p.message)}" for p in when.problems)
@@ -314,7 +316,7 @@ class DatePoll(Plugin):
             return
         not_voted = self._not_voted(poll, await self.polls.ballots(poll.id))
         if not_voted:
-            html = self._reminder(poll, not_voted, LATE if run.late or run.missed else "")
+            html = self._reminder(poll, not_voted, "") + run.late_line(poll.zone, "This reminder")
             await run.outbox.message(poll.room_id, Message.from_html(html, mentions=not_voted), notify=True)
 
     @job("close")
@@ -335,10 +337,13 @@ class DatePoll(Plugin):
         ballots = await self.polls.ballots(poll.id)
         outcome = count_votes(poll.options, ballots)
         if poll.poll_event_id:
-            await run.outbox.event(poll.room_id, POLL_END, native_poll_end(poll, winner_summary(outcome)))
-        note = " (late: the bot was offline at the deadline)" if run.payload.get("late") else ""
+            end = native_poll_end(poll, winner_summary(outcome), outcome)
+            await run.outbox.event(poll.room_id, POLL_END, end)
+        await self._refresh(run.outbox, poll)
         voters = [b.user_id for b in ballots]
-        html = render_announcement(poll, outcome, voters, self._namer(poll.room_id), note)
+        html = render_announcement(poll, outcome, voters, self._namer(poll.room_id), "")
+        if run.payload.get("late"):
+            html += "<br><i>This result is late: the bot was offline at the deadline.</i>"
         await run.outbox.message(poll.room_id, Message.from_html(html, mentions=voters), notify=True)
         if len(outcome.winners) == 1:
             uid = f"datepoll-{poll.id}-{poll.room_id}"
@@ -382,6 +387,19 @@ class DatePoll(Plugin):
         if not poll.is_open:
             raise UserError(f"{poll.ref} is already closed.")
         return poll
+
+    async def _tally(self, poll: Poll) -> str:
+        """The poll's numbered message as the live tally of every vote, however it was given."""
+        ballots = await self.polls.ballots(poll.id) if poll.id else []
+        outcome = count_votes(poll.options, ballots)
+        not_voted = self._not_voted(poll, ballots)
+        return render_poll(poll, self.services.prefix, outcome, not_voted, self._namer(poll.room_id))
+
+    async def _refresh(self, outbox: Outbox, poll: Poll) -> None:
+        """Edit the numbered poll message in place (`m.replace`) to show the tally now."""
+        fresh = await self.polls.get(poll.room_id, poll.id) or poll
+        if fresh.text_event_id:
+            await outbox.edit(poll.room_id, fresh.text_event_id, Message.from_html(await self._tally(fresh)))
 
     def _not_voted(self, poll: Poll, ballots: list[Ballot]) -> list[str]:
         voted = {b.user_id for b in ballots}

@@ -10,6 +10,9 @@ from matrixbot import When, bdi, format_time, format_when, h, isolate, pill
 from .model import Option, Outcome, Poll, duplicates
 from .parse import KEYCAPS
 
+MAX_NAMED = 20
+"""At most this many members are named as not having voted in the live tally (then "and N more")."""
+
 Name = Callable[[str], str]
 """Display name of a user in the room."""
 
@@ -27,13 +30,26 @@ def option_flags(option: Option, poll_options: Sequence[Option]) -> list[str]:
     return flags
 
 
-def render_poll(poll: Poll, prefix: str) -> str:
-    """The text version of a poll: numbered options with their warnings, and how to vote."""
+def render_poll(
+    poll: Poll,
+    prefix: str,
+    outcome: Outcome | None = None,
+    not_voted: Sequence[str] = (),
+    name: Name | None = None,
+) -> str:
+    """The text version of a poll: numbered options with their warnings, and how to vote.
+
+    With `outcome` it is the live tally, edited in place on every vote however it came: yes and
+    maybe per option, and who has not voted yet (or, once closed, the result).
+    """
+    counts = {c.option.number: c for c in outcome.counts} if outcome is not None else {}
     lines = []
     for option in poll.options:
         flags = option_flags(option, poll.options)
         warn = "".join(f"<br>   ⚠️ {h(flag)}" for flag in flags)
-        lines.append(f"{option_line(option)}{warn}")
+        count = counts.get(option.number)
+        tally = f" — {len(count.yes)} yes, {len(count.maybe)} maybe" if count is not None else ""
+        lines.append(f"{option_line(option)}{tally}{warn}")
     closes = f"<br>Closes {h(format_time(poll.closes_at, poll.zone))}." if poll.closes_at is not None else ""
     caps = f"{KEYCAPS[0]}…{KEYCAPS[min(len(poll.options), len(KEYCAPS)) - 1]}"
     flagged = any(option_flags(o, poll.options) for o in poll.options)
@@ -42,10 +58,22 @@ def render_poll(poll: Poll, prefix: str) -> str:
         if flagged
         else ""
     )
+    head = f"<b>{poll.ref}: {bdi(poll.title)}</b><br>{'<br>'.join(lines)}"
+    if not poll.is_open:
+        result = f"<br>{h(winner_summary(outcome))}" if outcome is not None else ""
+        return f"{head}<br>Closed; votes are no longer counted.{result}"
+    waiting = ""
+    if outcome is not None:
+        shown = [bdi(name(u) if name else u) for u in not_voted[:MAX_NAMED]]
+        more = f" and {len(not_voted) - MAX_NAMED} more" if len(not_voted) > MAX_NAMED else ""
+        who = ", ".join(shown) + more or "nobody"
+        waiting = f"<br>Not voted yet: {who}"
     return (
-        f"<b>{poll.ref}: {bdi(poll.title)}</b><br>{'<br>'.join(lines)}{closes}<br>"
-        f"Vote in the poll below, react with {caps} here, or say "
-        f"<code>{h(prefix)}vote {poll.ref} 1 3 maybe 5</code>.{fix}"
+        f"{head}{closes}{waiting}<br>"
+        f"Ticks in the poll below, reactions {caps} on this message and "
+        f"<code>{h(prefix)}vote {poll.ref} {vote_example(len(poll.options))}</code> all count; "
+        "your latest vote replaces your earlier one. In Element Web the poll takes one tick: "
+        f"react with the numbers or say <code>{h(prefix)}vote</code> to choose several.{fix}"
     )
 
 
@@ -66,8 +94,16 @@ def native_poll(poll: Poll) -> dict[str, Any]:
     }
 
 
-def native_poll_end(poll: Poll, summary: str) -> dict[str, Any]:
-    text = f"The poll {isolate(poll.title)} has ended. {summary}"
+def native_poll_end(poll: Poll, summary: str, outcome: Outcome | None = None) -> dict[str, Any]:
+    """The poll end event; its text carries the winner and the full tally (yes and maybe per
+    option, however they were given), which is what Element shows as the final result."""
+    tally = ""
+    if outcome is not None:
+        tally = " " + "; ".join(
+            f"{c.option.number}. {format_when(c.option.when)}: {len(c.yes)} yes, {len(c.maybe)} maybe"
+            for c in outcome.counts
+        )
+    text = f"The poll {isolate(poll.title)} has ended. {summary}{tally}"
     return {
         "m.relates_to": {"rel_type": "m.reference", "event_id": poll.poll_event_id},
         "org.matrix.msc3381.poll.end": {},
@@ -130,7 +166,7 @@ def render_reminder(poll: Poll, not_voted: Sequence[str], name: Name, note: str,
     closes = f" It closes {h(format_time(poll.closes_at, poll.zone))}." if poll.closes_at else ""
     return (
         f"{pills(not_voted, name)}: please vote in <b>{poll.ref}: {bdi(poll.title)}</b>{h(note)}.{closes} "
-        f"Tick the poll, react to its options, or say <code>{h(prefix)}vote {poll.ref} 1 3 maybe 5</code>."
+        f"Tick the poll, react to its options, or say <code>{h(prefix)}vote {poll.ref} {vote_example(len(poll.options))}</code>."
     )
 
 
@@ -153,3 +189,9 @@ def render_busy(entries: Sequence[tuple[int, str, When]], prefix: str) -> str:
         f"<li>{number}. {bdi(title)}: {h(format_when(when))}</li>" for number, title, when in entries
     )
     return f"Busy dates of this room:<ul>{items}</ul>"
+
+
+def vote_example(count: int) -> str:
+    """Choices for an example `!vote` that name only options the poll has: "1 3 maybe 5", "1 maybe 2"."""
+    yes = "1 3" if count >= 4 else "1"
+    return f"{yes} maybe {min(count, 5)}"

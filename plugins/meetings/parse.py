@@ -157,6 +157,7 @@ def parse_reminder(text: str, times: TimeParser, zone: str, now: datetime) -> Re
     if words and words[0].lower() in ("me", "us"):
         words = words[1:]
     repeating = bool(words) and words[0].lower() in _REPEAT_WORDS
+    no_such_date = ""  # "There is no 31 November": said instead of "could not find a time"
     for cut in range(min(len(words) - 1, MAX_TIME_WORDS), 0, -1):
         head, rest = " ".join(words[:cut]), _what(words[cut:])
         if not rest:
@@ -171,7 +172,9 @@ def parse_reminder(text: str, times: TimeParser, zone: str, now: datetime) -> Re
             return ReminderDraft(repeat.first_after(now, zone), repeat, rest)
         try:
             when = times.parse(head, zone)
-        except UserError:
+        except UserError as exc:
+            if exc.message.startswith("There is no") and not no_such_date:
+                no_such_date = exc.message
             continue
         if when.all_day:
             raise UserError(f"At what time? e.g. '{head} 9am {shorten(rest, 30)}'.")
@@ -181,6 +184,8 @@ def parse_reminder(text: str, times: TimeParser, zone: str, now: datetime) -> Re
     check_text(
         " ".join(words[:MAX_TIME_WORDS])[:MAX_TIME_TEXT]
     )  # say so if it was other digits ("in ５ minutes")
+    if no_such_date:
+        raise UserError(no_such_date)
     raise UserError(
         "I could not find a time at the start of that, then what to remind about: "
         "try 'in 10 minutes stand-up', 'tomorrow 9am send invoices' or 'every monday 10am weekly check'."

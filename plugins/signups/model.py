@@ -112,12 +112,17 @@ class Changes:
 
 
 def allocate(entries: tuple[Entry, ...] | list[Entry], talks: int, places: int | None) -> Allocation:
-    """Give slots and places by join order; speakers are then put in their running order."""
+    """Give slots and places by join order; speakers are then put in their running order.
+
+    A speaker holds a place by giving a talk, whichever they asked for first: their own `attend`
+    (if any) is not counted again, and leaves the waitlist (it counts again if the talk is withdrawn).
+    """
     ordered = sorted(entries, key=lambda e: e.id)
     talk_entries = [e for e in ordered if e.kind == "talk"]
-    attend_entries = [e for e in ordered if e.kind == "attend"]
-    capacity = len(attend_entries) if places is None else places
     speakers = sorted(talk_entries[:talks], key=lambda e: (e.position, e.id))
+    speaking = {e.user_id for e in speakers}
+    attend_entries = [e for e in ordered if e.kind == "attend" and e.user_id not in speaking]
+    capacity = len(attend_entries) if places is None else places
     return Allocation(
         speakers=tuple(speakers),
         talk_waitlist=tuple(talk_entries[talks:]),

@@ -85,9 +85,7 @@ def _apply(details: Details, fields: dict[str, Field], times: TimeParser) -> Det
 def _check_fit(details: Details, fields: dict[str, Field]) -> None:
     if details.slot is not None and details.when.all_day:
         line = fields["slot"].line if "slot" in fields else fields["when"].line
-        raise UserError(
-            f"line {line}: talk slots need a start time in 'when:' (e.g. 'when: 13 June 2024 6pm')."
-        )
+        raise UserError(f"line {line}: talk slots need a start time in 'when:' (e.g. 'when: 13 June 6pm').")
     if details.closes_at is not None and details.closes_at > details.when.start_utc:
         line = fields["closes"].line if "closes" in fields else fields["when"].line
         raise UserError(f"line {line}: sign-ups must close before the gathering starts.")

@@ -95,7 +95,7 @@ class Signups(Plugin):
 
     @show.sub("new", usage="TITLE⏎when: …⏎[where: …]⏎[talks: N]⏎[places: N]⏎[closes: …]⏎[slot: …]")
     async def new(self, ctx: Context, title: Rest, body: Body) -> None:
-        """Start a signup list. Example: !signup new Tech chats⏎when: Thursday 13th June 2024 6pm⏎talks: 4⏎places: 30
+        """Start a signup list. Example: !signup new Tech chats⏎when: 13 June 6pm⏎talks: 4⏎places: 30
 
         talks: the number of talk slots (0: attend only); places: how many can come (left out: no
         limit); closes: when sign-ups end; slot: the length of each talk, giving a running order.
@@ -255,7 +255,11 @@ class Signups(Plugin):
             await run.outbox.message(signup_list.room_id, Message.from_html(render_missed(signup_list)))
             return
         sheet = await self.store.sheet(signup_list)
-        html = render_reminder(sheet, self._names(signup_list.room_id), late=run.late)
+        html = render_reminder(
+            sheet,
+            self._names(signup_list.room_id),
+            late=run.late_line(signup_list.details.when.zone, "This reminder"),
+        )
         message = Message.from_html(html, mentions=sheet.allocation.people())
         await run.outbox.message(signup_list.room_id, message, notify=True)
 
@@ -327,6 +331,17 @@ class Signups(Plugin):
         await outbox.edit(signup_list.room_id, signup_list.event_id, Message.from_html(html))
 
     async def _set_closed(self, ctx: Context, list_id: int | None, closed: bool) -> None:
+        if list_id is None and not closed:  # reopen means a closed list: resolve among those
+            shut = [s for s in await self.store.in_room(ctx.room_id) if s.closed and ctx.now < s.end]
+            if not shut:
+                raise UserError("There is no closed signup list in this room to reopen.")
+            if len(shut) > 1:
+                ids = ", ".join(s.ref for s in shut)
+                raise UserError(
+                    f"This room has {len(shut)} closed signup lists ({ids}): say which, e.g. "
+                    f"{ctx.prefix}signup reopen {shut[-1].ref}"
+                )
+            list_id = shut[0].id
         signup_list = await self._find(ctx, list_id, "!signup close S3")
         verb = "close" if closed else "reopen"
         await ctx.require_admin(f"{verb} {signup_list.ref}", or_user=signup_list.organiser)

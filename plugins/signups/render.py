@@ -124,16 +124,15 @@ def render_moved(
     return "<br>".join(sentences)
 
 
-def render_reminder(sheet: Sheet, names: Names, *, late: bool) -> str:
+def render_reminder(sheet: Sheet, names: Names, *, late: str = "") -> str:
     """The day-before reminder, mentioning everyone with a talk slot or a place."""
     details = sheet.signup_list.details
     where = f" at {bdi(details.where)}" if details.where else ""
     people = sheet.allocation.people()
     who = ", ".join(pill(user, names(user)) for user in people) if people else "nobody has signed up yet"
-    note = " (late: the bot was offline)" if late else ""
     return (
-        f"⏰ Reminder{note}: <b>{h(sheet.signup_list.ref)} {bdi(details.title)}</b> is on "
-        f"{h(format_when(details.when))}{where}. Signed up: {who}."
+        f"⏰ Reminder: <b>{h(sheet.signup_list.ref)} {bdi(details.title)}</b> is on "
+        f"{h(format_when(details.when))}{where}. Signed up: {who}.{late}"
     )
 
 

@@ -102,7 +102,7 @@ async def test_failing_handler_answers_briefly_and_bot_goes_on(start_bot, chat):
     unknown = await t.ask(alice, room, "!ecko hi")
     assert "Did you mean !echo?" in unknown.body
     usage = await t.ask(alice, room, "!echo")
-    assert usage.body.startswith("Text is missing") and "Usage: !echo TEXT" in usage.body
+    assert usage.body.startswith("TEXT is missing") and "Usage: !echo TEXT" in usage.body
 
 
 async def test_user_text_escaped_by_the_plugin_arrives_escaped(start_bot, chat):

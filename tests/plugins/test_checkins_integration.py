@@ -116,23 +116,24 @@ async def test_repeating_rounds_restart_late_missed_inactive_and_stop(start_bot,
     await t.stop()
     clock.advance(timedelta(days=2, hours=1))  # the nudge (25 h ago: missed) and the close (1 h: late)
     await t.resume()
-    missed_nudge = await alice.wait_for(bot_says(t, room, "The reminder for check-in C1"), after=0)
-    assert "was due Tue 5 Mar 2024, 09:00 GMT, but the bot was offline" in missed_nudge.body
     summary = await alice.wait_for(bot_says(t, room, "Check-in C1 has closed"), after=0)
-    assert "late: the bot was offline" in summary.body and "did not answer" in line_of(summary.body, bob)
+    # the nudge is overtaken by the close: only the close is said, not "please answer" after it closed
+    assert not [e for e in alice.events(room) if "The reminder for check-in C1" in e.body]
+    assert "\nThis summary was due Wed 6 Mar 2024, 09:00 GMT; the bot was offline." in summary.body
+    assert "did not answer" in line_of(summary.body, bob)
 
     await t.stop()
     clock.set("2024-03-11 10:00", "Europe/London")  # round 2 fell due at 09:00, while the bot was down
     await t.resume()
     second = await alice.wait_for(bot_says(t, room, "Check-in C2", "m.text"), after=0)
-    assert "(late: the bot was offline)" in second.body
+    assert "\nThis check-in was due Mon 11 Mar 2024, 09:00 GMT; the bot was offline." in second.body
     assert sorted(second.mentions) == sorted([alice.user_id, bob.user_id])
     await t.ask(alice, room, "!here")
     await t.stop()
     clock.set("2024-03-18 16:00", "Europe/London")  # C2's close and round 3 (09:00) are beyond the 6 h grace
     await t.resume()
     closed = await alice.wait_for(bot_says(t, room, "Check-in C2 has closed"), after=0)
-    assert "late: the bot was offline" in closed.body
+    assert "\nThis summary was due" in closed.body and "; the bot was offline." in closed.body
     assert "possibly inactive" in line_of(closed.body, bob)
     assert "possibly inactive" not in line_of(closed.body, alice)
     missed = await alice.wait_for(bot_says(t, room, "Round 3 of check-in"), after=0)
@@ -196,7 +197,7 @@ async def test_dm_nudges_opt_out_away_and_long_notes(start_bot, chat):
     await dave.join(invite.room_id)
     nudge = await dave.wait_for(bot_says(t, invite.room_id, "Reminder", "m.text"), after=0)
     assert nudge.mentions == [dave.user_id] and "Still active?" in nudge.body
-    assert "(late: the bot was offline)" in nudge.body
+    assert "\nThis reminder was due" in nudge.body and "; the bot was offline." in nudge.body
     for other in (bob, carol):  # bob opted out, carol answered
         await other.until_synced()
         assert not [e for e in other.events() if e.membership == "invite" and e.room_id != room]

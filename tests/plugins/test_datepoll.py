@@ -244,8 +244,68 @@ async def test_deadline_passed_while_offline_closes_late_with_the_calendar_file(
     alice.mark()
     await t.resume()
     announced = await alice.wait_for(lambda e: e.sender == t.user_id and "is closed" in e.body)
-    assert "(late: the bot was offline at the deadline)" in announced.body
+    assert "\nThis result is late: the bot was offline at the deadline." in announced.body
     assert "Winner: 2. Tue 27 Feb 2024 (1 yes, 0 maybe)" in announced.body
     await alice.wait_for(lambda e: e.sender == t.user_id and e.msgtype == "m.file")
     nudges = [e for e in alice.events(room) if e.sender == t.user_id and "please vote" in e.body]
     assert nudges == []  # everyone had voted: the reminder due while the bot was down has nobody to nudge
+
+
+def tally_edit(t, original: str, *texts: str):
+    """The bot's `m.replace` edit of the numbered poll message whose new text has every one of `texts`."""
+
+    def matches(event: Seen) -> bool:
+        new = event.content.get("m.new_content") or {}
+        body = new.get("body", "").replace("\u2068", "").replace("\u2069", "")
+        return (
+            event.sender == t.user_id
+            and event.relates_to.get("rel_type") == "m.replace"
+            and event.relates_to.get("event_id") == original
+            and all(text in body for text in texts)
+        )
+
+    return matches
+
+
+async def test_the_numbered_message_is_the_live_tally_of_every_way_of_voting(start_bot, chat):
+    """Through the real homeserver: a vote by command, by reaction and by native tick are each
+    followed by an edit of the bot's numbered message with the counts and who has not voted."""
+    t = await start_bot(plugins=[DatePoll], clock=london())
+    alice, bob, carol = await chat("alice"), await chat("bob"), await chat("carol")
+    room = await t.room_with(alice, bob, carol)
+    text = await t.ask(alice, room, "!poll Call\n3pm 26 February 2024\n3pm 27 February 2024")
+    assert "In Element Web the poll takes one tick" in text.body
+    poll = await alice.wait_for(lambda e: e.type == POLL_START and e.sender == t.user_id, after=0)
+    names = {c: c.user_id[1:].split(":")[0] for c in (alice, bob, carol)}
+
+    alice.mark()
+    await t.ask(bob, room, "!vote 1")
+    await alice.wait_for(
+        tally_edit(
+            t,
+            text.event_id,
+            "1. Mon 26 Feb 2024, 15:00 GMT — 1 yes, 0 maybe",
+            f"Not voted yet: {names[alice]}",
+        )
+    )
+    alice.mark()
+    await carol.react(room, text.event_id, "2️⃣")
+    await alice.wait_for(
+        tally_edit(
+            t,
+            text.event_id,
+            "2. Tue 27 Feb 2024, 15:00 GMT — 1 yes, 0 maybe",
+            f"Not voted yet: {names[alice]}",
+        )
+    )
+    alice.mark()
+    await alice.send(room, POLL_RESPONSE, native_vote(poll, "1", "2"))
+    await alice.wait_for(
+        tally_edit(
+            t,
+            text.event_id,
+            "1. Mon 26 Feb 2024, 15:00 GMT — 2 yes, 0 maybe",
+            "2. Tue 27 Feb 2024, 15:00 GMT — 2 yes, 0 maybe",
+            "Not voted yet: nobody",
+        )
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -107,6 +107,31 @@ def test_proposal_flags_the_typo_with_its_suggestion():
     weekday = next(p for p in typo.problems if p.kind == "weekday")
     assert weekday.suggestion is not None and weekday.suggestion.start.year == 2024
     assert proposal.closes is not None and proposal.closes.start_utc == datetime(2024, 2, 23, 17, tzinfo=UTC)
+
+
+DAY = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@pytest.mark.parametrize("year", range(2024, 2041))
+@pytest.mark.parametrize("today", ["01-02 09:00", "02-20 12:00", "03-01 18:00"])
+def test_the_seed_typo_is_corrected_to_the_polls_own_year_whatever_the_clock(year: int, today: str) -> None:
+    """Options in year Y and one "Tuesday 5th March (Y-10)": the suggestion is 5 March of the year
+    nearest Y where it is a Tuesday, and never a past one."""
+    times = TimeParser(FakeClock(f"{year}-{today}", ZONE))
+    first, second = date(year, 3, 11), date(year, 3, 13)
+    lines = [f"3-4pm {DAY[d.weekday()]} {d.day} March {year}" for d in (first, second)]
+    typo = f"3-4pm Tuesday 5th March {year - 10}"
+    proposal = parse_proposal("MoU call", Body("\n".join([lines[0], typo, lines[1]])), times, ZONE)
+    problems = [p for p in proposal.options[1][1].problems if p.kind == "weekday"]
+    if date(year - 10, 3, 5).weekday() == 1:
+        assert problems == []
+        return
+    now = datetime.fromisoformat(f"{year}-{today}").date()
+    fits = [y for y in range(year - 10, year + 12) if date(y, 3, 5).weekday() == 1 and date(y, 3, 5) >= now]
+    expected = min(fits, key=lambda y: (abs(y - year), y))
+    assert problems[0].suggestion is not None
+    assert problems[0].suggestion.start.date() == date(expected, 3, 5), problems[0].message
+    assert f"did you mean Tuesday 5 March {expected}?" in problems[0].message
 
 
 @pytest.mark.parametrize(

@@ -252,8 +252,12 @@ def test_overview_and_messages(times):
     assert "no open signup lists" in render_overview([])
     moved = render_moved(sheet.signup_list, [attend(1, "@a:x")], [], names)
     assert 'href="https://matrix.to/#/@a:x"' in moved and "@org:x" in moved and "moved up" in moved
-    reminder = render_reminder(sheet, names, late=True)
-    assert "late: the bot was offline" in reminder and 'href="https://matrix.to/#/@a:x"' in reminder
+    reminder = render_reminder(sheet, names, late="<br><i>This reminder was due …</i>")
+    assert (
+        reminder.endswith("</i>")
+        and "<br><i>This reminder was due" in reminder
+        and 'href="https://matrix.to/#/@a:x"' in reminder
+    )
 
 
 def test_csv_is_safe_against_formulas(times):

@@ -79,7 +79,7 @@ def test_wrong_kind_of_id_is_refused():
 
 
 def test_missing_rest_and_extra_words_are_usage_errors():
-    with pytest.raises(UsageError, match="title is missing"):
+    with pytest.raises(UsageError, match="TITLE is missing"):
         spec.bind("ctx", "", "")
     kick = Demo.kick.__command__
     with pytest.raises(UsageError, match="unexpected 'x'"):

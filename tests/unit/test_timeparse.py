@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time as stopwatch
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -382,10 +382,64 @@ def test_durations_round_trip(
     assert warm_parser.parse_duration(spaced) == delta
 
 
-def test_year_typo_is_suggested_even_when_the_corrected_date_is_past():
-    """Seen later (here in November 2026), 'Tuesday 5th March 2014' still means 5 March 2024."""
+def test_alone_a_year_typo_is_corrected_to_a_date_still_ahead():
+    """Seen later (here in November 2026), 'Tuesday 5th March 2014' alone is not corrected to the
+    past 5 March 2024, but to the next 5 March on a Tuesday: 2030."""
     parser = TimeParser(FakeClock("2026-11-25 09:00", "Europe/London"))
     when = parser.parse("3-4pm Tuesday 5th March 2014", "Europe/London")
     weekday = next(p for p in when.problems if p.kind == "weekday")
-    assert "did you mean Tuesday 5 March 2024?" in weekday.message
-    assert weekday.suggestion is not None and weekday.suggestion.start.date().isoformat() == "2024-03-05"
+    assert "did you mean Tuesday 5 March 2030?" in weekday.message
+    assert weekday.suggestion is not None and weekday.suggestion.start.date().isoformat() == "2030-03-05"
+
+
+def weekday_message(when: When) -> str:
+    return next(p.message for p in when.problems if p.kind == "weekday")
+
+
+def test_with_dates_around_it_the_suggestion_is_the_one_closest_to_them():
+    """Among options in 2027, 'Tuesday 2nd March 2037' meant 2027 (not 2038); among options in
+    2030, 'Tuesday 5th March 2014' meant 2030 (not 2024, itself past); with the options all past,
+    the past year closest to them."""
+    parser = TimeParser(FakeClock("2026-11-25 09:00", "Europe/London"))
+    around = [date(2027, 3, 1), date(2027, 3, 4)]
+    when = parser.parse("Tuesday 2nd March 2037 3pm", LONDON, near=around)
+    assert "did you mean Tuesday 2 March 2027?" in weekday_message(when)
+    around = [date(2030, 3, 4), date(2030, 3, 6)]
+    when = parser.parse("Tuesday 5th March 2014 3pm", LONDON, near=around)
+    assert "did you mean Tuesday 5 March 2030?" in weekday_message(when)
+    around = [date(2024, 2, 26), date(2024, 3, 4)]
+    when = parser.parse("Tuesday 5th March 2014 3pm", LONDON, near=around)
+    assert "did you mean Tuesday 5 March 2024?" in weekday_message(when)
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("Friday 20th October 2029", "2029-10-26"),  # 0 for 6; no other single digit makes a Friday
+        ("Wednesday 29th October 2029", "2029-10-24"),
+        ("Friday 31st July 2029", "2029-08-31"),  # the month: 7 for 8
+    ],
+)
+def test_a_single_digit_slip_in_the_day_or_month_is_caught_when_the_weekday_says_which(text, meant):
+    parser = TimeParser(FakeClock("2029-01-10 09:00", LONDON))
+    when = parser.parse(text, LONDON)
+    weekday = next(p for p in when.problems if p.kind == "weekday")
+    assert weekday.suggestion is not None
+    assert weekday.suggestion.start.date().isoformat() == meant
+
+
+def test_an_ambiguous_slip_is_not_guessed():
+    """ "Tuesday 7th March 2029": 6 and 27 are both one digit away and Tuesdays, so neither is
+    guessed from the digits; the nearest Tuesday, 6 March, is suggested."""
+    parser = TimeParser(FakeClock("2029-01-10 09:00", LONDON))
+    assert parser.parse("Tuesday 6th March 2029", LONDON).problems == ()
+    assert "did you mean Tuesday 6 March 2029?" in weekday_message(
+        parser.parse("Tuesday 7th March 2029", LONDON)
+    )
+
+
+def test_an_offset_no_zone_has_is_refused_with_a_reply(parser: TimeParser) -> None:
+    """Found by the bad-input fuzzer: "gmt - 99" raised a ValueError out of the parser."""
+    with pytest.raises(TimeParseError, match="is not a UTC offset"):
+        parser.parse("gmt - 99", LONDON)
+    assert parser.parse("3pm utc+2", LONDON).start_utc.hour == 13

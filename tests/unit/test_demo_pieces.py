@@ -1,0 +1,117 @@
+"""The demo's own pieces, without a homeserver: previews of uploads, lined-up tables, pasted lines."""
+
+from __future__ import annotations
+
+import asyncio
+
+from matrixbot.demo import DEMO_HELP, _next_message, align_tables, preview, speaker
+from matrixbot.matrix.markup import Message
+
+ICS = (
+    "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/London\r\nBEGIN:STANDARD\r\nDTSTART:19701025T020000\r\n"
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nSUMMARY:Planning call\r\n"
+    "DTSTART;TZID=Europe/London:20270302T150000\r\nRRULE:FREQ=WEEKLY;INTERVAL=2\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def test_an_ics_file_is_previewed_by_its_event_start_with_zone_and_rule():
+    assert preview("meeting-M1.ics", ICS.encode()) == [
+        "event: Planning call",
+        "start: 20270302T150000 Europe/London",
+        "repeats: FREQ=WEEKLY;INTERVAL=2",
+    ]
+
+
+def test_a_csv_file_is_previewed_by_its_first_lines():
+    data = "\n".join(["list,kind,state", *(f"S1,attend,confirmed,{n}" for n in range(6))]).encode()
+    assert preview("signups-S1.csv", data) == [
+        "list,kind,state",
+        "S1,attend,confirmed,0",
+        "S1,attend,confirmed,1",
+        "S1,attend,confirmed,2",
+        "… 3 more lines",
+    ]
+
+
+def test_tables_line_up():
+    html = (
+        "<b>P1</b><table><tr><th>Option</th><th>Yes</th><th>Who</th></tr>"
+        "<tr><td>1. Mon 1 Mar</td><td>10</td><td>alice</td></tr><tr><td>2. Tue 2 Mar 2027</td><td>1</td><td>–</td></tr></table>"
+    )
+    body = Message.from_html(html).content()["body"]
+    lines = align_tables(str(body), html).split("\n")
+    assert lines[1:] == [
+        "Option             Yes  Who",
+        "1. Mon 1 Mar       10   alice",
+        "2. Tue 2 Mar 2027  1    –",
+    ]
+
+
+def test_a_paste_of_several_lines_is_one_message_and_a_backslash_continues():
+    async def run() -> list[str | None]:
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+        for line in ["!poll Call", "3pm 1 March", "3pm 2 March"]:
+            lines.put_nowait(line)
+        first = await _next_message(lines)
+        lines.put_nowait("!meeting Call\\")
+
+        async def later() -> None:
+            await asyncio.sleep(0.3)  # typed after a pause, but the line before ended with \
+            lines.put_nowait("when: tomorrow 3pm")
+            lines.put_nowait(None)
+
+        task = asyncio.create_task(later())
+        second = await _next_message(lines)
+        await task
+        return [first, second, await _next_message(lines)]
+
+    assert asyncio.run(asyncio.wait_for(run(), 5)) == [
+        "!poll Call\n3pm 1 March\n3pm 2 March",
+        "!meeting Call\nwhen: tomorrow 3pm",
+        None,
+    ]
+
+
+def test_the_demo_help_and_the_second_member():
+    assert "/react N 👍" in DEMO_HELP and "/tick N 2 3" in DEMO_HELP and "bob: TEXT" in DEMO_HELP
+    alice, bob = object(), object()
+    assert speaker("bob: !signup attend", {"bob": bob}, alice) == (bob, "!signup attend", "bob> ")
+    assert speaker("!poll x: y", {"bob": bob}, alice) == (alice, "!poll x: y", "> ")
+
+
+class Recorder:
+    """Stands in for a ChatClient: records what the demo sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, ...]] = []
+
+    async def react(self, room_id: str, event_id: str, key: str) -> None:
+        self.sent.append(("react", event_id, key))
+
+    async def send(self, room_id: str, event_type: str, content: dict) -> None:
+        self.sent.append(
+            ("send", event_type, content["m.relates_to"]["event_id"], *content[event_type]["answers"])
+        )
+
+    async def say(self, room_id: str, text: str) -> None:
+        self.sent.append(("say", text))
+
+
+def test_react_and_tick_name_the_bots_posts_by_number(capsys):
+    from matrixbot.demo import POLL_RESPONSE, POLL_START, Printer, _handle
+    from matrixbot.testing.chat import Seen
+
+    alice, bob = Recorder(), Recorder()
+    printer = Printer(alice, lambda e: True, numbered=True)  # type: ignore[arg-type]
+    printer.seen[1] = Seen("$text", "!r", "@bot:x", "m.room.message", {"body": "P1"}, 0)
+    printer.seen[2] = Seen("$poll", "!r", "@bot:x", POLL_START, {}, 0)
+
+    async def run() -> None:
+        for line in ("/react 1 2️⃣", "/tick 2 1 3", "/tick 1 2", "/react 9 👍", "bob: !vote 1", "/help"):
+            await _handle(line, alice, "!r", {"bob": bob}, printer)  # type: ignore[arg-type]
+
+    asyncio.run(run())
+    assert alice.sent == [("react", "$text", "2️⃣"), ("send", POLL_RESPONSE, "$poll", "1", "3")]
+    assert bob.sent == [("say", "!vote 1")]
+    out = capsys.readouterr().out
+    assert "[1] is not a native poll" in out and "say which post, by its [N]" in out and "/tick N 2 3" in out
