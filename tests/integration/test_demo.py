@@ -10,25 +10,30 @@ import pytest
 SCRIPT = "!help\n\n#wait 0.1\n\n!set timezone Europe/Lisbon\n\n!settings\n"
 
 
+async def run_demo(tmp_path, script_text: str, *options: str, timeout: float) -> str:
+    """Run `matrixbot demo --script` on `script_text`; its transcript, once it exited 0."""
+    script = tmp_path / "script.txt"
+    script.write_text(script_text)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "matrixbot",
+        "demo",
+        "--script",
+        str(script),
+        *options,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    return out.decode()
+
+
 @pytest.mark.parametrize(("options", "runs"), [([], 2), (["--encrypted"], 1)], ids=["plain", "encrypted"])
 async def test_demo_script_prints_transcript_and_exits_cleanly(tmp_path, options, runs):
-    script = tmp_path / "script.txt"
-    script.write_text(SCRIPT)
     for _ in range(runs):  # a second run works too: nothing is left behind
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "matrixbot",
-            "demo",
-            "--script",
-            str(script),
-            *options,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(), 120)
-        assert proc.returncode == 0, err.decode()[-2000:]
-        transcript = out.decode()
+        transcript = await run_demo(tmp_path, SCRIPT, *options, timeout=120)
         assert transcript.startswith("> !help\n< ")
         assert "< Say !help COMMAND for details." in transcript
         assert "> !set timezone Europe/Lisbon\n< timezone is now Europe/Lisbon" in transcript
@@ -61,21 +66,7 @@ async def test_the_script_shows_every_post_whenever_it_comes_and_files_with_a_pr
     """A reminder that fires during `#wait` and one after the last step are printed; uploads show
     their name, size and a preview; bob, the second member, makes the room not a direct chat, so a
     code written in the room is redacted."""
-    script = tmp_path / "story.txt"
-    script.write_text(STORY)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "matrixbot",
-        "demo",
-        "--script",
-        str(script),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 180)
-    assert proc.returncode == 0, err.decode()[-2000:]
-    transcript = out.decode()
+    transcript = await run_demo(tmp_path, STORY, timeout=180)
     fired = transcript.index("< ⏰ stand-up")  # the reminder going out, not its confirmation
     assert fired < transcript.index("> !signup new Talks"), transcript  # printed during the #wait
     assert "< You are coming to S1." in transcript.split("bob> !signup attend", 1)[1]
