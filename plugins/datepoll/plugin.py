@@ -373,10 +373,15 @@ class DatePoll(Plugin):
     # -- helpers --------------------------------------------------------------------------------
 
     async def _pick(self, ctx: Context, given: int | None, example: str) -> Poll:
-        """The poll a command means: the one given, or the room's only open one."""
+        """The poll a command means: the one given, or the room's only open one; when none is
+        open, the room's only closed one (its results can still be shown)."""
         if given is None:
             open_polls = {p.id: p for p in await self.polls.open_polls(ctx.room_id)}
-            given = resolve_single(open_polls, "P", "poll", None, example)
+            closed = await self.polls.closed_ids(ctx.room_id) if not open_polls else []
+            if not open_polls and len(closed) == 1:
+                given = closed[0]
+            else:
+                given = resolve_single(open_polls, "P", "poll", None, example)
         poll = await self.polls.get(ctx.room_id, given)
         if poll is None:
             raise UserError(f"There is no poll P{given} in this room; {ctx.prefix}polls lists the open ones.")

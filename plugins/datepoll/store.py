@@ -99,6 +99,12 @@ class PollStore:
         )
         return [await self._poll(row) for row in rows]
 
+    async def closed_ids(self, room_id: str) -> list[int]:
+        rows = await self.db.fetch_all(
+            "SELECT id FROM datepoll_polls WHERE room_id = ? AND state != 'open' ORDER BY id", (room_id,)
+        )
+        return [row["id"] for row in rows]
+
     async def _poll(self, row: Row) -> Poll:
         options = await self.db.fetch_all(
             "SELECT * FROM datepoll_options WHERE poll_id = ? ORDER BY number", (row["id"],)

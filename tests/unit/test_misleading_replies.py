@@ -175,3 +175,14 @@ async def test_at_sets_the_clock_time_rounds_open(bot):
         room, "@alice:x", "!checkin start Here?\nevery: 1 week\nnudge: 1 day\ncloses: 2 days\nat: Friday"
     )
     assert "'at:' takes a time of day" in bad.body
+
+
+async def test_results_without_an_id_find_the_rooms_only_closed_poll(bot):
+    room = bot.room("@alice:x", "@bob:x", admins=["@alice:x"])
+    await bot.say(room, "@alice:x", "!poll Call\n3pm 1 March\n3pm 2 March")
+    await bot.say(room, "@bob:x", "!vote 2")
+    await bot.send(room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!poll close"})
+    await bot.run_due()
+    shown = (await bot.say(room, "@bob:x", "!poll results")).body
+    assert "no open poll" not in shown, shown
+    assert "Call" in shown and "bob" in shown, shown
