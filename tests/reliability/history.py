@@ -8,15 +8,15 @@ from urllib.parse import quote
 import aiohttp
 
 from matrixbot.matrix.markup import FSI, PDI
-from matrixbot.testing.synapse import Account
 
 
-async def room_history(homeserver: str, reader: Account, room_id: str) -> list[dict[str, Any]]:
-    """Every event of the room, oldest first, read by `reader` (a member) straight from the homeserver."""
+async def room_history(homeserver: str, access_token: str, room_id: str) -> list[dict[str, Any]]:
+    """Every event of the room, oldest first, read by a member (its `access_token`) straight from
+    the homeserver."""
     events: list[dict[str, Any]] = []
     url = f"{homeserver}/_matrix/client/v3/rooms/{quote(room_id)}/messages"
     params = {"dir": "b", "limit": "500"}
-    headers = {"Authorization": f"Bearer {reader.access_token}"}
+    headers = {"Authorization": f"Bearer {access_token}"}
     async with aiohttp.ClientSession() as session:
         while True:
             async with session.get(url, params=params, headers=headers) as answer:

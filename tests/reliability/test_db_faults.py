@@ -22,7 +22,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from matrixbot.api.commands import command
@@ -39,6 +38,7 @@ from matrixbot.testing.testbot import TestBot
 from matrixbot.time import FakeClock
 from tests.integration.announcer import Announcer
 from tests.reliability.figures import record
+from tests.reliability.history import reply_to, room_history
 
 ROOT = Path(__file__).parents[2]
 FAULT_SECONDS = 20.0
@@ -275,22 +275,6 @@ def test_a_read_only_data_dir_exits_non_zero_with_one_line(tmp_path):
 # -- slow: a real bot on the real homeserver, through a 20 s fault ---------------------------
 
 
-async def history(synapse: Any, client: ChatClient, room_id: str) -> list[dict[str, Any]]:
-    """Every event of the room, read back with /messages (not from the bot's word)."""
-    events: list[dict[str, Any]] = []
-    url = f"{synapse.url}/_matrix/client/v3/rooms/{room_id}/messages"
-    params = {"dir": "b", "limit": "100"}
-    headers = {"Authorization": f"Bearer {client.nio.access_token}"}
-    async with aiohttp.ClientSession() as session:
-        while True:
-            async with session.get(url, params=params, headers=headers) as response:
-                page = await response.json()
-            events.extend(page.get("chunk", []))
-            if not page.get("chunk") or not page.get("end"):
-                return events
-            params["from"] = page["end"]
-
-
 async def through_a_fault(
     synapse, t: TestBot, alice: ChatClient, room: str, fault: Any, caplog
 ) -> dict[str, Any]:
@@ -311,11 +295,11 @@ async def through_a_fault(
     answers = [await alice.wait_for_reply(e, sender=t.user_id, timeout=60) for e in commands]
     posted = await alice.wait_for(lambda e: e.body.startswith("reminder-in-the-fault"), timeout=60)
     await asyncio.sleep(3)  # anything posted twice would come now
-    seen = await history(synapse, alice, room)
+    seen = await room_history(synapse.url, alice.nio.access_token, room)  # not the bot's word
     from_bot = [e for e in seen if e["sender"] == t.user_id and e["type"] == "m.room.message"]
     replies = {e: 0 for e in commands}
     for event in from_bot:
-        target = ((event["content"].get("m.relates_to") or {}).get("m.in_reply_to") or {}).get("event_id")
+        target = reply_to(event)
         if target in replies:
             replies[target] += 1
     reminders = [e for e in from_bot if e["content"]["body"].startswith("reminder-in-the-fault")]

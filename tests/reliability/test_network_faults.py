@@ -135,13 +135,13 @@ async def _settled_history(homeserver, reader, room_id, bot_user_id, expected, *
     """The room's history once the bot has posted `expected` reminders and answers (or `within` s passed)."""
     deadline = time.monotonic() + within
     while True:
-        history = await room_history(homeserver, reader, room_id)
+        history = await room_history(homeserver, reader.access_token, room_id)
         mine = [e for e in history if e["sender"] == bot_user_id and e["type"] == "m.room.message"]
         reminders = sum(1 for e in mine if body(e).startswith("⏰"))
         answers = sum(1 for e in mine if reply_to(e))
         if (reminders >= expected and answers >= expected + 1) or time.monotonic() > deadline:
             await asyncio.sleep(3)  # anything doubled would come now
-            return await room_history(homeserver, reader, room_id)
+            return await room_history(homeserver, reader.access_token, room_id)
         await asyncio.sleep(2)
 
 

@@ -61,7 +61,7 @@ async def test_answers_within_seconds_of_the_homeserver_return_and_posts_reminde
         command = await alice.say(room, "!help")
         reply = await alice.wait_for_reply(command, sender=bot.user_id, timeout=60)
         await asyncio.sleep(5)  # a reminder posted twice would show now
-        history = await room_history(server.url, person, room)
+        history = await room_history(server.url, person.access_token, room)
     finally:
         if alice is not None:
             await alice.close()
