@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"matrixbot: config error: {exc}", file=sys.stderr)
         return 2
-    except AlreadyRunning as exc:
+    except (AlreadyRunning, MissingExtra) as exc:
         print(f"matrixbot: {exc}", file=sys.stderr)
         return 1
     except StartupError as exc:
@@ -70,9 +70,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except FatalError as exc:
         print(f"matrixbot: stopped: {exc}", file=sys.stderr)
-        return 1
-    except MissingExtra as exc:
-        print(f"matrixbot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
