@@ -6,8 +6,10 @@ Every error names the line it is about; nothing here touches the database.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from matrixbot import Body, Field, TimeParser, UsageError, UserError, When
 
@@ -21,8 +23,8 @@ MAX_TOPIC = 300
 MAX_TALKS = 50
 MAX_PLACES = 10_000
 _NONE = ("none", "unlimited", "no", "-")
-_CLEARABLE = {"where": "where", "places": "places", "closes": "closes_at", "slot": "slot"}
-"""Keys that `none` clears, and the detail each one sets."""
+"""Values that clear an optional detail (`where`, `places`, `closes`, `slot`)."""
+T = TypeVar("T")
 
 
 def parse_new(title: str, body: Body, times: TimeParser, zone: str) -> Details:
@@ -64,22 +66,26 @@ def check_topic(topic: str) -> str:
 
 def _apply(details: Details, fields: dict[str, Field], times: TimeParser) -> Details:
     """Apply the optional keys to `details`, then check they fit together."""
-    cleared = {key for key in _CLEARABLE if key in fields and fields[key].value.lower() in _NONE}
-    given = {key: field for key, field in fields.items() if key not in cleared}
-    changes: dict[str, object] = {_CLEARABLE[key]: None for key in cleared}
-    if "where" in given:
-        changes["where"] = _text(given["where"], MAX_WHERE)
-    if "talks" in given:
-        changes["talks"] = _count(given["talks"], 0, MAX_TALKS)
-    if "places" in given:
-        changes["places"] = _count(given["places"], 1, MAX_PLACES)
-    if "slot" in given:
-        changes["slot"] = _slot(given["slot"], times)
-    if "closes" in given:
-        changes["closes_at"] = _deadline(_when(given["closes"], times, details.when.zone))
-    details = replace(details, **changes)  # type: ignore[arg-type]
+    zone = details.when.zone
+    details = replace(
+        details,
+        where=_optional(fields, "where", details.where, lambda f: _text(f, MAX_WHERE)),
+        talks=_count(fields["talks"], 0, MAX_TALKS) if "talks" in fields else details.talks,
+        places=_optional(fields, "places", details.places, lambda f: _count(f, 1, MAX_PLACES)),
+        slot=_optional(fields, "slot", details.slot, lambda f: _slot(f, times)),
+        closes_at=_optional(fields, "closes", details.closes_at, lambda f: _deadline(_when(f, times, zone))),
+    )
     _check_fit(details, fields)
     return details
+
+
+def _optional(fields: dict[str, Field], key: str, current: T | None, read: Callable[[Field], T]) -> T | None:
+    """An optional detail: unchanged when its key is not given, cleared by `none`, else read."""
+    if key not in fields:
+        return current
+    if fields[key].value.lower() in _NONE:
+        return None
+    return read(fields[key])
 
 
 def _check_fit(details: Details, fields: dict[str, Field]) -> None:

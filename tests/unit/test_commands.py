@@ -18,7 +18,7 @@ from matrixbot.errors import UserError
 
 class Demo:
     @command("poll", usage="TITLE")
-    async def poll(self, ctx: object, title: Rest, body: Body) -> None:
+    async def poll(self, ctx: object, title: Rest, *, body: Body) -> None:
         """Make a poll.
 
         More help here."""
@@ -38,7 +38,7 @@ class Demo:
         """Kick."""
 
 
-spec = Demo.poll.__command__
+spec = Demo.poll
 
 
 def test_invocation_splits_first_line_and_body():
@@ -81,7 +81,7 @@ def test_wrong_kind_of_id_is_refused():
 def test_missing_rest_and_extra_words_are_usage_errors():
     with pytest.raises(UsageError, match="TITLE is missing"):
         spec.bind("ctx", "", "")
-    kick = Demo.kick.__command__
+    kick = Demo.kick
     with pytest.raises(UsageError, match="unexpected 'x'"):
         kick.bind("ctx", "@a:b 2 x", "")
     with pytest.raises(UsageError, match="not a number"):
