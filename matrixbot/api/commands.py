@@ -229,7 +229,7 @@ class Body:
             if close or (key and not free):
                 hint = f"did you mean '{close[0]}:'? " if close else ""
                 raise UsageError(
-                    f"line {number}: unknown key '{shorten(key)}:'; {hint}Known keys: {', '.join(known)}"
+                    f"line {number}: unknown key '{shorten(key or '')}:'; {hint}Known keys: {', '.join(known)}"
                 )
             if not free:
                 raise UsageError(
@@ -272,13 +272,14 @@ class Command(Declared[Q]):
     details: str = ""
     aliases: tuple[str, ...] = ()
     admin: bool = False
-    parent: Command[...] | None = None
+    parent: str = ""
+    """The full name of the command this is a subcommand of; empty for a top-level command."""
     subcommands: dict[str, Command[...]] = field(default_factory=dict)
     plugin: str = ""
 
     @property
     def full_name(self) -> str:
-        return f"{self.parent.full_name} {self.name}" if self.parent else self.name
+        return f"{self.parent} {self.name}" if self.parent else self.name
 
     def usage_line(self, prefix: str) -> str:
         return f"{prefix}{self.full_name}{' ' + self.usage if self.usage else ''}"
@@ -290,7 +291,7 @@ class Command(Declared[Q]):
 
         def decorate(func: Method[P]) -> Command[P]:
             sub = _command_from(func, name, usage, aliases, admin)
-            sub.parent = self
+            sub.parent = self.full_name
             for key in (name, *sub.aliases):
                 self.subcommands[key] = sub
             return sub

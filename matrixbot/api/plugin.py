@@ -126,7 +126,7 @@ class Plugin:
             handlers: dict[str, list[Callable[..., Any]]] = {}
             jobs: dict[str, Callable[..., Any]] = {}
             for name, member in inspect.getmembers(type(self)):
-                if isinstance(member, Command) and member.parent is None:
+                if isinstance(member, Command) and not member.parent:
                     member.plugin = self.name
                     for sub in member.subcommands.values():
                         sub.plugin = self.name

@@ -58,7 +58,7 @@ def _specs() -> dict[str, Command[...]]:
     found: dict[str, Command[...]] = {}
     for plugin in (CorePlugin, DevicesPlugin, DatePoll, Meetings, Checkins, Signups):
         for _, spec in inspect.getmembers(plugin, lambda m: isinstance(m, Command)):
-            if spec.parent is None:
+            if not spec.parent:
                 for name in (spec.name, *spec.aliases):
                     found[name] = spec
     return found
