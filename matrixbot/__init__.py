@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "JobRun": "matrixbot.engine.scheduler",
     # commands, their argument types and converters
     "command": "matrixbot.api.commands",
+    "Command": "matrixbot.api.commands",
     "Body": "matrixbot.api.commands",
     "Field": "matrixbot.api.commands",
     "Ref": "matrixbot.api.commands",
@@ -84,6 +85,7 @@ __all__ = [
     "USER_ID",
     "Body",
     "BusyTime",
+    "Command",
     "Context",
     "Database",
     "Field",
@@ -153,6 +155,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from matrixbot.api.commands import (
         Body,
+        Command,
         Field,
         Ref,
         Rest,

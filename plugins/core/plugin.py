@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from matrixbot import Context, Plugin, Rest, UserError, command, h, shorten
-from matrixbot.api.commands import Command, suggest
+from matrixbot import Command, Context, Plugin, Rest, UserError, command, h, shorten
+from matrixbot.api.commands import suggest
 from matrixbot.engine.registry import ALWAYS_ON, Registry
 
 
