@@ -242,7 +242,10 @@ class Body:
         return found, others
 
 
+P = ParamSpec("P")
+"""The parameters of a handler being declared."""
 Q = ParamSpec("Q")
+"""The parameters of a `Command`'s own handler (P is its subcommands')."""
 EMPTY = inspect.Parameter.empty
 
 
@@ -382,9 +385,6 @@ def _title_after(positional: list[Argument], arg: Argument, body: str) -> bool:
     return any(isinstance(a.converter, RestArg) for a in later)
 
 
-P = ParamSpec("P")
-
-
 def command(
     name: str, *, usage: str = "", aliases: Iterable[str] = (), admin: bool = False
 ) -> Callable[[Method[P]], Command[P]]:
@@ -487,7 +487,7 @@ def _title_not_sub(parent: Command[...], sub: Command[...], rest: list[str], bod
         return False
     usage = sub.usage.split("⏎")[0].split()
     takes_id = usage == ["[ID]"] or usage[:1] == ["ID"]
-    return takes_id and not re.fullmatch(r"[A-Za-z][0-9]+", rest[0].split()[0])
+    return takes_id and not _ID_SHAPE.fullmatch(rest[0].split()[0])
 
 
 def suggest(name: str, names: Iterable[str]) -> list[str]:
