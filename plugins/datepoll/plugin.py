@@ -160,12 +160,12 @@ class DatePoll(Plugin):
 
     @poll.sub("fix", usage="[ID] N NEW OPTION")
     async def fix(
-        self, ctx: Context, poll: PollId = None, number: int | None = None, option: Rest = ""
+        self, ctx: Context, given: PollId = None, number: int | None = None, option: Rest = ""
     ) -> None:
         """Replace option N; votes on the other options stay. Example: !poll fix P3 3 3-4pm 5 March"""
         if number is None or not option:
             raise UsageError("say which option and what it should be")
-        found = await self._pick_open(ctx, poll, "!poll fix P3 2 3-4pm Tue 5 Mar")
+        found = await self._pick_open(ctx, given, "!poll fix P3 2 3-4pm Tue 5 Mar")
         await ctx.require_admin(f"change {found.ref}", or_user=found.creator)
         if not 1 <= number <= len(found.options):
             raise UserError(
