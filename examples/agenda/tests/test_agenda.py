@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Protocol
 
 import pytest
-from matrixbot_agenda import Agenda
-
 from matrixbot import RoomEvent
+
+from matrixbot_agenda import Agenda
 
 ALICE, BOB = "@alice:x", "@bob:x"
 
