@@ -52,7 +52,7 @@ class ReminderCommands(Plugin):
         Also "!remind in 10 minutes stand-up" and "!remind every monday 10am weekly check".
         Whoever reacts 👍 to the confirmation is mentioned when it goes out.
         """
-        draft = now = self.clock.now()
+        now = self.clock.now()
         draft = await self.times.read(lambda times: parse_reminder(text, times, ctx.zone, now))
         reminder = SimpleReminder(
             0, ctx.room_id, ctx.sender, draft.text, draft.due, ctx.zone, draft.repeat, draft.due
@@ -87,7 +87,7 @@ class ReminderCommands(Plugin):
         found = await self._reminder_here(ctx, item, "!reminder R7")
         await ctx.reply(render_reminder_line(found, ctx.show_time))
 
-    @reminder.sub("cancel", usage="[ID]")  # type: ignore[attr-defined]
+    @reminder.sub("cancel", usage="[ID]")
     async def cancel_reminder(self, ctx: Context, item: Rest = "") -> None:
         """Cancel a reminder (whoever set it, or a room admin). Example: !reminder cancel R7"""
         found = await self._reminder_here(ctx, item, "!reminder cancel R7")

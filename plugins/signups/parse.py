@@ -6,12 +6,16 @@ Every error names the line it is about; nothing here touches the database.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from matrixbot import Body, Field, TimeParser, UsageError, UserError, When
 
 from .model import Details
+
+T = TypeVar("T")
 
 KEYS = ("when", "where", "talks", "places", "closes", "slot")
 EDIT_KEYS = ("title", *KEYS)
@@ -21,8 +25,8 @@ MAX_TOPIC = 300
 MAX_TALKS = 50
 MAX_PLACES = 10_000
 _NONE = ("none", "unlimited", "no", "-")
-_CLEARABLE = {"where": "where", "places": "places", "closes": "closes_at", "slot": "slot"}
-"""Keys that `none` clears, and the detail each one sets."""
+_CLEARABLE = ("where", "places", "closes", "slot")
+"""Keys that `none` clears."""
 
 
 def parse_new(title: str, body: Body, times: TimeParser, zone: str) -> Details:
@@ -66,18 +70,22 @@ def _apply(details: Details, fields: dict[str, Field], times: TimeParser) -> Det
     """Apply the optional keys to `details`, then check they fit together."""
     cleared = {key for key in _CLEARABLE if key in fields and fields[key].value.lower() in _NONE}
     given = {key: field for key, field in fields.items() if key not in cleared}
-    changes: dict[str, object] = {_CLEARABLE[key]: None for key in cleared}
-    if "where" in given:
-        changes["where"] = _text(given["where"], MAX_WHERE)
-    if "talks" in given:
-        changes["talks"] = _count(given["talks"], 0, MAX_TALKS)
-    if "places" in given:
-        changes["places"] = _count(given["places"], 1, MAX_PLACES)
-    if "slot" in given:
-        changes["slot"] = _slot(given["slot"], times)
-    if "closes" in given:
-        changes["closes_at"] = _deadline(_when(given["closes"], times, details.when.zone))
-    details = replace(details, **changes)  # type: ignore[arg-type]
+
+    def updated(key: str, read: Callable[[Field], T], old: T | None) -> T | None:
+        if key in cleared:
+            return None
+        return read(given[key]) if key in given else old
+
+    details = replace(  # keyword arguments are read in order: the first bad line is the one reported
+        details,
+        where=updated("where", lambda f: _text(f, MAX_WHERE), details.where),
+        talks=_count(given["talks"], 0, MAX_TALKS) if "talks" in given else details.talks,
+        places=updated("places", lambda f: _count(f, 1, MAX_PLACES), details.places),
+        slot=updated("slot", lambda f: _slot(f, times), details.slot),
+        closes_at=updated(
+            "closes", lambda f: _deadline(_when(f, times, details.when.zone)), details.closes_at
+        ),
+    )
     _check_fit(details, fields)
     return details
 
