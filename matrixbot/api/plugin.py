@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 import nio
 
 from matrixbot.api.commands import CommandSpec
+from matrixbot.api.jobs import PluginJobs
 from matrixbot.api.settings import Setting, SettingsStore
 from matrixbot.db import Database, Migration
-from matrixbot.engine.scheduler import PluginJobs
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.sender import Outbox, Sender
 from matrixbot.time import Clock, TimeService

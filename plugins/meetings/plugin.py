@@ -24,6 +24,7 @@ from matrixbot import (
     format_time,
     h,
     job,
+    make_once,
     on_reaction,
     pill,
     resolve_single,
@@ -310,13 +311,17 @@ class Meetings(ReminderCommands):
             raise UserError("That time is in the past.")
         await self._check(ctx, meeting)
         async with self.db.transaction() as tx:
-            made = await self.store.made_by(tx, "meetings", ctx.event.event_id)
-            if made is None:  # else the command is handled again after a crash: answer, create nothing
-                meeting = replace(meeting, id=await self.store.insert(tx, meeting))
-                await self.store.set_origin(tx, "meetings", meeting.id, ctx.event.event_id)
-                await self._schedule(tx, meeting)
-        if made is not None:
-            found = await self.store.get(made)
+
+            async def insert() -> int:
+                meeting_id = await self.store.insert(tx, meeting)
+                await self._schedule(tx, replace(meeting, id=meeting_id))
+                return meeting_id
+
+            made = await make_once(tx, "meetings_meetings", ctx.event.event_id, insert)
+        if made.new:
+            meeting = replace(meeting, id=made.id)
+        else:  # the command is handled again after a crash: answer with the meeting it made then
+            found = await self.store.get(made.id)
             assert found is not None
             meeting = found
         details = await self._details(meeting, ctx)
