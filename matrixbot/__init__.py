@@ -20,6 +20,11 @@ _EXPORTS: dict[str, str] = {
     "on_poll_response": "matrixbot.api.plugin",
     "on_member": "matrixbot.api.plugin",
     "JobRun": "matrixbot.api.jobs",
+    # typed calls between plugins: a Protocol, and a Contract to find the plugin offering it
+    "Contract": "matrixbot.api.contracts",
+    "PollWinner": "matrixbot.api.contracts",
+    "PollWinners": "matrixbot.api.contracts",
+    "POLL_WINNERS": "matrixbot.api.contracts",
     # a command handled twice (a replay after a crash) makes its thing once
     "Made": "matrixbot.api.made",
     "made_by": "matrixbot.api.made",
@@ -84,11 +89,13 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "MAX_TIME_TEXT",
     "MAX_TIME_WORDS",
+    "POLL_WINNERS",
     "SECRETS",
     "USER_ID",
     "Body",
     "BusyTime",
     "Context",
+    "Contract",
     "Database",
     "Field",
     "JobRun",
@@ -100,6 +107,8 @@ __all__ = [
     "PermissionDenied",
     "Plugin",
     "PollResponse",
+    "PollWinner",
+    "PollWinners",
     "Reaction",
     "Recurrence",
     "Ref",
@@ -170,6 +179,7 @@ if TYPE_CHECKING:
         resolve_single,
     )
     from matrixbot.api.context import Context
+    from matrixbot.api.contracts import POLL_WINNERS, Contract, PollWinner, PollWinners
     from matrixbot.api.exports import calendar_event, calendar_file, csv_file
     from matrixbot.api.jobs import JobRun
     from matrixbot.api.made import Made, made_by, make_once

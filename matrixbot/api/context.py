@@ -33,10 +33,6 @@ class Context:
         return self.event.sender
 
     @property
-    def prefix(self) -> str:
-        return self.services.prefix
-
-    @property
     def now(self) -> datetime:
         return self.services.clock.now()
 

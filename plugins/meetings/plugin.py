@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from matrixbot import (
+    POLL_WINNERS,
     SECRETS,
     Body,
     BusyTime,
@@ -97,7 +98,7 @@ class Meetings(ReminderCommands):
         code_note = await self._hide_code(ctx, body)
         if shown:
             raise UserError(
-                f"To change {shown.group(0).upper()}, use {ctx.prefix}meeting edit {shown.group(0).upper()}."
+                f"To change {shown.group(0).upper()}, use {self.prefix}meeting edit {shown.group(0).upper()}."
             )
         if not title:
             raise UsageError("give the meeting a title on the first line")
@@ -156,7 +157,7 @@ class Meetings(ReminderCommands):
         following = meeting.following(meeting.next_at)
         if following is None:
             raise UserError(
-                f"{meeting.ref} does not repeat: cancel it with {ctx.prefix}meeting cancel {meeting.ref}."
+                f"{meeting.ref} does not repeat: cancel it with {self.prefix}meeting cancel {meeting.ref}."
             )
         async with self.db.transaction() as tx:
             skipped = await self._reschedule(tx, replace(meeting, next_at=following))
@@ -183,7 +184,7 @@ class Meetings(ReminderCommands):
             removed = await self._redact_secret(ctx)
             raise UserError(
                 f"Send the access code to me in a direct message instead, so the room does not see it: "
-                f"{ctx.prefix}meeting code ID CODE. "
+                f"{self.prefix}meeting code ID CODE. "
                 + (
                     "I removed your message."
                     if removed
@@ -211,7 +212,7 @@ class Meetings(ReminderCommands):
     async def from_poll(self, ctx: Context, poll: str, body: Body = NO_BODY) -> None:
         """Schedule a meeting at the winning date of a closed date poll. Example: !meeting from-poll P3"""
         code_note = await self._hide_code(ctx, body)
-        datepoll = self.services.find_plugin("datepoll")
+        datepoll = self.services.provider(POLL_WINNERS)
         if datepoll is None:
             raise UserError("The datepoll plugin is not installed, so I cannot read its polls.")
         number = _POLL_ID.fullmatch(poll.strip())
@@ -221,7 +222,7 @@ class Meetings(ReminderCommands):
             lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=())
         )
         SECRETS.add(fields.code)
-        winner = await datepoll.winner_for_meeting(ctx.room_id, int(number.group(1)))  # type: ignore[attr-defined]
+        winner = await datepoll.winner_for_meeting(ctx.room_id, int(number.group(1)))
         duration = None if winner.end is None else winner.end - winner.start
         fields = replace(fields, start=winner.start, zone=winner.zone, duration=duration)
         await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, winner.title), code_note)
@@ -325,7 +326,7 @@ class Meetings(ReminderCommands):
             assert found is not None
             meeting = found
         details = await self._details(meeting, ctx)
-        event_id = await ctx.reply(render_created(details, ctx.prefix, code_note))
+        event_id = await ctx.reply(render_created(details, self.prefix, code_note))
         await self.store.set_confirm_event(meeting.id, event_id)
 
     async def _check(self, ctx: Context, meeting: Meeting) -> None:
@@ -387,7 +388,7 @@ class Meetings(ReminderCommands):
             return "<br>I removed your message, since it showed the access code."
         return (
             "<br>⚠️ Your message shows the access code to everyone here, and I may not remove it. "
-            f"Next time leave out <code>code:</code> and send <code>{h(ctx.prefix)}meeting code ID CODE</code> "
+            f"Next time leave out <code>code:</code> and send <code>{h(self.prefix)}meeting code ID CODE</code> "
             "to me in a direct message."
         )
 
