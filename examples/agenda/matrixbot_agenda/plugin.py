@@ -41,7 +41,7 @@ class Agenda(Plugin):
     async def show(self, ctx: Context) -> None:
         """Show the agenda: open topics, the most supported first."""
         topics = in_order(await self.topics.open_topics(ctx.room_id))
-        await ctx.reply(render_agenda(topics, self._names(ctx.room_id), self.services.prefix))
+        await ctx.reply(render_agenda(topics, self._names(ctx.room_id), self.prefix))
 
     @show.sub("add", usage="TITLE⏎[notes…]")
     async def add(self, ctx: Context, title: Rest, body: Body) -> None:
@@ -78,7 +78,7 @@ class Agenda(Plugin):
             topic_id = resolve_single(open_topics, LETTER, NOUN, None, example)
         topic = await self.topics.get(ctx.room_id, topic_id)
         if topic is None:
-            ref, prefix = format_ref(LETTER, topic_id), self.services.prefix
+            ref, prefix = format_ref(LETTER, topic_id), self.prefix
             raise UserError(f"There is no topic {ref} in this room; {prefix}agenda lists them.")
         if topic.done:
             raise UserError(f"{topic.ref} is done already.")

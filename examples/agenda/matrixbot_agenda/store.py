@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matrixbot import Database, Row
+from matrixbot import Database, Row, make_once
 
 from .model import Topic
 
@@ -19,14 +19,18 @@ class TopicStore:
     async def add(self, room_id: str, proposer: str, source_event: str, title: str, notes: str) -> Topic:
         """Store a topic; a re-run of the same command (after a crash) finds the topic it made."""
         async with self.db.transaction() as tx:
-            row = await tx.fetch_one(f"{_SELECT} WHERE t.source_event = ?", (source_event,))
-            if row is not None:
-                return _topic(row)
-            topic_id = await tx.execute(
-                "INSERT INTO agenda_topics (room_id, proposer, source_event, title, notes) VALUES (?, ?, ?, ?, ?)",
-                (room_id, proposer, source_event, title, notes),
-            )
-            return Topic(topic_id, room_id, proposer, title, notes)
+
+            async def insert() -> int:
+                return await tx.execute(
+                    "INSERT INTO agenda_topics (room_id, proposer, source_event, title, notes) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (room_id, proposer, source_event, title, notes),
+                )
+
+            made = await make_once(tx, "agenda_topics", source_event, insert)
+            row = await tx.fetch_one(f"{_SELECT} WHERE t.id = ?", (made.id,))
+            assert row is not None  # made or found in this transaction
+            return _topic(row)
 
     async def set_event(self, topic_id: int, event_id: str) -> None:
         """Remember the message announcing the topic: 👍 on it supports the topic."""
