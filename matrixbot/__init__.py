@@ -19,7 +19,16 @@ _EXPORTS: dict[str, str] = {
     "on_reaction": "matrixbot.api.plugin",
     "on_poll_response": "matrixbot.api.plugin",
     "on_member": "matrixbot.api.plugin",
-    "JobRun": "matrixbot.engine.scheduler",
+    "JobRun": "matrixbot.api.jobs",
+    # typed calls between plugins: a Protocol, and a Contract to find the plugin offering it
+    "Contract": "matrixbot.api.contracts",
+    "PollWinner": "matrixbot.api.contracts",
+    "PollWinners": "matrixbot.api.contracts",
+    "POLL_WINNERS": "matrixbot.api.contracts",
+    # a command handled twice (a replay after a crash) makes its thing once
+    "Made": "matrixbot.api.made",
+    "made_by": "matrixbot.api.made",
+    "make_once": "matrixbot.api.made",
     # commands, their argument types and converters
     "command": "matrixbot.api.commands",
     "Command": "matrixbot.api.commands",
@@ -81,15 +90,18 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "MAX_TIME_TEXT",
     "MAX_TIME_WORDS",
+    "POLL_WINNERS",
     "SECRETS",
     "USER_ID",
     "Body",
     "BusyTime",
     "Command",
     "Context",
+    "Contract",
     "Database",
     "Field",
     "JobRun",
+    "Made",
     "Membership",
     "Message",
     "Migration",
@@ -97,6 +109,8 @@ __all__ = [
     "PermissionDenied",
     "Plugin",
     "PollResponse",
+    "PollWinner",
+    "PollWinners",
     "Reaction",
     "Recurrence",
     "Ref",
@@ -127,6 +141,8 @@ __all__ = [
     "isolate",
     "job",
     "localize",
+    "made_by",
+    "make_once",
     "on_member",
     "on_message",
     "on_poll_response",
@@ -166,7 +182,10 @@ if TYPE_CHECKING:
         resolve_single,
     )
     from matrixbot.api.context import Context
+    from matrixbot.api.contracts import POLL_WINNERS, Contract, PollWinner, PollWinners
     from matrixbot.api.exports import calendar_event, calendar_file, csv_file
+    from matrixbot.api.jobs import JobRun
+    from matrixbot.api.made import Made, made_by, make_once
     from matrixbot.api.plugin import (
         BusyTime,
         Plugin,
@@ -179,7 +198,6 @@ if TYPE_CHECKING:
     from matrixbot.api.settings import Setting
     from matrixbot.config import USER_ID
     from matrixbot.db import Database, Migration, Row, Tx
-    from matrixbot.engine.scheduler import JobRun
     from matrixbot.errors import PermissionDenied, TimeParseError, UserError
     from matrixbot.logsetup import SECRETS
     from matrixbot.matrix.events import Membership, PollResponse, Reaction, RoomEvent, strip_reply_fallback

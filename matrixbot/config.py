@@ -38,7 +38,6 @@ KNOWN_KEYS = {
     "late_grace": "how late a job may still be delivered after downtime, e.g. '6 hours'",
     "storage_fault_limit": "how long the database may stay unwritable before the bot exits, e.g. '10 minutes'",
     "timezone": "the zone of rooms that set none",
-    "language": "the language of rooms that set none",
     "languages": "languages the time parser understands",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
     "log_format": "text (one line per record) or json (one JSON object per line)",
@@ -46,6 +45,10 @@ KNOWN_KEYS = {
     "e2ee": "end-to-end encryption settings",
     "plugins": "per-plugin settings, by plugin name",
 }
+REMOVED_KEYS = {
+    "language": "dates are read in every language listed under `languages`; delete the `language:` line",
+}
+"""Keys older configs may still have: refused with what to do instead, not as unknown."""
 E2EE_KEYS = {"enabled", "trust"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
@@ -85,7 +88,6 @@ class Config:
     late_grace: timedelta = timedelta(hours=6)
     storage_fault_limit: timedelta = timedelta(minutes=10)
     timezone: str = "UTC"
-    language: str = "en"
     languages: tuple[str, ...] = ("en",)
     log_level: str = "INFO"
     log_format: str = "text"
@@ -136,6 +138,8 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
 
 def parse_config(raw: dict[str, Any], *, base_dir: Path, env: Mapping[str, str]) -> Config:
     for key in raw:
+        if key in REMOVED_KEYS:
+            raise ConfigError(f"{key}: this setting was removed; {REMOVED_KEYS[key]}")
         if key not in KNOWN_KEYS:
             close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -180,9 +184,6 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, env: Mapping[str, str])
     if log_format not in LOG_FORMATS:
         raise ConfigError(f"log_format: '{log_format}' must be one of {', '.join(LOG_FORMATS)}")
     languages = _user_list(raw, "languages", pattern=r"^[a-z]{2,3}(-[A-Za-z]+)?$") or ("en",)
-    language = _string(raw, "language") or languages[0]
-    if language not in languages:
-        raise ConfigError(f"language: '{language}' is not in languages {list(languages)}")
     plugins = raw.get("plugins") or {}
     if not isinstance(plugins, dict) or not all(isinstance(v, dict | None) for v in plugins.values()):
         raise ConfigError("plugins: expected a mapping of plugin name to its settings")
@@ -207,7 +208,6 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, env: Mapping[str, str])
             raw.get("storage_fault_limit", "10 minutes"), "storage_fault_limit"
         ),
         timezone=timezone,
-        language=language,
         languages=languages,
         log_level=log_level,
         log_format=log_format,

@@ -218,9 +218,10 @@ async def _download(chat: ChatClient, content: dict[str, object]) -> bytes | Non
         from nio.crypto.attachments import decrypt_attachment
 
         try:
-            return decrypt_attachment(body, file["key"]["k"], file["hashes"]["sha256"], file["iv"])
+            plain: bytes = decrypt_attachment(body, file["key"]["k"], file["hashes"]["sha256"], file["iv"])
         except (KeyError, ValueError, TypeError):
             return None
+        return plain
     return body
 
 

@@ -113,6 +113,16 @@ def test_matrix_and_time_import_nothing_from_the_layers_above():
     assert not {k: v for k, v in wrong.items() if v}
 
 
+def test_the_api_imports_nothing_from_the_engine():
+    """Plugins build on the API; the engine runs them (it imports the API, never the reverse)."""
+    wrong = {
+        name: sorted(i for i in imported if i.startswith("matrixbot.engine"))
+        for name, imported in graph().items()
+        if name.startswith("matrixbot.api")
+    }
+    assert not {k: v for k, v in wrong.items() if v}
+
+
 def test_time_is_imported_from_outside_only_through_its_init():
     wrong = {
         name: sorted(i for i in imported if i.startswith("matrixbot.time."))

@@ -1,2 +1,3 @@
 """What a plugin is built from: the Plugin base, command declarations and converters, Context, settings,
-exports. Plugin authors import these through the public face `matrixbot`."""
+jobs, the replay guard (make_once), contracts between plugins, exports. Plugin authors import these
+through the public face `matrixbot`."""

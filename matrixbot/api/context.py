@@ -20,7 +20,6 @@ class Context:
     outbox: Outbox
     zone: str
     user_zone: str | None
-    language: str
     usage: str = ""
     read_as: str = ""
     """How an ambiguous command line was read; said once, under the first reply."""
@@ -32,10 +31,6 @@ class Context:
     @property
     def sender(self) -> str:
         return self.event.sender
-
-    @property
-    def prefix(self) -> str:
-        return self.services.prefix
 
     @property
     def now(self) -> datetime:

@@ -73,4 +73,5 @@ def calendar_file(event: Event, product: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add_component(event)
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar leaves to_ical's return type out
+    return ical

@@ -13,18 +13,21 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, ParamSpec
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import nio
 
 from matrixbot.api.commands import Command
+from matrixbot.api.contracts import Contract
 from matrixbot.api.declared import Declared, Method
+from matrixbot.api.jobs import PluginJobs
 from matrixbot.api.settings import Setting, SettingsStore
 from matrixbot.db import Database, Migration
-from matrixbot.engine.scheduler import PluginJobs
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.sender import Outbox, Sender
 from matrixbot.time import Clock, TimeService
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,13 @@ class Services:
     peers: Callable[[], Mapping[str, Plugin]]
     """Every loaded plugin by name (filled in once all are loaded)."""
 
-    def find_plugin(self, name: str) -> Plugin | None:
-        """Another plugin by name, or None: for optional cooperation (a meeting from a poll)."""
-        return self.peers().get(name)
+    def provider(self, contract: Contract[T]) -> T | None:
+        """The first loaded plugin that offers `contract`, typed as its Protocol, or None: for
+        optional cooperation (a meeting from a poll: `provider(POLL_WINNERS)`)."""
+        for plugin in self.peers().values():
+            if contract.offered_by(plugin):
+                return plugin
+        return None
 
     async def busy(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
         """What takes the room's time between start and end, from every plugin's `busy_times`."""
@@ -67,7 +74,11 @@ class Services:
 
 
 class Plugin:
-    """Base class of every plugin. Subclasses set `name`, `description`, and declare handlers."""
+    """Base class of every plugin. Subclasses set `name`, `description`, and declare handlers.
+
+    A plugin uses its services by their attributes, one spelling each: `self.db`, `self.jobs`,
+    `self.prefix`, … (`self.services` is the bundle they come from, which a Context also carries).
+    """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
@@ -84,6 +95,7 @@ class Plugin:
         self.clock = services.clock
         self.times = services.times
         self.config = services.config
+        self.prefix = services.prefix
         self.log = services.log
         self._declarations: (
             tuple[list[Command[...]], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]]]

@@ -1,6 +1,6 @@
 """Per-room and per-user settings, and which plugins a room has switched on.
 
-Settings are declared (the core declares timezone and language; plugins may declare their own),
+Settings are declared (the core declares timezone; plugins may declare their own),
 so `!set` validates every value in one place and `!settings` can list them with their help.
 """
 
@@ -66,8 +66,6 @@ class SettingsStore:
         db: Database,
         *,
         default_zone: str,
-        default_language: str,
-        languages: Iterable[str],
         default_plugins: Iterable[str],
     ) -> None:
         self._db = db
@@ -75,10 +73,8 @@ class SettingsStore:
         self._choices: dict[str, dict[str, bool]] = {}
         self._user_zones: dict[str, str | None] = {}
         self.default_plugins = tuple(default_plugins)
-        langs = tuple(languages)
         self.declared: dict[str, Setting] = {}
         self.declare(Setting("timezone", "the room's time zone (IANA name)", default_zone, check=check_zone))
-        self.declare(Setting("language", "the language dates are read in", default_language, choices=langs))
 
     def declare(self, setting: Setting) -> None:
         self.declared[setting.name] = setting

@@ -151,8 +151,6 @@ class Bot:
         self.settings = settings = SettingsStore(
             self.db,
             default_zone=config.timezone,
-            default_language=config.language,
-            languages=config.languages,
             default_plugins=BUILTIN_PLUGINS if config.default_plugins is None else config.default_plugins,
         )
         plugin_classes = [

@@ -179,6 +179,8 @@ class Dispatcher:
         try:
             if spec is None or spec.plugin not in enabled:
                 raise UserError(self._unknown(invocation.name, spec.plugin if spec else None, enabled))
+            plugin = self._registry.plugins[spec.plugin]
+            ctx.services = plugin.services  # its jobs are the handling plugin's; refusals above use core's
             spec, args = resolve(spec, invocation.args, invocation.body, self._config.prefix)
             first = args.split(None, 1)[0].lower() if args.strip() else ""
             if first in spec.subcommands:
@@ -189,7 +191,6 @@ class Dispatcher:
             ctx.usage = spec.usage_line(self._config.prefix)
             if spec.admin:
                 await ctx.require_admin(f"use {self._config.prefix}{spec.full_name}")
-            plugin = self._registry.plugins[spec.plugin]
             log_context(plugin=spec.plugin)
             call_args, call_keywords = spec.bind(ctx, args, invocation.body)
             await spec.func(plugin, *call_args, **call_keywords)
@@ -223,6 +224,7 @@ class Dispatcher:
         return f"I don't know {prefix}{shorten(name)}.{hint} Try {prefix}help."
 
     async def _context(self, event: RoomEvent, outbox: Any) -> Context:
+        """The context of a command, with the core's services until the handling plugin is known."""
         core = self._registry.plugins["core"]
         settings = core.settings
         return Context(
@@ -231,7 +233,6 @@ class Dispatcher:
             outbox=outbox,
             zone=await settings.zone(event.room_id),
             user_zone=await settings.user_zone(event.sender),
-            language=await settings.get(event.room_id, "language"),
         )
 
     async def _to_plugins(self, room_id: str, kind: str, payload: Any) -> None:

@@ -98,10 +98,11 @@ class RoomEvent:
     @property
     def reply_to(self) -> str | None:
         reply = self.relates_to.get("m.in_reply_to")
-        if isinstance(reply, dict) and isinstance(reply.get("event_id"), str):
+        event_id = reply.get("event_id") if isinstance(reply, dict) else None
+        if isinstance(event_id, str):
             if self.thread_root and self.relates_to.get("is_falling_back"):
                 return None
-            return reply["event_id"]
+            return event_id
         return None
 
 

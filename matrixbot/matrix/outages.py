@@ -95,7 +95,7 @@ class Backoff:
         self._failures += 1
         if trouble.retry_after is not None:
             return trouble.retry_after
-        grown = self._first * 2 ** min(self._failures - 1, 10)
+        grown = self._first * 2.0 ** min(self._failures - 1, 10)
         if trouble.kind is Kind.UNREACHABLE:
             return min(grown, UNREACHABLE_CAP)
         return min(grown, FAILING_CAP)

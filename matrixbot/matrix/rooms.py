@@ -60,14 +60,14 @@ class RoomDirectory:
 
     async def _creators(self, room_id: str) -> frozenset[str]:
         if room_id not in self._create:
-            response = await self._client.room_get_state_event(room_id, "m.room.create")
-            if isinstance(response, nio.RoomGetStateEventResponse):
-                self._create[room_id] = {"sender": self._creator_of(room_id), "content": response.content}
+            # Asked for the whole state: the one-event endpoint answers with the content only, and
+            # the creator is the create event's sender.
+            response = await self._client.room_get_state(room_id)
+            if isinstance(response, nio.RoomGetStateResponse):
+                for event in response.events:
+                    if isinstance(event, dict) and event.get("type") == "m.room.create":
+                        self.observe_state(room_id, event)
         return permissions.creators(self._create.get(room_id))
-
-    def _creator_of(self, room_id: str) -> str:
-        room = self._client.rooms.get(room_id)
-        return room.creator if room else ""
 
     async def user_level(self, room_id: str, user_id: str) -> float:
         return permissions.user_level(

@@ -136,9 +136,20 @@ class FakeClient:
             return nio.RoomGetStateEventError("not in that room", "M_FORBIDDEN")
         if event_type == "m.room.power_levels":
             return nio.RoomGetStateEventResponse(room.power_levels, event_type, state_key, room_id)
-        if event_type == "m.room.create":
-            return nio.RoomGetStateEventResponse({"room_version": "10"}, event_type, state_key, room_id)
         return nio.RoomGetStateEventError("no such state", "M_NOT_FOUND")
+
+    async def room_get_state(self, room_id: str) -> Any:
+        room = self.rooms.get(room_id)
+        if room is None:
+            return nio.RoomGetStateError("not in that room", "M_FORBIDDEN")
+        create = {"room_version": "10"}
+        return nio.RoomGetStateResponse(
+            [
+                {"type": "m.room.create", "state_key": "", "sender": room.creator, "content": create},
+                {"type": "m.room.power_levels", "state_key": "", "content": room.power_levels},
+            ],
+            room_id,
+        )
 
     async def room_create(self, *, invite: Sequence[str] = (), **_: Any) -> nio.RoomCreateResponse:
         room_id = self.new_id("!")
@@ -187,8 +198,10 @@ class FakeBot(Bot):
 
     @property
     def fake(self) -> FakeClient:
-        assert isinstance(self.client, FakeClient)
-        return self.client
+        # The engine types its client as nio's; here `_connect` put a FakeClient, which is no subclass.
+        client: object = self.client
+        assert isinstance(client, FakeClient)
+        return client
 
     def room(self, *members: str, admins: Iterable[str] = ()) -> str:
         """A room with the bot and `members`; `admins` get power level 100 (others 0)."""

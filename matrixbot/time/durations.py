@@ -72,7 +72,7 @@ def parse_period(text: str) -> relativedelta:
             seconds += value * SECONDS[unit]
     _limited(seconds + (calendar["years"] * 12 + calendar["months"]) * 31 * 86400, text)
     days, rest = divmod(round(seconds), 86400)
-    period = relativedelta(**calendar, days=days, seconds=rest)
+    period = relativedelta(years=calendar["years"], months=calendar["months"], days=days, seconds=rest)
     if not period:
         raise TimeParseError(f"'{shorten(text)}' should be longer than zero.")
     return period

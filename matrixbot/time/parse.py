@@ -188,7 +188,8 @@ class TimeParser:
         try:
             base = ctx.now
             if any(calendar.values()):
-                shift = relativedelta(**{unit: sign * int(v) for unit, v in calendar.items()})
+                whole = {unit: sign * int(v) for unit, v in calendar.items()}
+                shift = relativedelta(years=whole["years"], months=whole["months"], days=whole["days"])
                 base = localize(ctx.local_now + shift, ctx.tz)[0]
             return base + sign * timedelta(seconds=round(seconds))
         except (OverflowError, ValueError):
@@ -203,7 +204,8 @@ class TimeParser:
             return self._read(clean, ctx)
         if len(ends) > 2 or not all(ends):
             raise TimeParseError(f"I could not read '{ctx.text}' as one range, like '17-19 May'.")
-        return self._date_range(*ends, ctx)
+        left, right = ends
+        return self._date_range(left, right, ctx)
 
     def _times_on_day(self, clean: str, match: re.Match[str], ctx: _Ctx) -> _Span:
         """ "3-4pm Monday 26 February 2024": a range of clock times on one day (or overnight)."""

@@ -291,7 +291,7 @@ class Checkins(Plugin):
             return
         asked, answers = await self.store.asked(rnd.id), await self.store.answers(rnd.id)
         silent = to_ping(asked, answers, await self.store.members(rnd.room_id), run.now)
-        prefix = self.services.prefix
+        prefix = self.prefix
         if await self.settings.get(rnd.room_id, "checkin_nudge") == "dm":
             room_name = self.rooms.name(rnd.room_id)
             for user in silent:
@@ -369,7 +369,7 @@ class Checkins(Plugin):
         groups = batches(ping) or [[]]
         show = await self._show(rnd.room_id)
         organiser = names[rnd.series.organiser]
-        html = render_question(rnd, organiser, pills(groups[0], names), show, self.services.prefix, late=late)
+        html = render_question(rnd, organiser, pills(groups[0], names), show, self.prefix, late=late)
         event_id = await outbox.message(rnd.room_id, Message.from_html(html, mentions=groups[0]), notify=True)
         await self.store.set_event(rnd.id, event_id)
         for batch in groups[1:]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from matrixbot import Database, Row, Tx
+from matrixbot import Database, Row, Tx, make_once
 
 from .model import Answer, Asked, Member, Round, Series
 from .parse import RoundSpec
@@ -75,24 +75,26 @@ class CheckinStore:
         self, tx: Tx, room_id: str, organiser: str, spec: RoundSpec, zone: str, now: datetime, source: str
     ) -> int:
         """A new series, or the one this command already created (a command handled twice)."""
-        await tx.execute(
-            "INSERT INTO checkins_series (room_id, organiser, question, who, every, nudge_seconds, "
-            "close_seconds, zone, first_at, source_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (source_event) DO NOTHING",
-            (
-                room_id,
-                organiser,
-                spec.question,
-                json.dumps(spec.who) if spec.who is not None else None,
-                spec.every,
-                int(spec.nudge.total_seconds()),
-                int(spec.closes.total_seconds()),
-                zone,
-                now.timestamp(),
-                source,
-            ),
-        )
-        return int(await tx.fetch_value("SELECT id FROM checkins_series WHERE source_event = ?", (source,)))
+
+        async def insert() -> int:
+            return await tx.execute(
+                "INSERT INTO checkins_series (room_id, organiser, question, who, every, nudge_seconds, "
+                "close_seconds, zone, first_at, source_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    room_id,
+                    organiser,
+                    spec.question,
+                    json.dumps(spec.who) if spec.who is not None else None,
+                    spec.every,
+                    int(spec.nudge.total_seconds()),
+                    int(spec.closes.total_seconds()),
+                    zone,
+                    now.timestamp(),
+                    source,
+                ),
+            )
+
+        return (await make_once(tx, "checkins_series", source, insert)).id
 
     async def series_in(self, tx: Tx, series_id: int) -> Series:
         row = await tx.fetch_one(

@@ -20,7 +20,7 @@ class CorePlugin(Plugin):
     async def help(self, ctx: Context, topic: str | None = None) -> None:
         """List the commands you can use here, or show how one works. Example: !help poll"""
         enabled = await self.registry.enabled(ctx.room_id)
-        p = ctx.prefix
+        p = self.prefix
         if topic:
             name = topic.removeprefix(p).lower()
             spec = self.registry.commands.get(name)
@@ -94,7 +94,7 @@ class CorePlugin(Plugin):
         )
         mine = f"<br>Your own time zone: {h(ctx.user_zone)}" if ctx.user_zone else ""
         await ctx.reply(
-            f"Settings of this room:<ul>{rows}</ul>Change one with <code>{h(ctx.prefix)}set NAME VALUE</code>.{mine}"
+            f"Settings of this room:<ul>{rows}</ul>Change one with <code>{h(self.prefix)}set NAME VALUE</code>.{mine}"
         )
 
     @command("set", usage="NAME VALUE | my timezone ZONE")

@@ -85,17 +85,6 @@ class Outcome:
         return len(self.winners) > 1
 
 
-@dataclass(frozen=True)
-class PollWinner:
-    """A closed poll's unambiguous winner, for the meetings plugin (`!meeting from-poll P3`)."""
-
-    title: str
-    start: datetime
-    end: datetime | None
-    zone: str
-    poll_id: int
-
-
 def count_votes(options: Sequence[Option], ballots: Iterable[Ballot]) -> Outcome:
     """Most yes wins, then most maybe; options equal on both are a tie, listed earliest first."""
     ballots = list(ballots)

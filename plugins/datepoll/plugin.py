@@ -17,6 +17,7 @@ from matrixbot import (
     Outbox,
     Plugin,
     PollResponse,
+    PollWinner,
     Reaction,
     Ref,
     Rest,
@@ -37,7 +38,7 @@ from matrixbot import (
 
 from .ical import winner_ics
 from .migrations import MIGRATIONS
-from .model import Ballot, Option, Poll, PollWinner, count_votes, native_ballot, reminder_time
+from .model import Ballot, Option, Poll, count_votes, native_ballot, reminder_time
 from .parse import keycap_number, parse_choices, parse_option, parse_proposal, split_busy
 from .render import (
     native_poll,
@@ -109,7 +110,7 @@ class DatePoll(Plugin):
             options=tuple(options),
         )
         check_size(native_poll(draft), "That poll")
-        check_size(Message.from_html(render_poll(draft, ctx.prefix)).content(), "That poll")
+        check_size(Message.from_html(render_poll(draft, self.prefix)).content(), "That poll")
         async with self.db.transaction() as tx:
             poll_id = await self.polls.create(tx, draft, ctx.event.event_id)
             if closes_at is not None:
@@ -283,7 +284,7 @@ class DatePoll(Plugin):
     @command("busy", usage="| add NAME DATES | remove N")
     async def busy(self, ctx: Context) -> None:
         """List the room's busy dates, which new poll options are checked against."""
-        await ctx.reply(render_busy(await self.busy_dates.all(ctx.room_id), ctx.prefix))
+        await ctx.reply(render_busy(await self.busy_dates.all(ctx.room_id), self.prefix))
 
     @busy.sub("add", usage="NAME DATES")
     async def busy_add(self, ctx: Context, text: Rest) -> None:
@@ -298,7 +299,7 @@ class DatePoll(Plugin):
         """Remove a busy date (whoever added it, or a room admin). Example: !busy remove 2"""
         added_by = await self.busy_dates.added_by(ctx.room_id, number)
         if added_by is None:
-            raise UserError(f"There is no busy date {number} here; {ctx.prefix}busy lists them.")
+            raise UserError(f"There is no busy date {number} here; {self.prefix}busy lists them.")
         await ctx.require_admin(f"remove busy date {number}", or_user=added_by)
         await self.busy_dates.remove(ctx.room_id, number)
         await ctx.reply(f"Busy date {number} removed.")
@@ -384,7 +385,9 @@ class DatePoll(Plugin):
                 given = resolve_single(open_polls, "P", "poll", None, example)
         poll = await self.polls.get(ctx.room_id, given)
         if poll is None:
-            raise UserError(f"There is no poll P{given} in this room; {ctx.prefix}polls lists the open ones.")
+            raise UserError(
+                f"There is no poll P{given} in this room; {self.prefix}polls lists the open ones."
+            )
         return poll
 
     async def _pick_open(self, ctx: Context, given: int | None, example: str) -> Poll:
@@ -398,7 +401,7 @@ class DatePoll(Plugin):
         ballots = await self.polls.ballots(poll.id) if poll.id else []
         outcome = count_votes(poll.options, ballots)
         not_voted = self._not_voted(poll, ballots)
-        return render_poll(poll, self.services.prefix, outcome, not_voted, self._namer(poll.room_id))
+        return render_poll(poll, self.prefix, outcome, not_voted, self._namer(poll.room_id))
 
     async def _refresh(self, outbox: Outbox, poll: Poll) -> None:
         """Edit the numbered poll message in place (`m.replace`) to show the tally now."""
@@ -414,7 +417,7 @@ class DatePoll(Plugin):
         return lambda user_id: self.rooms.display_name(room_id, user_id)
 
     def _reminder(self, poll: Poll, not_voted: list[str], note: str) -> str:
-        return render_reminder(poll, not_voted, self._namer(poll.room_id), note, self.services.prefix)
+        return render_reminder(poll, not_voted, self._namer(poll.room_id), note, self.prefix)
 
 
 def _numbers(numbers: frozenset[int]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from matrixbot import Database, Row, Tx, When
+from matrixbot import Database, Row, Tx, When, make_once
 
 from .model import Ballot, Option, Poll
 
@@ -36,30 +36,29 @@ class PollStore:
 
     async def create(self, tx: Tx, poll: Poll, source_event: str) -> int:
         """Store a new poll; the same command handled again (after a crash) finds the poll it made."""
-        existing = await tx.fetch_value(
-            "SELECT id FROM datepoll_polls WHERE source_event = ?", (source_event,)
-        )
-        if existing is not None:
-            return int(existing)
-        poll_id = await tx.execute(
-            "INSERT INTO datepoll_polls (room_id, source_event, creator, title, zone, created_at, closes_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                poll.room_id,
-                source_event,
-                poll.creator,
-                poll.title,
-                poll.zone,
-                poll.created_at.timestamp(),
-                _ts(poll.closes_at),
-            ),
-        )
-        await tx.executemany(
-            "INSERT INTO datepoll_options (poll_id, number, text, start, end, all_day, notes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(poll_id, *self._option_row(option)) for option in poll.options],
-        )
-        return poll_id
+
+        async def insert() -> int:
+            poll_id = await tx.execute(
+                "INSERT INTO datepoll_polls (room_id, source_event, creator, title, zone, created_at, closes_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    poll.room_id,
+                    source_event,
+                    poll.creator,
+                    poll.title,
+                    poll.zone,
+                    poll.created_at.timestamp(),
+                    _ts(poll.closes_at),
+                ),
+            )
+            await tx.executemany(
+                "INSERT INTO datepoll_options (poll_id, number, text, start, end, all_day, notes) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(poll_id, *self._option_row(option)) for option in poll.options],
+            )
+            return poll_id
+
+        return (await make_once(tx, "datepoll_polls", source_event, insert)).id
 
     @staticmethod
     def _option_row(option: Option) -> tuple[object, ...]:

@@ -55,4 +55,9 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE meetings_reminders ADD COLUMN origin_event TEXT;
     CREATE UNIQUE INDEX meetings_reminders_origin ON meetings_reminders (origin_event);
     """,
+    # one name for that column in every plugin (`matrixbot.make_once`); the rows and indexes stay
+    """
+    ALTER TABLE meetings_meetings RENAME COLUMN origin_event TO source_event;
+    ALTER TABLE meetings_reminders RENAME COLUMN origin_event TO source_event;
+    """,
 ]

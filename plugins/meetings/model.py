@@ -107,16 +107,19 @@ def new_meeting(fields: MeetingFields, room_id: str, organiser: str, title: str)
 def apply_edit(meeting: Meeting, fields: MeetingFields) -> Meeting:
     """The meeting with the fields written in an edit changed; a new time or repeat re-anchors it."""
     given = fields.given
-    changes: dict[str, object] = {
-        key: getattr(fields, key)
-        for key in ("title", "duration", "url", "remind", "repeat", "reveal")
-        if key in given
-    }
+    edited = replace(
+        meeting,
+        title=meeting.title if fields.title is None else fields.title,
+        duration=fields.duration if "duration" in given else meeting.duration,
+        url=fields.url if "url" in given else meeting.url,
+        remind=fields.remind if "remind" in given else meeting.remind,
+        repeat=fields.repeat if "repeat" in given else meeting.repeat,
+        reveal=fields.reveal if "reveal" in given else meeting.reveal,
+    )
     if "notify" in given:
-        changes.update(notify=fields.notify, notify_room=fields.notify_room)
+        edited = replace(edited, notify=fields.notify, notify_room=fields.notify_room)
     if "code" in given:
-        changes.update(code=fields.code, code_revealed=False)
-    edited = replace(meeting, **changes)
+        edited = replace(edited, code=fields.code, code_revealed=False)
     if "when" in given or "repeat" in given:
         start = fields.start or meeting.next_at
         zone = fields.zone or meeting.zone

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from matrixbot import (
+    POLL_WINNERS,
     SECRETS,
     Body,
     BusyTime,
@@ -25,6 +26,7 @@ from matrixbot import (
     format_time,
     h,
     job,
+    make_once,
     on_reaction,
     pill,
     resolve_single,
@@ -93,7 +95,7 @@ class Meetings(ReminderCommands):
             return
         code_note = await self._hide_code(ctx, body)
         if not title and given is not None:
-            raise UserError(f"To change M{given}, use {ctx.prefix}meeting edit M{given}.")
+            raise UserError(f"To change M{given}, use {self.prefix}meeting edit M{given}.")
         if not title:
             raise UsageError("give the meeting a title on the first line")
         if given is not None:
@@ -154,7 +156,7 @@ class Meetings(ReminderCommands):
         following = meeting.following(meeting.next_at)
         if following is None:
             raise UserError(
-                f"{meeting.ref} does not repeat: cancel it with {ctx.prefix}meeting cancel {meeting.ref}."
+                f"{meeting.ref} does not repeat: cancel it with {self.prefix}meeting cancel {meeting.ref}."
             )
         async with self.db.transaction() as tx:
             skipped = await self._reschedule(tx, replace(meeting, next_at=following))
@@ -181,7 +183,7 @@ class Meetings(ReminderCommands):
             removed = await self._redact_secret(ctx)
             raise UserError(
                 f"Send the access code to me in a direct message instead, so the room does not see it: "
-                f"{ctx.prefix}meeting code ID CODE. "
+                f"{self.prefix}meeting code ID CODE. "
                 + (
                     "I removed your message."
                     if removed
@@ -210,7 +212,7 @@ class Meetings(ReminderCommands):
         """Schedule a meeting at the winning date of a closed date poll. Example: !meeting from-poll P3"""
         # the id is read only once a code in the lines is hidden: a mistyped id must not leave it shown
         code_note = await self._hide_code(ctx, body)
-        datepoll = self.services.find_plugin("datepoll")
+        datepoll = self.services.provider(POLL_WINNERS)
         if datepoll is None:
             raise UserError("The datepoll plugin is not installed, so I cannot read its polls.")
         number = POLL.parse(poll)
@@ -220,7 +222,7 @@ class Meetings(ReminderCommands):
             lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=())
         )
         SECRETS.add(fields.code)
-        winner = await datepoll.winner_for_meeting(ctx.room_id, number)  # type: ignore[attr-defined]
+        winner = await datepoll.winner_for_meeting(ctx.room_id, number)
         duration = None if winner.end is None else winner.end - winner.start
         fields = replace(fields, start=winner.start, zone=winner.zone, duration=duration)
         await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, winner.title), code_note)
@@ -310,17 +312,21 @@ class Meetings(ReminderCommands):
             raise UserError("That time is in the past.")
         await self._check(ctx, meeting)
         async with self.db.transaction() as tx:
-            made = await self.store.made_by(tx, "meetings", ctx.event.event_id)
-            if made is None:  # else the command is handled again after a crash: answer, create nothing
-                meeting = replace(meeting, id=await self.store.insert(tx, meeting))
-                await self.store.set_origin(tx, "meetings", meeting.id, ctx.event.event_id)
-                await self._schedule(tx, meeting)
-        if made is not None:
-            found = await self.store.get(made)
+
+            async def insert() -> int:
+                meeting_id = await self.store.insert(tx, meeting)
+                await self._schedule(tx, replace(meeting, id=meeting_id))
+                return meeting_id
+
+            made = await make_once(tx, "meetings_meetings", ctx.event.event_id, insert)
+        if made.new:
+            meeting = replace(meeting, id=made.id)
+        else:  # the command is handled again after a crash: answer with the meeting it made then
+            found = await self.store.get(made.id)
             assert found is not None
             meeting = found
         details = await self._details(meeting, ctx)
-        event_id = await ctx.reply(render_created(details, ctx.prefix, code_note))
+        event_id = await ctx.reply(render_created(details, self.prefix, code_note))
         await self.store.set_confirm_event(meeting.id, event_id)
 
     async def _check(self, ctx: Context, meeting: Meeting) -> None:
@@ -382,7 +388,7 @@ class Meetings(ReminderCommands):
             return "<br>I removed your message, since it showed the access code."
         return (
             "<br>⚠️ Your message shows the access code to everyone here, and I may not remove it. "
-            f"Next time leave out <code>code:</code> and send <code>{h(ctx.prefix)}meeting code ID CODE</code> "
+            f"Next time leave out <code>code:</code> and send <code>{h(self.prefix)}meeting code ID CODE</code> "
             "to me in a direct message."
         )
 

@@ -21,6 +21,7 @@ from matrixbot import (
     format_time,
     h,
     job,
+    make_once,
     pill,
     resolve_single,
 )
@@ -51,7 +52,7 @@ class ReminderCommands(Plugin):
         Also "!remind in 10 minutes stand-up" and "!remind every monday 10am weekly check".
         Whoever reacts 👍 to the confirmation is mentioned when it goes out.
         """
-        draft = now = self.clock.now()
+        now = self.clock.now()
         draft = await self.times.read(lambda times: parse_reminder(text, times, ctx.zone, now))
         reminder = SimpleReminder(
             0, ctx.room_id, ctx.sender, draft.text, draft.due, ctx.zone, draft.repeat, draft.due
@@ -59,10 +60,9 @@ class ReminderCommands(Plugin):
         longest = render_simple_reminder(reminder, [pill(ctx.sender)], format_time(draft.due, ctx.zone))
         check_size(Message.from_html(longest).content("m.text"), "That reminder")
         async with self.db.transaction() as tx:
-            reminder_id = await self.store.made_by(tx, "reminders", ctx.event.event_id)
-            if reminder_id is None:  # else the command is handled again after a crash: create nothing
+
+            async def insert() -> int:
                 reminder_id = await self.store.insert_reminder(tx, reminder)
-                await self.store.set_origin(tx, "reminders", reminder_id, ctx.event.event_id)
                 await self.jobs.schedule(
                     tx,
                     "reminder",
@@ -71,9 +71,12 @@ class ReminderCommands(Plugin):
                     key=reminder_key(reminder_id, draft.due),
                     room_id=ctx.room_id,
                 )
-        reminder = await self._reminder(reminder_id)
+                return reminder_id
+
+            made = await make_once(tx, "meetings_reminders", ctx.event.event_id, insert)  # once per command
+        reminder = await self._reminder(made.id)
         event_id = await ctx.reply(render_reminder_created(reminder, ctx.show_time))
-        await self.store.set_reminder_confirm_event(reminder_id, event_id)
+        await self.store.set_reminder_confirm_event(made.id, event_id)
 
     @command("reminders")
     async def reminders(self, ctx: Context) -> None:

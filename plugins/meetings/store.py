@@ -105,17 +105,6 @@ class MeetingStore:
             f"INSERT INTO meetings_meetings ({_MEETING_COLUMNS}) VALUES ({marks})", _meeting_values(meeting)
         )
 
-    async def made_by(self, tx: Tx, table: str, origin_event: str) -> int | None:
-        """The meeting or reminder (`table`: "meetings" or "reminders") a command already made."""
-        return await tx.fetch_value(
-            f"SELECT id FROM meetings_{table} WHERE origin_event = ?", (origin_event,)
-        )
-
-    async def set_origin(self, tx: Tx, table: str, item_id: int, origin_event: str) -> None:
-        await tx.execute(
-            f"UPDATE meetings_{table} SET origin_event = ? WHERE id = ?", (origin_event, item_id)
-        )
-
     async def save(self, tx: Tx, meeting: Meeting) -> None:
         assignments = ", ".join(f"{c.strip()} = ?" for c in _MEETING_COLUMNS.split(","))
         await tx.execute(

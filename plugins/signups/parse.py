@@ -15,6 +15,8 @@ from matrixbot import Body, Field, TimeParser, UsageError, UserError, When
 
 from .model import Details
 
+T = TypeVar("T")
+
 KEYS = ("when", "where", "talks", "places", "closes", "slot")
 EDIT_KEYS = ("title", *KEYS)
 MAX_TITLE = 200
@@ -23,8 +25,8 @@ MAX_TOPIC = 300
 MAX_TALKS = 50
 MAX_PLACES = 10_000
 _NONE = ("none", "unlimited", "no", "-")
-"""Values that clear an optional detail (`where`, `places`, `closes`, `slot`)."""
-T = TypeVar("T")
+_CLEARABLE = ("where", "places", "closes", "slot")
+"""Keys that `none` clears."""
 
 
 def parse_new(title: str, body: Body, times: TimeParser, zone: str) -> Details:
@@ -66,26 +68,26 @@ def check_topic(topic: str) -> str:
 
 def _apply(details: Details, fields: dict[str, Field], times: TimeParser) -> Details:
     """Apply the optional keys to `details`, then check they fit together."""
-    zone = details.when.zone
-    details = replace(
+    cleared = {key for key in _CLEARABLE if key in fields and fields[key].value.lower() in _NONE}
+    given = {key: field for key, field in fields.items() if key not in cleared}
+
+    def updated(key: str, read: Callable[[Field], T], old: T | None) -> T | None:
+        if key in cleared:
+            return None
+        return read(given[key]) if key in given else old
+
+    details = replace(  # keyword arguments are read in order: the first bad line is the one reported
         details,
-        where=_optional(fields, "where", details.where, lambda f: _text(f, MAX_WHERE)),
-        talks=_count(fields["talks"], 0, MAX_TALKS) if "talks" in fields else details.talks,
-        places=_optional(fields, "places", details.places, lambda f: _count(f, 1, MAX_PLACES)),
-        slot=_optional(fields, "slot", details.slot, lambda f: _slot(f, times)),
-        closes_at=_optional(fields, "closes", details.closes_at, lambda f: _deadline(_when(f, times, zone))),
+        where=updated("where", lambda f: _text(f, MAX_WHERE), details.where),
+        talks=_count(given["talks"], 0, MAX_TALKS) if "talks" in given else details.talks,
+        places=updated("places", lambda f: _count(f, 1, MAX_PLACES), details.places),
+        slot=updated("slot", lambda f: _slot(f, times), details.slot),
+        closes_at=updated(
+            "closes", lambda f: _deadline(_when(f, times, details.when.zone)), details.closes_at
+        ),
     )
     _check_fit(details, fields)
     return details
-
-
-def _optional(fields: dict[str, Field], key: str, current: T | None, read: Callable[[Field], T]) -> T | None:
-    """An optional detail: unchanged when its key is not given, cleared by `none`, else read."""
-    if key not in fields:
-        return current
-    if fields[key].value.lower() in _NONE:
-        return None
-    return read(fields[key])
 
 
 def _check_fit(details: Details, fields: dict[str, Field]) -> None:

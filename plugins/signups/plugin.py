@@ -80,7 +80,7 @@ class Signups(Plugin):
         """
         sheet = await self.store.sheet(await self._find(ctx, list_id, "!signup S3"))
         await ctx.reply(
-            render_list(sheet, self._names(ctx.room_id), ctx.now, ctx.prefix, other_zone=ctx.user_zone)
+            render_list(sheet, self._names(ctx.room_id), ctx.now, self.prefix, other_zone=ctx.user_zone)
         )
 
     @command("signups")
@@ -106,7 +106,7 @@ class Signups(Plugin):
 
         created = await self.store.create(ctx.room_id, ctx.sender, ctx.event.event_id, details, schedule)
         sheet = await self.store.sheet(created)
-        event_id = await ctx.reply(render_list(sheet, self._names(ctx.room_id), ctx.now, ctx.prefix))
+        event_id = await ctx.reply(render_list(sheet, self._names(ctx.room_id), ctx.now, self.prefix))
         await self.store.set_event(created.id, event_id)
 
     @show.sub("talk", usage="[ID] TOPIC")
@@ -292,9 +292,7 @@ class Signups(Plugin):
         ref = signup_list.ref
         if sheet.entry(user, kind) is not None:
             what = "offered a talk for" if kind == "talk" else "signed up for"
-            raise UserError(
-                f"You have already {what} {ref}; {self.services.prefix}signup withdraw {ref} to withdraw."
-            )
+            raise UserError(f"You have already {what} {ref}; {self.prefix}signup withdraw {ref} to withdraw.")
         if kind == "attend" and user in {e.user_id for e in sheet.allocation.speakers}:
             raise UserError(f"You are giving a talk at {ref}, so you already have a place.")
         change = await self.store.join(signup_list.id, user, kind, topic, self._fits(signup_list.room_id))
@@ -326,7 +324,7 @@ class Signups(Plugin):
         signup_list = sheet.signup_list
         if signup_list.event_id is None:
             return
-        html = render_list(sheet, self._names(signup_list.room_id), self.clock.now(), self.services.prefix)
+        html = render_list(sheet, self._names(signup_list.room_id), self.clock.now(), self.prefix)
         await outbox.edit(signup_list.room_id, signup_list.event_id, Message.from_html(html))
 
     async def _set_closed(self, ctx: Context, list_id: int | None, closed: bool) -> None:
@@ -338,7 +336,7 @@ class Signups(Plugin):
                 ids = ", ".join(s.ref for s in shut)
                 raise UserError(
                     f"This room has {len(shut)} closed signup lists ({ids}): say which, e.g. "
-                    f"{ctx.prefix}signup reopen {shut[-1].ref}"
+                    f"{self.prefix}signup reopen {shut[-1].ref}"
                 )
             list_id = shut[0].id
         signup_list = await self._find(ctx, list_id, "!signup close S3")
@@ -360,7 +358,7 @@ class Signups(Plugin):
         """Refuses a change that would make the live list too large for one message."""
 
         def check(sheet: Sheet) -> None:
-            html = render_list(sheet, self._names(room_id), self.clock.now(), self.services.prefix)
+            html = render_list(sheet, self._names(room_id), self.clock.now(), self.prefix)
             check_size(Message.from_html(html).content(), "With that, the list")
 
         return check

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from matrixbot import Database, Row, Tx, When
+from matrixbot import Database, Row, Tx, When, make_once
 
 from .model import Details, Entry, Kind, Sheet, SignupList
 
@@ -38,19 +38,25 @@ class SignupStore:
         self, room_id: str, organiser: str, source_event: str, details: Details, schedule: Schedule
     ) -> SignupList:
         """Store a new list and its jobs; a re-run of the same command finds the list it made."""
-        async with self.db.transaction() as tx:
-            row = await tx.fetch_one("SELECT * FROM signups_lists WHERE source_event = ?", (source_event,))
-            if row is not None:
-                return _list(row)
+
+        async def insert() -> int:
             list_id = await tx.execute(
                 "INSERT INTO signups_lists (room_id, organiser, source_event, title, starts_at, ends_at, "
                 "all_day, zone, place, talks, places, closes_at, slot_seconds) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (room_id, organiser, source_event, *_detail_values(details)),
             )
-            created = SignupList(list_id, room_id, organiser, details)
-            await schedule(tx, created)
-            return created
+            await schedule(tx, SignupList(list_id, room_id, organiser, details))
+            return list_id
+
+        async with self.db.transaction() as tx:
+            made = await make_once(tx, "signups_lists", source_event, insert)
+            row = (
+                None
+                if made.new
+                else await tx.fetch_one("SELECT * FROM signups_lists WHERE id = ?", (made.id,))
+            )
+            return SignupList(made.id, room_id, organiser, details) if row is None else _list(row)
 
     async def set_event(self, list_id: int, event_id: str) -> None:
         await self.db.execute("UPDATE signups_lists SET event_id = ? WHERE id = ?", (event_id, list_id))

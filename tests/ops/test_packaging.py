@@ -117,6 +117,7 @@ def test_the_wheel_ships_the_sample_config_and_the_license(tmp_path):
     for plugin in ("checkins", "core", "datepoll", "devices", "meetings", "signups"):
         assert f"matrixbot/plugins/{plugin}/__init__.py" in names
     assert "matrixbot/testing/pytest_plugin.py" in names
+    assert "matrixbot/py.typed" in names  # plugin authors' type checkers read matrixbot's hints
     entry_points = archive_text(wheel, "entry_points.txt")
     assert "datepoll = matrixbot.plugins.datepoll:DatePoll" in entry_points
     assert "matrixbot = matrixbot.testing.pytest_plugin" in entry_points

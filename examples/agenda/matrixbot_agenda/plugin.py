@@ -1,0 +1,88 @@
+"""The agenda plugin: commands and the 👍 reaction. Thin: parse, store, render, reply."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from matrixbot import (
+    Body,
+    Context,
+    Plugin,
+    Reaction,
+    Ref,
+    Rest,
+    UserError,
+    command,
+    format_ref,
+    on_reaction,
+    resolve_single,
+)
+
+from .migrations import MIGRATIONS
+from .model import LETTER, NOUN, Topic, check_title, in_order, supports
+from .render import Names, render_added, render_agenda, render_done
+from .store import TopicStore
+
+TopicId = Annotated[int | None, Ref(LETTER, NOUN)]
+"""`T3`, or nothing: then the room's only open topic."""
+
+
+class Agenda(Plugin):
+    """A room's meeting agenda: topics members add, in order of the 👍 support they get."""
+
+    name = "agenda"
+    description = "A meeting agenda: members add topics, support them with 👍, and tick them off."
+    migrations = MIGRATIONS
+
+    async def setup(self) -> None:
+        self.topics = TopicStore(self.db)
+
+    @command("agenda")
+    async def show(self, ctx: Context) -> None:
+        """Show the agenda: open topics, the most supported first."""
+        topics = in_order(await self.topics.open_topics(ctx.room_id))
+        await ctx.reply(render_agenda(topics, self._names(ctx.room_id), self.prefix))
+
+    @show.sub("add", usage="TITLE⏎[notes…]")
+    async def add(self, ctx: Context, title: Rest, *, body: Body) -> None:
+        """Put a topic on the agenda. Example: !agenda add Budget for 2025⏎Draft is in the shared folder
+
+        The lines after the first are the topic's notes.
+        """
+        notes = "\n".join(line for _, line in body.lines)
+        topic = await self.topics.add(ctx.room_id, ctx.sender, ctx.event.event_id, check_title(title), notes)
+        event_id = await ctx.reply(render_added(topic))
+        await self.topics.set_event(topic.id, event_id)
+
+    @show.sub("done", usage="[ID]")
+    async def done(self, ctx: Context, topic_id: TopicId = None) -> None:
+        """Tick a topic off (whoever added it, or a room admin). Example: !agenda done T3"""
+        topic = await self._find(ctx, topic_id, "!agenda done T3")
+        await ctx.require_admin(f"tick off {topic.ref}", or_user=topic.proposer)
+        await self.topics.set_done(topic.id)
+        await ctx.reply(render_done(topic))
+
+    @on_reaction
+    async def supported(self, reaction: Reaction) -> None:
+        """👍 on a topic's message supports it; taking the reaction away withdraws the support."""
+        if not supports(reaction.key):
+            return
+        topic = await self.topics.by_message(reaction.room_id, reaction.target)
+        if topic is not None and not topic.done:
+            await self.topics.support(topic.id, reaction.sender, given=not reaction.removed)
+
+    async def _find(self, ctx: Context, topic_id: int | None, example: str) -> Topic:
+        """The topic meant: the one given (in this room), or the room's only open one."""
+        if topic_id is None:
+            open_topics = {t.id: t for t in await self.topics.open_topics(ctx.room_id)}
+            topic_id = resolve_single(open_topics, LETTER, NOUN, None, example)
+        topic = await self.topics.get(ctx.room_id, topic_id)
+        if topic is None:
+            ref, prefix = format_ref(LETTER, topic_id), self.prefix
+            raise UserError(f"There is no topic {ref} in this room; {prefix}agenda lists them.")
+        if topic.done:
+            raise UserError(f"{topic.ref} is done already.")
+        return topic
+
+    def _names(self, room_id: str) -> Names:
+        return lambda user_id: self.rooms.display_name(room_id, user_id)
