@@ -31,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "make_once": "matrixbot.api.made",
     # commands, their argument types and converters
     "command": "matrixbot.api.commands",
+    "Command": "matrixbot.api.commands",
     "Body": "matrixbot.api.commands",
     "Field": "matrixbot.api.commands",
     "Ref": "matrixbot.api.commands",
@@ -94,6 +95,7 @@ __all__ = [
     "USER_ID",
     "Body",
     "BusyTime",
+    "Command",
     "Context",
     "Contract",
     "Database",
@@ -169,6 +171,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from matrixbot.api.commands import (
         Body,
+        Command,
         Field,
         Ref,
         Rest,

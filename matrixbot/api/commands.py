@@ -7,7 +7,9 @@ split their own arguments. Arguments are bound from the handler's signature:
     async def vote(self, ctx: Context, poll: Annotated[int | None, Ref("P", "poll")], choices: Rest) -> None:
         '''Vote in a date poll. Example: !vote P3 1 3 maybe 5'''
 
-A command's first line is the command and its words; the following lines are its `Body`.
+A command's first line is the command and its words; the following lines are its `Body`, declared
+last and keyword-only (`..., *, body: Body`): it is `Body("")`, false, when there are no lines.
+`command` returns a `Command`; its `.sub(...)` declares a subcommand (`@vote.sub("undo")`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, get_args, get_origin, get_type_hints
+from functools import cached_property
+from typing import Annotated, Any, Literal, ParamSpec, get_args, get_origin, get_type_hints
 
+from matrixbot.api.declared import Declared, Method
 from matrixbot.config import USER_ID
 from matrixbot.errors import UserError
 from matrixbot.time import shorten
@@ -102,31 +106,70 @@ class RestArg(Converter):
         return text
 
 
+class Choice(Converter):
+    """One of a few fixed words (a `Literal["timezone", "zone"]` argument), case-insensitive."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = tuple(words)
+
+    def take(self, reader: ArgReader, name: str) -> str:
+        word = reader.pop()
+        if word.lower() not in self.words:
+            *others, last = self.words
+            listed = f"{', '.join(others)} or {last}" if others else last
+            raise UsageError(f"expected {listed}, not '{shorten(word)}'")
+        return word.lower()
+
+
+_ID_SHAPE = re.compile(r"[A-Za-z][0-9]+")
+"""A word that can only be meant as an id: a letter and digits (`P3`, `X12`)."""
+
+
 @dataclass(frozen=True)
 class Ref(Converter):
     """An id the bot gave something: a letter and a number (`P12`), case-insensitive.
 
-    Optional by design: a word that is not such an id is left for the next argument, and the value
-    is None; the plugin then uses the room's only open item (see `resolve_single`).
+    Optional by design: a word that is not shaped like an id is left for the next argument, and
+    the value is None; the plugin then uses the room's only open item (see `resolve_single`). A
+    word shaped like another kind of id (`X3` where a poll id may go) is refused, saying what ids
+    look like. A Ref parameter with no default and no `None` in its type must be given.
     """
 
     letter: str
     noun: str
     optional = True
 
+    def number(self, word: str) -> int | None:
+        """The number of `word` when it is this kind of id (`P12` → 12), else None."""
+        match = re.fullmatch(rf"{self.letter}([0-9]{{1,{MAX_DIGITS}}})", word, re.I)
+        return int(match.group(1)) if match else None
+
+    def not_an_id(self, word: str) -> str:
+        return f"'{shorten(word)}' is not a {self.noun} id ({self.noun} ids look like {self.letter}12)"
+
     def take(self, reader: ArgReader, name: str) -> int | None:
         word = reader.peek()
         if word is None:
             return None
-        match = re.fullmatch(rf"{self.letter}([0-9]{{1,{MAX_DIGITS}}})", word, re.I)
-        if not match:
-            if re.fullmatch(r"[A-Za-z][0-9]+", word):
-                raise UsageError(
-                    f"'{shorten(word)}' is not a {self.noun} id ({self.noun} ids look like {self.letter}12)"
-                )
+        number = self.number(word)
+        if number is None:
+            if _ID_SHAPE.fullmatch(word):
+                raise UsageError(self.not_an_id(word))
             return None
         reader.pop()
-        return int(match.group(1))
+        return number
+
+    def parse(self, text: str) -> int | None:
+        """The optional id that is the whole of `text`, for a handler that must act before its words
+        are read (meetings hides an access code even from a mistyped command). Refused as the
+        declared argument would be: a word that is not an id, or words after it."""
+        reader = ArgReader(text)
+        word = reader.peek()
+        number = self.take(reader, self.noun)
+        if number is None and word is not None:
+            raise UsageError(self.not_an_id(word))
+        _check_done(reader)
+        return number
 
 
 def format_ref(letter: str, number: int) -> str:
@@ -149,6 +192,10 @@ class Body:
     """The lines after a command's first line. Line numbers count the command line as line 1."""
 
     text: str = ""
+
+    def __bool__(self) -> bool:
+        """Whether the command has lines: `if not body:` tells "show" from "create"."""
+        return bool(self.lines)
 
     @property
     def lines(self) -> list[tuple[int, str]]:
@@ -182,7 +229,7 @@ class Body:
             if close or (key and not free):
                 hint = f"did you mean '{close[0]}:'? " if close else ""
                 raise UsageError(
-                    f"line {number}: unknown key '{shorten(key)}:'; {hint}Known keys: {', '.join(known)}"
+                    f"line {number}: unknown key '{shorten(key or '')}:'; {hint}Known keys: {', '.join(known)}"
                 )
             if not free:
                 raise UsageError(
@@ -195,60 +242,118 @@ class Body:
         return found, others
 
 
-@dataclass
-class CommandSpec:
-    """One declared command (or subcommand): everything help and errors need."""
+P = ParamSpec("P")
+"""The parameters of a handler being declared."""
+Q = ParamSpec("Q")
+"""The parameters of a `Command`'s own handler (P is its subcommands')."""
+EMPTY = inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
+class Argument:
+    """A handler parameter after `ctx`, as the command reads it."""
 
     name: str
-    func: Callable[..., Any]
+    converter: Converter | None
+    """None for the `Body`."""
+    default: Any
+    required: bool
+    """No default and no `None` in its type: an optional converter (`Ref`) must find its word."""
+
+
+@dataclass(eq=False)
+class Command(Declared[Q]):
+    """One declared command (or subcommand): its handler and everything help and errors need.
+
+    A class attribute of its plugin: `@poll.sub("close")` declares a subcommand of it; read on a
+    plugin instance it is the handler as a bound method.
+    """
+
+    name: str = ""
     usage: str = ""
     summary: str = ""
     details: str = ""
     aliases: tuple[str, ...] = ()
     admin: bool = False
-    parent: CommandSpec | None = None
-    subcommands: dict[str, CommandSpec] = field(default_factory=dict)
+    parent: str = ""
+    """The full name of the command this is a subcommand of; empty for a top-level command."""
+    subcommands: dict[str, Command[...]] = field(default_factory=dict)
     plugin: str = ""
 
     @property
     def full_name(self) -> str:
-        return f"{self.parent.full_name} {self.name}" if self.parent else self.name
+        return f"{self.parent} {self.name}" if self.parent else self.name
 
     def usage_line(self, prefix: str) -> str:
         return f"{prefix}{self.full_name}{' ' + self.usage if self.usage else ''}"
 
     def sub(
         self, name: str, *, usage: str = "", aliases: Iterable[str] = (), admin: bool = False
-    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    ) -> Callable[[Method[P]], Command[P]]:
         """Declare a subcommand: `@poll.sub("close", usage="[ID]")`."""
 
-        def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-            spec = _spec_from(func, name, usage, aliases, admin)
-            spec.parent = self
-            for key in (name, *spec.aliases):
-                self.subcommands[key] = spec
-            func.__command__ = spec  # type: ignore[attr-defined]
-            return func
+        def decorate(func: Method[P]) -> Command[P]:
+            sub = _command_from(func, name, usage, aliases, admin)
+            sub.parent = self.full_name
+            for key in (name, *sub.aliases):
+                self.subcommands[key] = sub
+            return sub
 
         return decorate
 
+    @cached_property
+    def arguments(self) -> list[Argument]:
+        """The handler's parameters after `self, ctx`; TypeError when one cannot be read from chat."""
+        hints = get_type_hints(self.func, include_extras=True)
+        found: list[Argument] = []
+        for param in list(inspect.signature(self.func).parameters.values())[2:]:  # self, ctx
+            hint = hints.get(param.name, str)
+            where = f"{self.func.__qualname__}, argument '{param.name}'"
+            if hint is Body:
+                if param.kind is not inspect.Parameter.KEYWORD_ONLY or param.default is not EMPTY:
+                    raise TypeError(
+                        f"{where}: declare the Body last, keyword-only and without a default "
+                        "(`..., *, body: Body`); it is empty when the command has no lines"
+                    )
+                found.append(Argument(param.name, None, EMPTY, False))
+                continue
+            if param.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD:
+                raise TypeError(f"{where}: only the Body may be keyword-only")
+            required = param.default is EMPTY and type(None) not in get_args(_bare(hint))
+            found.append(Argument(param.name, _converter_for(hint, where), param.default, required))
+        return found
+
     def bind(self, ctx: Any, args: str, body: str) -> tuple[list[Any], dict[str, Any]]:
-        """Turn the words into the handler's arguments, or raise UsageError."""
+        """Turn the words into the handler's arguments after `self` (positional, keyword), or raise
+        UsageError."""
         reader = ArgReader(args)
-        values: list[Any] = []
-        for name, param, converter in _parameters(self.func):
-            if converter is BODY:
-                values.append(Body(body))
+        values: list[Any] = [ctx]
+        keywords: dict[str, Any] = {}
+        positional = [a for a in self.arguments if a.converter is not None]
+        for arg in self.arguments:
+            if arg.converter is None:
+                keywords[arg.name] = Body(body)
                 continue
-            if reader.peek() is None and param.default is not inspect.Parameter.empty:
-                values.append(param.default)
-                continue
-            if reader.peek() is None and not converter.optional:
-                raise UsageError(self._missing(name, getattr(ctx, "prefix", "!")))
-            values.append(converter.take(reader, name))
-        if reader.peek() is not None:
-            raise UsageError(f"unexpected '{shorten(reader.peek())}'")
-        return [ctx, *values], {}
+            values.append(self._take(reader, arg, _title_after(positional, arg, body), ctx))
+        _check_done(reader)
+        return values, keywords
+
+    def _take(self, reader: ArgReader, arg: Argument, before_title: bool, ctx: Any) -> Any:
+        converter = arg.converter
+        assert converter is not None
+        word = reader.peek()
+        if word is None:
+            if arg.default is not EMPTY:
+                return arg.default
+            if arg.required or not converter.optional:
+                raise UsageError(self._missing(arg.name, getattr(ctx, "prefix", "!")))
+            return None
+        if isinstance(converter, Ref) and converter.number(word) is None:
+            if arg.required:
+                raise UsageError(converter.not_an_id(word))
+            if before_title:  # "!meeting Q3 planning⏎when: …": the title's first word, not a wrong id
+                return None
+        return converter.take(reader, arg.name)
 
     def _missing(self, name: str, prefix: str) -> str:
         """ "VALUE is missing: it comes after !set NAME, e.g. !set timezone Europe/London": the
@@ -265,32 +370,38 @@ class CommandSpec:
         return text + (f", e.g. {found.group(1).strip()}" if found else "")
 
 
-BODY = object()
-"""Marker converter for a `Body` parameter."""
+def _check_done(reader: ArgReader) -> None:
+    extra = reader.peek()
+    if extra is not None:
+        raise UsageError(f"unexpected '{shorten(extra)}'")
+
+
+def _title_after(positional: list[Argument], arg: Argument, body: str) -> bool:
+    """Whether `arg` comes before a title: the command has lines, and a `Rest` takes what follows.
+    There a word shaped like a wrong id is the title's first word ("Q3 planning"), not a mistake."""
+    if not body.strip():
+        return False
+    later = positional[positional.index(arg) + 1 :]
+    return any(isinstance(a.converter, RestArg) for a in later)
 
 
 def command(
     name: str, *, usage: str = "", aliases: Iterable[str] = (), admin: bool = False
-) -> Callable[[Callable[..., Any]], Any]:
+) -> Callable[[Method[P]], Command[P]]:
     """Declare a plugin method as a chat command. The docstring's first line is its summary."""
 
-    def decorate(func: Callable[..., Any]) -> Any:
-        spec = _spec_from(func, name, usage, aliases, admin)
-        func.__command__ = spec  # type: ignore[attr-defined]
-        func.sub = spec.sub  # type: ignore[attr-defined]
-        return func
+    def decorate(func: Method[P]) -> Command[P]:
+        return _command_from(func, name, usage, aliases, admin)
 
     return decorate
 
 
-def _spec_from(
-    func: Callable[..., Any], name: str, usage: str, aliases: Iterable[str], admin: bool
-) -> CommandSpec:
+def _command_from(func: Method[P], name: str, usage: str, aliases: Iterable[str], admin: bool) -> Command[P]:
     doc = inspect.cleandoc(func.__doc__ or "")
     summary, _, details = doc.partition("\n")
-    return CommandSpec(
+    return Command(
+        func,
         name=name.lower(),
-        func=func,
         usage=usage,
         summary=summary.strip(),
         details=details.strip(),
@@ -299,36 +410,27 @@ def _spec_from(
     )
 
 
-def _parameters(func: Callable[..., Any]) -> list[tuple[str, inspect.Parameter, Any]]:
-    cached = getattr(func, "__matrixbot_params__", None)
-    if cached is not None:
-        return cached
-    hints = get_type_hints(func, include_extras=True)
-    result = []
-    for index, (name, param) in enumerate(inspect.signature(func).parameters.items()):
-        if index < 2:  # self, ctx
-            continue
-        result.append((name, param, _converter_for(hints.get(name, str), name)))
-    func.__matrixbot_params__ = result  # type: ignore[attr-defined]
-    return result
+def _bare(hint: Any) -> Any:
+    """The type under `Annotated[...]`."""
+    return get_args(hint)[0] if get_origin(hint) is Annotated else hint
 
 
-def _converter_for(hint: Any, name: str) -> Any:
-    if hint is Body:
-        return BODY
+def _converter_for(hint: Any, where: str) -> Converter:
     if get_origin(hint) is Annotated:
         for extra in get_args(hint)[1:]:
             if isinstance(extra, Converter):
                 return extra
         hint = get_args(hint)[0]
     args = [a for a in get_args(hint) if a is not type(None)]
-    if args:
+    if args and get_origin(hint) is not Literal:
         hint = args[0]
+    if get_origin(hint) is Literal:
+        return Choice(str(a).lower() for a in get_args(hint))
     if hint is int:
         return Number()
     if hint is str:
         return Word()
-    raise TypeError(f"argument '{name}': no converter for {hint!r}")
+    raise TypeError(f"{where}: no converter for {hint!r}")
 
 
 @dataclass(frozen=True)
@@ -350,7 +452,7 @@ def parse_invocation(text: str, prefix: str) -> Invocation | None:
     return Invocation(words[0].lower(), words[1] if len(words) > 1 else "", body)
 
 
-def resolve(spec: CommandSpec, args: str, body: str = "", prefix: str = "!") -> tuple[CommandSpec, str]:
+def resolve(spec: Command[...], args: str, body: str = "", prefix: str = "!") -> tuple[Command[...], str]:
     """Follow subcommands: `poll close P3` → (the `close` spec, "P3").
 
     A subcommand that takes an id wins only when an id follows (or nothing does): "!meeting Code
@@ -378,14 +480,14 @@ def resolve(spec: CommandSpec, args: str, body: str = "", prefix: str = "!") -> 
     return spec, args
 
 
-def _title_not_sub(parent: CommandSpec, sub: CommandSpec, rest: list[str], body: str) -> bool:
+def _title_not_sub(parent: Command[...], sub: Command[...], rest: list[str], body: str) -> bool:
     """Whether "!PARENT SUB words…⏎lines" is a new item titled "SUB words…" rather than SUB: the
     parent takes a title, lines follow, SUB takes only an id and the next word is not one."""
     if not parent.usage.startswith("TITLE") or not body.strip() or not rest:
         return False
     usage = sub.usage.split("⏎")[0].split()
     takes_id = usage == ["[ID]"] or usage[:1] == ["ID"]
-    return takes_id and not re.fullmatch(r"[A-Za-z][0-9]+", rest[0].split()[0])
+    return takes_id and not _ID_SHAPE.fullmatch(rest[0].split()[0])
 
 
 def suggest(name: str, names: Iterable[str]) -> list[str]:

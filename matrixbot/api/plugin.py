@@ -13,12 +13,13 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import nio
 
-from matrixbot.api.commands import CommandSpec
+from matrixbot.api.commands import Command
 from matrixbot.api.contracts import Contract
+from matrixbot.api.declared import Declared, Method
 from matrixbot.api.jobs import PluginJobs
 from matrixbot.api.settings import Setting, SettingsStore
 from matrixbot.db import Database, Migration
@@ -97,7 +98,7 @@ class Plugin:
         self.prefix = services.prefix
         self.log = services.log
         self._declarations: (
-            tuple[list[CommandSpec], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]]]
+            tuple[list[Command[...]], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]]]
             | None
         ) = None
 
@@ -115,7 +116,7 @@ class Plugin:
         """An outbox with transaction ids stable for `origin`: re-running the same work posts nothing twice."""
         return self.sender.outbox(f"{self.name}:{origin}")
 
-    def commands(self) -> list[CommandSpec]:
+    def commands(self) -> list[Command[...]]:
         """The commands this plugin declares (top level; subcommands hang off them)."""
         return self._declared()[0]
 
@@ -127,52 +128,67 @@ class Plugin:
 
     def _declared(
         self,
-    ) -> tuple[list[CommandSpec], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]]]:
-        """Read the decorators once per plugin: these lookups happen for every event."""
+    ) -> tuple[list[Command[...]], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]]]:
+        """Collect the decorated methods once per plugin (these lookups happen for every event).
+
+        Subcommands are reached through their parent; handlers come back bound to this plugin.
+        """
         if self._declarations is None:
-            specs: list[CommandSpec] = []
+            specs: list[Command[...]] = []
             handlers: dict[str, list[Callable[..., Any]]] = {}
             jobs: dict[str, Callable[..., Any]] = {}
-            for name, member in inspect.getmembers(type(self), inspect.isfunction):
-                spec = getattr(member, "__command__", None)
-                if spec is not None and spec.parent is None:
-                    spec.plugin = self.name
-                    for sub in spec.subcommands.values():
+            for name, member in inspect.getmembers(type(self)):
+                if isinstance(member, Command) and not member.parent:
+                    member.plugin = self.name
+                    for sub in member.subcommands.values():
                         sub.plugin = self.name
-                    specs.append(spec)
-                kind = getattr(member, "__event_kind__", None)
-                if kind is not None:
-                    handlers.setdefault(kind, []).append(getattr(self, name))
-                job_name = getattr(member, "__job_name__", None)
-                if job_name:
-                    jobs[job_name] = getattr(self, name)
+                    specs.append(member)
+                elif isinstance(member, EventHandler):
+                    handlers.setdefault(member.kind, []).append(getattr(self, name))
+                elif isinstance(member, JobHandler):
+                    jobs[member.name] = getattr(self, name)
             self._declarations = (specs, handlers, jobs)
         return self._declarations
 
 
-def _marker(kind: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        func.__event_kind__ = kind  # type: ignore[attr-defined]
-        return func
+P = ParamSpec("P")
+
+
+@dataclass(eq=False)
+class EventHandler(Declared[P]):
+    """A method that handles one kind of event (`@on_reaction`), called for every such event."""
+
+    kind: str
+
+
+@dataclass(eq=False)
+class JobHandler(Declared[P]):
+    """A method that runs a named job when it is due (`@job("remind")`)."""
+
+    name: str
+
+
+def _on(kind: str) -> Callable[[Method[P]], EventHandler[P]]:
+    def decorate(func: Method[P]) -> EventHandler[P]:
+        return EventHandler(func, kind)
 
     return decorate
 
 
-on_message = _marker("message")
+on_message = _on("message")
 """Plain messages that are not commands: `async def f(self, event: RoomEvent)` (replies, thread replies)."""
-on_reaction = _marker("reaction")
+on_reaction = _on("reaction")
 """Reactions added or removed: `async def f(self, reaction: Reaction)`."""
-on_poll_response = _marker("poll_response")
+on_poll_response = _on("poll_response")
 """Native poll votes: `async def f(self, response: PollResponse)`."""
-on_member = _marker("member")
+on_member = _on("member")
 """Membership changes: `async def f(self, change: Membership)`."""
 
 
-def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def job(name: str) -> Callable[[Method[P]], JobHandler[P]]:
     """A named job handler: `@job("remind") async def remind(self, run: JobRun)`."""
 
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        func.__job_name__ = name  # type: ignore[attr-defined]
-        return func
+    def decorate(func: Method[P]) -> JobHandler[P]:
+        return JobHandler(func, name)
 
     return decorate

@@ -192,8 +192,8 @@ class Dispatcher:
             if spec.admin:
                 await ctx.require_admin(f"use {self._config.prefix}{spec.full_name}")
             log_context(plugin=spec.plugin)
-            call_args, _ = spec.bind(ctx, args, invocation.body)
-            await spec.func(plugin, *call_args)
+            call_args, call_keywords = spec.bind(ctx, args, invocation.body)
+            await spec.func(plugin, *call_args, **call_keywords)
         except UserError as exc:
             outcome = "refused"
             text = h(exc.message[:1].upper() + exc.message[1:])

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 
-from matrixbot.api.commands import CommandSpec
+from matrixbot.api.commands import Command
 from matrixbot.api.plugin import Plugin
 from matrixbot.api.settings import SettingsStore
 from matrixbot.errors import StartupError
@@ -39,12 +39,13 @@ class Registry:
     def __init__(self, plugins: Iterable[Plugin], settings: SettingsStore) -> None:
         self._settings = settings
         self.plugins: dict[str, Plugin] = {}
-        self.commands: dict[str, CommandSpec] = {}
+        self.commands: dict[str, Command[...]] = {}
         for plugin in plugins:
             if plugin.name in self.plugins:
                 raise StartupError(f"two plugins are named '{plugin.name}'")
             self.plugins[plugin.name] = plugin
             for spec in plugin.commands():
+                _check_arguments(plugin.name, spec)
                 for name in (spec.name, *spec.aliases):
                     if name in self.commands:
                         other = self.commands[name].plugin
@@ -61,3 +62,14 @@ class Registry:
     async def enabled(self, room_id: str) -> set[str]:
         """The plugins on in a room: its own choice (or the default ones) and the core's."""
         return await self._settings.enabled_plugins(room_id, self.optional) | ALWAYS_ON
+
+
+def _check_arguments(plugin: str, spec: Command[...]) -> None:
+    """Read every handler's signature at start, so a parameter chat cannot fill stops the bot
+    with its name instead of failing the first time someone uses the command."""
+    try:
+        spec.arguments  # noqa: B018 (read once here, then cached)
+    except (TypeError, NameError) as exc:
+        raise StartupError(f"plugin '{plugin}', command '{spec.full_name}': {exc}") from exc
+    for sub in spec.subcommands.values():
+        _check_arguments(plugin, sub)

@@ -98,7 +98,7 @@ class Checkins(Plugin):
         "start",
         usage="QUESTION⏎[who: room | @user …]⏎[every: 3 months]⏎[nudge: 3 days]⏎[closes: 2 weeks]⏎[at: 10am]",
     )
-    async def start(self, ctx: Context, question: Rest, body: Body) -> None:
+    async def start(self, ctx: Context, question: Rest, *, body: Body) -> None:
         """Ask the room (or the users listed) a question and collect answers.
 
         Example: !checkin start Are you still active?⏎every: 3 months⏎nudge: 3 days⏎closes: 2 weeks

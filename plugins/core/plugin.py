@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from matrixbot import Context, Plugin, Rest, UsageError, UserError, command, h, shorten
-from matrixbot.api.commands import CommandSpec, suggest
+from typing import Literal
+
+from matrixbot import Command, Context, Plugin, Rest, UserError, command, h, shorten
+from matrixbot.api.commands import suggest
 from matrixbot.engine.registry import ALWAYS_ON, Registry
 
 
@@ -98,27 +100,25 @@ class CorePlugin(Plugin):
     @command("set", usage="NAME VALUE | my timezone ZONE")
     async def set(self, ctx: Context, name: str, value: Rest) -> None:
         """Change a room setting (room admins), or your own time zone. Example: !set timezone Europe/London"""
-        if name.lower() == "my":
-            key, _, zone = value.partition(" ")
-            if key.lower() not in ("timezone", "zone", "tz"):
-                raise UsageError("only your time zone can be set: !set my timezone Europe/Berlin (or 'none')")
-            zone = zone.strip()
-            if not zone:
-                raise UsageError("which zone? e.g. !set my timezone Europe/Berlin")
-            cleared = zone.lower() in ("none", "off", "room")
-            await self.settings.set_user_zone(ctx.sender, None if cleared else zone)
-            await ctx.reply(
-                "I will show you times in the room's zone."
-                if cleared
-                else f"I will also show you times in {h(zone)}."
-            )
-            return
         await ctx.require_admin("change this room's settings")
         stored = await self.settings.set(ctx.room_id, name.lower(), value.strip())
         await ctx.reply(f"{h(name.lower())} is now {h(stored)}.")
 
+    @set.sub("my", usage="timezone ZONE")
+    async def set_mine(self, ctx: Context, setting: Literal["timezone", "zone", "tz"], zone: Rest) -> None:
+        """Set your own time zone: times are shown to you in it too. Example: !set my timezone Europe/Berlin
 
-def render_command_help(spec: CommandSpec, prefix: str) -> str:
+        'none' goes back to the room's zone alone."""
+        cleared = zone.lower() in ("none", "off", "room")
+        await self.settings.set_user_zone(ctx.sender, None if cleared else zone)
+        await ctx.reply(
+            "I will show you times in the room's zone."
+            if cleared
+            else f"I will also show you times in {h(zone)}."
+        )
+
+
+def render_command_help(spec: Command[...], prefix: str) -> str:
     parts = [f"<code>{h(spec.usage_line(prefix))}</code>"]
     if spec.summary:
         parts.append(h(spec.summary))

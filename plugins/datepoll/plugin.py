@@ -74,20 +74,20 @@ class DatePoll(Plugin):
     # -- creating and showing -----------------------------------------------------------------
 
     @command("poll", usage="TITLE⏎OPTION⏎OPTION…⏎[closes: WHEN]  |  [ID]")
-    async def poll(self, ctx: Context, body: Body, poll: PollId = None, title: Rest = "") -> None:
+    async def poll(self, ctx: Context, poll: PollId = None, title: Rest = "", *, body: Body) -> None:
         """Propose dates (one per line), or show a poll's results. Example: !poll CoTech call⏎3-4pm 26 Feb⏎3-4pm 27 Feb
 
         Each option is a date, a time or a time range; 'closes: Friday 5pm' sets a deadline.
         Options in the past, with a weekday that does not match the date, repeated, or on a busy
         date are flagged; fix one with !poll fix ID N NEW OPTION."""
-        if title and poll is not None:
-            raise UsageError("give either a poll id (to see it) or a title (to create one)")
-        if title:
-            await self._create(ctx, title, body)
-        elif body.lines:
-            raise UsageError("the first line after !poll is the poll's title")
-        else:
+        if not title and not body:
             await self._show_results(ctx, poll)
+            return
+        if not title:
+            raise UsageError("the first line after !poll is the poll's title")
+        if poll is not None:
+            raise UsageError("give either a poll id (to see it) or a title (to create one)")
+        await self._create(ctx, title, body)
 
     async def _create(self, ctx: Context, title: str, body: Body) -> None:
         proposal = await self.times.read(lambda times: parse_proposal(title, body, times, ctx.zone))
@@ -161,12 +161,12 @@ class DatePoll(Plugin):
 
     @poll.sub("fix", usage="[ID] N NEW OPTION")
     async def fix(
-        self, ctx: Context, poll: PollId = None, number: int | None = None, option: Rest = ""
+        self, ctx: Context, given: PollId = None, number: int | None = None, option: Rest = ""
     ) -> None:
         """Replace option N; votes on the other options stay. Example: !poll fix P3 3 3-4pm 5 March"""
         if number is None or not option:
             raise UsageError("say which option and what it should be")
-        found = await self._pick_open(ctx, poll, "!poll fix P3 2 3-4pm Tue 5 Mar")
+        found = await self._pick_open(ctx, given, "!poll fix P3 2 3-4pm Tue 5 Mar")
         await ctx.require_admin(f"change {found.ref}", or_user=found.creator)
         if not 1 <= number <= len(found.options):
             raise UserError(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 from matrixbot import (
     POLL_WINNERS,
@@ -15,6 +15,7 @@ from matrixbot import (
     JobRun,
     Message,
     Reaction,
+    Ref,
     Rest,
     Tx,
     UsageError,
@@ -29,7 +30,6 @@ from matrixbot import (
     on_reaction,
     pill,
     resolve_single,
-    shorten,
 )
 
 from .ics import meeting_ics
@@ -58,10 +58,9 @@ from .render import (
 )
 from .store import MeetingStore
 
-_MEETING_ID = re.compile(r"m([0-9]+)", re.I)
-_POLL_ID = re.compile(r"p?([0-9]+)", re.I)
-NO_BODY = Body()
-"""Bound in its place: a command's body is always given, but follows arguments with defaults."""
+MEETING = Ref("M", "meeting")
+MeetingId = Annotated[int | None, MEETING]
+POLL = Ref("P", "poll")
 
 
 class Meetings(ReminderCommands):
@@ -82,7 +81,7 @@ class Meetings(ReminderCommands):
         "meeting",
         usage="TITLE⏎when: …⏎[duration: …] [url: …] [code: …] [remind: …] [notify: …] [repeat: …] [reveal: …] | [ID]",
     )
-    async def meeting(self, ctx: Context, title: Rest = "", body: Body = NO_BODY) -> None:
+    async def meeting(self, ctx: Context, given: MeetingId = None, title: Rest = "", *, body: Body) -> None:
         """Schedule a meeting, or show one. Example: !meeting Planning call⏎when: Tuesday 3pm⏎url: https://meet.example.coop/x
 
         Lines: when (required), duration, url, code (better: set it by direct message with
@@ -90,18 +89,17 @@ class Meetings(ReminderCommands):
         repeat ("every 2 weeks", "every first Tuesday"), reveal (how long before the start the
         code is posted; default: with the last reminder). "!meeting M3" shows one meeting.
         """
-        shown = _MEETING_ID.fullmatch(title.strip())
-        if not body.text.strip() and (shown or not title):
-            meeting = await self._meeting_here(ctx, int(shown.group(1)) if shown else None, "!meeting M3")
+        if not title and not body:
+            meeting = await self._meeting_here(ctx, given, "!meeting M3")
             await ctx.reply(await self._details(meeting, ctx))
             return
         code_note = await self._hide_code(ctx, body)
-        if shown:
-            raise UserError(
-                f"To change {shown.group(0).upper()}, use {self.prefix}meeting edit {shown.group(0).upper()}."
-            )
+        if not title and given is not None:
+            raise UserError(f"To change M{given}, use {self.prefix}meeting edit M{given}.")
         if not title:
             raise UsageError("give the meeting a title on the first line")
+        if given is not None:
+            raise UsageError("give either a meeting id (to see it) or a title (to create one)")
         fields = await self.times.read(lambda times: parse_meeting(body, times, ctx.zone))
         SECRETS.add(fields.code)
         await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, title.strip()), code_note)
@@ -117,12 +115,13 @@ class Meetings(ReminderCommands):
         await ctx.reply(render_list(rows, ctx.show_time))
 
     @meeting.sub("edit", usage="[ID]⏎key: value…")
-    async def edit(self, ctx: Context, item: Rest = "", body: Body = NO_BODY) -> None:
+    async def edit(self, ctx: Context, item: Rest = "", *, body: Body) -> None:
         """Change a meeting's lines and reschedule its reminders. Example: !meeting edit M3⏎when: Wednesday 3pm"""
+        # the id is read only once a code in the lines is hidden: a mistyped id must not leave it shown
         code_note = await self._hide_code(ctx, body)
-        meeting = await self._meeting_here(ctx, _meeting_number(item), "!meeting edit M3")
+        meeting = await self._meeting_here(ctx, MEETING.parse(item), "!meeting edit M3")
         await ctx.require_admin(f"edit {meeting.ref}", or_user=meeting.organiser)
-        if not body.text.strip():
+        if not body:
             raise UsageError(f"add the lines to change, e.g. 'when: …' (keys: {', '.join(EDIT_KEYS)})")
         fields = await self.times.read(
             lambda times: parse_meeting(body, times, ctx.zone, keys=EDIT_KEYS, required=())
@@ -137,9 +136,9 @@ class Meetings(ReminderCommands):
         await ctx.reply(f"Updated {await self._details(edited, ctx)}{code_note}")
 
     @meeting.sub("cancel", usage="[ID]")
-    async def cancel(self, ctx: Context, item: Rest = "") -> None:
+    async def cancel(self, ctx: Context, given: MeetingId = None) -> None:
         """Cancel a meeting and its reminders (its organiser or a room admin). Example: !meeting cancel M3"""
-        meeting = await self._meeting_here(ctx, _meeting_number(item), "!meeting cancel M3")
+        meeting = await self._meeting_here(ctx, given, "!meeting cancel M3")
         await ctx.require_admin(f"cancel {meeting.ref}", or_user=meeting.organiser)
         async with self.db.transaction() as tx:
             await self.jobs.cancel(tx, key_prefix=f"m{meeting.id}:")
@@ -150,9 +149,9 @@ class Meetings(ReminderCommands):
         )
 
     @meeting.sub("skip", usage="[ID]")
-    async def skip(self, ctx: Context, item: Rest = "") -> None:
+    async def skip(self, ctx: Context, given: MeetingId = None) -> None:
         """Skip the next occurrence of a repeating meeting. Example: !meeting skip M3"""
-        meeting = await self._meeting_here(ctx, _meeting_number(item), "!meeting skip M3")
+        meeting = await self._meeting_here(ctx, given, "!meeting skip M3")
         await ctx.require_admin(f"skip {meeting.ref}", or_user=meeting.organiser)
         following = meeting.following(meeting.next_at)
         if following is None:
@@ -167,9 +166,9 @@ class Meetings(ReminderCommands):
         )
 
     @meeting.sub("ics", usage="[ID]")
-    async def ics(self, ctx: Context, item: Rest = "") -> None:
+    async def ics(self, ctx: Context, given: MeetingId = None) -> None:
         """Get an iCalendar file of a meeting for your calendar. Example: !meeting ics M3"""
-        meeting = await self._meeting_here(ctx, _meeting_number(item), "!meeting ics M3")
+        meeting = await self._meeting_here(ctx, given, "!meeting ics M3")
         server = self.rooms.bot_user_id.partition(":")[2] or "matrixbot"
         data = meeting_ics(meeting, server, self.clock.now())
         await ctx.outbox.file(
@@ -191,7 +190,7 @@ class Meetings(ReminderCommands):
                     else "I may not remove your message: the code is visible here."
                 )
             )
-        number = _meeting_number(item)
+        number = MEETING.parse(item)
         if number is None or not code.strip():
             raise UsageError("give the meeting's id and the code, e.g. !meeting code M3 486072")
         meeting = await self.store.get(number)
@@ -209,20 +208,21 @@ class Meetings(ReminderCommands):
         )
 
     @meeting.sub("from-poll", usage="POLL⏎[url: …] [code: …] [remind: …] [notify: …] [repeat: …]")
-    async def from_poll(self, ctx: Context, poll: str, body: Body = NO_BODY) -> None:
+    async def from_poll(self, ctx: Context, poll: Rest = "", *, body: Body) -> None:
         """Schedule a meeting at the winning date of a closed date poll. Example: !meeting from-poll P3"""
+        # the id is read only once a code in the lines is hidden: a mistyped id must not leave it shown
         code_note = await self._hide_code(ctx, body)
         datepoll = self.services.provider(POLL_WINNERS)
         if datepoll is None:
             raise UserError("The datepoll plugin is not installed, so I cannot read its polls.")
-        number = _POLL_ID.fullmatch(poll.strip())
+        number = POLL.parse(poll)
         if number is None:
-            raise UsageError(f"'{shorten(poll)}' is not a poll id (poll ids look like P12)")
+            raise UsageError("say which poll, e.g. !meeting from-poll P3")
         fields = await self.times.read(
             lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=())
         )
         SECRETS.add(fields.code)
-        winner = await datepoll.winner_for_meeting(ctx.room_id, int(number.group(1)))
+        winner = await datepoll.winner_for_meeting(ctx.room_id, number)
         duration = None if winner.end is None else winner.end - winner.start
         fields = replace(fields, start=winner.start, zone=winner.zone, duration=duration)
         await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, winner.title), code_note)
@@ -397,17 +397,6 @@ class Meetings(ReminderCommands):
         if not await self.rooms.can_redact(ctx.room_id):
             return False
         return await self.sender.redact(ctx.room_id, ctx.event.event_id, reason="it showed an access code")
-
-
-def _meeting_number(word: str) -> int | None:
-    """ "M3" → 3; nothing → None (the room's only meeting); anything else is refused."""
-    word = word.strip()
-    if not word:
-        return None
-    match = _MEETING_ID.fullmatch(word)
-    if match is None:
-        raise UsageError(f"'{shorten(word)}' is not a meeting id (meeting ids look like M12)")
-    return int(match.group(1))
 
 
 def _at(timestamp: float) -> datetime:

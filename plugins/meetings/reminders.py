@@ -5,15 +5,15 @@ The meetings plugin class inherits these commands; 👍 subscriptions are shared
 
 from __future__ import annotations
 
-import re
+from typing import Annotated
 
 from matrixbot import (
     Context,
     JobRun,
     Message,
     Plugin,
+    Ref,
     Rest,
-    UsageError,
     UserError,
     bdi,
     check_size,
@@ -24,7 +24,6 @@ from matrixbot import (
     make_once,
     pill,
     resolve_single,
-    shorten,
 )
 
 from .model import SimpleReminder, reminder_key
@@ -38,7 +37,7 @@ from .render import (
 )
 from .store import MeetingStore
 
-_REMINDER_ID = re.compile(r"r([0-9]+)", re.I)
+ReminderId = Annotated[int | None, Ref("R", "reminder")]
 
 
 class ReminderCommands(Plugin):
@@ -85,15 +84,15 @@ class ReminderCommands(Plugin):
         await ctx.reply(render_reminders(await self.store.reminders_in(ctx.room_id), ctx.show_time))
 
     @command("reminder", usage="[ID]")
-    async def reminder(self, ctx: Context, item: Rest = "") -> None:
+    async def reminder(self, ctx: Context, given: ReminderId = None) -> None:
         """Show a reminder. Example: !reminder R7"""
-        found = await self._reminder_here(ctx, item, "!reminder R7")
+        found = await self._reminder_here(ctx, given, "!reminder R7")
         await ctx.reply(render_reminder_line(found, ctx.show_time))
 
     @reminder.sub("cancel", usage="[ID]")
-    async def cancel_reminder(self, ctx: Context, item: Rest = "") -> None:
+    async def cancel_reminder(self, ctx: Context, given: ReminderId = None) -> None:
         """Cancel a reminder (whoever set it, or a room admin). Example: !reminder cancel R7"""
-        found = await self._reminder_here(ctx, item, "!reminder cancel R7")
+        found = await self._reminder_here(ctx, given, "!reminder cancel R7")
         await ctx.require_admin(f"cancel {found.ref}", or_user=found.creator)
         async with self.db.transaction() as tx:
             await self.jobs.cancel(tx, key_prefix=f"r{found.id}:")
@@ -135,13 +134,9 @@ class ReminderCommands(Plugin):
             raise UserError(f"There is no reminder R{reminder_id}.")
         return found
 
-    async def _reminder_here(self, ctx: Context, item: str, example: str) -> SimpleReminder:
-        word = item.strip()
-        match = _REMINDER_ID.fullmatch(word)
-        if word and match is None:
-            raise UsageError(f"'{shorten(word)}' is not a reminder id (reminder ids look like R7)")
+    async def _reminder_here(self, ctx: Context, given: int | None, example: str) -> SimpleReminder:
         active = {r.id: r for r in await self.store.reminders_in(ctx.room_id)}
-        chosen = resolve_single(active, "R", "reminder", int(match.group(1)) if match else None, example)
+        chosen = resolve_single(active, "R", "reminder", given, example)
         if chosen not in active:
             raise UserError(f"There is no active reminder R{chosen} in this room.")
         return active[chosen]

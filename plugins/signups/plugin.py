@@ -58,7 +58,6 @@ from .render import (
 from .store import Change, Check, SignupStore
 
 ListId = Annotated[int | None, Ref(LETTER, "signup list")]
-NO_BODY = Body()
 
 
 class Signups(Plugin):
@@ -94,7 +93,7 @@ class Signups(Plugin):
     # -- creating and signing up ------------------------------------------------------------------
 
     @show.sub("new", usage="TITLE⏎when: …⏎[where: …]⏎[talks: N]⏎[places: N]⏎[closes: …]⏎[slot: …]")
-    async def new(self, ctx: Context, title: Rest, body: Body) -> None:
+    async def new(self, ctx: Context, title: Rest, *, body: Body) -> None:
         """Start a signup list. Example: !signup new Tech chats⏎when: 13 June 6pm⏎talks: 4⏎places: 30
 
         talks: the number of talk slots (0: attend only); places: how many can come (left out: no
@@ -189,7 +188,7 @@ class Signups(Plugin):
         await ctx.reply(f"Removed {bdi(name)} from {h(signup_list.ref)}.")
 
     @show.sub("edit", usage="[ID]⏎key: value…")
-    async def edit(self, ctx: Context, list_id: ListId = None, body: Body = NO_BODY) -> None:
+    async def edit(self, ctx: Context, list_id: ListId = None, *, body: Body) -> None:
         """Change a list (organiser or room admin): title, when, where, talks, places, closes, slot.
 
         Example: !signup edit S2⏎places: 20⏎closes: none

@@ -20,7 +20,7 @@ from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.meetings.parse import parse_reminder
 from matrixbot.plugins.signups import Signups
 
-from matrixbot.api.commands import CommandSpec, parse_invocation, resolve
+from matrixbot.api.commands import Command, parse_invocation, resolve
 from matrixbot.time import FakeClock, parse_recurrence
 from tests.reliability.fuzzing import CLOCK, SIZES, TEXT, TIMES, ZONE, check, fuzz
 
@@ -54,12 +54,11 @@ def test_the_reported_remind_is_bounded() -> None:
 # -- the command parser --------------------------------------------------------------------------
 
 
-def _specs() -> dict[str, CommandSpec]:
-    found: dict[str, CommandSpec] = {}
+def _specs() -> dict[str, Command[...]]:
+    found: dict[str, Command[...]] = {}
     for plugin in (CorePlugin, DevicesPlugin, DatePoll, Meetings, Checkins, Signups):
-        for _, member in inspect.getmembers(plugin, inspect.isfunction):
-            spec = getattr(member, "__command__", None)
-            if spec is not None and spec.parent is None:
+        for _, spec in inspect.getmembers(plugin, lambda m: isinstance(m, Command)):
+            if not spec.parent:
                 for name in (spec.name, *spec.aliases):
                     found[name] = spec
     return found

@@ -20,7 +20,7 @@ from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.signups import Signups
 
-from matrixbot.api.commands import CommandSpec
+from matrixbot.api.commands import Command
 from matrixbot.testing.fakebot import FakeBot, Posted
 from matrixbot.time import FakeClock
 from tests.reliability.figures import record
@@ -54,7 +54,7 @@ BOOKKEEPING = {"inbox", "meta", "direct_rooms"}
 """Tables that record the handling of any message, not what a command may change."""
 
 
-def admin_commands(specs: list[CommandSpec]) -> set[str]:
+def admin_commands(specs: list[Command[...]]) -> set[str]:
     """The full names of the commands (and subcommands) declared `admin=True`."""
     found = set()
     for spec in specs:

@@ -1,9 +1,13 @@
 from typing import Annotated
 
 import pytest
+from matrixbot.plugins.datepoll import DatePoll
+from matrixbot.plugins.meetings import Meetings
 
+from matrixbot import Context, JobRun, Plugin, Reaction, job, on_reaction
 from matrixbot.api.commands import (
     Body,
+    Command,
     Ref,
     Rest,
     UsageError,
@@ -13,12 +17,13 @@ from matrixbot.api.commands import (
     resolve,
     resolve_single,
 )
-from matrixbot.errors import UserError
+from matrixbot.errors import StartupError, UserError
+from matrixbot.testing.fakebot import FakeBot
 
 
 class Demo:
     @command("poll", usage="TITLE")
-    async def poll(self, ctx: object, title: Rest, body: Body) -> None:
+    async def poll(self, ctx: object, title: Rest, *, body: Body) -> None:
         """Make a poll.
 
         More help here."""
@@ -38,7 +43,7 @@ class Demo:
         """Kick."""
 
 
-spec = Demo.poll.__command__
+spec = Demo.poll
 
 
 def test_invocation_splits_first_line_and_body():
@@ -81,7 +86,7 @@ def test_wrong_kind_of_id_is_refused():
 def test_missing_rest_and_extra_words_are_usage_errors():
     with pytest.raises(UsageError, match="TITLE is missing"):
         spec.bind("ctx", "", "")
-    kick = Demo.kick.__command__
+    kick = Demo.kick
     with pytest.raises(UsageError, match="unexpected 'x'"):
         kick.bind("ctx", "@a:b 2 x", "")
     with pytest.raises(UsageError, match="not a number"):
@@ -115,3 +120,201 @@ def test_resolve_single_picks_the_only_open_item():
         resolve_single({4: "x", 5: "y"}, "P", "poll", None, "!vote P4 1")
     with pytest.raises(UserError, match="no open poll"):
         resolve_single({}, "P", "poll", None, "!vote P4 1")
+
+
+# -- commands are objects: found by type, still called as methods ---------------------------------
+
+
+def test_a_command_is_a_command_object_on_the_class_and_a_method_on_an_instance():
+    assert isinstance(Demo.poll, Command) and isinstance(Demo.close, Command)
+    assert Demo.poll.subcommands["close"] is Demo.close and Demo.close.parent == "poll"
+    assert Demo.close.full_name == "poll close" and not Demo.poll.parent
+    demo = Demo()
+    assert demo.close.__self__ is demo and demo.close.__func__ is Demo.close.func
+
+
+async def test_a_handler_is_still_called_like_a_method():
+    class Counter:
+        def __init__(self) -> None:
+            self.seen: list[int] = []
+
+        @command("count", usage="N")
+        async def count(self, ctx: object, n: int) -> None:
+            self.seen.append(n)
+
+    counter = Counter()
+    await counter.count(None, 3)
+    assert counter.seen == [3]
+
+
+class Declares(Plugin):
+    name = "declares"
+
+    @command("thing", usage="[ID]")
+    async def thing(self, ctx: Context, given: Annotated[int | None, Ref("T", "thing")] = None) -> None:
+        """Show a thing. Example: !thing T3"""
+        await ctx.reply(f"thing {given}")
+
+    @thing.sub("make", usage="TITLE⏎LINES")
+    async def make(self, ctx: Context, title: Rest, *, body: Body) -> None:
+        """Make a thing."""
+        await ctx.reply(f"made {title} with {len(body.lines)} lines" if body else f"made {title}, no lines")
+
+    @on_reaction
+    async def reacted(self, reaction: Reaction) -> None:
+        """Reactions."""
+
+    @job("tick")
+    async def tick(self, run: JobRun) -> None:
+        """A job."""
+
+
+async def test_the_plugin_collects_commands_handlers_and_jobs_by_type(fake_bot):
+    bot = await fake_bot(plugins=[Declares])
+    plugin = bot.registry.plugins["declares"]
+    assert plugin.commands() == [Declares.thing]
+    assert [h.__func__ for h in plugin.event_handlers("reaction")] == [Declares.reacted.func]
+    assert {n: h.__func__ for n, h in plugin.job_handlers().items()} == {"tick": Declares.tick.func}
+    room = bot.room("@alice:x")
+    assert (await bot.say(room, "@alice:x", "!thing T4")).body == "thing 4"
+    assert (await bot.say(room, "@alice:x", "!thing make Box")).body == "made Box, no lines"
+    assert (await bot.say(room, "@alice:x", "!thing make Box\nred\n\nblue")).body == "made Box with 2 lines"
+
+
+# -- the Body: empty by itself, declared one way -----------------------------------------------------
+
+
+def test_a_body_is_empty_and_false_when_there_are_no_lines():
+    assert Demo.poll.bind("ctx", "Title", "") == (["ctx", "Title"], {"body": Body("")})
+    assert Demo.poll.bind("ctx", "Title", "a\nb") == (["ctx", "Title"], {"body": Body("a\nb")})
+    assert not Body("") and not Body(" \n\t\n") and Body("\nx")
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "async def f(self, ctx, title: Rest = '', body: Body = Body()) -> None: ...",
+        "async def f(self, ctx, body: Body, title: Rest = '') -> None: ...",
+        "async def f(self, ctx, *, body: Body = Body()) -> None: ...",
+    ],
+)
+def test_a_body_is_declared_last_keyword_only_and_without_a_default(signature):
+    scope: dict[str, object] = {"Body": Body, "Rest": Rest}
+    exec(signature, scope)
+    declared = command("f")(scope["f"])
+    with pytest.raises(TypeError, match=r"declare the Body last, keyword-only and without a default"):
+        declared.arguments  # noqa: B018 (reading it checks the signature)
+
+
+async def test_a_handler_chat_cannot_fill_stops_the_bot_at_start(tmp_path):
+    class Broken(Plugin):
+        name = "broken"
+
+        @command("broken")
+        async def broken(self, ctx: Context, body: Body = Body()) -> None: ...  # noqa: B008
+
+    with pytest.raises(StartupError, match=r"plugin 'broken', command 'broken': .*keyword-only"):
+        await FakeBot.create(tmp_path, plugins=[Broken])
+
+
+# -- ids: every one read by Ref, with the same errors ------------------------------------------------
+
+MEETING = Ref("M", "meeting")
+
+
+class Ids:
+    @command("meeting", usage="TITLE⏎when: … | [ID]")
+    async def meeting(
+        self, ctx: object, given: Annotated[int | None, MEETING] = None, title: Rest = "", *, body: Body
+    ) -> None: ...
+
+    @meeting.sub("cancel", usage="[ID]")
+    async def cancel(self, ctx: object, given: Annotated[int | None, MEETING] = None) -> None: ...
+
+    @command("from-poll", usage="POLL")
+    async def from_poll(self, ctx: object, poll: Annotated[int, Ref("P", "poll")]) -> None:
+        """Schedule from a poll. Example: !from-poll P3"""
+
+
+def test_words_after_an_id_are_unexpected_and_a_wrong_id_says_what_ids_look_like():
+    sub, args = resolve(Ids.meeting, "cancel M3 junk")
+    with pytest.raises(UsageError, match=r"^unexpected 'junk'\.$"):
+        sub.bind("ctx", args, "")
+    sub, args = resolve(Ids.meeting, "cancel X3")
+    with pytest.raises(UsageError, match=r"^'X3' is not a meeting id \(meeting ids look like M12\)\.$"):
+        sub.bind("ctx", args, "")
+    assert sub.bind("ctx", "m03", "")[0] == ["ctx", 3]
+
+
+def test_a_required_id_is_named_when_missing_or_wrong():
+    spec = Ids.from_poll
+    with pytest.raises(
+        UsageError, match=r"^POLL is missing: it comes after !from-poll, e.g. !from-poll P3\.$"
+    ):
+        spec.bind("ctx", "", "")
+    for word in ("X3", "three", "3"):
+        with pytest.raises(UsageError, match=rf"^'{word}' is not a poll id \(poll ids look like P12\)\.$"):
+            spec.bind("ctx", word, "")
+    assert spec.bind("ctx", "p7", "")[0] == ["ctx", 7]
+
+
+def test_before_a_title_with_lines_an_id_shaped_word_is_the_title():
+    assert Ids.meeting.bind("ctx", "Q3 planning", "when: x")[0] == ["ctx", None, "Q3 planning"]
+    assert Ids.meeting.bind("ctx", "M3 planning", "when: x")[0] == ["ctx", 3, "planning"]
+    with pytest.raises(UsageError, match="'Q3' is not a meeting id"):
+        Ids.meeting.bind("ctx", "Q3 planning", "")
+
+
+def test_ref_parse_reads_a_whole_text_as_the_declared_argument_would():
+    assert MEETING.parse("") is None and MEETING.parse(" M12 ") == 12
+    with pytest.raises(UsageError, match=r"^unexpected 'junk'\.$"):
+        MEETING.parse("M3 junk")
+    for text in ("X3", "soon"):
+        with pytest.raises(UsageError, match=rf"^'{text}' is not a meeting id"):
+            MEETING.parse(text)
+
+
+async def test_meeting_ids_in_chat_go_through_ref(fake_bot):
+    bot = await fake_bot(plugins=[Meetings])
+    room = bot.room("@alice:x", admins=["@alice:x"])
+    reply = await bot.say(room, "@alice:x", "!meeting cancel M3 junk")
+    assert reply.body.startswith("Unexpected 'junk'.\nUsage: !meeting cancel [ID]"), reply.body
+    reply = await bot.say(room, "@alice:x", "!meeting cancel X3")
+    assert reply.body.startswith("'X3' is not a meeting id (meeting ids look like M12)."), reply.body
+    assert "Unexpected 'junk'" in (await bot.say(room, "@alice:x", "!reminder R1 junk")).body
+    assert "'X1' is not a reminder id" in (await bot.say(room, "@alice:x", "!reminder cancel X1")).body
+
+
+async def test_a_mistyped_meeting_id_still_hides_the_code_it_came_with(fake_bot):
+    bot = await fake_bot(plugins=[Meetings, DatePoll])
+    room = bot.room("@alice:x", "@bob:x", admins=["@alice:x"])  # not a direct chat: codes are hidden
+    for text in ("!meeting edit X3\ncode: 123456", "!meeting from-poll X3\ncode: 123456"):
+        before = len(bot.fake.redacted)
+        reply = await bot.say(room, "@alice:x", text)
+        assert "'X3' is not a" in reply.body
+        assert len(bot.fake.redacted) == before + 1, f"{text!r} was not redacted"
+
+
+# -- !set my: a declared subcommand -----------------------------------------------------------------
+
+
+async def test_set_my_timezone_is_a_declared_subcommand(fake_bot):
+    bot = await fake_bot()
+    room = bot.room("@alice:x")
+    core = bot.registry.commands["set"]
+    sub, args = resolve(core, "my timezone Europe/Berlin")
+    assert sub.full_name == "set my" and args == "timezone Europe/Berlin"
+    assert (
+        "!set my timezone ZONE — Set your own time zone"
+        in (await bot.say(room, "@alice:x", "!help set")).body
+    )
+    said = await bot.say(room, "@alice:x", "!set my TZ Europe/Berlin")
+    assert said.body == "I will also show you times in Europe/Berlin."
+    assert (
+        await bot.say(room, "@alice:x", "!set my zone none")
+    ).body == "I will show you times in the room's zone."
+    wrong = await bot.say(room, "@alice:x", "!set my colour red")
+    assert wrong.body == "Expected timezone, zone or tz, not 'colour'.\nUsage: !set my timezone ZONE"
+    missing = await bot.say(room, "@alice:x", "!set my timezone")
+    assert missing.body.startswith("ZONE is missing: it comes after !set my timezone, e.g. !set my timezone")
+    assert "Only a room admin" in (await bot.say(room, "@alice:x", "!set timezone Europe/Paris")).body

@@ -44,7 +44,7 @@ class Agenda(Plugin):
         await ctx.reply(render_agenda(topics, self._names(ctx.room_id), self.prefix))
 
     @show.sub("add", usage="TITLE⏎[notes…]")
-    async def add(self, ctx: Context, title: Rest, body: Body) -> None:
+    async def add(self, ctx: Context, title: Rest, *, body: Body) -> None:
         """Put a topic on the agenda. Example: !agenda add Budget for 2025⏎Draft is in the shared folder
 
         The lines after the first are the topic's notes.
