@@ -503,7 +503,8 @@ def resolve_single(items: Mapping[int, Any], letter: str, noun: str, given: int 
     if given is not None:
         return given
     if len(items) == 1:
-        return next(iter(items))
+        only: int = next(iter(items))
+        return only
     if not items:
         raise UserError(f"There is no open {noun} in this room.")
     ids = ", ".join(format_ref(letter, n) for n in sorted(items))

@@ -6,6 +6,7 @@ so `!set` validates every value in one place and `!settings` can list them with 
 
 from __future__ import annotations
 
+import builtins  # `set` is also a method of SettingsStore
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -142,7 +143,7 @@ class SettingsStore:
             self._choices[room_id] = {r["plugin"]: bool(r["enabled"]) for r in rows}
         return self._choices[room_id]
 
-    async def enabled_plugins(self, room_id: str, available: Iterable[str]) -> set[str]:
+    async def enabled_plugins(self, room_id: str, available: Iterable[str]) -> builtins.set[str]:
         choice = await self._plugin_choices(room_id)
         return {name for name in available if choice.get(name, name in self.default_plugins)}
 

@@ -70,7 +70,7 @@ class Scheduler:
         self._pool = TaskPool("job", concurrency)
         self._timer: AsyncIOScheduler | None = None
         self._wake_lock = asyncio.Lock()
-        self._arming: set[asyncio.Task[None]] = set()
+        self._arming: set[asyncio.Task[object]] = set()
         self._started_at = clock.now()
 
     @property
