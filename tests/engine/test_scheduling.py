@@ -6,7 +6,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from tests.integration.announcer import Announcer
+from tests.engine.announcer import Announcer
 
 ROOT = Path(__file__).parents[2]
 
@@ -33,7 +33,7 @@ async def test_kill_between_sending_and_sent_does_not_post_twice(start_bot, chat
     crashing = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.integration.crash_run",
+        "tests.engine.crash_run",
         config.homeserver,
         config.user_id,
         config.password or "",
