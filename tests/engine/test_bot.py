@@ -1,4 +1,5 @@
-"""The core through a real homeserver: invites, help, permissions, settings, restarts, failures."""
+"""The core through a real homeserver: invites, power levels seen through sync, threads, bursts,
+restarts and gaps, the first start, the command line. Its command handling: test_dispatch.py (FakeBot)."""
 
 from __future__ import annotations
 
