@@ -31,6 +31,13 @@ def debug_log() -> Iterator[io.StringIO]:
         logging.getLogger(name).setLevel(level)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test with a homeserver of its own needs one too: `-m "not synapse"` skips it as well."""
+    for item in items:
+        if "own_synapse" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.synapse)
+
+
 @pytest.fixture
 async def own_synapse(tmp_path: Path) -> AsyncIterator[Synapse]:
     """A homeserver of the test's own, for outages: the test may `stop()` and `start()` it again (same

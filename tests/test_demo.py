@@ -6,6 +6,10 @@ import asyncio
 import os
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.synapse  # the demo starts a homeserver of its own
+
 SCRIPT = "!help\n\n#wait 0.1\n\n!set timezone Europe/Lisbon\n\n!settings\n"
 
 
