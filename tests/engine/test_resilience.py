@@ -1,9 +1,8 @@
-"""The bot survives its homeserver going away, and the command line fails in one line."""
+"""The bot survives its homeserver going away, and takes a custom prefix."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 from matrixbot.matrix.outages import Kind
@@ -49,27 +48,3 @@ async def test_custom_prefix(start_bot, chat):
     room = await t.room_with(alice)
     reply = await t.ask(alice, room, "?help")
     assert "?enable PLUGIN" in reply.body
-
-
-async def run_cli(*args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "matrixbot",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    return proc.returncode or 0, out.decode(), err.decode()
-
-
-async def test_bad_or_missing_config_is_a_one_line_error(tmp_path):
-    code, _, err = await run_cli("check-config", "--config", str(tmp_path / "absent.yaml"))
-    assert code == 2 and err.count("\n") == 1 and "no such file" in err
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("homeserver: http://127.0.0.1:1\nuser_id: '@bot:x'\npassword: p\nprefx: '?'\n")
-    code, _, err = await run_cli("check-config", "--config", str(bad))
-    assert code == 2 and err.strip() == "matrixbot: config error: unknown key 'prefx'; did you mean 'prefix'?"
-    code, _, err = await run_cli("run", "--config", str(bad))
-    assert code == 2 and "Traceback" not in err
