@@ -93,3 +93,10 @@ async def test_ignores_notices_own_messages_edits_and_ignored_users(fake_bot: Ma
 async def test_oversized_answer_is_refused_when_given(bot: FakeBot) -> None:
     reply = await bot.say(bot.room("@alice:x"), "@alice:x", "!echo " + "x" * 35_000)
     assert "Matrix allows about" in reply.body and "shorten" in reply.body
+
+
+async def test_custom_prefix(fake_bot: MakeFakeBot) -> None:
+    bot = await fake_bot(prefix="?")
+    room = bot.room("@alice:x")
+    assert "?enable PLUGIN" in (await bot.say(room, "@alice:x", "?help")).body
+    assert await bot.send(room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!help"}) == []

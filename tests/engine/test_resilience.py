@@ -1,4 +1,4 @@
-"""The bot survives its homeserver going away, and takes a custom prefix."""
+"""The bot survives its homeserver going away."""
 
 from __future__ import annotations
 
@@ -40,11 +40,3 @@ async def test_homeserver_outage_does_not_kill_the_bot(own_synapse: Synapse, tmp
             await alice.close()
         if bot is not None:
             await bot.stop()
-
-
-async def test_custom_prefix(start_bot, chat):
-    t = await start_bot(prefix="?")
-    alice = await chat("alice")
-    room = await t.room_with(alice)
-    reply = await t.ask(alice, room, "?help")
-    assert "?enable PLUGIN" in reply.body
