@@ -3,13 +3,16 @@ matrixbot's pytest plugin (`matrixbot.testing.pytest_plugin`, registered under `
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from matrixbot.logsetup import QUIET_LOGGERS, setup_logging
+from matrixbot.testing.synapse import Synapse
 
 
 @pytest.fixture
@@ -26,3 +29,22 @@ def debug_log() -> Iterator[io.StringIO]:
     root.handlers[:], root.level = saved[0], saved[1]
     for name, level in saved[2].items():
         logging.getLogger(name).setLevel(level)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test with a homeserver of its own needs one too: `-m "not synapse"` skips it as well."""
+    for item in items:
+        if "own_synapse" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.synapse)
+
+
+@pytest.fixture
+async def own_synapse(tmp_path: Path) -> AsyncIterator[Synapse]:
+    """A homeserver of the test's own, for outages: the test may `stop()` and `start()` it again (same
+    port, same database). The session's `synapse` is shared, so it must never be stopped."""
+    server = Synapse(tmp_path / "hs")
+    await asyncio.to_thread(server.start)
+    try:
+        yield server
+    finally:
+        await asyncio.to_thread(server.stop)

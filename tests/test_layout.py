@@ -176,3 +176,21 @@ def test_the_public_face_offers_every_name_it_lists_and_loads_lazily():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_the_tests_mirror_the_tree():
+    """tests/<package>/ for each package of matrixbot/ (tests/plugins/<name>/ for each plugin); besides
+    them only tests/ops (the command line, packaging, processes) and tests/reliability (fault suites)."""
+    packages = {p.parent.name for p in (ROOT / "matrixbot").glob("*/__init__.py")} | {"plugins"}
+    plugins = {p.parent.name for p in (ROOT / "plugins").glob("*/__init__.py")}
+    tests = ROOT / "tests"
+    folders = {p.parent.relative_to(tests).as_posix() for p in tests.glob("**/__init__.py")} - {"."}
+    wrong = sorted(
+        f
+        for f in folders
+        if not (
+            f in packages | {"ops", "reliability"}
+            or (f.startswith("plugins/") and f.removeprefix("plugins/") in plugins)
+        )
+    )
+    assert not wrong, f"test folders with no source package of that name: {wrong}"

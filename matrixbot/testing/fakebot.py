@@ -27,6 +27,7 @@ from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.engine.bot import Bot
 from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.markup import FSI, PDI
 from matrixbot.time import Clock, FakeClock
 
 
@@ -41,7 +42,9 @@ class Posted:
 
     @property
     def body(self) -> str:
-        return str(self.content.get("body", ""))
+        """The body as a person reads it, as `ChatClient` shows it: without the invisible marks that
+        isolate user values (FSI … PDI); `content["body"]` has them."""
+        return str(self.content.get("body", "")).replace(FSI, "").replace(PDI, "")
 
     @property
     def html(self) -> str:
@@ -203,11 +206,15 @@ class FakeBot(Bot):
         assert isinstance(client, FakeClient)
         return client
 
-    def room(self, *members: str, admins: Iterable[str] = ()) -> str:
-        """A room with the bot and `members`; `admins` get power level 100 (others 0)."""
+    def room(self, *members: str, admins: Iterable[str] = (), bot_level: int = 100) -> str:
+        """A room with the bot and `members`; `admins` get power level 100 (others 0), the bot
+        `bot_level` (below 50 it may not remove others' messages, as where nobody made it a moderator)."""
         room_id = self.fake.new_id("!")
         users = {self.config.user_id: _User("bot"), **{m: _User(_name(m)) for m in members}}
-        levels = {"users": {self.config.user_id: 100, **dict.fromkeys(admins, 100)}, "state_default": 50}
+        levels = {
+            "users": {self.config.user_id: bot_level, **dict.fromkeys(admins, 100)},
+            "state_default": 50,
+        }
         self.fake.rooms[room_id] = _Room(room_id, next(iter(members), self.config.user_id), users, levels)
         return room_id
 

@@ -1,4 +1,4 @@
-"""The command line after a plain install: version, init-config, a demo without its extra."""
+"""The command line after a plain install: version, init-config, config errors, a demo without its extra."""
 
 from __future__ import annotations
 
@@ -59,3 +59,19 @@ def test_an_edited_sample_passes_check_config(tmp_path, capsys, monkeypatch):
     target.write_text(edited)
     assert main(["check-config", "--config", str(target)]) == 2
     assert "no plugin 'meeting' (did you mean 'meetings'?" in capsys.readouterr().err
+
+
+def test_bad_or_missing_config_is_a_one_line_error(tmp_path, capsys):
+    assert main(["check-config", "--config", str(tmp_path / "absent.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such file" in err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("homeserver: http://127.0.0.1:1\nuser_id: '@bot:x'\npassword: p\nprefx: '?'\n")
+    assert main(["check-config", "--config", str(bad)]) == 2
+    assert (
+        capsys.readouterr().err.strip()
+        == "matrixbot: config error: unknown key 'prefx'; did you mean 'prefix'?"
+    )
+    assert main(["run", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err

@@ -12,11 +12,15 @@ import signal
 import sqlite3
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import yaml
 
-from matrixbot.testing.synapse import Account
+from matrixbot.testing.chat import ChatClient
+from matrixbot.testing.pytest_plugin import MakeAccount, MakeChat
+from matrixbot.testing.synapse import Account, Synapse
 
 ROOT = Path(__file__).parents[2]
 
@@ -125,3 +129,22 @@ class BotProcess:
         finally:
             db.close()
         raise TimeoutError(f"no inbox row holding {needle!r} within {timeout:g} s")
+
+
+@asynccontextmanager
+async def encrypted_meetings_bot(
+    synapse: Synapse, account: MakeAccount, chat: MakeChat, tmp_path: Path
+) -> AsyncIterator[tuple[BotProcess, ChatClient, str]]:
+    """The bot as a process with the meetings plugin, and alice (encrypting) in an encrypted room
+    with it, once it has joined; the process is stopped on the way out (if still running)."""
+    bot = BotProcess(
+        synapse.url, await asyncio.to_thread(account, "bot"), tmp_path / "bot", plugins=("meetings",)
+    )
+    alice = await chat("alice", encrypted=True)
+    await bot.start()
+    try:
+        room = await alice.create_room(invite=[bot.user_id], encrypted=True)
+        await alice.wait_for_membership(room, bot.user_id, "join", timeout=60)
+        yield bot, alice, room
+    finally:
+        await bot.stop()

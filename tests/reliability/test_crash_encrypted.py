@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from tests.reliability.bot_process import BotProcess
+from tests.reliability.bot_process import encrypted_meetings_bot
 from tests.reliability.figures import record
 
 pytestmark = pytest.mark.slow
@@ -19,14 +19,7 @@ ROUNDS = 3
 
 
 async def test_command_stored_at_a_kill_is_answered_once_after_restart(synapse, account, chat, tmp_path):
-    bot = BotProcess(
-        synapse.url, await asyncio.to_thread(account, "bot"), tmp_path / "bot", plugins=("meetings",)
-    )
-    alice = await chat("alice", encrypted=True)
-    await bot.start()
-    try:
-        room = await alice.create_room(invite=[bot.user_id], encrypted=True)
-        await alice.wait_for_membership(room, bot.user_id, "join", timeout=60)
+    async with encrypted_meetings_bot(synapse, account, chat, tmp_path) as (bot, alice, room):
         await alice.wait_for_reply(await alice.say(room, "!help"), sender=bot.user_id, timeout=60)
         for round_ in range(ROUNDS):
             high_water = await asyncio.to_thread(bot.inbox_high_water)
@@ -45,8 +38,6 @@ async def test_command_stored_at_a_kill_is_answered_once_after_restart(synapse, 
             answers = [e for e in alice.events(room) if e.sender == bot.user_id and e.reply_to == command]
             assert len(answers) == 1, f"round {round_}: {len(answers)} answers to one command"
             assert answers[0].encrypted and "remind" in answers[0].body
-    finally:
-        await bot.stop()
     assert "Traceback" not in bot.log_text()
     record(
         "kill at the inbox",
@@ -56,14 +47,7 @@ async def test_command_stored_at_a_kill_is_answered_once_after_restart(synapse, 
 
 async def test_reminder_due_while_killed_is_posted_once_at_restart(synapse, account, chat, tmp_path):
     """Jobs caught up at start go out into the encrypted room (after the first sync), once."""
-    bot = BotProcess(
-        synapse.url, await asyncio.to_thread(account, "bot"), tmp_path / "bot", plugins=("meetings",)
-    )
-    alice = await chat("alice", encrypted=True)
-    await bot.start()
-    try:
-        room = await alice.create_room(invite=[bot.user_id], encrypted=True)
-        await alice.wait_for_membership(room, bot.user_id, "join", timeout=60)
+    async with encrypted_meetings_bot(synapse, account, chat, tmp_path) as (bot, alice, room):
         command = await alice.say(room, "!remind in 3 seconds water the plants")
         await alice.wait_for_reply(command, sender=bot.user_id, timeout=60)
         bot.kill()
@@ -75,6 +59,4 @@ async def test_reminder_due_while_killed_is_posted_once_at_restart(synapse, acco
         await alice.until_synced()
         posts = [e for e in alice.events(room) if e.sender == bot.user_id and e.msgtype == "m.text"]
         assert len(posts) == 1 and "water the plants" in posts[0].body and posts[0].encrypted
-    finally:
-        await bot.stop()
     assert "Traceback" not in bot.log_text()

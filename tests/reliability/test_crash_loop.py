@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from matrixbot.testing.chat import ChatClient
-from tests.reliability.bot_process import BotProcess
+from tests.reliability.bot_process import BotProcess, encrypted_meetings_bot
 from tests.reliability.figures import record
 
 pytestmark = pytest.mark.slow
@@ -82,44 +82,40 @@ async def _send_all(alice: ChatClient, room: str, rng: random.Random, tally: Tal
 
 async def test_kill_9_loop_loses_and_doubles_nothing(synapse, account, chat, tmp_path):
     rng = random.Random(SEED)
-    bot = BotProcess(
-        synapse.url, await asyncio.to_thread(account, "bot"), tmp_path / "bot", plugins=("meetings",)
-    )
-    alice = await chat("alice", encrypted=True)
     tally = Tally()
     started = time.monotonic()
-    await bot.start()
     stop_killing = asyncio.Event()
     killer: asyncio.Task[None] | None = None
-    room = ""
     send_s = 0.0
-    try:
-        room = await alice.create_room(invite=[bot.user_id], encrypted=True)
-        await alice.wait_for_membership(room, bot.user_id, "join", timeout=60)
-        await alice.wait_for_reply(await alice.say(room, "!help"), sender=bot.user_id, timeout=60)
-        killer = asyncio.create_task(_killing(bot, rng, stop_killing))
-        sending = time.monotonic()
-        last_due = await _send_all(alice, room, rng, tally)
-        send_s = time.monotonic() - sending
-        # keep killing while the reminders fall due (handled late, a reminder may be due later still)
-        await asyncio.sleep(max(0.0, last_due - time.monotonic()))
-        stop_killing.set()
-        await killer
-        if bot.process is not None and bot.process.returncode is not None:
-            await bot.start()
-        deadline = time.monotonic() + SETTLE
-        while time.monotonic() < deadline:
-            answers, posts = tally.answers(alice, room, bot.user_id), tally.posts(alice, room, bot.user_id)
-            if len(answers) == len(tally.commands) and len(posts) == len(tally.reminders):
-                break
-            await asyncio.sleep(1)
-        await asyncio.sleep(3)  # a doubled post would come right after the first
-        await alice.until_synced()
-    finally:
-        stop_killing.set()
-        if killer is not None:
-            await asyncio.gather(killer, return_exceptions=True)
-        exit_code = await bot.stop()
+    async with encrypted_meetings_bot(synapse, account, chat, tmp_path) as (bot, alice, room):
+        try:
+            await alice.wait_for_reply(await alice.say(room, "!help"), sender=bot.user_id, timeout=60)
+            killer = asyncio.create_task(_killing(bot, rng, stop_killing))
+            sending = time.monotonic()
+            last_due = await _send_all(alice, room, rng, tally)
+            send_s = time.monotonic() - sending
+            # keep killing while the reminders fall due (handled late, a reminder may be due later still)
+            await asyncio.sleep(max(0.0, last_due - time.monotonic()))
+            stop_killing.set()
+            await killer
+            if bot.process is not None and bot.process.returncode is not None:
+                await bot.start()
+            deadline = time.monotonic() + SETTLE
+            while time.monotonic() < deadline:
+                answers, posts = (
+                    tally.answers(alice, room, bot.user_id),
+                    tally.posts(alice, room, bot.user_id),
+                )
+                if len(answers) == len(tally.commands) and len(posts) == len(tally.reminders):
+                    break
+                await asyncio.sleep(1)
+            await asyncio.sleep(3)  # a doubled post would come right after the first
+            await alice.until_synced()
+        finally:
+            stop_killing.set()
+            if killer is not None:
+                await asyncio.gather(killer, return_exceptions=True)
+            exit_code = await bot.stop()
     answers, posts = tally.answers(alice, room, bot.user_id), tally.posts(alice, room, bot.user_id)
     report = {
         "seed": SEED,

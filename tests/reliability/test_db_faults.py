@@ -36,7 +36,7 @@ from matrixbot.testing.chat import ChatClient
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.testing.testbot import TestBot
 from matrixbot.time import FakeClock
-from tests.integration.announcer import Announcer
+from tests.engine.announcer import Announcer
 from tests.reliability.figures import record
 from tests.reliability.history import reply_to, room_history
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -26,10 +27,9 @@ async def wait_for_status(url: str, wanted: int, timeout: float) -> dict:
         await asyncio.sleep(0.5)
 
 
-async def test_health_follows_a_homeserver_outage(tmp_path, monkeypatch):
+async def test_health_follows_a_homeserver_outage(own_synapse: Synapse, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(health, "SYNC_MAX_AGE", 5.0)
-    server = Synapse(tmp_path / "hs")
-    await asyncio.to_thread(server.start)
+    server = own_synapse
     bot = None
     port = free_port()
     url = f"http://127.0.0.1:{port}/health"
@@ -51,4 +51,3 @@ async def test_health_follows_a_homeserver_outage(tmp_path, monkeypatch):
     finally:
         if bot is not None:
             await bot.stop()
-        await asyncio.to_thread(server.stop)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 from matrixbot.plugins.meetings import Meetings
@@ -32,9 +33,10 @@ ANSWER_WITHIN = 5.0
 REMINDERS = {"early-a": 1.0, "early-b": 2.0, "mid": 30.0, "end": 50.0}
 
 
-async def test_answers_within_seconds_of_the_homeserver_return_and_posts_reminders_late(tmp_path):
-    server = Synapse(tmp_path / "hs")
-    await asyncio.to_thread(server.start)
+async def test_answers_within_seconds_of_the_homeserver_return_and_posts_reminders_late(
+    own_synapse: Synapse, tmp_path: Path
+) -> None:
+    server = own_synapse
     bot = alice = None
     try:
         bot_account = await asyncio.to_thread(server.register, "bot")
@@ -67,7 +69,6 @@ async def test_answers_within_seconds_of_the_homeserver_return_and_posts_reminde
             await alice.close()
         if bot is not None:
             await bot.stop()
-        await asyncio.to_thread(server.stop)
 
     by_id = {e["event_id"]: e for e in history}
     answer_after = (reply.ts - by_id[command]["origin_server_ts"]) / 1000

@@ -1,6 +1,6 @@
 """Run a bot with the Announcer plugin set to SIGKILL itself after its first post.
 
-Usage: python -m tests.integration.crash_run HOMESERVER USER_ID PASSWORD DATA_DIR
+Usage: python -m tests.engine.crash_run HOMESERVER USER_ID PASSWORD DATA_DIR
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from matrixbot.config import Config
 from matrixbot.engine.bot import Bot
-from tests.integration.announcer import Announcer
+from tests.engine.announcer import Announcer
 
 
 async def main(homeserver: str, user_id: str, password: str, data_dir: str) -> None:

@@ -22,9 +22,11 @@ class RefusingClient:
         self.olm = None
         self.rooms: dict[str, object] = {}
         self.attempts = 0
+        self.tried = asyncio.Event()
 
     async def room_send(self, *args: object, **kwargs: object) -> nio.ErrorResponse:
         self.attempts += 1
+        self.tried.set()
         if isinstance(self.failure, Exception):
             raise self.failure
         return self.failure
@@ -71,10 +73,11 @@ async def test_a_command_whose_answer_could_not_be_sent_stays_in_the_inbox(tmp_p
     try:
         room = bot.room("@alice:x")
         event = RoomEvent("$cmd", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!help"})
-        bot.fake.room_send = RefusingClient(_error(502)).room_send  # type: ignore[method-assign]
+        refusing = RefusingClient(_error(502))
+        bot.fake.room_send = refusing.room_send  # type: ignore[method-assign]
         await bot.inbox.store([event], "token")
         await bot.dispatcher.submit(event)
-        await asyncio.sleep(0.05)  # the send failed once and is waiting to try again
+        await asyncio.wait_for(refusing.tried.wait(), 5)  # the send failed once and waits to try again
         bot.sender.stopping.set()
         await bot.dispatcher.drain(5)
         state = await bot.db.fetch_value("SELECT state FROM inbox WHERE event_id = '$cmd'")

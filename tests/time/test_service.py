@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from matrixbot.plugins.datepoll import DatePoll
@@ -15,6 +18,7 @@ from matrixbot.errors import TimeParseError, UserError
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import MAX_TIME_TEXT, MAX_TIME_WORDS, TOO_SLOW, FakeClock, TimeParser, TimeService
+from matrixbot.time import budget as timebudget
 
 ZONE = "Europe/London"
 CLOCK = FakeClock("2024-02-20 12:00", ZONE)
@@ -69,47 +73,60 @@ def test_other_digits_are_refused_by_name() -> None:
             parser.parse(text, ZONE)
 
 
+@pytest.fixture
+def budget_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The clock the parse budget is measured on, moved by hand: a "slow" read advances it instead
+    of sleeping, so the budget is tested without waiting and without depending on the machine's load."""
+    clock = FakeClock(CLOCK.now())
+    monkeypatch.setattr(timebudget, "time", SimpleNamespace(monotonic=lambda: clock.now().timestamp()))
+    return clock
+
+
 async def test_parsing_runs_off_the_event_loop() -> None:
+    """The parse waits for the event loop to act: on the loop itself it would wait in vain."""
     service = TimeService(TimeParser(CLOCK))
-    ticks = 0
+    loop = asyncio.get_running_loop()
+    parsing, loop_ran = asyncio.Event(), threading.Event()
 
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
+    def parse(p: TimeParser) -> bool:
+        loop.call_soon_threadsafe(parsing.set)
+        return loop_ran.wait(timeout=10)
 
-    ticker = asyncio.create_task(tick())
     try:
-        assert await service.read(lambda p: time.sleep(0.3) or "done") == "done"
+        reading = asyncio.create_task(service.read(parse))
+        await asyncio.wait_for(parsing.wait(), 10)
+        loop_ran.set()
+        assert await reading, "the event loop stood still while a time was parsed"
     finally:
-        ticker.cancel()
         service.close()
-    assert ticks >= 5, "the event loop stood still while a time was parsed"
 
 
 class SlowDateparser(TimeParser):
-    """Every dateparser read takes 0.1 s: a stand-in for an input that is slow to parse."""
+    """Every dateparser read takes 0.1 s of the budget's clock: a stand-in for an input that is slow to parse."""
+
+    def __init__(self, clock: FakeClock, budget_clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.budget_clock = budget_clock
+        self.reads = 0
 
     def _read(self, text, ctx):  # type: ignore[no-untyped-def]
-        from matrixbot.time import budget as timebudget
-
         timebudget.check()
-        time.sleep(0.1)
+        self.reads += 1
+        self.budget_clock.advance(0.1)
         return super()._read(text, ctx)
 
 
-async def test_a_parse_over_budget_stops_and_says_so() -> None:
-    service = TimeService(SlowDateparser(CLOCK), budget=0.25)
+async def test_a_parse_over_budget_stops_and_says_so(budget_clock: FakeClock) -> None:
+    parser = SlowDateparser(CLOCK, budget_clock)
+    service = TimeService(parser, budget=0.25)
     await service.warm()
+    parser.reads = 0
     try:
-        start = time.perf_counter()
         with pytest.raises(TimeParseError) as caught:
             await service.read(lambda p: parse_reminder(ONES, p, ZONE, CLOCK.now()))
         assert caught.value.message == TOO_SLOW
-        stopped = time.perf_counter() - start
+        assert parser.reads == 3, "the search stops at the first read after the budget (0.25 s) is spent"
         assert await service.read(lambda p: "free") == "free", "the worker is free again"
-        assert stopped < 12 * 0.1, "the budget stopped the search part-way"
     finally:
         service.close()
 
@@ -123,23 +140,31 @@ async def bot(tmp_path):
     await fake.stop()
 
 
-def _slow_dateparser(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+def _patch_dateparser(monkeypatch: pytest.MonkeyPatch, before: Callable[[], object]) -> None:
+    """Call `before()` ahead of each dateparser read (to hold it, or to spend budget time)."""
     from dateparser.date import DateDataParser
 
     original = DateDataParser.get_date_data
 
-    def slow(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        time.sleep(seconds)
+    def patched(self: DateDataParser, *args: Any, **kwargs: Any) -> Any:
+        before()
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(DateDataParser, "get_date_data", slow)
+    monkeypatch.setattr(DateDataParser, "get_date_data", patched)
 
 
 async def test_a_slow_parse_does_not_delay_another_room(bot, monkeypatch) -> None:
-    """While one room's `!remind` is parsed (slowly), another room's `!help` is answered at once."""
+    """While one room's `!remind` is parsed (held in dateparser), another room's `!help` is answered."""
     first, other = bot.room("@alice:x"), bot.room("@bob:x")
     await bot.say(first, "@alice:x", "!remind tomorrow 9am warm up")  # dateparser loaded, worker warm
-    _slow_dateparser(monkeypatch, 0.15)
+    loop = asyncio.get_running_loop()
+    parsing, release = asyncio.Event(), threading.Event()
+
+    def hold() -> None:
+        loop.call_soon_threadsafe(parsing.set)
+        release.wait(timeout=10)
+
+    _patch_dateparser(monkeypatch, hold)
     order: list[str] = []
 
     async def say(room: str, who: str, text: str, label: str) -> None:
@@ -147,16 +172,19 @@ async def test_a_slow_parse_does_not_delay_another_room(bot, monkeypatch) -> Non
         order.append(label)
 
     slow = asyncio.create_task(say(first, "@alice:x", "!remind tomorrow 9am tea", "remind"))
-    await asyncio.sleep(0.02)
-    await say(other, "@bob:x", "!help", "help")
+    try:
+        await asyncio.wait_for(parsing.wait(), 10)
+        await say(other, "@bob:x", "!help", "help")
+    finally:
+        release.set()
     await slow
     assert order == ["help", "remind"], "another room's !help waited for the time parser"
 
 
-async def test_a_command_over_budget_is_answered_and_not_repeated(bot, monkeypatch) -> None:
+async def test_a_command_over_budget_is_answered_and_not_repeated(bot, monkeypatch, budget_clock) -> None:
     room = bot.room("@alice:x")
     await bot.say(room, "@alice:x", "!remind tomorrow 9am warm up")
-    _slow_dateparser(monkeypatch, 0.2)
+    _patch_dateparser(monkeypatch, lambda: budget_clock.advance(0.2))
     event = RoomEvent(
         "$slow", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": f"!remind {ONES}"}
     )

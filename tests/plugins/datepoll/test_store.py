@@ -12,7 +12,7 @@ from matrixbot.plugins.datepoll.model import Ballot
 from matrixbot.plugins.datepoll.store import BusyStore, PollStore
 
 from matrixbot.db import Database
-from tests.plugins.test_datepoll_logic import TIMES, make_poll, option
+from tests.plugins.datepoll.test_logic import TIMES, make_poll, option
 
 
 @pytest.fixture

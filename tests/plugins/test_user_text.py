@@ -43,7 +43,7 @@ def check(posts: list[Posted], *, shown: bool = True) -> None:
         assert "<script>" not in post.html and "<b>bold</b>" not in post.html, post.html
     if shown:
         assert any(ISOLATED_HTML.search(p.html) for p in posts), [p.html for p in posts]
-        assert any(ISOLATED_TEXT.search(p.body) for p in posts), [p.body for p in posts]
+        assert any(ISOLATED_TEXT.search(p.content["body"]) for p in posts), [p.content["body"] for p in posts]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The core through a real homeserver: invites, help, permissions, settings, restarts, failures."""
+"""The core through a real homeserver: invites, power levels seen through sync, threads, bursts,
+restarts and gaps, the first start, the command line. Its command handling: test_dispatch.py (FakeBot)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,7 @@ import asyncio
 
 import pytest
 
-from matrixbot.api.commands import command
-from matrixbot.api.context import Context
-from matrixbot.api.plugin import Plugin
-from matrixbot.matrix.markup import h
-
-
-class Crashy(Plugin):
-    """A plugin with a command that raises, to show one failing handler stops nothing."""
-
-    name = "crashy"
-    description = "Fails on purpose."
-
-    @command("boom")
-    async def boom(self, ctx: Context) -> None:
-        """Raise an error."""
-        raise RuntimeError("secret internals")
-
-    @command("echo", usage="TEXT")
-    async def echo(self, ctx: Context, text: str) -> None:
-        """Repeat a word."""
-        await ctx.reply(f"echo {h(text)}")
+from tests.engine.crashy import Crashy
 
 
 async def test_joins_on_invite_and_answers_help(start_bot, chat):
@@ -48,81 +29,17 @@ async def test_refuses_invite_from_disallowed_inviter(start_bot, chat):
     await mallory.wait_for_membership(room, t.user_id, "leave", timeout=20)
 
 
-async def test_enable_needs_power_to_change_state(start_bot, chat):
-    t = await start_bot(plugins=[Crashy], default_plugins=())
+async def test_a_power_level_raised_in_the_room_is_heard(start_bot, chat):
+    """The levels come from the room's state as synced (the refusals themselves: test_dispatch.py)."""
+    t = await start_bot(plugins=[Crashy], default_plugins=("crashy",))
     admin, member = await chat("admin"), await chat("member")
     room = await t.room_with(admin, member)
-    refused = await t.ask(member, room, "!enable crashy")
+    refused = await t.ask(member, room, "!disable crashy")
     assert "Only a room admin can" in refused.body
-    off = await t.ask(member, room, "!boom")
-    assert "off in this room" in off.body and "!enable crashy" in off.body
-    done = await t.ask(admin, room, "!enable crashy")
-    assert "crashy is now on" in done.body
-    listing = await t.ask(member, room, "!plugins")
-    assert "crashy on" in listing.body
     await admin.set_power_level(room, member.user_id, 50)
     await member.until_synced()
     allowed = await t.ask(member, room, "!disable crashy")
     assert "crashy is now off" in allowed.body
-
-
-async def test_owner_from_config_is_admin_everywhere(start_bot, chat, account):
-    owner = await chat("owner")
-    t = await start_bot(plugins=[Crashy], default_plugins=(), owners=(owner.user_id,))
-    creator = await chat("creator")
-    room = await t.room_with(creator, owner)
-    reply = await t.ask(owner, room, "!enable crashy")
-    assert "crashy is now on" in reply.body
-
-
-async def test_set_timezone(start_bot, chat):
-    t = await start_bot()
-    alice, bob = await chat("alice"), await chat("bob")
-    room = await t.room_with(alice, bob)
-    bad = await t.ask(alice, room, "!set timezone Europe/Londno")
-    assert "not a time zone I know" in bad.body
-    good = await t.ask(alice, room, "!set timezone America/New_York")
-    assert "timezone is now America/New_York" in good.body
-    shown = await t.ask(bob, room, "!settings")
-    assert "timezone: America/New_York" in shown.body
-    refused = await t.ask(bob, room, "!set timezone Europe/Paris")
-    assert "Only a room admin" in refused.body
-    mine = await t.ask(bob, room, "!set my timezone Europe/Berlin")
-    assert "Europe/Berlin" in mine.body
-
-
-async def test_failing_handler_answers_briefly_and_bot_goes_on(start_bot, chat):
-    t = await start_bot(plugins=[Crashy])
-    alice = await chat("alice")
-    room = await t.room_with(alice)
-    reply = await t.ask(alice, room, "!boom")
-    assert "Sorry, something went wrong" in reply.body
-    assert "secret internals" not in reply.body and "Traceback" not in reply.body
-    assert (await t.ask(alice, room, "!echo hi")).body == "echo hi"
-    unknown = await t.ask(alice, room, "!ecko hi")
-    assert "Did you mean !echo?" in unknown.body
-    usage = await t.ask(alice, room, "!echo")
-    assert usage.body.startswith("TEXT is missing") and "Usage: !echo TEXT" in usage.body
-
-
-async def test_user_text_escaped_by_the_plugin_arrives_escaped(start_bot, chat):
-    t = await start_bot(plugins=[Crashy])
-    alice = await chat("alice")
-    room = await t.room_with(alice)
-    reply = await t.ask(alice, room, "!echo <b>x</b>&")
-    assert "&lt;b&gt;x&lt;/b&gt;&amp;" in reply.content["formatted_body"]
-
-
-async def test_ignores_notices_own_messages_and_other_bots(start_bot, chat):
-    other_bot = await chat("otherbot")
-    t = await start_bot(plugins=[Crashy], ignore_users=(other_bot.user_id,))
-    alice = await chat("alice")
-    room = await t.room_with(alice, other_bot)
-    mark = alice.mark()
-    await alice.say(room, "!echo notice", msgtype="m.notice")
-    await other_bot.say(room, "!echo bot")
-    await t.ask(alice, room, "!echo sync")
-    assert [e.body for e in alice.events(room, since=mark) if e.sender == t.user_id] == ["echo sync"]
 
 
 async def test_answers_in_thread_and_strips_reply_fallback(start_bot, chat):
@@ -234,11 +151,3 @@ async def test_cli_check_config_and_clean_exit(tmp_path, synapse, account, signa
     assert await proc.wait() == 0
     log = line + rest
     assert bot_account.password.encode() not in log and bot_account.access_token.encode() not in log
-
-
-async def test_oversized_answer_is_refused_when_given(start_bot, chat):
-    t = await start_bot(plugins=[Crashy])
-    alice = await chat("alice")
-    room = await t.room_with(alice)
-    reply = await t.ask(alice, room, "!echo " + "x" * 35_000)
-    assert "Matrix allows about" in reply.body and "shorten" in reply.body

@@ -1,9 +1,9 @@
-"""The meetings plugin through the real homeserver: on time, late, secret codes, permissions."""
+"""The meetings plugin through the real homeserver: reminders on time, after downtime, with reactions
+and edits, codes redacted. The commands' refusals and bad input: test_commands.py (FakeBot)."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from matrixbot.plugins.meetings import Meetings
 
@@ -29,7 +29,8 @@ async def _due_times(t: TestBot, prefix: str) -> list[datetime]:
 
 
 async def test_reminder_on_time_with_code_and_mentions_code_hidden_before(start_bot, chat):
-    t = await start_bot(plugins=[Meetings])
+    clock = FakeClock(datetime.now(UTC))
+    t = await start_bot(plugins=[Meetings], clock=clock)
     alice, bob, carol, dave = await chat("alice"), await chat("bob"), await chat("carol"), await chat("dave")
     room = await t.room_with(alice, bob, carol, dave, power_levels={"users": {t.user_id: 50}})
     asked = await alice.say(
@@ -53,10 +54,9 @@ async def test_reminder_on_time_with_code_and_mentions_code_hidden_before(start_
     listing = await t.ask(bob, room, "!meetings")
     assert "M1 Planning call" in listing.body and CODE not in listing.body
 
-    reminder = await alice.wait_for(_reminder_from(t, room, CODE), timeout=30)
-    lateness = reminder.ts / 1000 - due.timestamp()
-    print(f"reminder lateness: {lateness:.3f} s")
-    assert -0.5 < lateness < 2.0
+    clock.set(due)
+    await t.bot.scheduler.run_due()
+    reminder = await alice.wait_for(_reminder_from(t, room, CODE))
     assert "Planning call" in reminder.body and "https://meet.example.coop/plan" in reminder.body
     assert "in 50 seconds" in reminder.body and "was due" not in reminder.body
     assert set(reminder.mentions) == {bob.user_id, carol.user_id, dave.user_id}
@@ -65,77 +65,19 @@ async def test_reminder_on_time_with_code_and_mentions_code_hidden_before(start_
 
 
 async def test_reminder_due_while_down_is_posted_once_marked_late(start_bot, chat):
-    t = await start_bot(plugins=[Meetings])
+    clock = FakeClock(datetime.now(UTC))
+    t = await start_bot(plugins=[Meetings], clock=clock)
     alice = await chat("alice")
     room = await t.room_with(alice)
     await t.ask(alice, room, "!meeting Stand-up\nwhen: in 1 minute\nremind: 55 seconds")
     (due,) = await _due_times(t, "m1:")
     await t.stop()
-    await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 1)
+    clock.set(due + timedelta(seconds=2))  # it falls due while the bot is down
     await t.resume()
     late = await alice.wait_for(_reminder_from(t, room, "Stand-up"), timeout=20)
     assert "This reminder was due" in late.body and "offline" in late.body
     await alice.until_synced()
     assert len([e for e in alice.events(room) if _reminder_from(t, room, "Stand-up")(e)]) == 1
-
-
-async def test_permissions_bad_input_and_code_by_direct_message(start_bot, chat):
-    t = await start_bot(plugins=[Meetings])
-    alice, bob = await chat("alice"), await chat("bob")
-    room = await t.room_with(alice, bob)
-    bad = await t.ask(alice, room, "!meeting Call\nwhen: tomorrow 3pm\nrepeat: every blue moon")
-    assert "Line 3 (repeat:)" in bad.body
-    assert "No upcoming meetings" in (await t.ask(alice, room, "!meetings")).body
-
-    made = await t.ask(alice, room, f"!meeting Call\nwhen: tomorrow 3pm\ncode: {CODE}")
-    assert CODE not in made.body and "I may not remove it" in made.body and "direct message" in made.body
-    refused = await t.ask(bob, room, "!meeting cancel M1")
-    assert "Only its organiser or a room admin can cancel M1" in refused.body
-    in_room = await t.ask(alice, room, "!meeting code M1 111222")
-    assert "direct message" in in_room.body and "111222" not in in_room.body
-    typo = await t.ask(alice, room, "!meeting code 333444")
-    assert "direct message" in typo.body and "333444" not in typo.body
-
-    bob_dm = await bob.create_room(direct=True, invite=[t.user_id])
-    await bob.wait_for_membership(bob_dm, t.user_id, "join", timeout=20)
-    assert "Only its organiser" in (await t.ask(bob, bob_dm, "!meeting code M1 999999")).body
-    alice_dm = await alice.create_room(direct=True, invite=[t.user_id])
-    await alice.wait_for_membership(alice_dm, t.user_id, "join", timeout=20)
-    set_code = await t.ask(alice, alice_dm, "!meeting code M1 777888")
-    assert "is set" in set_code.body and "777888" not in set_code.body
-    shown = await t.ask(bob, room, "!meeting")
-    assert "777888" not in shown.body and CODE not in shown.body and "••••••" in shown.body
-
-    cancelled = await t.ask(alice, room, "!meeting cancel M1")
-    assert "Cancelled M1" in cancelled.body
-    assert await _due_times(t, "m1:") == []
-
-
-async def test_weekly_meeting_keeps_local_time_across_end_of_bst(start_bot, chat):
-    clock = FakeClock("2024-10-20 12:00", "Europe/London")
-    t = await start_bot(plugins=[Meetings], clock=clock)
-    alice = await chat("alice")
-    room = await t.room_with(alice)
-    made = await t.ask(
-        alice, room, "!meeting Weekly call\nwhen: Thursday 24 October 2024 3pm\nrepeat: weekly"
-    )
-    assert "Thu 24 Oct 2024, 15:00 BST" in made.body and "every week" in made.body
-    clock.set("2024-10-24 15:00:01", "Europe/London")
-    assert t.bot is not None
-    await t.bot.scheduler.run_due()
-    await _settled(t)
-    moved = await t.ask(alice, room, "!meeting M1")
-    assert "Thu 31 Oct 2024, 15:00 GMT" in moved.body
-    skipped = await t.ask(alice, room, "!meeting skip")
-    assert "Next: Thu 7 Nov 2024, 15:00 GMT" in skipped.body
-    services = t.bot.registry.plugins["meetings"].services
-    busy = await services.busy(room, datetime(2024, 10, 28, tzinfo=UTC), datetime(2024, 11, 10, tzinfo=UTC))
-    assert [(b.title, b.start, b.source) for b in busy] == [
-        ("Weekly call", datetime(2024, 11, 7, 15, tzinfo=UTC), "meeting M1")
-    ]
-    ics = await alice.say(room, "!meeting ics M1")
-    upload = await alice.wait_for_reply(ics, sender=t.user_id)
-    assert upload.msgtype == "m.file" and upload.body == "meeting-M1.ics"
 
 
 async def test_simple_reminders_with_thumbs_up_subscribers(start_bot, chat):
@@ -195,36 +137,6 @@ async def test_edit_reschedules_room_mention_and_missed_reminder(start_bot, chat
     assert "Retro" in missed.body and "M2" in missed.body and missed.msgtype == "m.notice"
     await _settled(t)
     assert "No upcoming meetings" in (await t.ask(alice, room, "!meetings")).body
-
-
-async def test_from_poll_needs_the_datepoll_plugin(start_bot, chat):
-    t = await start_bot(plugins=[Meetings])
-    alice = await chat("alice")
-    room = await t.room_with(alice)
-    reply = await t.ask(alice, room, "!meeting from-poll P1")
-    assert "datepoll plugin is not installed" in reply.body
-
-
-async def test_from_poll_schedules_the_winning_date(start_bot, chat):
-    from matrixbot.plugins.datepoll import DatePoll
-
-    t = await start_bot(plugins=[DatePoll, Meetings], clock=FakeClock("2024-02-20 12:00", "Europe/London"))
-    alice = await chat("alice")
-    room = await t.room_with(alice)
-    await t.ask(
-        alice, room, "!poll Co-op call\n3-4pm Monday 26th February 2024\n3-4pm Tuesday 27th February 2024"
-    )
-    await t.ask(alice, room, "!vote 2")
-    still_open = await t.ask(alice, room, "!meeting from-poll P1")
-    assert "still open" in still_open.body
-    await alice.say(room, "!poll close P1")
-    await alice.wait_for(lambda e: e.sender == t.user_id and "is closed" in e.body)
-    made = await t.ask(alice, room, "!meeting from-poll P1\nurl: https://meet.example.coop/coop")
-    assert "M1" in made.body and "Co-op call" in made.body
-    assert (
-        "Tue 27 Feb 2024, 15:00 GMT (for 1 hour)" in made.body
-        and "https://meet.example.coop/coop" in made.body
-    )
 
 
 async def _settled(t: TestBot) -> None:

@@ -62,7 +62,7 @@ def test_missing_and_malformed_files_are_one_line_errors(tmp_path):
         load_config(bad)
 
 
-SAMPLE = Path(__file__).parents[2] / "config.sample.yaml"
+SAMPLE = Path(__file__).parents[1] / "config.sample.yaml"
 
 
 def test_sample_config_is_valid_once_its_placeholders_are_replaced():

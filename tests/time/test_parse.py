@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import time as stopwatch
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -84,12 +84,29 @@ def test_cotech_poll_typo_keeps_the_date_written_and_flags_weekday_and_past(pars
     assert "in the past" in past.message and "2014" in past.message
 
 
-def test_eight_poll_options_parse_quickly_once_warm(parser: TimeParser) -> None:
+@pytest.fixture
+def dateparser_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts handed to dateparser (the costly step of a parse), in order.
+
+    How long a parse takes is measured by `make bench` ("parsed"); here, that the work stays small."""
+    from dateparser.date import DateDataParser
+
+    reads: list[str] = []
+    original = DateDataParser.get_date_data
+
+    def counted(self: DateDataParser, date_string: str, *args: Any, **kwargs: Any) -> Any:
+        reads.append(date_string)
+        return original(self, date_string, *args, **kwargs)
+
+    monkeypatch.setattr(DateDataParser, "get_date_data", counted)
+    return reads
+
+
+def test_each_poll_option_costs_one_dateparser_read(parser: TimeParser, dateparser_reads: list[str]) -> None:
     texts = [text for text, _ in POLL] + ["3-4pm Tuesday 5th March 2014"]
-    began = stopwatch.perf_counter()
     for text in texts:
         parser.parse(text, LONDON)
-    assert stopwatch.perf_counter() - began < 0.5
+    assert len(dateparser_reads) == len(texts), dateparser_reads
 
 
 @pytest.mark.parametrize(
@@ -216,11 +233,10 @@ def test_past_times_are_flagged_unless_the_past_is_wanted(parser: TimeParser) ->
     assert parser.parse("yesterday 3pm", LONDON, future=False).start == local("2024-02-19 15:00")
 
 
-def test_unreadable_text_is_named_and_fast(parser: TimeParser) -> None:
-    began = stopwatch.perf_counter()
+def test_unreadable_text_is_named_after_one_read(parser: TimeParser, dateparser_reads: list[str]) -> None:
     with pytest.raises(TimeParseError) as caught:
         parser.parse("blursday 3pm", LONDON)
-    assert stopwatch.perf_counter() - began < 0.2
+    assert dateparser_reads == ["blursday 3pm"], "no search through other readings of the text"
     assert caught.value.message.startswith("I could not read 'blursday 3pm' as a date or time")
     assert "'blursday' is not a word I know" in caught.value.message
     assert "tomorrow 9am" in caught.value.message

@@ -1,0 +1,102 @@
+"""The core's handling of commands on the fake transport: permissions, settings, failures, what it
+ignores, escaping and size. The flows that need a homeserver (invites, sync, restarts) are in
+test_bot.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from matrixbot.testing.fakebot import FakeBot
+from matrixbot.testing.pytest_plugin import MakeFakeBot
+from tests.engine.crashy import Crashy
+
+
+@pytest.fixture
+async def bot(fake_bot: MakeFakeBot) -> AsyncIterator[FakeBot]:
+    yield await fake_bot(plugins=[Crashy])
+
+
+async def test_enable_needs_power_to_change_state(fake_bot: MakeFakeBot) -> None:
+    bot = await fake_bot(plugins=[Crashy], default_plugins=())
+    room = bot.room("@admin:x", "@member:x", admins=["@admin:x"])
+    refused = await bot.say(room, "@member:x", "!enable crashy")
+    assert "Only a room admin can" in refused.body
+    off = await bot.say(room, "@member:x", "!boom")
+    assert "off in this room" in off.body and "!enable crashy" in off.body
+    done = await bot.say(room, "@admin:x", "!enable crashy")
+    assert "crashy is now on" in done.body
+    listing = await bot.say(room, "@member:x", "!plugins")
+    assert "crashy on" in listing.body
+
+
+async def test_owner_from_config_is_admin_everywhere(fake_bot: MakeFakeBot) -> None:
+    bot = await fake_bot(plugins=[Crashy], default_plugins=(), owners=("@owner:x",))
+    room = bot.room("@creator:x", "@owner:x", "@member:x", admins=["@creator:x"])
+    assert "Only a room admin can" in (await bot.say(room, "@member:x", "!enable crashy")).body
+    assert "crashy is now on" in (await bot.say(room, "@owner:x", "!enable crashy")).body
+
+
+async def test_set_timezone(bot: FakeBot) -> None:
+    room = bot.room("@alice:x", "@bob:x", admins=["@alice:x"])
+    bad = await bot.say(room, "@alice:x", "!set timezone Europe/Londno")
+    assert "not a time zone I know" in bad.body
+    good = await bot.say(room, "@alice:x", "!set timezone America/New_York")
+    assert "timezone is now America/New_York" in good.body
+    shown = await bot.say(room, "@bob:x", "!settings")
+    assert "timezone: America/New_York" in shown.body
+    refused = await bot.say(room, "@bob:x", "!set timezone Europe/Paris")
+    assert "Only a room admin" in refused.body
+    mine = await bot.say(room, "@bob:x", "!set my timezone Europe/Berlin")
+    assert "Europe/Berlin" in mine.body
+
+
+async def test_failing_handler_answers_briefly_and_bot_goes_on(bot: FakeBot) -> None:
+    room = bot.room("@alice:x")
+    reply = await bot.say(room, "@alice:x", "!boom")
+    assert "Sorry, something went wrong" in reply.body
+    assert "secret internals" not in reply.body and "Traceback" not in reply.body
+    assert (await bot.say(room, "@alice:x", "!echo hi")).body == "echo hi"
+    unknown = await bot.say(room, "@alice:x", "!ecko hi")
+    assert "Did you mean !echo?" in unknown.body
+    usage = await bot.say(room, "@alice:x", "!echo")
+    assert usage.body.startswith("TEXT is missing") and "Usage: !echo TEXT" in usage.body
+
+
+async def test_user_text_escaped_by_the_plugin_goes_out_escaped(bot: FakeBot) -> None:
+    reply = await bot.say(bot.room("@alice:x"), "@alice:x", "!echo <b>x</b>&")
+    assert "&lt;b&gt;x&lt;/b&gt;&amp;" in reply.html
+
+
+async def test_ignores_notices_own_messages_edits_and_ignored_users(fake_bot: MakeFakeBot) -> None:
+    bot = await fake_bot(plugins=[Crashy], ignore_users=("@otherbot:x",))
+    room = bot.room("@alice:x", "@otherbot:x")
+    notice = {"msgtype": "m.notice", "body": "!echo notice"}
+    assert await bot.send(room, "@alice:x", "m.room.message", notice) == []
+    assert (
+        await bot.send(room, "@otherbot:x", "m.room.message", {"msgtype": "m.text", "body": "!echo bot"})
+        == []
+    )
+    own = {"msgtype": "m.text", "body": "!echo mine"}
+    assert await bot.send(room, bot.config.user_id, "m.room.message", own) == []
+    edit = {
+        "msgtype": "m.text",
+        "body": "* !echo edited",
+        "m.new_content": {"msgtype": "m.text", "body": "!echo edited"},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": "$earlier"},
+    }
+    assert await bot.send(room, "@alice:x", "m.room.message", edit) == []
+    assert (await bot.say(room, "@alice:x", "!echo heard")).body == "echo heard"
+
+
+async def test_oversized_answer_is_refused_when_given(bot: FakeBot) -> None:
+    reply = await bot.say(bot.room("@alice:x"), "@alice:x", "!echo " + "x" * 35_000)
+    assert "Matrix allows about" in reply.body and "shorten" in reply.body
+
+
+async def test_custom_prefix(fake_bot: MakeFakeBot) -> None:
+    bot = await fake_bot(prefix="?")
+    room = bot.room("@alice:x")
+    assert "?enable PLUGIN" in (await bot.say(room, "@alice:x", "?help")).body
+    assert await bot.send(room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!help"}) == []
