@@ -107,10 +107,15 @@ class RestArg(Converter):
 
 
 class Choice(Converter):
-    """One of a few fixed words (a `Literal["timezone", "zone"]` argument), case-insensitive."""
+    """One of a few fixed words (a `Literal["timezone", "zone"]` argument), case-insensitive.
 
-    def __init__(self, words: Iterable[str]) -> None:
+    `Literal["until"] | None` is an optional word: when the next word is not one of them, it is
+    left for the next argument and the value is None.
+    """
+
+    def __init__(self, words: Iterable[str], *, optional: bool = False) -> None:
         self.words = tuple(words)
+        self.optional = optional
 
     def take(self, reader: ArgReader, name: str) -> str:
         word = reader.pop()
@@ -323,9 +328,9 @@ class Command(Declared[Q]):
             found.append(Argument(param.name, _converter_for(hint, where), param.default, required))
         return found
 
-    def bind(self, ctx: Any, args: str, body: str) -> tuple[list[Any], dict[str, Any]]:
+    def bind(self, ctx: Any, args: str, body: str, *, prefix: str = "!") -> tuple[list[Any], dict[str, Any]]:
         """Turn the words into the handler's arguments after `self` (positional, keyword), or raise
-        UsageError."""
+        UsageError (naming the command with the bot's `prefix`)."""
         reader = ArgReader(args)
         values: list[Any] = [ctx]
         keywords: dict[str, Any] = {}
@@ -334,11 +339,11 @@ class Command(Declared[Q]):
             if arg.converter is None:
                 keywords[arg.name] = Body(body)
                 continue
-            values.append(self._take(reader, arg, _title_after(positional, arg, body), ctx))
+            values.append(self._take(reader, arg, _title_after(positional, arg, body), prefix))
         _check_done(reader)
         return values, keywords
 
-    def _take(self, reader: ArgReader, arg: Argument, before_title: bool, ctx: Any) -> Any:
+    def _take(self, reader: ArgReader, arg: Argument, before_title: bool, prefix: str) -> Any:
         converter = arg.converter
         assert converter is not None
         word = reader.peek()
@@ -346,8 +351,10 @@ class Command(Declared[Q]):
             if arg.default is not EMPTY:
                 return arg.default
             if arg.required or not converter.optional:
-                raise UsageError(self._missing(arg.name, getattr(ctx, "prefix", "!")))
+                raise UsageError(self._missing(arg.name, prefix))
             return None
+        if isinstance(converter, Choice) and converter.optional and word.lower() not in converter.words:
+            return None  # an optional word ("away [until] DATE") that was left out
         if isinstance(converter, Ref) and converter.number(word) is None:
             if arg.required:
                 raise UsageError(converter.not_an_id(word))
@@ -422,10 +429,11 @@ def _converter_for(hint: Any, where: str) -> Converter:
                 return extra
         hint = get_args(hint)[0]
     args = [a for a in get_args(hint) if a is not type(None)]
+    optional = len(args) < len(get_args(hint))
     if args and get_origin(hint) is not Literal:
         hint = args[0]
     if get_origin(hint) is Literal:
-        return Choice(str(a).lower() for a in get_args(hint))
+        return Choice((str(a).lower() for a in get_args(hint)), optional=optional)
     if hint is int:
         return Number()
     if hint is str:

@@ -192,7 +192,7 @@ class Dispatcher:
             if spec.admin:
                 await ctx.require_admin(f"use {self._config.prefix}{spec.full_name}")
             log_context(plugin=spec.plugin)
-            call_args, call_keywords = spec.bind(ctx, args, invocation.body)
+            call_args, call_keywords = spec.bind(ctx, args, invocation.body, prefix=self._config.prefix)
             await spec.func(plugin, *call_args, **call_keywords)
         except UserError as exc:
             outcome = "refused"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from matrixbot import (
@@ -234,13 +234,10 @@ class Checkins(Plugin):
         await self.store.set_member(ctx.room_id, ctx.sender, opted_out=0)
         await ctx.reply("You will be pinged by check-ins here again.")
 
-    @checkin.sub("away", usage="until DATE")
-    async def away(self, ctx: Context, when: Rest) -> None:
+    @checkin.sub("away", usage="[until] DATE")
+    async def away(self, ctx: Context, _until: Literal["until"] | None, date: Rest) -> None:
         """Pause pings while you are away; rounds meanwhile do not count as missed. Example: !checkin away until 1 May"""
-        text = when.strip()
-        if text.lower().startswith("until "):
-            text = text[6:]
-        until = check_away((await ctx.parse_time(text)).start_utc, ctx.now)
+        until = check_away((await ctx.parse_time(date)).start_utc, ctx.now)
         await self.store.set_member(ctx.room_id, ctx.sender, away_until=until)
         await ctx.reply(f"Noted: away until {h(ctx.show_time(until))}. No check-in pings until then.")
 

@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pytest
 from matrixbot.plugins.datepoll import DatePoll
@@ -318,3 +318,21 @@ async def test_set_my_timezone_is_a_declared_subcommand(fake_bot):
     missing = await bot.say(room, "@alice:x", "!set my timezone")
     assert missing.body.startswith("ZONE is missing: it comes after !set my timezone, e.g. !set my timezone")
     assert "Only a room admin" in (await bot.say(room, "@alice:x", "!set timezone Europe/Paris")).body
+
+
+class Away:
+    @command("away", usage="[until] DATE")
+    async def away(self, ctx: object, _until: Literal["until"] | None, date: Rest) -> None:
+        """Pause pings. Example: !away until 1 May"""
+
+
+def test_an_optional_word_may_be_left_out():
+    assert Away.away.bind("ctx", "until 1 May", "")[0] == ["ctx", "until", "1 May"]
+    assert Away.away.bind("ctx", "1 May", "")[0] == ["ctx", None, "1 May"]
+    assert Away.away.bind("ctx", "Until tomorrow", "")[0] == ["ctx", "until", "tomorrow"]
+
+
+def test_a_missing_argument_is_explained_with_the_bots_prefix():
+    with pytest.raises(UsageError) as raised:
+        Away.away.bind("ctx", "", "", prefix="?")
+    assert raised.value.message == "DATE is missing: it comes after ?away, e.g. !away until 1 May."
