@@ -206,6 +206,14 @@ class Body:
     def lines(self) -> list[tuple[int, str]]:
         return [(n + 2, line.strip()) for n, line in enumerate(self.text.split("\n")) if line.strip()]
 
+    def changes(self, keys: Iterable[str]) -> dict[str, Field]:
+        """The `key: value` lines of an edit command (`!meeting edit`, `!signup edit`): at least one,
+        each a known key."""
+        known = tuple(keys)
+        if not self:
+            raise UsageError(f"Say what to change, one 'key: value' per line (keys: {', '.join(known)})")
+        return self.fields(known)[0]
+
     def fields(
         self, keys: Iterable[str], *, required: Iterable[str] = (), free: bool = False
     ) -> tuple[dict[str, Field], list[tuple[int, str]]]:

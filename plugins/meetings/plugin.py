@@ -121,8 +121,7 @@ class Meetings(ReminderCommands):
         code_note = await self._hide_code(ctx, body)
         meeting = await self._meeting_here(ctx, MEETING.parse(item), "!meeting edit M3")
         await ctx.require_admin(f"edit {meeting.ref}", or_user=meeting.organiser)
-        if not body:
-            raise UsageError(f"add the lines to change, e.g. 'when: …' (keys: {', '.join(EDIT_KEYS)})")
+        body.changes(EDIT_KEYS)
         fields = await self.times.read(
             lambda times: parse_meeting(body, times, ctx.zone, keys=EDIT_KEYS, required=())
         )

@@ -39,9 +39,7 @@ def parse_new(title: str, body: Body, times: TimeParser, zone: str) -> Details:
 
 def parse_edit(body: Body, current: Details, times: TimeParser) -> Details:
     """The list's details with the given lines changed; `where`, `places`, `closes`, `slot` take `none`."""
-    fields, _ = body.fields(EDIT_KEYS)
-    if not fields:
-        raise UsageError(f"Say what to change, one 'key: value' per line (keys: {', '.join(EDIT_KEYS)}).")
+    fields = body.changes(EDIT_KEYS)
     details = current
     if "title" in fields:
         details = replace(

@@ -102,3 +102,12 @@ async def test_from_poll_schedules_the_winning_date(fake_bot: MakeFakeBot) -> No
         "Tue 27 Feb 2024, 15:00 GMT (for 1 hour)" in made.body
         and "https://meet.example.coop/coop" in made.body
     )
+
+
+async def test_an_edit_without_lines_says_what_it_takes(fake_bot: MakeFakeBot) -> None:
+    bot = await fake_bot(plugins=[Meetings])
+    room = bot.room("@alice:x")
+    await bot.say(room, "@alice:x", "!meeting Call\nwhen: tomorrow 3pm")
+    edit = await bot.say(room, "@alice:x", "!meeting edit M1")
+    assert edit.body.startswith("Say what to change, one 'key: value' per line (keys: title, when,")
+    assert "Usage: !meeting edit [ID]" in edit.body
