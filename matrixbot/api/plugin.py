@@ -23,6 +23,7 @@ from matrixbot.api.declared import Declared, Method
 from matrixbot.api.jobs import PluginJobs
 from matrixbot.api.settings import Setting, SettingsStore
 from matrixbot.db import Database, Migration
+from matrixbot.matrix.devices import Devices
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.sender import Outbox, Sender
 from matrixbot.time import Clock, TimeService
@@ -54,8 +55,14 @@ class Services:
     late_grace: timedelta
     log: logging.Logger
     raw_client: nio.AsyncClient
+    """matrix-nio itself, for the rare plugin that needs what no service offers."""
     peers: Callable[[], Mapping[str, Plugin]]
     """Every loaded plugin by name (filled in once all are loaded)."""
+
+    @property
+    def devices(self) -> Devices:
+        """The bot's encryption session and the devices it knows (`!device`)."""
+        return Devices(self.raw_client)
 
     def provider(self, contract: Contract[T]) -> T | None:
         """The first loaded plugin that offers `contract`, typed as its Protocol, or None: for
