@@ -147,7 +147,7 @@ async def test_organiser_edits_moves_removes_exports_and_the_reminder(start_bot,
         "S1 Co-op gathering — Thu 13 Jun 2024, 18:00 BST (1 coming, 0 places left, 0 of 2 talk slots free)"
         in (overview.body)
     )
-    busy = await t.bot.registry.plugins["signups"].busy_times(
+    busy = await t.plugin(Signups).busy_times(
         room, datetime(2024, 6, 13, tzinfo=UTC), datetime(2024, 6, 14, tzinfo=UTC)
     )
     assert [(b.title, b.end - b.start) for b in busy] == [("S1 Co-op gathering", timedelta(minutes=40))]
@@ -163,7 +163,7 @@ async def test_organiser_edits_moves_removes_exports_and_the_reminder(start_bot,
 
     alice.mark()
     clock.set("2024-06-12 18:00", "Europe/London")
-    await t.bot.scheduler.run_due()
+    await t.parts.scheduler.run_due()
     reminder = await carol.wait_for(
         ping(t, carol, "Reminder: S1 Co-op gathering is on Thu 13 Jun 2024, 18:00 BST")
     )
@@ -193,7 +193,7 @@ async def test_reminders_after_downtime_are_late_or_missed_and_follow_edits(star
     await t.ask(alice, room, "!signup new Moved\nwhen: Thursday 13th June 2024 6pm")
     edited = await t.ask(alice, room, "!signup edit S3\nwhen: Saturday 15th June 2024 6pm")
     assert edited.body == "Updated S3."
-    signups = t.bot.registry.plugins["signups"]
+    signups = t.plugin(Signups)
     assert [j.due_at for j in await signups.jobs.pending("s3:")] == [datetime(2024, 6, 14, 17, tzinfo=UTC)]
     await t.ask(alice, room, "!signup new Soon\nwhen: tomorrow 9am")
     assert await signups.jobs.pending("s4:") == []  # less than a day ahead: no reminder
