@@ -264,20 +264,30 @@ class FakeBot(Bot):
             raise AssertionError(f"the bot did not answer {text!r}; it posted {[p.body for p in posted]}")
         return answers[0]
 
-    async def react(self, room_id: str, sender: str, target: str, key: str) -> str:
-        """React to event `target` with `key` as `sender`; return the reaction's event id (for `unreact`)."""
+    async def react(self, room_id: str, sender: str, target: str, key: str) -> list[Posted]:
+        """React to event `target` with `key` as `sender`; return what the bot posted for it."""
         relation = {"rel_type": "m.annotation", "event_id": target, "key": key}
-        event = self._event(room_id, sender, "m.reaction", {"m.relates_to": relation})
-        await self._deliver(event)
-        return event.event_id
+        return await self._deliver(self._event(room_id, sender, "m.reaction", {"m.relates_to": relation}))
 
-    async def unreact(self, reaction: str, *, by: str | None = None) -> list[Posted]:
-        """Take reaction `reaction` (from `react`) away: its sender, or `by`, redacts it; return what
-        the bot posted for it."""
-        known = self._events[reaction]
-        redaction = {"redacts": reaction}
-        event = self._event(known.room_id, by or known.sender, "m.room.redaction", redaction, reaction)
-        return await self._deliver(event)
+    async def unreact(self, room_id: str, sender: str, target: str, key: str) -> list[Posted]:
+        """Take back `sender`'s latest `key` reaction to `target` (they redact it, as Element does);
+        return what the bot posted for it."""
+        relation = {"rel_type": "m.annotation", "event_id": target, "key": key}
+        reaction = next(
+            (
+                e.event_id
+                for e in reversed(self._events.values())
+                if e.room_id == room_id
+                and e.sender == sender
+                and e.type == "m.reaction"
+                and e.content.get("m.relates_to") == relation
+            ),
+            None,
+        )
+        if reaction is None:
+            raise LookupError(f"{sender} has no {key} reaction to {target} in {room_id} to take back")
+        redaction = self._event(room_id, sender, "m.room.redaction", {"redacts": reaction}, reaction)
+        return await self._deliver(redaction)
 
     async def replay(self, handled: str | Posted) -> list[Posted]:
         """Hand an event over again, as the inbox does after a crash cut its handling short; return

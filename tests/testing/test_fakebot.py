@@ -86,15 +86,16 @@ async def test_a_reaction_and_its_removal_reach_the_plugin(tmp_path):
     try:
         room = bot.room("@alice:x", "@bob:x")
         target = (await bot.say(room, "@alice:x", "!help")).event_id
-        thumbs = await bot.react(room, "@bob:x", target, "👍")
-        assert await bot.unreact(thumbs) == []
+        assert await bot.react(room, "@bob:x", target, "👍") == []
+        assert await bot.unreact(room, "@bob:x", target, "👍") == []
         watcher = bot.plugin(Watcher)
-        assert watcher.seen == [
-            Reaction(room, "@bob:x", target, "👍", thumbs),
-            Reaction(room, "@bob:x", target, "👍", thumbs, removed=True),
-        ]
-        await bot.unreact(thumbs)  # a second redaction of it: nothing left to remove
+        added, removed = watcher.seen
+        assert (added.sender, added.target, added.key, added.removed) == ("@bob:x", target, "👍", False)
+        assert removed == Reaction(room, "@bob:x", target, "👍", added.event_id, removed=True)
+        await bot.unreact(room, "@bob:x", target, "👍")  # a second redaction of it: nothing left to remove
         assert len(watcher.seen) == 2
+        with pytest.raises(LookupError, match="@alice:x has no 🎉 reaction"):
+            await bot.unreact(room, "@alice:x", target, "🎉")
     finally:
         await bot.stop()
 
