@@ -68,6 +68,19 @@ class Posted:
     def mentions(self) -> list[str]:
         return list((self.content.get("m.mentions") or {}).get("user_ids", []))
 
+    @property
+    def edits(self) -> str | None:
+        """The event this post replaces (an edit, as of a live list), if it is one."""
+        relation = self.content.get("m.relates_to") or {}
+        return relation.get("event_id") if relation.get("rel_type") == "m.replace" else None
+
+    @property
+    def new_body(self) -> str:
+        """An edit's new text as a person reads it (without the isolation marks)."""
+        return (
+            str((self.content.get("m.new_content") or {}).get("body", "")).replace(FSI, "").replace(PDI, "")
+        )
+
 
 @dataclass
 class _User:
