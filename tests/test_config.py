@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,11 +100,12 @@ def test_http_and_log_format():
     assert parse(http={"listen": "127.0.0.1:9090"}).http_listen == ("127.0.0.1", 9090)
     assert parse(http={"listen": "[::1]:9090"}).http_listen == ("::1", 9090)
     assert parse(log_format="JSON").log_format == "json"
-    for bad, message in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"http": {"listen": "9090"}}, "http.listen: '9090' is not HOST:PORT"),
         ({"http": {"port": 1}}, "http: expected a mapping with listen"),
         ({"log_format": "xml"}, "log_format: 'xml' must be one of text, json"),
-    ]:
+    ]
+    for bad, message in cases:
         with pytest.raises(ConfigError, match=message):
             parse(**bad)
 

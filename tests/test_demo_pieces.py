@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from matrixbot.demo import DEMO_HELP, _next_message, align_tables, preview, speaker
 from matrixbot.matrix.markup import Message
+from matrixbot.testing.chat import ChatClient
 
 ICS = (
     "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/London\r\nBEGIN:STANDARD\r\nDTSTART:19701025T020000\r\n"
@@ -74,27 +76,21 @@ def test_a_paste_of_several_lines_is_one_message_and_a_backslash_continues():
 
 def test_the_demo_help_and_the_second_member():
     assert "/react N 👍" in DEMO_HELP and "/tick N 2 3" in DEMO_HELP and "bob: TEXT" in DEMO_HELP
-    alice, bob = object(), object()
+    alice, bob = Recorder(), Recorder()
     assert speaker("bob: !signup attend", {"bob": bob}, alice) == (bob, "!signup attend", "bob> ")
     assert speaker("!poll x: y", {"bob": bob}, alice) == (alice, "!poll x: y", "> ")
 
 
-class Recorder:
-    """Stands in for a ChatClient: records what the demo sends."""
+class Recorder(ChatClient):
+    """A ChatClient that connects nowhere: every event it would send (its `say` and `react` build
+    theirs and call `send`) is recorded instead."""
 
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, ...]] = []
+    def __init__(self) -> None:  # no homeserver, so none of ChatClient's connection state
+        self.sent: list[tuple[str, dict[str, Any]]] = []
 
-    async def react(self, room_id: str, event_id: str, key: str) -> None:
-        self.sent.append(("react", event_id, key))
-
-    async def send(self, room_id: str, event_type: str, content: dict) -> None:
-        self.sent.append(
-            ("send", event_type, content["m.relates_to"]["event_id"], *content[event_type]["answers"])
-        )
-
-    async def say(self, room_id: str, text: str) -> None:
-        self.sent.append(("say", text))
+    async def send(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
+        self.sent.append((event_type, content))
+        return f"$sent{len(self.sent)}"
 
 
 def test_react_and_tick_name_the_bots_posts_by_number(capsys):
@@ -102,16 +98,21 @@ def test_react_and_tick_name_the_bots_posts_by_number(capsys):
     from matrixbot.testing.chat import Seen
 
     alice, bob = Recorder(), Recorder()
-    printer = Printer(alice, lambda e: True, numbered=True)  # type: ignore[arg-type]
+    printer = Printer(alice, lambda e: True, numbered=True)
     printer.seen[1] = Seen("$text", "!r", "@bot:x", "m.room.message", {"body": "P1"}, 0)
     printer.seen[2] = Seen("$poll", "!r", "@bot:x", POLL_START, {}, 0)
 
     async def run() -> None:
         for line in ("/react 1 2️⃣", "/tick 2 1 3", "/tick 1 2", "/react 9 👍", "bob: !vote 1", "/help"):
-            await _handle(line, alice, "!r", {"bob": bob}, printer)  # type: ignore[arg-type]
+            await _handle(line, alice, "!r", {"bob": bob}, printer)
 
     asyncio.run(run())
-    assert alice.sent == [("react", "$text", "2️⃣"), ("send", POLL_RESPONSE, "$poll", "1", "3")]
-    assert bob.sent == [("say", "!vote 1")]
+    reaction = {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$text", "key": "2️⃣"}}
+    tick = {
+        "m.relates_to": {"rel_type": "m.reference", "event_id": "$poll"},
+        POLL_RESPONSE: {"answers": ["1", "3"]},
+    }
+    assert alice.sent == [("m.reaction", reaction), (POLL_RESPONSE, tick)]
+    assert bob.sent == [("m.room.message", {"msgtype": "m.text", "body": "!vote 1"})]
     out = capsys.readouterr().out
     assert "[1] is not a native poll" in out and "say which post, by its [N]" in out and "/tick N 2 3" in out

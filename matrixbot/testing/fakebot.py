@@ -9,6 +9,9 @@ returns what the bot answered, so a test reads like the chat:
     reply = await bot.say(room, "@alice:x", "!poll MoU call\\n3-4pm Tuesday 5th March 2014\\n…")
     assert "5 March 2014 was a Wednesday" in reply.body
 
+`react`/`unreact` deliver a reaction and its redaction, `replay` hands an event over again as after
+a crash, `run_due` runs the jobs due by the `FakeClock`.
+
 Plugins must still be tested through the real homeserver (`matrixbot.testing.testbot`); this is for the
 many small cases in between.
 """
@@ -25,10 +28,13 @@ import nio
 
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
+from matrixbot.db import Database
 from matrixbot.engine.bot import Bot
+from matrixbot.engine.registry import discover
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import FSI, PDI
-from matrixbot.time import Clock, FakeClock
+from matrixbot.testing.parts import P, Parts, parts_of
+from matrixbot.time import FakeClock
 
 
 @dataclass
@@ -61,6 +67,19 @@ class Posted:
     @property
     def mentions(self) -> list[str]:
         return list((self.content.get("m.mentions") or {}).get("user_ids", []))
+
+    @property
+    def edits(self) -> str | None:
+        """The event this post replaces (an edit, as of a live list), if it is one."""
+        relation = self.content.get("m.relates_to") or {}
+        return relation.get("event_id") if relation.get("rel_type") == "m.replace" else None
+
+    @property
+    def new_body(self) -> str:
+        """An edit's new text as a person reads it (without the isolation marks)."""
+        return (
+            str((self.content.get("m.new_content") or {}).get("body", "")).replace(FSI, "").replace(PDI, "")
+        )
 
 
 @dataclass
@@ -106,7 +125,7 @@ class FakeClient:
         content: dict[str, Any],
         tx_id: str | None = None,
         ignore_unverified_devices: bool = False,
-    ) -> nio.RoomSendResponse:
+    ) -> nio.RoomSendResponse | nio.ErrorResponse:  # as nio's: a test may swap in one that fails
         posted = self._by_txn.get(tx_id or "")
         if posted is None:  # like the homeserver: a repeated transaction id posts nothing new
             posted = Posted(self.new_id("$"), room_id, message_type, content)
@@ -165,29 +184,43 @@ class FakeClient:
 
 
 class FakeBot(Bot):
-    """The core and plugins as in production, talking to a `FakeClient` instead of a homeserver."""
+    """The core and plugins as in production, talking to a `FakeClient` instead of a homeserver.
+
+    Its clock is always a `FakeClock` (`bot.clock.advance(...)`); its started parts are typed as
+    present in `bot.parts` (`bot.database`, `bot.plugin(Cls)` for the two a plugin's tests use most).
+    """
 
     __test__ = False
+    clock: FakeClock
+
+    def __init__(
+        self, config: Config, *, clock: FakeClock | None = None, plugins: Sequence[type[Plugin]] | None = None
+    ) -> None:
+        super().__init__(config, clock=clock or FakeClock(), plugins=plugins)
+        self._events: dict[str, RoomEvent] = {}
 
     @classmethod
     async def create(
         cls,
         data_dir: Path,
         *,
-        plugins: Sequence[type[Plugin]] = (),
-        clock: Clock | None = None,
+        plugins: Sequence[type[Plugin]] | None = (),
+        clock: FakeClock | None = None,
         **settings: Any,
     ) -> FakeBot:
+        """A started bot on `data_dir` with `plugins` (None: every installed plugin, as the real bot
+        loads them), all of them on in every room unless `default_plugins` says otherwise."""
+        classes = discover() if plugins is None else plugins
         config = Config(
             homeserver="http://fake.invalid",
             user_id="@bot:fake",
             password="unused",
             data_dir=data_dir,
-            default_plugins=settings.pop("default_plugins", tuple(p.name for p in plugins)),
+            default_plugins=settings.pop("default_plugins", tuple(p.name for p in classes)),
             timezone=settings.pop("timezone", "Europe/London"),
             **settings,
         )
-        bot = cls(config, clock=clock or FakeClock(), plugins=plugins)
+        bot = cls(config, clock=clock, plugins=classes)
         await bot.start()
         return bot
 
@@ -195,9 +228,9 @@ class FakeBot(Bot):
         return FakeClient(self.config.user_id)
 
     async def _go_live(self) -> None:
-        assert self.scheduler is not None and self.sender is not None
-        self.sender.rooms_known.set()
-        await self.scheduler.start()
+        parts = self.parts
+        parts.sender.rooms_known.set()
+        await parts.scheduler.start()
 
     @property
     def fake(self) -> FakeClient:
@@ -205,6 +238,19 @@ class FakeBot(Bot):
         client: object = self.client
         assert isinstance(client, FakeClient)
         return client
+
+    @property
+    def parts(self) -> Parts:
+        """The database, registry, scheduler, dispatcher and sender (`NotStarted` before `start()`)."""
+        return parts_of(self)
+
+    @property
+    def database(self) -> Database:
+        return self.parts.db
+
+    def plugin(self, cls: type[P]) -> P:
+        """The loaded instance of plugin class `cls`, typed as it."""
+        return self.parts.plugin(cls)
 
     def room(self, *members: str, admins: Iterable[str] = (), bot_level: int = 100) -> str:
         """A room with the bot and `members`; `admins` get power level 100 (others 0), the bot
@@ -220,33 +266,71 @@ class FakeBot(Bot):
 
     async def send(self, room_id: str, sender: str, event_type: str, content: dict[str, Any]) -> list[Posted]:
         """Deliver an event from `sender` as if it came in a sync; return what the bot posted for it."""
-        return (await self._deliver(room_id, sender, event_type, content))[1]
+        return await self._deliver(self._event(room_id, sender, event_type, content))
 
     async def say(self, room_id: str, sender: str, text: str) -> Posted:
         """Send a message; return the bot's answer to it (the first post replying to it)."""
-        event_id, posted = await self._deliver(
-            room_id, sender, "m.room.message", {"msgtype": "m.text", "body": text}
-        )
-        answers = [p for p in posted if p.reply_to == event_id]
+        event = self._event(room_id, sender, "m.room.message", {"msgtype": "m.text", "body": text})
+        posted = await self._deliver(event)
+        answers = [p for p in posted if p.reply_to == event.event_id]
         if not answers:
             raise AssertionError(f"the bot did not answer {text!r}; it posted {[p.body for p in posted]}")
         return answers[0]
 
-    async def _deliver(
-        self, room_id: str, sender: str, event_type: str, content: dict[str, Any]
-    ) -> tuple[str, list[Posted]]:
-        assert self.dispatcher is not None
+    async def react(self, room_id: str, sender: str, target: str, key: str) -> list[Posted]:
+        """React to event `target` with `key` as `sender`; return what the bot posted for it."""
+        relation = {"rel_type": "m.annotation", "event_id": target, "key": key}
+        return await self._deliver(self._event(room_id, sender, "m.reaction", {"m.relates_to": relation}))
+
+    async def unreact(self, room_id: str, sender: str, target: str, key: str) -> list[Posted]:
+        """Take back `sender`'s latest `key` reaction to `target` (they redact it, as Element does);
+        return what the bot posted for it."""
+        relation = {"rel_type": "m.annotation", "event_id": target, "key": key}
+        reaction = next(
+            (
+                e.event_id
+                for e in reversed(self._events.values())
+                if e.room_id == room_id
+                and e.sender == sender
+                and e.type == "m.reaction"
+                and e.content.get("m.relates_to") == relation
+            ),
+            None,
+        )
+        if reaction is None:
+            raise LookupError(f"{sender} has no {key} reaction to {target} in {room_id} to take back")
+        redaction = self._event(room_id, sender, "m.room.redaction", {"redacts": reaction}, reaction)
+        return await self._deliver(redaction)
+
+    async def replay(self, handled: str | Posted) -> list[Posted]:
+        """Hand an event over again, as the inbox does after a crash cut its handling short; return
+        what the bot posted anew. `handled` is the event's id or the bot's answer to it.
+
+        A reply that reuses the first one's transaction id posts nothing new (as on a homeserver)."""
+        event_id = handled if isinstance(handled, str) else handled.reply_to
+        event = self._events.get(event_id or "")
+        if event is None:
+            raise LookupError(f"no event {event_id!r} was delivered to this bot")
+        return await self._deliver(event)
+
+    def _event(
+        self, room_id: str, sender: str, event_type: str, content: dict[str, Any], redacts: str | None = None
+    ) -> RoomEvent:
+        event = RoomEvent(self.fake.new_id("$"), room_id, sender, event_type, content, ts=0, redacts=redacts)
+        self._events[event.event_id] = event
+        return event
+
+    async def _deliver(self, event: RoomEvent) -> list[Posted]:
         before = len(self.fake.posted)
-        event = RoomEvent(self.fake.new_id("$"), room_id, sender, event_type, content, ts=0)
-        await self.dispatcher.handle(event)
-        return event.event_id, self.fake.posted[before:]
+        await self.parts.dispatcher.handle(event)
+        return self.fake.posted[before:]
 
     async def run_due(self) -> list[Posted]:
         """Run the jobs due by the bot's clock; return what they posted."""
-        assert self.scheduler is not None
+        scheduler = self.parts.scheduler
         before = len(self.fake.posted)
-        await self.scheduler.run_due()
-        await self.scheduler.settle()
+        await scheduler.run_due()
+        await scheduler.settle()
         return self.fake.posted[before:]
 
 

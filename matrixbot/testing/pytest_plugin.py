@@ -83,7 +83,8 @@ async def chat(synapse: Synapse, account: MakeAccount, tmp_path: Path) -> AsyncI
 
 @pytest.fixture
 async def start_bot(synapse: Synapse, account: MakeAccount, tmp_path: Path) -> AsyncIterator[StartBot]:
-    """`t = await start_bot(plugins=[...], **config)`: a running bot; stopped after the test."""
+    """`t = await start_bot(plugins=[...], **config)`: a running bot (`plugins=None`: every installed
+    plugin); stopped after the test."""
     started: list[TestBot] = []
 
     async def start(**kwargs: Any) -> TestBot:
@@ -99,7 +100,8 @@ async def start_bot(synapse: Synapse, account: MakeAccount, tmp_path: Path) -> A
 @pytest.fixture
 async def fake_bot(tmp_path: Path) -> AsyncIterator[MakeFakeBot]:
     """`bot = await fake_bot(plugins=[...], **config)`: the real core and plugins over a fake transport
-    (`bot.room(...)`, `await bot.say(room, user, "!cmd")`); stopped after the test."""
+    (`bot.room(...)`, `await bot.say(room, user, "!cmd")`, `bot.react(...)`, `bot.replay(...)`;
+    `plugins=None`: every installed plugin); stopped after the test."""
     started: list[FakeBot] = []
 
     async def make(**kwargs: Any) -> FakeBot:

@@ -15,8 +15,11 @@ from typing import Any
 
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
+from matrixbot.db import Database
 from matrixbot.engine.bot import Bot
+from matrixbot.engine.registry import discover
 from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.parts import NotStarted, P, Parts, parts_of
 from matrixbot.testing.synapse import Account, Synapse
 from matrixbot.time import Clock
 
@@ -37,25 +40,48 @@ class TestBot:
         account: Account,
         data_dir: Path,
         *,
-        plugins: Sequence[type[Plugin]] = (),
+        plugins: Sequence[type[Plugin]] | None = (),
         clock: Clock | None = None,
         **settings: Any,
     ) -> TestBot:
+        """A running bot with `plugins` (None: every installed plugin, as the real bot loads them),
+        all on in every room; `settings` override the config's fields."""
+        classes = discover() if plugins is None else plugins
         config = Config(
             homeserver=synapse.url,
             user_id=account.user_id,
             password=account.password,
             data_dir=data_dir,
-            default_plugins=tuple(p.name for p in plugins),
+            default_plugins=tuple(p.name for p in classes),
             timezone="Europe/London",
         )
-        harness = cls(replace(config, **settings), plugins, clock)
+        harness = cls(replace(config, **settings), classes, clock)
         await harness.resume()
         return harness
 
     @property
     def user_id(self) -> str:
         return self.config.user_id
+
+    @property
+    def running(self) -> Bot:
+        """The bot now running (`NotStarted` between `stop()` and `resume()`)."""
+        if self.bot is None:
+            raise NotStarted("the bot is stopped: resume() or restart() it first")
+        return self.bot
+
+    @property
+    def parts(self) -> Parts:
+        """The running bot's database, registry, scheduler, dispatcher and sender, typed as present."""
+        return parts_of(self.running)
+
+    @property
+    def database(self) -> Database:
+        return self.parts.db
+
+    def plugin(self, cls: type[P]) -> P:
+        """The running bot's instance of plugin class `cls`, typed as it."""
+        return self.parts.plugin(cls)
 
     async def resume(self) -> None:
         """Start (again) on the same data directory."""

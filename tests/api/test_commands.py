@@ -1,4 +1,5 @@
-from typing import Annotated, Literal
+from types import MethodType
+from typing import Annotated, Any, Literal
 
 import pytest
 from matrixbot.plugins.datepoll import DatePoll
@@ -48,10 +49,15 @@ spec = Demo.poll
 
 def test_invocation_splits_first_line_and_body():
     inv = parse_invocation("!poll  CoTech call\n3-4pm Monday\nclosed: x", "!")
-    assert (inv.name, inv.args, inv.body) == ("poll", "CoTech call", "3-4pm Monday\nclosed: x")
+    assert inv is not None and (inv.name, inv.args, inv.body) == (
+        "poll",
+        "CoTech call",
+        "3-4pm Monday\nclosed: x",
+    )
     assert parse_invocation("hello !poll", "!") is None
     assert parse_invocation("!!!", "!") is None
-    assert parse_invocation("?help", "?").name == "help"
+    other_prefix = parse_invocation("?help", "?")
+    assert other_prefix is not None and other_prefix.name == "help"
 
 
 def test_docstring_gives_summary_and_details():
@@ -130,7 +136,11 @@ def test_a_command_is_a_command_object_on_the_class_and_a_method_on_an_instance(
     assert Demo.poll.subcommands["close"] is Demo.close and Demo.close.parent == "poll"
     assert Demo.close.full_name == "poll close" and not Demo.poll.parent
     demo = Demo()
-    assert demo.close.__self__ is demo and demo.close.__func__ is Demo.close.func
+    assert (
+        isinstance(demo.close, MethodType)
+        and demo.close.__self__ is demo
+        and demo.close.__func__ is Demo.close.func
+    )
 
 
 async def test_a_handler_is_still_called_like_a_method():
@@ -199,7 +209,7 @@ def test_a_body_is_empty_and_false_when_there_are_no_lines():
     ],
 )
 def test_a_body_is_declared_last_keyword_only_and_without_a_default(signature):
-    scope: dict[str, object] = {"Body": Body, "Rest": Rest}
+    scope: dict[str, Any] = {"Body": Body, "Rest": Rest}
     exec(signature, scope)
     declared = command("f")(scope["f"])
     with pytest.raises(TypeError, match=r"declare the Body last, keyword-only and without a default"):

@@ -21,9 +21,9 @@ class Winners(Plugin):
 async def test_provider_returns_the_first_loaded_plugin_offering_it(tmp_path):
     bot = await FakeBot.create(tmp_path, plugins=[Meetings, Winners, DatePoll])
     try:
-        meetings = bot.registry.plugins["meetings"]
+        meetings = bot.plugin(Meetings)
         found = meetings.services.provider(POLL_WINNERS)
-        assert found is bot.registry.plugins["winners"]
+        assert found is bot.plugin(Winners)
         assert (await found.winner_for_meeting("!r", 3)).title == "poll 3 in !r"
     finally:
         await bot.stop()
@@ -32,7 +32,7 @@ async def test_provider_returns_the_first_loaded_plugin_offering_it(tmp_path):
 async def test_provider_is_none_when_no_plugin_offers_it(tmp_path):
     bot = await FakeBot.create(tmp_path, plugins=[Meetings])
     try:
-        assert bot.registry.plugins["meetings"].services.provider(POLL_WINNERS) is None
+        assert bot.plugin(Meetings).services.provider(POLL_WINNERS) is None
     finally:
         await bot.stop()
 

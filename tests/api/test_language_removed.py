@@ -25,7 +25,7 @@ async def test_a_stored_language_row_is_neither_listed_nor_settable(tmp_path):
     bot = await FakeBot.create(tmp_path)
     try:
         room = bot.room("@alice:x", admins=["@alice:x"])
-        await bot.db.execute(
+        await bot.database.execute(
             "INSERT INTO room_settings (room_id, key, value) VALUES (?, 'language', 'de')", (room,)
         )
         listed = (await bot.say(room, "@alice:x", "!settings")).body

@@ -31,9 +31,9 @@ async def test_a_job_scheduled_through_ctx_services_runs_in_the_plugin_that_sche
     try:
         room = bot.room("@alice:x")
         assert (await bot.say(room, "@alice:x", "!later")).body == "Later."
-        assert await bot.db.fetch_value("SELECT plugin FROM jobs WHERE handler = 'ping'") == "later"
+        assert await bot.database.fetch_value("SELECT plugin FROM jobs WHERE handler = 'ping'") == "later"
         clock.advance(timedelta(minutes=6))
         assert [p.body for p in await bot.run_due()] == ["ping from later"]
-        assert await bot.db.fetch_value("SELECT state FROM jobs WHERE handler = 'ping'") == "done"
+        assert await bot.database.fetch_value("SELECT state FROM jobs WHERE handler = 'ping'") == "done"
     finally:
         await bot.stop()

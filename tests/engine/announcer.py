@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from matrixbot.api.commands import Rest, command
 from matrixbot.api.context import Context
+from matrixbot.api.jobs import JobRun
 from matrixbot.api.plugin import Plugin, job
-from matrixbot.engine.scheduler import JobRun
 from matrixbot.matrix.markup import Message, h
 
 

@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from tests.engine.crashy import Crashy
+from tests.ops.test_processes import stderr_of
 
 
 async def test_joins_on_invite_and_answers_help(start_bot, chat):
@@ -144,10 +145,10 @@ async def test_cli_check_config_and_clean_exit(tmp_path, synapse, account, signa
     )
     line = b""
     while b"matrixbot started" not in line:
-        line = await asyncio.wait_for(proc.stderr.readline(), 30)
+        line = await asyncio.wait_for(stderr_of(proc).readline(), 30)
         assert line, "the bot exited before starting"
     proc.send_signal(getattr(signal, signal_name))
-    rest = await asyncio.wait_for(proc.stderr.read(), 30)
+    rest = await asyncio.wait_for(stderr_of(proc).read(), 30)
     assert await proc.wait() == 0
     log = line + rest
     assert bot_account.password.encode() not in log and bot_account.access_token.encode() not in log

@@ -37,9 +37,11 @@ class OneSync:
     async def sync(self, **kwargs: Any) -> nio.SyncResponse:
         self.asked.append(kwargs)
         timeline = {"events": [_message("$new")], "limited": False, "prev_batch": "p1"}
-        return nio.SyncResponse.from_dict(
+        response = nio.SyncResponse.from_dict(
             {"next_batch": "s2", "rooms": {"join": {ROOM: {"timeline": timeline, "state": {"events": []}}}}}
         )
+        assert isinstance(response, nio.SyncResponse), response
+        return response
 
 
 class Recorder:

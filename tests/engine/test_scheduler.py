@@ -7,11 +7,15 @@ from datetime import timedelta
 
 import pytest
 
+from matrixbot.api.jobs import JobRun
 from matrixbot.db import Database
-from matrixbot.engine.scheduler import JobRun, Scheduler
+from matrixbot.engine.scheduler import Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.matrix.sender import Outbox
 from matrixbot.time import FakeClock
+
+Runs = list[tuple[int, str]]
+"""What the handler was told: (payload n, run state)."""
 
 
 class NoSender:
@@ -53,7 +57,7 @@ async def finish(scheduler) -> None:
 
 
 async def test_jobs_run_when_due_in_due_order(db):
-    clock, runs = FakeClock("2024-03-01 10:00"), []
+    clock, runs = FakeClock("2024-03-01 10:00"), Runs()
     scheduler = make(db, clock, runs)
     base = clock.now()
     for n in (3, 1, 2):
@@ -71,7 +75,7 @@ async def test_jobs_run_when_due_in_due_order(db):
 
 
 async def test_catch_up_within_grace_is_late_and_beyond_is_missed(db):
-    clock, runs = FakeClock("2024-03-01 10:00"), []
+    clock, runs = FakeClock("2024-03-01 10:00"), Runs()
     first = make(db, clock, runs)
     base = clock.now()
     await schedule(db, first, base + timedelta(minutes=10), 1)
@@ -92,7 +96,7 @@ async def test_catch_up_within_grace_is_late_and_beyond_is_missed(db):
 
 
 async def test_job_left_running_by_a_crash_runs_again(db):
-    clock, runs = FakeClock("2024-03-01 10:00"), []
+    clock, runs = FakeClock("2024-03-01 10:00"), Runs()
     scheduler = make(db, clock, runs)
     job_id = await schedule(db, scheduler, clock.now(), 7)
     await db.execute("UPDATE jobs SET state = 'running', attempts = 1 WHERE id = ?", (job_id,))
@@ -104,7 +108,7 @@ async def test_job_left_running_by_a_crash_runs_again(db):
 
 
 async def test_keys_make_scheduling_idempotent_and_cancellable(db):
-    clock, runs = FakeClock("2024-03-01 10:00"), []
+    clock, runs = FakeClock("2024-03-01 10:00"), Runs()
     scheduler = make(db, clock, runs)
     due = clock.now() + timedelta(minutes=5)
     assert await schedule(db, scheduler, due, 1, key="m1:r600") is not None
@@ -117,7 +121,7 @@ async def test_keys_make_scheduling_idempotent_and_cancellable(db):
 
 
 async def test_failing_handler_is_retried_with_backoff_keeping_its_due_time(db):
-    clock, runs = FakeClock("2024-03-01 10:00"), []
+    clock, runs = FakeClock("2024-03-01 10:00"), Runs()
     scheduler = make(db, clock, runs, fail_times=3)
     await schedule(db, scheduler, clock.now(), 5)
     for wait in (0, 10, 20, 40):
@@ -129,7 +133,7 @@ async def test_failing_handler_is_retried_with_backoff_keeping_its_due_time(db):
 
 
 async def test_a_job_is_not_given_up_while_it_can_still_be_delivered(db):
-    clock, runs = FakeClock("2024-03-01 10:00"), []
+    clock, runs = FakeClock("2024-03-01 10:00"), Runs()
     scheduler = make(db, clock, runs, fail_times=12)
     await schedule(db, scheduler, clock.now(), 6)
     for _ in range(12):  # the homeserver is away for about an hour and a half
@@ -143,7 +147,7 @@ async def test_a_job_is_not_given_up_while_it_can_still_be_delivered(db):
 
 
 async def test_thousands_due_at_once_run_in_order(db):
-    clock, runs = FakeClock("2024-03-01 10:00"), []
+    clock, runs = FakeClock("2024-03-01 10:00"), Runs()
     scheduler = make(db, clock, runs)
     base = clock.now()
     async with db.transaction() as tx:

@@ -48,7 +48,7 @@ async def test_kill_between_sending_and_sent_does_not_post_twice(start_bot, chat
         lambda e: e.sender == t.user_id and e.body.startswith("exactly-once"), timeout=10
     )
     await t.resume()
-    db = t.bot.db
+    db = t.database
     for _ in range(200):
         if await db.fetch_value("SELECT state FROM jobs") == "done":
             break

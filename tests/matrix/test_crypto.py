@@ -48,7 +48,7 @@ async def test_files_are_uploaded_encrypted_in_encrypted_rooms(start_bot, chat):
     assert upload.encrypted and upload.reply_to == event_id
     assert "file" in upload.content and "url" not in upload.content
     downloaded = await alice.nio.download(upload.content["file"]["url"])
-    assert isinstance(downloaded, nio.DownloadResponse)
+    assert isinstance(downloaded, nio.DownloadResponse) and isinstance(downloaded.body, bytes)
     assert b"alice,hi" not in downloaded.body
     keys = upload.content["file"]
     plain = nio.crypto.attachments.decrypt_attachment(

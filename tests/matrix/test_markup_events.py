@@ -47,9 +47,10 @@ def test_poll_responses_unstable_and_stable():
         {"org.matrix.msc3381.poll.response": {"answers": ["a1", 3]}, **relates},
         "org.matrix.msc3381.poll.response",
     )
-    assert as_poll_response(unstable).answers == ("a1",)
-    stable = event({"m.selections": ["b"], **relates}, "m.poll.response")
-    assert as_poll_response(stable).poll_event_id == "$poll"
+    read = as_poll_response(unstable)
+    assert read is not None and read.answers == ("a1",)
+    stable = as_poll_response(event({"m.selections": ["b"], **relates}, "m.poll.response"))
+    assert stable is not None and stable.poll_event_id == "$poll"
     assert as_poll_response(event({}, "m.poll.response")) is None
 
 
@@ -57,7 +58,8 @@ def test_reactions():
     reaction = event(
         {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$t", "key": "👍"}}, "m.reaction"
     )
-    assert as_reaction(reaction).key == "👍"
+    read = as_reaction(reaction)
+    assert read is not None and read.key == "👍"
     assert as_reaction(event({"m.relates_to": {}}, "m.reaction")) is None
 
 

@@ -7,7 +7,6 @@ clock moves on, as a real outage would.
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -25,13 +24,14 @@ from matrixbot.matrix.outages import (
 )
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import FakeClock
+from tests.matrix.answers import error_answer
 
 
 @pytest.fixture
 async def bot(tmp_path):
     clock = FakeClock("2024-02-20 12:00", "Europe/London")
     fake = await FakeBot.create(tmp_path, plugins=[Meetings], clock=clock)
-    fake.sender.first_retry = 0.001  # real seconds between tries; the fake clock says how late it is
+    fake.parts.sender.first_retry = 0.001  # real seconds between tries; the fake clock says how late it is
     yield fake
     await fake.stop()
 
@@ -120,12 +120,6 @@ async def test_a_meeting_reminder_judges_lateness_when_it_goes_out(bot):
 # -- how long the bot waits before trying the homeserver again --------------------------------
 
 
-def answer(status: int, errcode: str | None = None, retry_after_ms: int | None = None, **headers: str) -> Any:
-    response = nio.ErrorResponse("no", errcode, retry_after_ms)
-    response.transport_response = SimpleNamespace(status=status, headers=headers)  # type: ignore[assignment]
-    return response
-
-
 def test_an_unreachable_homeserver_is_tried_again_every_few_seconds():
     backoff = Backoff()
     delays = [backoff.delay(trouble_from_exception(ConnectionRefusedError())) for _ in range(30)]
@@ -135,15 +129,15 @@ def test_an_unreachable_homeserver_is_tried_again_every_few_seconds():
 
 def test_a_failing_homeserver_gets_a_growing_wait_or_what_it_asks():
     backoff = Backoff()
-    delays = [backoff.delay(trouble_from_response(answer(502))) for _ in range(10)]
+    delays = [backoff.delay(trouble_from_response(error_answer(502))) for _ in range(10)]
     assert delays == sorted(delays) and delays[-1] == FAILING_CAP
-    assert Backoff().delay(trouble_from_response(answer(503, **{"Retry-After": "7"}))) == 7.0
+    assert Backoff().delay(trouble_from_response(error_answer(503, headers={"Retry-After": "7"}))) == 7.0
 
 
 def test_a_rate_limit_waits_as_long_as_asked():
-    trouble = trouble_from_response(answer(429, "M_LIMIT_EXCEEDED", retry_after_ms=2500))
+    trouble = trouble_from_response(error_answer(429, "M_LIMIT_EXCEEDED", retry_after_ms=2500))
     assert trouble.kind is Kind.RATE_LIMITED and Backoff().delay(trouble) == 2.5
-    huge = trouble_from_response(answer(429, "M_LIMIT_EXCEEDED", retry_after_ms=10**9))
+    huge = trouble_from_response(error_answer(429, "M_LIMIT_EXCEEDED", retry_after_ms=10**9))
     assert Backoff().delay(huge) == 300.0, "an absurd Retry-After is capped"
 
 
@@ -152,8 +146,9 @@ def test_a_cut_answer_counts_as_unreachable():
 
 
 async def test_a_job_held_up_by_an_unwritable_database_says_so(tmp_path):
+    from matrixbot.api.jobs import JobRun, LateNote
     from matrixbot.db import Database
-    from matrixbot.engine.scheduler import JobRun, Scheduler
+    from matrixbot.engine.scheduler import Scheduler
     from matrixbot.engine.schema import CORE_MIGRATIONS
     from matrixbot.errors import StorageUnavailable
     from matrixbot.matrix.sender import Outbox
@@ -171,7 +166,7 @@ async def test_a_job_held_up_by_an_unwritable_database_says_so(tmp_path):
             return Outbox(self, origin)  # type: ignore[arg-type]
 
     scheduler = Scheduler(db, clock, NoSender(), late_grace=timedelta(hours=6))  # type: ignore[arg-type]
-    notes = []
+    notes: list[LateNote | None] = []
 
     async def handler(run: JobRun) -> None:
         if not notes:

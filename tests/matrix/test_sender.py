@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from types import SimpleNamespace
+from typing import Any
 
 import nio
 import pytest
@@ -12,6 +13,7 @@ from matrixbot.errors import SendError, SendPending
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.sender import Sender
 from matrixbot.testing.fakebot import FakeBot
+from tests.matrix.answers import error_answer
 
 
 class RefusingClient:
@@ -24,18 +26,19 @@ class RefusingClient:
         self.attempts = 0
         self.tried = asyncio.Event()
 
-    async def room_send(self, *args: object, **kwargs: object) -> nio.ErrorResponse:
+    async def room_send(
+        self,
+        room_id: str,
+        message_type: str,
+        content: dict[str, Any],
+        tx_id: str | None = None,
+        ignore_unverified_devices: bool = False,
+    ) -> nio.RoomSendResponse | nio.ErrorResponse:
         self.attempts += 1
         self.tried.set()
         if isinstance(self.failure, Exception):
             raise self.failure
         return self.failure
-
-
-def _error(status: int, errcode: str = "") -> nio.RoomSendError:
-    error = nio.RoomSendError("refused", errcode or None)
-    error.transport_response = SimpleNamespace(status=status)
-    return error
 
 
 def _sender(client: RefusingClient) -> Sender:
@@ -55,10 +58,10 @@ async def test_unknown_room_before_the_first_sync_is_passing_and_after_it_final(
 @pytest.mark.parametrize(
     ("failure", "outcome"),
     [
-        (_error(502), SendPending),
-        (_error(429, "M_LIMIT_EXCEEDED"), SendPending),
+        (error_answer(502), SendPending),
+        (error_answer(429, "M_LIMIT_EXCEEDED"), SendPending),
         (OSError("connection refused"), SendPending),
-        (_error(403, "M_FORBIDDEN"), SendError),
+        (error_answer(403, "M_FORBIDDEN"), SendError),
     ],
 )
 async def test_passing_failures_are_pending_and_refusals_final(failure, outcome):
@@ -73,14 +76,14 @@ async def test_a_command_whose_answer_could_not_be_sent_stays_in_the_inbox(tmp_p
     try:
         room = bot.room("@alice:x")
         event = RoomEvent("$cmd", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!help"})
-        refusing = RefusingClient(_error(502))
+        refusing = RefusingClient(error_answer(502))
         bot.fake.room_send = refusing.room_send  # type: ignore[method-assign]
         await bot.inbox.store([event], "token")
-        await bot.dispatcher.submit(event)
+        await bot.parts.dispatcher.submit(event)
         await asyncio.wait_for(refusing.tried.wait(), 5)  # the send failed once and waits to try again
-        bot.sender.stopping.set()
-        await bot.dispatcher.drain(5)
-        state = await bot.db.fetch_value("SELECT state FROM inbox WHERE event_id = '$cmd'")
+        bot.parts.sender.stopping.set()
+        await bot.parts.dispatcher.drain(5)
+        state = await bot.database.fetch_value("SELECT state FROM inbox WHERE event_id = '$cmd'")
         assert state == "pending", "an unanswered command must be handled again at the next start"
     finally:
         await bot.stop()

@@ -21,7 +21,7 @@ async def test_health_is_503_naming_the_scheduler_when_it_stops(start_bot):
     t = await start_bot(http_listen=("127.0.0.1", port))
     status, body = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/health")
     assert status == 200 and json.loads(body)["status"] == "ok", body
-    await t.bot.scheduler.stop()
+    await t.parts.scheduler.stop()
     status, body = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/health")
     report = json.loads(body)
     assert status == 503 and report["status"] == "failing"
@@ -30,10 +30,10 @@ async def test_health_is_503_naming_the_scheduler_when_it_stops(start_bot):
 
 async def test_health_names_a_database_fault(start_bot):
     t = await start_bot()
-    t.bot.db.fault = "database or disk is full"
-    healthy, report = health_of(t.bot)
+    t.database.fault = "database or disk is full"
+    healthy, report = health_of(t.running)
     assert not healthy and report["database"] == {"ok": False, "fault": "database or disk is full"}
-    t.bot.db.fault = None
+    t.database.fault = None
 
 
 async def test_a_taken_port_stops_the_start_in_one_line(tmp_path):

@@ -60,7 +60,7 @@ def test_compose_example_mounts_the_config_and_the_data_volume():
 
 def test_systemd_unit_is_hardened_and_valid(tmp_path):
     text = (ROOT / "contrib" / "matrixbot.service").read_text()
-    settings = {}
+    settings: dict[str, str] = {}
     for line in text.splitlines():
         if "=" in line and not line.startswith("#"):
             key, value = line.split("=", 1)

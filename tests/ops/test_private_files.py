@@ -22,7 +22,7 @@ async def test_a_new_data_dir_and_the_database_files_are_owner_only(tmp_path):
     data = tmp_path / "data"
     bot = await FakeBot.create(data)
     try:
-        await bot.db.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+        await bot.database.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
         files = {p.name: mode(p) for p in data.iterdir()}
         assert mode(data) == 0o700, "data_dir must be 0700"
         for name in ("matrixbot.sqlite3", "matrixbot.sqlite3-wal", "matrixbot.sqlite3-shm"):

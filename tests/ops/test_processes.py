@@ -20,7 +20,8 @@ BOT = [sys.executable, "-m", "matrixbot"]
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def write_config(path: Path, synapse, account, data_dir: Path, **extra: str) -> Path:
@@ -35,11 +36,18 @@ def write_config(path: Path, synapse, account, data_dir: Path, **extra: str) -> 
     return path
 
 
+def stderr_of(proc: asyncio.subprocess.Process) -> asyncio.StreamReader:
+    """The stderr of a process started with `stderr=PIPE`."""
+    assert proc.stderr is not None, "start the process with stderr=asyncio.subprocess.PIPE"
+    return proc.stderr
+
+
 class Running:
     """A `matrixbot run` process whose stderr is read line by line."""
 
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
+        self.stderr = stderr_of(proc)
         self.lines: list[str] = []
 
     @classmethod
@@ -51,7 +59,7 @@ class Running:
 
     async def wait_for(self, text: str, timeout: float = 60) -> str:
         while True:
-            raw = await asyncio.wait_for(self.proc.stderr.readline(), timeout)
+            raw = await asyncio.wait_for(self.stderr.readline(), timeout)
             assert raw, f"the bot exited before logging {text!r}: {self.lines}"
             self.lines.append(raw.decode())
             if text in self.lines[-1]:
@@ -59,7 +67,7 @@ class Running:
 
     async def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
-        rest = await asyncio.wait_for(self.proc.stderr.read(), 30)
+        rest = await asyncio.wait_for(self.stderr.read(), 30)
         self.lines.extend(rest.decode().splitlines(keepends=True))
         return await self.proc.wait()
 

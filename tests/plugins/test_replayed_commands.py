@@ -9,7 +9,6 @@ from matrixbot.plugins.meetings.migrations import MIGRATIONS
 from matrixbot.plugins.signups import Signups
 
 from matrixbot.db import Database
-from matrixbot.matrix.events import RoomEvent
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import FakeClock
 
@@ -28,20 +27,16 @@ async def test_a_command_handled_twice_makes_one_thing_and_one_answer(tmp_path, 
     bot = await FakeBot.create(tmp_path, plugins=[Checkins, DatePoll, Meetings, Signups], clock=clock)
     try:
         room = bot.room("@alice:x", "@bob:x", admins=["@alice:x"])
-        event = RoomEvent(
-            "$cmd", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": text}, ts=0
-        )
-        await bot.dispatcher.handle(event)
-        posted, jobs = len(bot.fake.posted), await bot.db.fetch_value("SELECT COUNT(*) FROM jobs")
-        answer = next(p for p in bot.fake.posted if p.reply_to == "$cmd")
-        assert "went wrong" not in answer.body and posted > 0
+        answer = await bot.say(room, "@alice:x", text)
+        jobs = await bot.database.fetch_value("SELECT COUNT(*) FROM jobs")
+        assert "went wrong" not in answer.body
         caplog.clear()
-        await bot.dispatcher.handle(event)  # a failure would be answered on the same transaction id: unseen
+        again = await bot.replay(answer)  # a failure would be answered on the same transaction id: unseen
         assert not [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
-        assert await bot.db.fetch_value(f"SELECT COUNT(*) FROM {table}") == 1
-        assert await bot.db.fetch_value(f"SELECT source_event FROM {table}") == "$cmd"
-        assert await bot.db.fetch_value("SELECT COUNT(*) FROM jobs") == jobs
-        assert len(bot.fake.posted) == posted, "the answer went out again"
+        assert await bot.database.fetch_value(f"SELECT COUNT(*) FROM {table}") == 1
+        assert await bot.database.fetch_value(f"SELECT source_event FROM {table}") == answer.reply_to
+        assert await bot.database.fetch_value("SELECT COUNT(*) FROM jobs") == jobs
+        assert again == [], "the answer went out again"
     finally:
         await bot.stop()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.test_processes import free_port
+from tests.ops.test_processes import free_port, stderr_of
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).parents[2]
@@ -77,10 +77,10 @@ async def test_the_bot_runs_in_the_container_from_the_environment(container, syn
         "matrixbot", "run",
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    seen = []
+    seen: list[str] = []
     try:
         while not any("matrixbot started" in line for line in seen):
-            line = await asyncio.wait_for(proc.stderr.readline(), 120)
+            line = await asyncio.wait_for(stderr_of(proc).readline(), 120)
             assert line, f"the bot in the container exited: {seen}"
             seen.append(line.decode())
         # the image's own HEALTHCHECK command, run inside the container

@@ -26,9 +26,10 @@ import pytest
 
 from matrixbot.api.commands import command
 from matrixbot.api.context import Context
+from matrixbot.api.jobs import JobRun
 from matrixbot.api.plugin import Plugin
 from matrixbot.db import Database
-from matrixbot.engine.scheduler import JobRun, Scheduler
+from matrixbot.engine.scheduler import Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.errors import FatalError, StorageUnavailable
 from matrixbot.matrix.events import RoomEvent
@@ -108,7 +109,7 @@ async def test_a_full_database_rolls_back_and_write_runs_the_body_again(tmp_path
     db = await open_db(tmp_path, pauses)
     await db.execute("CREATE TABLE big (data BLOB)")
     pages = await db.fetch_value("PRAGMA page_count")
-    runs = []
+    runs: list[int] = []
 
     async def body(tx) -> None:
         runs.append(len(runs))
@@ -178,11 +179,11 @@ async def test_a_command_that_met_a_storage_fault_is_handled_again_and_answered_
         "$cmd", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!flaky"}, ts=0
     )
     await bot.inbox.store([event], "token")
-    await bot.dispatcher.submit(event)
-    await bot.dispatcher.drain(5)
+    await bot.parts.dispatcher.submit(event)
+    await bot.parts.dispatcher.drain(5)
     assert Flaky.runs == 2, "the command is run again after the fault, not dropped"
     assert [p.body for p in bot.fake.posted] == ["answer 1"], "the same transaction id: one answer"
-    assert await bot.db.fetch_value("SELECT state FROM inbox WHERE event_id = '$cmd'") == "done"
+    assert await bot.database.fetch_value("SELECT state FROM inbox WHERE event_id = '$cmd'") == "done"
     await bot.stop()
 
 
@@ -209,6 +210,7 @@ async def test_a_job_that_met_a_storage_fault_runs_again_and_is_done_once(tmp_pa
     await scheduler.settle(5)
     assert len(origins) == 2 and origins[0] == origins[1], "run again, posting with the same ids"
     row = await db.fetch_one("SELECT state, attempts FROM jobs")
+    assert row is not None
     assert (row["state"], row["attempts"]) == ("done", 1), (
         "done once; a storage fault is not a failed attempt"
     )
@@ -288,9 +290,9 @@ async def through_a_fault(
         for n in range(COMMANDS):
             commands.append(await alice.say(room, f"!announce 3600 command-{n}"))
             await asyncio.sleep(1)
-            causes.add(t.bot.db.fault)
+            causes.add(t.database.fault)
         await asyncio.sleep(FAULT_SECONDS - (time.monotonic() - started))
-        causes.add(t.bot.db.fault)
+        causes.add(t.database.fault)
     cleared = time.time()
     answers = [await alice.wait_for_reply(e, sender=t.user_id, timeout=60) for e in commands]
     posted = await alice.wait_for(lambda e: e.body.startswith("reminder-in-the-fault"), timeout=60)
@@ -311,7 +313,7 @@ async def through_a_fault(
         "reminder_late_s": round(posted.ts / 1000 - due, 1),
         "last_answer_after_clear_s": round(max(a.ts for a in answers) / 1000 - cleared, 1),
         "faults_seen": sorted(c for c in causes if c),
-        "fault_after": t.bot.db.fault,
+        "fault_after": t.database.fault,
         "db_errors_logged": sum(
             1 for r in caplog.records if r.name == "matrixbot.db" and r.levelno >= logging.ERROR
         ),
@@ -340,7 +342,7 @@ async def test_a_held_lock_for_20s_loses_and_doubles_nothing(synapse, start_bot,
 
     @contextmanager
     def lock() -> Iterator[None]:
-        with held_lock(t.bot.db.path):
+        with held_lock(t.database.path):
             yield
 
     figures = await through_a_fault(synapse, t, alice, room, lock, caplog)

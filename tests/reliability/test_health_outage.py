@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,12 +18,13 @@ from tests.ops.test_processes import free_port, get
 pytestmark = pytest.mark.slow
 
 
-async def wait_for_status(url: str, wanted: int, timeout: float) -> dict:
+async def wait_for_status(url: str, wanted: int, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         status, body = await asyncio.to_thread(get, url)
         if status == wanted:
-            return json.loads(body)
+            report: dict[str, Any] = json.loads(body)
+            return report
         assert time.monotonic() < deadline, f"/health stayed {status} ({body}), expected {wanted}"
         await asyncio.sleep(0.5)
 

@@ -48,8 +48,7 @@ async def test_answers_within_seconds_of_the_homeserver_return_and_posts_reminde
         lead = 15  # seconds from setting the reminders to stopping the homeserver
         for text, after_stop in REMINDERS.items():
             await bot.ask(alice, room, f"!remind in {lead + after_stop:.0f} seconds {text}")
-        assert bot.bot is not None and bot.bot.db is not None
-        rows = await bot.bot.db.fetch_all("SELECT text, due_at FROM meetings_reminders")
+        rows = await bot.database.fetch_all("SELECT text, due_at FROM meetings_reminders")
         due = {row["text"]: row["due_at"] for row in rows}
         stop_at = due["early-a"] - REMINDERS["early-a"]
         await asyncio.sleep(max(0.0, stop_at - time.time()))

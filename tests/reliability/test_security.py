@@ -21,8 +21,10 @@ from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.signups import Signups
 
 from matrixbot.api.commands import Command
+from matrixbot.testing.chat import Seen
 from matrixbot.testing.fakebot import FakeBot, Posted
 from matrixbot.time import FakeClock
+from tests.ops.test_processes import stderr_of
 from tests.reliability.figures import record
 
 CODE = "731946"
@@ -65,9 +67,11 @@ def admin_commands(specs: list[Command[...]]) -> set[str]:
 
 
 async def snapshot(bot: FakeBot) -> dict[str, list[tuple[object, ...]]]:
-    tables = await bot.db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    tables = await bot.database.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     return {
-        t["name"]: [tuple(r) for r in await bot.db.fetch_all(f"SELECT * FROM {t['name']} ORDER BY rowid")]
+        t["name"]: [
+            tuple(r) for r in await bot.database.fetch_all(f"SELECT * FROM {t['name']} ORDER BY rowid")
+        ]
         for t in tables
         if t["name"] not in BOOKKEEPING and not t["name"].startswith("sqlite_")
     }
@@ -150,13 +154,13 @@ async def test_no_code_in_any_output_export_or_log_before_its_reveal(bot, debug_
 
 async def _wait_for_line(proc: asyncio.subprocess.Process, log: list[bytes], text: bytes) -> None:
     while not any(text in line for line in log):
-        line = await asyncio.wait_for(proc.stderr.readline(), 60)
+        line = await asyncio.wait_for(stderr_of(proc).readline(), 60)
         assert line, f"the bot exited before logging {text!r}: {b''.join(log[-20:]).decode()}"
         log.append(line)
 
 
 async def _drain(proc: asyncio.subprocess.Process, log: list[bytes]) -> None:
-    while line := await proc.stderr.readline():
+    while line := await stderr_of(proc).readline():
         log.append(line)
 
 
@@ -185,7 +189,9 @@ async def test_debug_log_of_the_whole_meeting_flow_shows_no_secret(tmp_path, syn
         await alice.wait_for_membership(room, bot.user_id, "join", timeout=30)
 
         async def ask(text: str) -> str:
-            answer = await alice.wait_for_reply(await alice.say(room, text), sender=bot.user_id, timeout=30)
+            answer: Seen = await alice.wait_for_reply(
+                await alice.say(room, text), sender=bot.user_id, timeout=30
+            )
             return answer.body
 
         made = await ask(

@@ -8,8 +8,10 @@ import pytest
 from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.meetings import Meetings
 
-from matrixbot.testing.fakebot import FakeBot
-from matrixbot.time import FakeClock
+from matrixbot import Plugin, Reaction, on_reaction
+from matrixbot.api.plugin import Services
+from matrixbot.config import Config
+from matrixbot.testing import FakeBot, FakeClock, NotStarted
 
 
 @pytest.fixture
@@ -54,17 +56,76 @@ async def test_reminder_reveals_the_code_when_due(bot):
 
 async def test_a_command_handled_again_after_a_crash_creates_nothing_twice(bot):
     """The inbox re-handles a command whose handling was cut short; nothing may be made twice."""
-    from matrixbot.matrix.events import RoomEvent
-
     room = bot.room("@alice:x")
     for body in ("!meeting Call\nwhen: tomorrow 3pm\nremind: 10 minutes", "!remind tomorrow 9am invoices"):
-        content = {"msgtype": "m.text", "body": body}
-        event = RoomEvent(f"$cmd{len(body)}", room, "@alice:x", "m.room.message", content)
-        before = len(bot.fake.posted)
-        await bot.dispatcher.handle(event)
-        jobs = await bot.db.fetch_value("SELECT COUNT(*) FROM jobs")
-        await bot.dispatcher.handle(event)
-        assert len(bot.fake.posted) == before + 1, "the second answer reuses the first one's transaction id"
-        assert await bot.db.fetch_value("SELECT COUNT(*) FROM jobs") == jobs
-    assert await bot.db.fetch_value("SELECT COUNT(*) FROM meetings_meetings") == 1
-    assert await bot.db.fetch_value("SELECT COUNT(*) FROM meetings_reminders") == 1
+        answer = await bot.say(room, "@alice:x", body)
+        jobs = await bot.database.fetch_value("SELECT COUNT(*) FROM jobs")
+        assert await bot.replay(answer) == [], "the second answer reuses the first one's transaction id"
+        assert await bot.database.fetch_value("SELECT COUNT(*) FROM jobs") == jobs
+    assert await bot.database.fetch_value("SELECT COUNT(*) FROM meetings_meetings") == 1
+    assert await bot.database.fetch_value("SELECT COUNT(*) FROM meetings_reminders") == 1
+
+
+class Watcher(Plugin):
+    """Records the reactions it is handed (a test plugin)."""
+
+    name = "watcher"
+    description = "Records reactions."
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self.seen: list[Reaction] = []
+
+    @on_reaction
+    async def reaction(self, reaction: Reaction) -> None:
+        self.seen.append(reaction)
+
+
+async def test_a_reaction_and_its_removal_reach_the_plugin(tmp_path):
+    bot = await FakeBot.create(tmp_path, plugins=[Watcher])
+    try:
+        room = bot.room("@alice:x", "@bob:x")
+        target = (await bot.say(room, "@alice:x", "!help")).event_id
+        assert await bot.react(room, "@bob:x", target, "👍") == []
+        assert await bot.unreact(room, "@bob:x", target, "👍") == []
+        watcher = bot.plugin(Watcher)
+        added, removed = watcher.seen
+        assert (added.sender, added.target, added.key, added.removed) == ("@bob:x", target, "👍", False)
+        assert removed == Reaction(room, "@bob:x", target, "👍", added.event_id, removed=True)
+        await bot.unreact(room, "@bob:x", target, "👍")  # a second redaction of it: nothing left to remove
+        assert len(watcher.seen) == 2
+        with pytest.raises(LookupError, match="@alice:x has no 🎉 reaction"):
+            await bot.unreact(room, "@alice:x", target, "🎉")
+    finally:
+        await bot.stop()
+
+
+async def test_replay_hands_the_same_event_over_again(bot):
+    room = bot.room("@alice:x")
+    answer = await bot.say(room, "@alice:x", "!remind tomorrow 9am invoices")
+    assert answer.reply_to is not None
+    assert await bot.replay(answer.reply_to) == []
+    assert await bot.database.fetch_value("SELECT source_event FROM meetings_reminders") == answer.reply_to
+    with pytest.raises(LookupError, match="no event '\\$nope' was delivered"):
+        await bot.replay("$nope")
+
+
+async def test_every_installed_plugin_with_plugins_none(tmp_path):
+    bot = await FakeBot.create(tmp_path, plugins=None)
+    try:
+        listed = (await bot.say(bot.room("@alice:x"), "@alice:x", "!plugins")).body
+        for name in ("checkins", "datepoll", "meetings", "signups"):
+            assert f"{name} on" in listed, listed
+        assert isinstance(bot.plugin(Meetings), Meetings)
+        with pytest.raises(LookupError, match="Watcher \\('watcher'\\) is not loaded"):
+            bot.plugin(Watcher)
+    finally:
+        await bot.stop()
+
+
+def test_parts_of_a_bot_not_started_say_so(tmp_path):
+    bot = FakeBot(
+        Config(homeserver="http://fake.invalid", user_id="@bot:fake", password="-", data_dir=tmp_path)
+    )
+    with pytest.raises(NotStarted, match="has not started"):
+        bot.database  # noqa: B018 (reading it is the test)

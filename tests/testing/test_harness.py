@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,10 @@ async def meet(alice: ChatClient, bob: ChatClient, *, encrypted: bool = False) -
 def from_(sender: ChatClient, event_type: str = "m.room.message") -> Callable[[Seen], bool]:
     """Matches events of `event_type` sent by `sender`."""
     return lambda e: e.sender == sender.user_id and e.type == event_type
+
+
+def has_body(body: str, event: Seen) -> bool:
+    return event.body == body
 
 
 def test_extra_config_replaces_top_level_keys(tmp_path: Path) -> None:
@@ -182,7 +187,7 @@ async def test_twenty_messages_at_once_are_all_seen(synapse: Synapse, chat: Make
     bodies = [f"burst {i}" for i in range(20)]
     await asyncio.gather(*(alice.say(room, body) for body in bodies))
     for body in bodies:
-        await bob.wait_for(lambda e, body=body: e.body == body)
+        await bob.wait_for(partial(has_body, body))
 
     # A client connecting now gets all twenty in one initial sync (Synapse's default limit is 10).
     late = await ChatClient.connect(synapse.url, bob.account)
@@ -235,7 +240,7 @@ async def test_encrypted_round_trip(chat: MakeChat) -> None:
     burst = [f"burst {i}" for i in range(5)]
     await asyncio.gather(*(alice.say(room, body) for body in burst))
     for body in burst:
-        assert (await bob.wait_for(lambda e, body=body: e.body == body)).encrypted
+        assert (await bob.wait_for(partial(has_body, body))).encrypted
 
     reply = await bob.say(room, "still secret", reply_to=sent)
     got = await alice.wait_for_reply(sent, sender=bob.user_id)

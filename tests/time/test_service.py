@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,9 +16,8 @@ from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.meetings.parse import parse_reminder
 
 from matrixbot.errors import TimeParseError, UserError
-from matrixbot.matrix.events import RoomEvent
 from matrixbot.testing.fakebot import FakeBot
-from matrixbot.time import MAX_TIME_TEXT, MAX_TIME_WORDS, TOO_SLOW, FakeClock, TimeParser, TimeService
+from matrixbot.time import MAX_TIME_TEXT, MAX_TIME_WORDS, TOO_SLOW, FakeClock, TimeParser, TimeService, When
 from matrixbot.time import budget as timebudget
 
 ZONE = "Europe/London"
@@ -31,9 +31,9 @@ class CountingParser(TimeParser):
         super().__init__(CLOCK)
         self.calls = 0
 
-    def parse(self, text: str, zone: str, *, future: bool = True):  # type: ignore[no-untyped-def]
+    def parse(self, text: str, zone: str, *, future: bool = True, near: Sequence[date] = ()) -> When:
         self.calls += 1
-        return super().parse(text, zone, future=future)
+        return super().parse(text, zone, future=future, near=near)
 
 
 def test_the_search_for_a_time_tries_a_bounded_number_of_spans() -> None:
@@ -109,7 +109,7 @@ class SlowDateparser(TimeParser):
         self.budget_clock = budget_clock
         self.reads = 0
 
-    def _read(self, text, ctx):  # type: ignore[no-untyped-def]
+    def _read(self, text, ctx):
         timebudget.check()
         self.reads += 1
         self.budget_clock.advance(0.1)
@@ -185,13 +185,9 @@ async def test_a_command_over_budget_is_answered_and_not_repeated(bot, monkeypat
     room = bot.room("@alice:x")
     await bot.say(room, "@alice:x", "!remind tomorrow 9am warm up")
     _patch_dateparser(monkeypatch, lambda: budget_clock.advance(0.2))
-    event = RoomEvent(
-        "$slow", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": f"!remind {ONES}"}
+    [answer] = await bot.send(
+        room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": f"!remind {ONES}"}
     )
-    before = len(bot.fake.posted)
-    await bot.dispatcher.handle(event)
-    [answer] = bot.fake.posted[before:]
     assert answer.body.startswith("I could not read a time in that"), answer.body
-    await bot.dispatcher.handle(event)  # handled again (a replay): the same answer, not a second one
-    assert len(bot.fake.posted) == before + 1
-    assert await bot.db.fetch_value("SELECT COUNT(*) FROM meetings_reminders") == 1
+    assert await bot.replay(answer) == []  # handled again (a replay): the same answer, not a second one
+    assert await bot.database.fetch_value("SELECT COUNT(*) FROM meetings_reminders") == 1

@@ -84,11 +84,11 @@ async def test_cotech_poll_three_ways_of_voting_restart_and_close(start_bot, cha
     ics = await alice.wait_for(lambda e: e.sender == t.user_id and e.msgtype == "m.file")
     assert ics.body == "P1.ics" and ics.content["info"]["mimetype"] == "text/calendar"
 
-    winner = await t.bot.registry.plugins["datepoll"].winner_for_meeting(room, 1)
+    winner = await t.plugin(DatePoll).winner_for_meeting(room, 1)
     assert (winner.title, winner.zone, winner.poll_id) == ("CoTech MoU call", "Europe/London", 1)
     assert winner.start.isoformat() == "2024-02-27T15:00:00+00:00" and winner.end.hour == 16
     with pytest.raises(UserError, match="There is no poll P9 in this room"):
-        await t.bot.registry.plugins["datepoll"].winner_for_meeting(room, 9)
+        await t.plugin(DatePoll).winner_for_meeting(room, 9)
 
     refused = await t.ask(bob, room, "!vote P1 1")
     assert "P1 is closed; your vote was not counted." in refused.body
@@ -145,23 +145,25 @@ async def test_deadline_reminds_non_voters_once_then_closes_with_a_tie(start_bot
 
     alice.mark()
     clock.set("2024-02-22 17:00", "Europe/London")
-    await t.bot.scheduler.run_due()
+    await t.parts.scheduler.run_due()
     nudge = await alice.wait_for(lambda e: e.sender == t.user_id and "please vote" in e.body)
     assert nudge.msgtype == "m.text" and nudge.mentions == [carol.user_id]
 
     clock.set("2024-02-23 17:00", "Europe/London")
-    await t.bot.scheduler.run_due()
+    await t.parts.scheduler.run_due()
     announced = await alice.wait_for(lambda e: e.sender == t.user_id and "is closed" in e.body)
     assert "It is a tie between:" in announced.body
     assert "1. Mon 26 Feb 2024, 15:00–16:00 GMT (1 yes, 0 maybe)" in announced.body
     assert "2. Tue 27 Feb 2024, 15:00–16:00 GMT (1 yes, 0 maybe)" in announced.body
-    await t.bot.scheduler.settle()  # the close has posted all it will; the clock stands, nothing else is due
+    await (
+        t.parts.scheduler.settle()
+    )  # the close has posted all it will; the clock stands, nothing else is due
     await alice.until_synced()
     after_nudge = alice.events(since=nudge.position + 1)
     assert not [
         e for e in after_nudge if e.sender == t.user_id and (e.msgtype == "m.file" or "please vote" in e.body)
     ]
-    plugin = t.bot.registry.plugins["datepoll"]
+    plugin = t.plugin(DatePoll)
     with pytest.raises(UserError, match=r"P1 ended in a tie \(options 1, 2\)"):
         await plugin.winner_for_meeting(room, 1)
 
@@ -183,7 +185,7 @@ async def test_stable_poll_names_remind_list_other_zone_and_oversized_poll(start
     listed = await t.ask(bob, room, "!polls")
     assert "P1: Call (2 options, 2 voted)" in listed.body
     with pytest.raises(UserError, match="still open"):
-        await t.bot.registry.plugins["datepoll"].winner_for_meeting(room, 1)
+        await t.plugin(DatePoll).winner_for_meeting(room, 1)
 
     nudge = await t.ask(alice, room, "!poll remind")
     assert nudge.msgtype == "m.text" and nudge.mentions == [bob.user_id]

@@ -17,7 +17,7 @@ CODE = "486072"
 
 
 async def _due_times(bot: FakeBot, prefix: str) -> list[datetime]:
-    plugin = bot.registry.plugins["meetings"]
+    plugin = bot.plugin(Meetings)
     return [job.due_at for job in await plugin.jobs.pending(prefix) if job.handler in ("remind", "reminder")]
 
 
@@ -64,7 +64,7 @@ async def test_weekly_meeting_keeps_local_time_across_end_of_bst(fake_bot: MakeF
     assert "Thu 31 Oct 2024, 15:00 GMT" in moved.body
     skipped = await bot.say(room, "@alice:x", "!meeting skip")
     assert "Next: Thu 7 Nov 2024, 15:00 GMT" in skipped.body
-    services = bot.registry.plugins["meetings"].services
+    services = bot.plugin(Meetings).services
     busy = await services.busy(room, datetime(2024, 10, 28, tzinfo=UTC), datetime(2024, 11, 10, tzinfo=UTC))
     assert [(b.title, b.start, b.source) for b in busy] == [
         ("Weekly call", datetime(2024, 11, 7, 15, tzinfo=UTC), "meeting M1")

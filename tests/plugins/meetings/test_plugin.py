@@ -23,8 +23,7 @@ def _reminder_from(t: TestBot, room: str, word: str):
 
 
 async def _due_times(t: TestBot, prefix: str) -> list[datetime]:
-    assert t.bot is not None
-    plugin = t.bot.registry.plugins["meetings"]
+    plugin = t.plugin(Meetings)
     return [job.due_at for job in await plugin.jobs.pending(prefix) if job.handler in ("remind", "reminder")]
 
 
@@ -55,7 +54,7 @@ async def test_reminder_on_time_with_code_and_mentions_code_hidden_before(start_
     assert "M1 Planning call" in listing.body and CODE not in listing.body
 
     clock.set(due)
-    await t.bot.scheduler.run_due()
+    await t.parts.scheduler.run_due()
     reminder = await alice.wait_for(_reminder_from(t, room, CODE))
     assert "Planning call" in reminder.body and "https://meet.example.coop/plan" in reminder.body
     assert "in 50 seconds" in reminder.body and "was due" not in reminder.body
@@ -98,13 +97,12 @@ async def test_simple_reminders_with_thumbs_up_subscribers(start_bot, chat):
     assert "Only its organiser or a room admin" in refused.body
 
     clock.set("2024-06-03 10:00", "Europe/London")
-    assert t.bot is not None
-    await t.bot.scheduler.run_due()
+    await t.parts.scheduler.run_due()
     await alice.wait_for(_reminder_from(t, room, "weekly check"))
     await _settled(t)
     assert "Mon 10 Jun 2024, 10:00 BST" in (await t.ask(bob, room, "!reminder R2")).body
     clock.set("2024-06-04 09:00", "Europe/London")
-    await t.bot.scheduler.run_due()
+    await t.parts.scheduler.run_due()
     posted = await alice.wait_for(_reminder_from(t, room, "send invoices"))
     assert set(posted.mentions) == {alice.user_id, bob.user_id}
     assert "Cancelled reminder R2" in (await t.ask(bob, room, "!reminder cancel R2")).body
@@ -126,13 +124,12 @@ async def test_edit_reschedules_room_mention_and_missed_reminder(start_bot, chat
     await t.ask(alice, room, "!meeting Retro\nwhen: Thursday 4pm\nremind: 1 hour")
 
     clock.set("2024-03-07 13:00", "Europe/London")
-    assert t.bot is not None
-    await t.bot.scheduler.run_due()
+    await t.parts.scheduler.run_due()
     posted = await alice.wait_for(_reminder_from(t, room, "All</b> hands"))
     assert posted.content["m.mentions"].get("room") is True and "@room" in posted.body
     assert "in 1 hour" in posted.body and "Thu 7 Mar 2024, 14:00 GMT" in posted.body
     clock.set("2024-03-08 09:00", "Europe/London")
-    await t.bot.scheduler.run_due()
+    await t.parts.scheduler.run_due()
     missed = await alice.wait_for(lambda e: e.sender == t.user_id and "I missed the reminder" in e.body)
     assert "Retro" in missed.body and "M2" in missed.body and missed.msgtype == "m.notice"
     await _settled(t)
@@ -141,5 +138,4 @@ async def test_edit_reschedules_room_mention_and_missed_reminder(start_bot, chat
 
 async def _settled(t: TestBot) -> None:
     """Wait until the jobs started by `run_due` have finished (the scheduler's pool drains)."""
-    assert t.bot is not None
-    await t.bot.scheduler.settle()
+    await t.parts.scheduler.settle()
