@@ -29,6 +29,7 @@ from matrixbot.engine.scheduler import Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.engine.sync import Syncer, SyncFailed
 from matrixbot.engine.tasks import watch
+from matrixbot.engine.unreadable import UnreadableNotices
 from matrixbot.errors import FatalError, MatrixbotError, StartupError, StorageUnavailable
 from matrixbot.matrix import crypto
 from matrixbot.matrix.outages import (
@@ -209,7 +210,9 @@ class Bot:
             self.dispatcher,
             self.rooms,
             self.sender,
-            self.settings,
+            UnreadableNotices(self.client, self.settings, self.rooms, self.sender)
+            if self.decryptor
+            else None,
             self.decryptor,
         )
         await self.syncer.resume()
