@@ -45,10 +45,11 @@ SYNC_DEADLINE = SYNC_TIMEOUT_MS / 1000 + 15
 deaf until nio's one-minute request timeout. The sync after it does not long-poll and has the
 whole request timeout, so a homeserver merely slow to compute a big answer is still heard."""
 SETTLE_MAX = 0.5
-"""Seconds a sync that handed over events waits, at most, for them to be handled before the next
-long-poll. Under a burst the next sync then carries everything that arrived meanwhile, instead of
-a few events each: fewer syncs cost the homeserver and the bot less (parsing is ~4 ms a sync).
-Bounded, so a room whose answer cannot be sent (retried for minutes) does not deafen the others."""
+"""Seconds a sync waits, at most, for the events handed over before it to be handled. Under a burst
+each answer's echo would otherwise end the long-poll at once, so the bot made a sync per event or
+two (84 during a 200-command burst); waiting lets one sync carry everything that arrived meanwhile,
+which costs the homeserver and the bot less (nio parses a sync in ~4 ms). Bounded, so a room whose
+answer cannot be sent (retried for minutes) does not leave the other rooms unheard."""
 
 
 class SyncFailed(Exception):
@@ -81,7 +82,6 @@ class Syncer:
         self._decryptor = decryptor
         self._token: str | None = None
         self._stalled = False
-        self._handed_over = False
         self.last_ok: float | None = None
         """time.monotonic() of the last sync handled in full (/health and /metrics read it)."""
 
@@ -106,8 +106,7 @@ class Syncer:
 
     async def sync_once(self, *, full_state: bool = False) -> None:
         long_poll = not (full_state or self._stalled)
-        if self._handed_over:
-            self._handed_over = False
+        if not full_state:
             await self._dispatcher.settle(SETTLE_MAX)
         request = self._client.sync(
             timeout=SYNC_TIMEOUT_MS if long_poll else 0,
@@ -150,7 +149,6 @@ class Syncer:
         for event in new if self._sender.rooms_known.is_set() else ():
             if event.type != "m.room.encrypted":
                 await self._dispatcher.submit(event)
-                self._handed_over = True
             elif self._decryptor is not None and event.sender != self._config.user_id:
                 await self._decryptor.hold(event.source(), event.room_id, time.time())
         if self._decryptor is not None:
