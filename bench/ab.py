@@ -5,7 +5,7 @@ For a change to the engine: both bots run on one homeserver, one after the other
 and 200 across 10 rooms. Per round it prints the burst tails, the bot's CPU over each burst, and how
 many `/sync` requests it made during the 200-burst (counted with `strace`, when installed). The
 other tree is a plain checkout (e.g. `git worktree add /tmp/base main`); its code is run with this
-venv by putting it first on PYTHONPATH. Not part of `make bench`: figures of a shared machine move
+venv, started in that tree. Not part of `make bench`: figures of a shared machine move
 with its load, so compare the two bots of one round, and look at several rounds.
 """
 
@@ -20,7 +20,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from bench import commands
+from bench import commands, processes
 from bench.env import BenchEnv
 from bench.launch import launch
 from bench.timing import burst, reply_ms
@@ -30,7 +30,9 @@ HERE = Path(__file__).resolve().parent.parent
 
 
 async def _one(env: BenchEnv, name: str, tree: Path, rooms: list[str]) -> dict[str, float]:
-    os.environ["PYTHONPATH"] = str(tree)  # ahead of the editable install (the bots run in env.workdir)
+    # the bot runs with its working directory (`processes.REPO`) first on sys.path, ahead of the
+    # editable install: there it finds the tree's code
+    processes.REPO = tree
     main, burst_rooms = rooms[0], rooms[1:]
     shutil.rmtree(env.dir(name), ignore_errors=True)
     started = await launch(env, name, main)
@@ -79,9 +81,6 @@ async def _main(other: Path, rounds: int) -> None:
     env = BenchEnv()
     try:
         await env.start()
-        # `python -m` puts its working directory first on sys.path, ahead of PYTHONPATH: the bots
-        # (which inherit it) must not start in either tree
-        os.chdir(env.workdir)
         rooms = await env.rooms_with(env.alice, [env.bot], 11)
         for n in range(rounds):
             order = [("this", HERE), ("other", other)]
