@@ -45,11 +45,13 @@ SYNC_DEADLINE = SYNC_TIMEOUT_MS / 1000 + 15
 deaf until nio's one-minute request timeout. The sync after it does not long-poll and has the
 whole request timeout, so a homeserver merely slow to compute a big answer is still heard."""
 SETTLE_MAX = 0.5
-"""Seconds a sync waits, at most, for the events handed over before it to be handled. Under a burst
-each answer's echo would otherwise end the long-poll at once, so the bot made a sync per event or
-two (84 during a 200-command burst); waiting lets one sync carry everything that arrived meanwhile,
-which costs the homeserver and the bot less (nio parses a sync in ~4 ms). Bounded, so a room whose
-answer cannot be sent (retried for minutes) does not leave the other rooms unheard."""
+"""Seconds, at most, that a sync which brought nothing new to handle (most often only the echo of
+an answer) waits for the dispatcher to finish before the next long-poll. Under a burst each
+answer's echo would otherwise end the long-poll at once: 74-89 syncs during a 200-command burst,
+each parsed by nio (~4 ms) and answered by the homeserver. Waiting lets the next sync carry
+everything that arrived meanwhile. A sync that brought commands is followed by the next long-poll
+at once, as before, so a lone command's answer is not delayed. Bounded, so a room whose answer
+cannot be sent (retried for minutes) does not leave the other rooms unheard for long."""
 
 
 class SyncFailed(Exception):
@@ -82,6 +84,7 @@ class Syncer:
         self._decryptor = decryptor
         self._token: str | None = None
         self._stalled = False
+        self._settle = False
         self.last_ok: float | None = None
         """time.monotonic() of the last sync handled in full (/health and /metrics read it)."""
 
@@ -106,7 +109,8 @@ class Syncer:
 
     async def sync_once(self, *, full_state: bool = False) -> None:
         long_poll = not (full_state or self._stalled)
-        if not full_state:
+        if self._settle:
+            self._settle = False
             await self._dispatcher.settle(SETTLE_MAX)
         request = self._client.sync(
             timeout=SYNC_TIMEOUT_MS if long_poll else 0,
@@ -146,6 +150,9 @@ class Syncer:
             self._rooms.forget(room_id)
         new = await self._inbox.store(batch, response.next_batch)
         self._token = response.next_batch
+        # a sync that brought nothing new (most often the echo of an answer) is followed by a wait
+        # for the dispatcher: see SETTLE_MAX
+        self._settle = not new
         for event in new if self._sender.rooms_known.is_set() else ():
             if event.type != "m.room.encrypted":
                 await self._dispatcher.submit(event)

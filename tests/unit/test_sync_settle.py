@@ -1,5 +1,6 @@
-"""Under load the sync loop waits (bounded) for the dispatcher to finish before its next long-poll,
-so that one sync carries what arrived meanwhile instead of one sync per answer's echo."""
+"""Under load the sync loop waits (bounded) for the dispatcher to finish before its next long-poll
+when the last sync brought nothing new, so that one sync carries what arrived meanwhile instead of
+one sync per answer's echo."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ class EmptySync:
         return nio.SyncResponse.from_dict({"next_batch": "s2", "rooms": {"join": {}}})
 
 
-async def test_the_next_long_poll_starts_only_once_the_dispatcher_settled() -> None:
+async def test_after_a_sync_with_nothing_new_the_next_waits_for_the_dispatcher() -> None:
     settled = asyncio.Event()
 
     class Busy:
@@ -85,12 +86,14 @@ async def test_the_next_long_poll_starts_only_once_the_dispatcher_settled() -> N
     fakes: list[Any] = [client, config, inbox, Busy(), rooms, sender]
     syncer = Syncer(*fakes, None, None)
 
-    pending = asyncio.create_task(syncer.sync_once())
+    await asyncio.wait_for(syncer.sync_once(), 1.0)  # nothing handed over before: no wait
+    assert client.asked == 1
+    pending = asyncio.create_task(syncer.sync_once())  # the last sync brought nothing new
     await asyncio.sleep(0.05)
-    assert client.asked == 0, "no long-poll while events handed over are still being handled"
+    assert client.asked == 1, "no long-poll after a sync of echoes while the dispatcher is busy"
     settled.set()
     await asyncio.wait_for(pending, 1.0)
-    assert client.asked == 1
+    assert client.asked == 2
 
 
 async def _store(events: list[RoomEvent], token: str) -> list[RoomEvent]:
