@@ -79,7 +79,7 @@ class Dispatcher:
         self._idle.set()
 
     async def settle(self, timeout: float) -> None:
-        """Wait until every queued event is handled, or `timeout` seconds have passed."""
+        """Wait until no room has events being handled (or left for the next start), at most `timeout` s."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), timeout)
 
