@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS: dict[str, str] = {
     # the plugin base and its decorators
     "Plugin": "matrixbot.api.plugin",
+    "Services": "matrixbot.api.plugin",
+    # what the core's own plugin sees of the others
+    "ALWAYS_ON": "matrixbot.api.catalog",
+    "Catalog": "matrixbot.api.catalog",
     "BusyTime": "matrixbot.api.plugin",
     "job": "matrixbot.api.plugin",
     "on_message": "matrixbot.api.plugin",
@@ -31,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "make_once": "matrixbot.api.made",
     # commands, their argument types and converters
     "command": "matrixbot.api.commands",
+    "suggest": "matrixbot.api.commands",
     "Command": "matrixbot.api.commands",
     "Body": "matrixbot.api.commands",
     "Field": "matrixbot.api.commands",
@@ -88,6 +93,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "ALWAYS_ON",
     "MAX_TIME_TEXT",
     "MAX_TIME_WORDS",
     "POLL_WINNERS",
@@ -95,6 +101,7 @@ __all__ = [
     "USER_ID",
     "Body",
     "BusyTime",
+    "Catalog",
     "Command",
     "Context",
     "Contract",
@@ -117,6 +124,7 @@ __all__ = [
     "Rest",
     "RoomEvent",
     "Row",
+    "Services",
     "Setting",
     "TimeParseError",
     "TimeParser",
@@ -152,6 +160,7 @@ __all__ = [
     "resolve_single",
     "shorten",
     "strip_reply_fallback",
+    "suggest",
 ]
 
 
@@ -169,6 +178,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from matrixbot.api.catalog import ALWAYS_ON, Catalog
     from matrixbot.api.commands import (
         Body,
         Command,
@@ -180,6 +190,7 @@ if TYPE_CHECKING:
         command,
         format_ref,
         resolve_single,
+        suggest,
     )
     from matrixbot.api.context import Context
     from matrixbot.api.contracts import POLL_WINNERS, Contract, PollWinner, PollWinners
@@ -189,6 +200,7 @@ if TYPE_CHECKING:
     from matrixbot.api.plugin import (
         BusyTime,
         Plugin,
+        Services,
         job,
         on_member,
         on_message,

@@ -32,13 +32,13 @@ from matrixbot.api.context import Context
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database
+from matrixbot.engine.reactions import ReactionLog
 from matrixbot.engine.registry import Registry
 from matrixbot.engine.tasks import TaskPool
 from matrixbot.errors import FatalError, SendPending, StorageUnavailable, UserError
 from matrixbot.logformat import log_context
 from matrixbot.matrix.events import (
     POLL_RESPONSE_TYPES,
-    Reaction,
     RoomEvent,
     as_membership,
     as_poll_response,
@@ -70,16 +70,25 @@ class Dispatcher:
         self._registry = registry
         self._db = db
         self._sender = sender
+        self._reactions = ReactionLog(db)
         self._on_handled = on_handled
         self._queues: dict[str, deque[RoomEvent]] = defaultdict(deque)
         self._pool = TaskPool("room", concurrency)
         self._active: set[str] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def settle(self, timeout: float) -> None:
+        """Wait until no room has events being handled (or left for the next start), at most `timeout` s."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
 
     async def submit(self, event: RoomEvent) -> None:
         """Queue an event behind earlier ones of its room; start that room's worker if idle."""
         self._queues[event.room_id].append(event)
         if event.room_id not in self._active:
             self._active.add(event.room_id)
+            self._idle.clear()
             await self._pool.spawn(self._drain_room(event.room_id))
 
     async def _drain_room(self, room_id: str) -> None:
@@ -95,6 +104,8 @@ class Dispatcher:
             self._active.discard(room_id)
             if not queue:
                 self._queues.pop(room_id, None)
+            if not self._active:
+                self._idle.set()
 
     async def _handle_until_final(self, event: RoomEvent) -> bool:
         """Handle `event` again from the start until its outcome is final; False if stopping first.
@@ -137,13 +148,10 @@ class Dispatcher:
         elif event.type == "m.reaction":
             reaction = as_reaction(event)
             if reaction:
-                await self._db.execute(
-                    "INSERT OR IGNORE INTO reactions (event_id, room_id, sender, target, key) VALUES (?, ?, ?, ?, ?)",
-                    (reaction.event_id, reaction.room_id, reaction.sender, reaction.target, reaction.key),
-                )
+                await self._reactions.record(reaction)
                 await self._to_plugins(event.room_id, "reaction", reaction)
         elif event.type == "m.room.redaction" and event.redacts:
-            await self._redaction(event)
+            await self._redaction(event.room_id, event.redacts)
         elif event.type in POLL_RESPONSE_TYPES:
             response = as_poll_response(event)
             if response:
@@ -153,15 +161,10 @@ class Dispatcher:
             if change:
                 await self._to_plugins(event.room_id, "member", change)
 
-    async def _redaction(self, event: RoomEvent) -> None:
-        row = await self._db.fetch_one("SELECT * FROM reactions WHERE event_id = ?", (event.redacts,))
-        if row is None:
-            return
-        await self._db.execute("DELETE FROM reactions WHERE event_id = ?", (event.redacts,))
-        removed = Reaction(
-            row["room_id"], row["sender"], row["target"], row["key"], row["event_id"], removed=True
-        )
-        await self._to_plugins(event.room_id, "reaction", removed)
+    async def _redaction(self, room_id: str, redacts: str) -> None:
+        removed = await self._reactions.remove(redacts)
+        if removed is not None:
+            await self._to_plugins(room_id, "reaction", removed)
 
     async def _message(self, event: RoomEvent) -> None:
         if event.msgtype == "m.notice" or event.is_edit:

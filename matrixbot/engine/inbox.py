@@ -32,7 +32,8 @@ class Inbox:
         self._token_saved_at = 0.0
 
     async def token(self) -> str | None:
-        return await self._db.fetch_value("SELECT value FROM meta WHERE key = 'sync_token'")
+        token = await self._db.fetch_value("SELECT value FROM meta WHERE key = 'sync_token'")
+        return None if token is None else str(token)
 
     async def store(self, events: Sequence[RoomEvent], token: str) -> list[RoomEvent]:
         """Write the events and the new token in one transaction; return the events not seen before.

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 
+from matrixbot.api.catalog import ALWAYS_ON
 from matrixbot.api.commands import Command
 from matrixbot.api.plugin import Plugin
 from matrixbot.api.settings import SettingsStore
@@ -13,8 +14,6 @@ from matrixbot.errors import StartupError
 
 log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "matrixbot.plugins"
-ALWAYS_ON = frozenset({"core", "devices"})
-"""The core's own command sets: on in every room, not listed by !plugins."""
 BUILTIN_PLUGINS = ("checkins", "datepoll", "meetings", "signups")
 """Shipped with matrixbot: on by default (when the config names no default_plugins); others are opt-in."""
 
@@ -34,7 +33,8 @@ def discover() -> list[type[Plugin]]:
 
 
 class Registry:
-    """The loaded plugins and their commands, by name, and which of them a room has on."""
+    """The loaded plugins and their commands, by name, and which of them a room has on (the core
+    plugin sees it as a `Catalog`)."""
 
     def __init__(self, plugins: Iterable[Plugin], settings: SettingsStore) -> None:
         self._settings = settings

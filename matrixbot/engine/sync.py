@@ -11,23 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import nio
 
-from matrixbot.api.settings import SettingsStore
 from matrixbot.config import Config
 from matrixbot.engine.dispatch import Dispatcher
 from matrixbot.engine.inbox import Inbox
+from matrixbot.engine.unreadable import UnreadableNotices
 from matrixbot.errors import StartupError
 from matrixbot.matrix import crypto
 from matrixbot.matrix.events import RoomEvent
-from matrixbot.matrix.markup import Message, h
 from matrixbot.matrix.outages import Trouble, trouble_from_response
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.sender import Sender
-from matrixbot.time import format_time
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +44,14 @@ SYNC_DEADLINE = SYNC_TIMEOUT_MS / 1000 + 15
 """A long-poll answer later than this is given up: a stalled connection must not leave the bot
 deaf until nio's one-minute request timeout. The sync after it does not long-poll and has the
 whole request timeout, so a homeserver merely slow to compute a big answer is still heard."""
+SETTLE_MAX = 0.5
+"""Seconds, at most, that a sync which brought nothing new to handle (most often only the echo of
+an answer) waits for the dispatcher to finish before the next long-poll. Under a burst each
+answer's echo would otherwise end the long-poll at once: 74-89 syncs during a 200-command burst,
+each parsed by nio (~4 ms) and answered by the homeserver. Waiting lets the next sync carry
+everything that arrived meanwhile. A sync that brought commands is followed by the next long-poll
+at once, as before, so a lone command's answer is not delayed. Bounded, so a room whose answer
+cannot be sent (retried for minutes) does not leave the other rooms unheard for long."""
 
 
 class SyncFailed(Exception):
@@ -66,7 +71,7 @@ class Syncer:
         dispatcher: Dispatcher,
         rooms: RoomDirectory,
         sender: Sender,
-        settings: SettingsStore,
+        unreadable: UnreadableNotices | None,
         decryptor: crypto.Decryptor | None,
     ) -> None:
         self._client = client
@@ -75,10 +80,11 @@ class Syncer:
         self._dispatcher = dispatcher
         self._rooms = rooms
         self._sender = sender
-        self._settings = settings
+        self._unreadable = unreadable
         self._decryptor = decryptor
         self._token: str | None = None
         self._stalled = False
+        self._settle = False
         self.last_ok: float | None = None
         """time.monotonic() of the last sync handled in full (/health and /metrics read it)."""
 
@@ -103,6 +109,9 @@ class Syncer:
 
     async def sync_once(self, *, full_state: bool = False) -> None:
         long_poll = not (full_state or self._stalled)
+        if self._settle:
+            self._settle = False
+            await self._dispatcher.settle(SETTLE_MAX)
         request = self._client.sync(
             timeout=SYNC_TIMEOUT_MS if long_poll else 0,
             sync_filter=SYNC_FILTER,
@@ -141,6 +150,9 @@ class Syncer:
             self._rooms.forget(room_id)
         new = await self._inbox.store(batch, response.next_batch)
         self._token = response.next_batch
+        # a sync that brought nothing new (most often the echo of an answer) is followed by a wait
+        # for the dispatcher: see SETTLE_MAX
+        self._settle = not new
         for event in new if self._sender.rooms_known.is_set() else ():
             if event.type != "m.room.encrypted":
                 await self._dispatcher.submit(event)
@@ -152,25 +164,13 @@ class Syncer:
 
     async def _retry_unreadable(self, decryptor: crypto.Decryptor) -> None:
         """Hand over events whose keys have arrived; tell rooms about ones still unreadable."""
+        assert self._unreadable is not None, "a decryptor comes with its notices"
         for _, room_id, source in decryptor.retry():
             event = RoomEvent.from_source(source, room_id, encrypted=True)
             await self._inbox.decrypted(event)
             await self._dispatcher.submit(event)
         for item in decryptor.overdue(time.time()):
-            await self._tell_unreadable(item)
-
-    async def _tell_unreadable(self, item: crypto.Unreadable) -> None:
-        zone = await self._settings.zone(item.room_id)
-        sent = format_time(datetime.fromtimestamp(item.event.server_timestamp / 1000, UTC), zone)
-        who = self._rooms.display_name(item.room_id, item.event.sender)
-        html = (
-            f"I could not read a message {h(who)} sent ({h(sent)}): it is encrypted with a key my session "
-            "did not receive. Please send it again. If this keeps happening, your app may share keys only "
-            f"with verified sessions: verify my session (device <code>{h(self._client.device_id or '')}</code>, "
-            f"key <code>{h(crypto.fingerprint(self._client))}</code>) or allow unverified sessions."
-        )
-        outbox = self._sender.outbox(f"unreadable:{item.event.event_id}")
-        await outbox.message(item.room_id, Message.from_html(html))
+            await self._unreadable.tell(item)
 
     async def _fill_gap(self, room_id: str, prev_batch: str, since: str) -> list[RoomEvent]:
         """Fetch the events a limited sync left out, from `prev_batch` back to the last token."""

@@ -185,7 +185,7 @@ class Sender:
         """The bot's direct chat with a user, created on first use and remembered."""
         room_id = await self._db.fetch_value("SELECT room_id FROM direct_rooms WHERE user_id = ?", (user_id,))
         if room_id and room_id in self._client.rooms:
-            return room_id
+            return str(room_id)
         response = await self._client.room_create(
             is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat
         )
