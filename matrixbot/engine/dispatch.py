@@ -79,9 +79,16 @@ class Dispatcher:
         self._idle.set()
 
     async def settle(self, timeout: float) -> None:
-        """Wait until no room has events being handled (or left for the next start), at most `timeout` s."""
+        """Wait until no room has events being handled (or left for the next start), at most `timeout` s.
+
+        `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` swallows a cancellation that
+        arrives as the wait ends, and the sync loop, cancelled by `stop()`, went on to a 30 s long-poll.
+        """
+        if self._idle.is_set():
+            return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
 
     async def submit(self, event: RoomEvent) -> None:
         """Queue an event behind earlier ones of its room; start that room's worker if idle."""

@@ -119,7 +119,9 @@ class Syncer:
             full_state=full_state or None,
         )
         try:
-            response = await (asyncio.wait_for(request, SYNC_DEADLINE) if long_poll else request)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow stop()'s cancellation
+            async with asyncio.timeout(SYNC_DEADLINE if long_poll else None):
+                response = await request
         except TimeoutError:
             self._stalled = long_poll
             raise

@@ -99,3 +99,22 @@ async def test_after_a_sync_with_nothing_new_the_next_waits_for_the_dispatcher()
 
 async def _store(events: list[RoomEvent], token: str) -> list[RoomEvent]:
     return []
+
+
+async def test_a_stop_that_comes_as_the_dispatcher_settles_is_not_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """stop() cancels the sync loop; a cancellation arriving in the same turn as the dispatcher
+    going idle must still end the loop (asyncio.wait_for on 3.11 swallowed it, and the loop went
+    on to a 30 s long-poll)."""
+    release, handled = asyncio.Event(), list[str]()
+    dispatcher = _dispatcher(release, handled, monkeypatch)
+    await dispatcher.submit(_event("$1"))
+    waiting = asyncio.create_task(dispatcher.settle(5))
+    await asyncio.sleep(0)  # settle is waiting for the room to finish
+    release.set()
+    await asyncio.sleep(0)
+    assert handled == ["$1"]  # the handler finished, and the room's worker went idle in that turn
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
