@@ -6,7 +6,7 @@ FakeBot, FakeClock, Posted`); the fixtures (`fake_bot`, `start_bot`, `chat`, ...
 pytest plugin that installing matrixbot registers.
 """
 
-from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.chat import ChatClient, Seen, edit_by
 from matrixbot.testing.fakebot import FakeBot, FakeClient, Posted
 from matrixbot.testing.parts import NotStarted, Parts
 from matrixbot.testing.pytest_plugin import MakeAccount, MakeChat, MakeFakeBot, StartBot
@@ -30,4 +30,5 @@ __all__ = [
     "StartBot",
     "Synapse",
     "TestBot",
+    "edit_by",
 ]

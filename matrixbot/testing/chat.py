@@ -805,3 +805,21 @@ def _describe(predicate: Callable[..., Any]) -> str:
 def _short_json(value: object, limit: int = 160) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def edit_by(sender: str, original: str, *texts: str) -> Callable[[Seen], bool]:
+    """A `wait_for` test: `sender`'s edit (`m.replace`) of `original` whose new text, as a person
+    reads it, has every one of `texts` (a live tally, a signup list)."""
+
+    def matches(event: Seen) -> bool:
+        relation = event.relates_to
+        if event.sender != sender or relation.get("rel_type") != "m.replace":
+            return False
+        new = event.content.get("m.new_content")
+        body = new.get("body") if isinstance(new, dict) else None
+        if relation.get("event_id") != original or not isinstance(body, str):
+            return False
+        body = body.replace(FSI, "").replace(PDI, "")
+        return all(text in body for text in texts)
+
+    return matches

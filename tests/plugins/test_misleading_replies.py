@@ -11,15 +11,15 @@ from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.signups import Signups
 
 from matrixbot.testing.fakebot import FakeBot
+from matrixbot.testing.pytest_plugin import MakeFakeBot
 from matrixbot.time import FakeClock
 
 
 @pytest.fixture
-async def bot(tmp_path):
-    clock = FakeClock("2027-02-16 12:00", "Europe/London")
-    fake = await FakeBot.create(tmp_path, plugins=[DatePoll, Meetings, Signups, Checkins], clock=clock)
-    yield fake
-    await fake.stop()
+async def bot(fake_bot: MakeFakeBot) -> FakeBot:
+    return await fake_bot(
+        plugins=[DatePoll, Meetings, Signups, Checkins], clock=FakeClock("2027-02-16 12:00", "Europe/London")
+    )
 
 
 @pytest.mark.parametrize(

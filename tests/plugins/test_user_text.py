@@ -13,6 +13,7 @@ from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.signups import Signups
 
 from matrixbot.testing.fakebot import FakeBot, Posted
+from matrixbot.testing.pytest_plugin import MakeFakeBot
 from matrixbot.time import FakeClock
 
 EVIL = "Ti\x00t\x1bl\x07e\x7f\x85\u202eXY\u2066 <b>bold</b><script>x</script> **md** [a](https://e.x)"
@@ -47,11 +48,10 @@ def check(posts: list[Posted], *, shown: bool = True) -> None:
 
 
 @pytest.fixture
-async def bot(tmp_path):
-    clock = FakeClock("2024-02-20 12:00", "Europe/London")
-    fake = await FakeBot.create(tmp_path, plugins=[DatePoll, Meetings, Checkins, Signups], clock=clock)
-    yield fake
-    await fake.stop()
+async def bot(fake_bot: MakeFakeBot) -> FakeBot:
+    return await fake_bot(
+        plugins=[DatePoll, Meetings, Checkins, Signups], clock=FakeClock("2024-02-20 12:00", "Europe/London")
+    )
 
 
 async def said(bot: FakeBot, room: str, sender: str, text: str) -> list[Posted]:

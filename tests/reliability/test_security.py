@@ -23,6 +23,7 @@ from matrixbot.plugins.signups import Signups
 from matrixbot.api.commands import Command
 from matrixbot.testing.chat import Seen
 from matrixbot.testing.fakebot import FakeBot, Posted
+from matrixbot.testing.pytest_plugin import MakeFakeBot
 from matrixbot.time import FakeClock
 from tests.ops.test_processes import stderr_of
 from tests.reliability.figures import record
@@ -78,11 +79,10 @@ async def snapshot(bot: FakeBot) -> dict[str, list[tuple[object, ...]]]:
 
 
 @pytest.fixture
-async def bot(tmp_path):
-    clock = FakeClock("2024-02-20 12:00", "Europe/London")
-    fake = await FakeBot.create(tmp_path, plugins=[DatePoll, Meetings, Checkins, Signups], clock=clock)
-    yield fake
-    await fake.stop()
+async def bot(fake_bot: MakeFakeBot) -> FakeBot:
+    return await fake_bot(
+        plugins=[DatePoll, Meetings, Checkins, Signups], clock=FakeClock("2024-02-20 12:00", "Europe/London")
+    )
 
 
 async def test_a_member_can_do_no_admin_or_organiser_action(bot):

@@ -6,7 +6,7 @@ import pytest
 from matrixbot.plugins.datepoll import DatePoll
 
 from matrixbot.errors import UserError
-from matrixbot.testing.chat import Seen
+from matrixbot.testing.chat import Seen, edit_by
 from matrixbot.time import FakeClock
 
 POLL_START = "org.matrix.msc3381.poll.start"
@@ -220,22 +220,6 @@ async def test_deadline_passed_while_offline_closes_late_with_the_calendar_file(
     assert nudges == []  # everyone had voted: the reminder due while the bot was down has nobody to nudge
 
 
-def tally_edit(t, original: str, *texts: str):
-    """The bot's `m.replace` edit of the numbered poll message whose new text has every one of `texts`."""
-
-    def matches(event: Seen) -> bool:
-        new = event.content.get("m.new_content") or {}
-        body = new.get("body", "").replace("\u2068", "").replace("\u2069", "")
-        return (
-            event.sender == t.user_id
-            and event.relates_to.get("rel_type") == "m.replace"
-            and event.relates_to.get("event_id") == original
-            and all(text in body for text in texts)
-        )
-
-    return matches
-
-
 async def test_the_numbered_message_is_the_live_tally_of_every_way_of_voting(start_bot, chat):
     """Through the real homeserver: a vote by command, by reaction and by native tick are each
     followed by an edit of the bot's numbered message with the counts and who has not voted."""
@@ -250,7 +234,7 @@ async def test_the_numbered_message_is_the_live_tally_of_every_way_of_voting(sta
     alice.mark()
     await t.ask(bob, room, "!vote 1")
     await alice.wait_for(
-        tally_edit(
+        edit_by(
             t,
             text.event_id,
             "1. Mon 26 Feb 2024, 15:00 GMT — 1 yes, 0 maybe",
@@ -260,7 +244,7 @@ async def test_the_numbered_message_is_the_live_tally_of_every_way_of_voting(sta
     alice.mark()
     await carol.react(room, text.event_id, "2️⃣")
     await alice.wait_for(
-        tally_edit(
+        edit_by(
             t,
             text.event_id,
             "2. Tue 27 Feb 2024, 15:00 GMT — 1 yes, 0 maybe",
@@ -270,7 +254,7 @@ async def test_the_numbered_message_is_the_live_tally_of_every_way_of_voting(sta
     alice.mark()
     await alice.send(room, POLL_RESPONSE, native_vote(poll, "1", "2"))
     await alice.wait_for(
-        tally_edit(
+        edit_by(
             t,
             text.event_id,
             "1. Mon 26 Feb 2024, 15:00 GMT — 2 yes, 0 maybe",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from matrixbot.plugins.signups import Signups
 
-from matrixbot.testing.chat import ChatClient, Seen
+from matrixbot.testing.chat import ChatClient, Seen, edit_by
 from matrixbot.testing.testbot import TestBot
 from matrixbot.time import FakeClock
 
@@ -20,22 +20,6 @@ TECH_CHATS = (
 
 def name(person: ChatClient) -> str:
     return person.user_id[1:].split(":")[0]
-
-
-def edit_of(t: TestBot, original: str, *texts: str) -> Callable[[Seen], bool]:
-    """The bot's edit of `original` whose new text contains every one of `texts`."""
-
-    def matches(event: Seen) -> bool:
-        new = event.content.get("m.new_content") or {}
-        body = new.get("body", "").replace("\u2068", "").replace("\u2069", "")  # as a person reads it
-        return (
-            event.sender == t.user_id
-            and event.relates_to.get("rel_type") == "m.replace"
-            and event.relates_to.get("event_id") == original
-            and all(text in body for text in texts)
-        )
-
-    return matches
 
 
 def ping(t: TestBot, person: ChatClient, text: str) -> Callable[[Seen], bool]:
@@ -65,23 +49,25 @@ async def test_signups_by_command_and_reaction_with_waitlist_promotion_and_resta
     alice.mark()
     coming = await t.ask(alice, room, "!signup attend")
     assert coming.body == "You are coming to S1."
-    await alice.wait_for(edit_of(t, original, f"(1 of 2 places taken, 1 left): {name(alice)}"))
+    await alice.wait_for(edit_by(t.user_id, original, f"(1 of 2 places taken, 1 left): {name(alice)}"))
 
     alice.mark()
     hand = await bob.react(room, original, "🙋")
-    await alice.wait_for(edit_of(t, original, f"(2 of 2 places taken, 0 left): {name(alice)}, {name(bob)}"))
+    await alice.wait_for(
+        edit_by(t.user_id, original, f"(2 of 2 places taken, 0 left): {name(alice)}, {name(bob)}")
+    )
 
     alice.mark()
     waiting = await t.ask(carol, room, "!signup attend S1")
     assert "S1 is full; you are number 1 on the waitlist" in waiting.body
-    await alice.wait_for(edit_of(t, original, f"Waitlist: {name(carol)}"))
+    await alice.wait_for(edit_by(t.user_id, original, f"Waitlist: {name(carol)}"))
 
     await t.restart()
     alice.mark()
     await bob.redact(room, hand)
     promoted = await carol.wait_for(ping(t, carol, "moved up from the waitlist"))
     assert alice.user_id in promoted.mentions  # the organiser is told too
-    edit = await alice.wait_for(edit_of(t, original, f"{name(alice)}, {name(carol)}"))
+    edit = await alice.wait_for(edit_by(t.user_id, original, f"{name(alice)}, {name(carol)}"))
     assert "Waitlist" not in edit.content["m.new_content"]["body"]
     assert edit.content["m.mentions"] == {}  # the live list never pings
 
