@@ -235,10 +235,12 @@ class DatePoll(Plugin):
             raise UserError(f"{found.ref} is closed; your vote was not counted.")
         yes, maybe = parse_choices(choices, len(found.options))
         await self.polls.save_ballot(found.id, Ballot(ctx.sender, yes, maybe))
-        await self._refresh(ctx.outbox, found)
         listed = [f"yes to {_numbers(yes)}" if yes else "", f"maybe to {_numbers(maybe)}" if maybe else ""]
         said = ", ".join(x for x in listed if x) or "none of the options"
+        # the voter's answer first, then the tally's edit: the vote is stored either way, and the
+        # answer is not held up by a second round trip
         await ctx.reply(f"Your vote in {found.ref}: {said}.")
+        await self._refresh(ctx.outbox, found)
 
     @on_poll_response
     async def native_vote(self, response: PollResponse) -> None:

@@ -235,7 +235,7 @@ async def test_the_numbered_message_is_the_live_tally_of_every_way_of_voting(sta
     await t.ask(bob, room, "!vote 1")
     await alice.wait_for(
         edit_by(
-            t,
+            t.user_id,
             text.event_id,
             "1. Mon 26 Feb 2024, 15:00 GMT — 1 yes, 0 maybe",
             f"Not voted yet: {names[alice]}",
@@ -245,7 +245,7 @@ async def test_the_numbered_message_is_the_live_tally_of_every_way_of_voting(sta
     await carol.react(room, text.event_id, "2️⃣")
     await alice.wait_for(
         edit_by(
-            t,
+            t.user_id,
             text.event_id,
             "2. Tue 27 Feb 2024, 15:00 GMT — 1 yes, 0 maybe",
             f"Not voted yet: {names[alice]}",
@@ -255,7 +255,7 @@ async def test_the_numbered_message_is_the_live_tally_of_every_way_of_voting(sta
     await alice.send(room, POLL_RESPONSE, native_vote(poll, "1", "2"))
     await alice.wait_for(
         edit_by(
-            t,
+            t.user_id,
             text.event_id,
             "1. Mon 26 Feb 2024, 15:00 GMT — 2 yes, 0 maybe",
             "2. Tue 27 Feb 2024, 15:00 GMT — 2 yes, 0 maybe",
