@@ -23,6 +23,7 @@ from matrixbot.datadir import DB_NAME, InstanceLock, create_private, make_privat
 from matrixbot.db import Database
 from matrixbot.engine.dispatch import Dispatcher
 from matrixbot.engine.inbox import Inbox
+from matrixbot.engine.parts import NotStarted, Parts
 from matrixbot.engine.registry import BUILTIN_PLUGINS, Registry, discover
 from matrixbot.engine.scheduler import Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
@@ -72,6 +73,7 @@ class Bot:
         self.times = TimeService(TimeParser(self.clock, config.languages))
         self.troubles = TroubleLog(self.clock)
         self.syncer: Syncer | None = None
+        self._parts: Parts | None = None
         self._stopping = asyncio.Event()
         self._sync_task: asyncio.Task[None] | None = None
         self._warm_task: asyncio.Future[None] | None = None
@@ -203,45 +205,43 @@ class Bot:
             await plugin.setup()
         self.inbox = Inbox(self.db)
         self.dispatcher = Dispatcher(config, self.registry, self.db, sender, on_handled=self.inbox.mark_done)
+        self._parts = Parts(self.db, self.registry, self.scheduler, self.dispatcher, sender)
+
+    @property
+    def parts(self) -> Parts:
+        """The database, registry, scheduler, dispatcher and sender, once `start()` has built them."""
+        if self._parts is None:
+            raise NotStarted("the bot has not started: await its start() first")
+        return self._parts
 
     async def _go_live(self) -> None:
         """Catch up with the homeserver, handle what was left over, start the scheduler and sync loop."""
-        client, dispatcher, scheduler, sender, registry = (
-            self.client,
-            self.dispatcher,
-            self.scheduler,
-            self.sender,
-            self.registry,
-        )
-        assert (
-            client is not None
-            and dispatcher is not None
-            and scheduler is not None
-            and sender is not None
-            and registry is not None
-        ), "assembled before going live"
+        client, parts = self.client, self.parts
+        assert client is not None
         self.syncer = syncer = Syncer(
             client,
             self.config,
             self.inbox,
-            dispatcher,
+            parts.dispatcher,
             self.rooms,
-            sender,
-            UnreadableNotices(client, self.settings, self.rooms, sender) if self.decryptor else None,
+            parts.sender,
+            UnreadableNotices(client, self.settings, self.rooms, parts.sender) if self.decryptor else None,
             self.decryptor,
         )
         await syncer.resume()
         await self._retrying("sync", lambda: syncer.sync_once(full_state=True))
         # only now does nio know the rooms and their encryption: replies and jobs can be sent
         await syncer.replay()
-        await scheduler.start()
+        await parts.scheduler.start()
         loop = asyncio.get_running_loop()
         self._sync_task = loop.create_task(self._sync_forever())
         # Warm the time parser once the start is over, so it does not delay the first answers.
         self._warm_task = loop.create_task(self.times.warm())
         watch(self._warm_task, "warming the time parser")
         log.info(
-            "matrixbot started as %s with plugins: %s", self.config.user_id, ", ".join(registry.optional)
+            "matrixbot started as %s with plugins: %s",
+            self.config.user_id,
+            ", ".join(parts.registry.optional),
         )
 
     async def _open_crypto_store(self, device_id: str) -> None:

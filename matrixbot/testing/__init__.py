@@ -6,9 +6,9 @@ FakeBot, FakeClock, Posted`); the fixtures (`fake_bot`, `start_bot`, `chat`, ...
 pytest plugin that installing matrixbot registers.
 """
 
+from matrixbot.engine.parts import NotStarted, Parts
 from matrixbot.testing.chat import ChatClient, Seen, edit_by
 from matrixbot.testing.fakebot import FakeBot, FakeClient, Posted
-from matrixbot.testing.parts import NotStarted, Parts
 from matrixbot.testing.pytest_plugin import MakeAccount, MakeChat, MakeFakeBot, StartBot
 from matrixbot.testing.synapse import Account, Synapse
 from matrixbot.testing.testbot import TestBot

@@ -30,10 +30,10 @@ from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database
 from matrixbot.engine.bot import Bot
+from matrixbot.engine.parts import P
 from matrixbot.engine.registry import discover
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import FSI, PDI
-from matrixbot.testing.parts import P, Parts, parts_of
 from matrixbot.time import FakeClock
 
 
@@ -238,11 +238,6 @@ class FakeBot(Bot):
         client: object = self.client
         assert isinstance(client, FakeClient)
         return client
-
-    @property
-    def parts(self) -> Parts:
-        """The database, registry, scheduler, dispatcher and sender (`NotStarted` before `start()`)."""
-        return parts_of(self)
 
     @property
     def database(self) -> Database:

@@ -17,9 +17,9 @@ from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database
 from matrixbot.engine.bot import Bot
+from matrixbot.engine.parts import NotStarted, P, Parts
 from matrixbot.engine.registry import discover
 from matrixbot.testing.chat import ChatClient, Seen
-from matrixbot.testing.parts import NotStarted, P, Parts, parts_of
 from matrixbot.testing.synapse import Account, Synapse
 from matrixbot.time import Clock
 
@@ -73,7 +73,7 @@ class TestBot:
     @property
     def parts(self) -> Parts:
         """The running bot's database, registry, scheduler, dispatcher and sender, typed as present."""
-        return parts_of(self.running)
+        return self.running.parts
 
     @property
     def database(self) -> Database:
