@@ -1,7 +1,9 @@
 """Reading the times people type in chat: "3-4pm Monday 26th February 2024", "tomorrow 9am", "June".
 
 dateparser reads one date or time. This module splits ranges itself ("3-4pm", "17th-19 May"),
-reads "in 10 minutes", durations and zone words ("15:00 BST"), and attaches the zone with
+reads "in 10 minutes", durations, zone words ("15:00 BST") and a whole date spelt out ("Monday
+26 February 2024", the form poll options take: a regex, several times cheaper than dateparser and
+checked against it), and attaches the zone with
 zoneinfo. dateparser is never told the zone: its own localisation moves a time in the
 spring-forward gap without a word (01:30 on 31 March 2024 in London came back as 02:30 BST) and
 takes the second of the two 01:00s in autumn, so here it only ever hands back naive wall-clock
@@ -74,6 +76,11 @@ _SHORT_WORD = re.compile(r"\b[a-z]{2,5}\b")
 _RELATIVE = re.compile(r"(?:in|after)\s+(?P<ahead>.+)|(?P<ago>.+?)\s+ago|(?P<now>(?:right\s+)?now)")
 _BARE_DAY = re.compile(r"(?:[a-z]+day\s+)?[0-9]{1,2}(?:\s+[0-9]{4})?")
 _DAY_MONTH_YEAR = re.compile(rf"\b([0-9]{{1,2}}) {MONTH_RE.pattern} ([0-9]{{4}})\b")
+_EXACT_DATE = re.compile(
+    rf"(?:(?:{'|'.join(n.lower() for n in DAY_NAMES)}) )?"
+    rf"(?:(?P<d1>[0-9]{{1,2}}) (?P<m1>{'|'.join(MONTH_FORMS)})|(?P<m2>{'|'.join(MONTH_FORMS)}) (?P<d2>[0-9]{{1,2}}))"
+    r" (?P<y>[0-9]{4})"
+)
 _AT_HOUR = re.compile(r"\bat\s+([0-9]{1,2})\b(?!\s*(?:[:.]?[0-9]|[ap]m\b))")
 _DATE_SEP = re.compile(r"\s*(?:-|\bto\b|\buntil\b|\btill\b)\s*")
 _OTHER_WORDS = """am pm noon midday midnight today tomorrow yesterday tonight next last this in after ago
@@ -122,6 +129,7 @@ class TimeParser:
         self._clock = clock
         self._languages = list(languages)
         self._date_order = date_order
+        self._english = "en" in self._languages
 
     def warm(self) -> None:
         """Load dateparser's language data (about 0.1 s the first time); blocking."""
@@ -251,20 +259,23 @@ class TimeParser:
     def _read(self, text: str, ctx: _Ctx) -> _Span:
         """One date or time through dateparser, as a wall-clock instant or an all-day span."""
         text = _strip_connectors(text)
-        settings = {
-            "PREFER_DATES_FROM": "future" if ctx.future else "current_period",
-            "RELATIVE_BASE": ctx.local_now,
-            "RETURN_TIME_AS_PERIOD": True,
-            "DATE_ORDER": self._date_order,
-        }
-        from dateparser.date import DateDataParser  # imported on first use: it is big and slow to load
-
         timebudget.check()
+        exact = _exact_date(text) if self._english else None
+        if exact is not None:
+            value, period = exact, "day"
+        else:
+            from dateparser.date import DateDataParser  # imported on first use: big and slow to load
 
-        data = DateDataParser(languages=self._languages, settings=settings).get_date_data(text)
-        if data.date_obj is None:
-            raise _unreadable(text, ctx)
-        value = data.date_obj
+            settings = {
+                "PREFER_DATES_FROM": "future" if ctx.future else "current_period",
+                "RELATIVE_BASE": ctx.local_now,
+                "RETURN_TIME_AS_PERIOD": True,
+                "DATE_ORDER": self._date_order,
+            }
+            data = DateDataParser(languages=self._languages, settings=settings).get_date_data(text)
+            if data.date_obj is None:
+                raise _unreadable(text, ctx)
+            value, period = data.date_obj, data.period
         if value.tzinfo is not None:
             value = value.astimezone(ctx.tz).replace(tzinfo=None)
         value = value.replace(microsecond=0)
@@ -281,20 +292,20 @@ class TimeParser:
             raise _unreadable(text, ctx)
         # "the 5th" (and "3pm on the 5th") is taken as this month even once it has passed.
         day_only = ctx.future and _BARE_DAY.fullmatch(" ".join(_WRITTEN_CLOCK.sub(" ", text).split()))
-        if data.period == "time" or (data.period == "day" and clocks):
+        if period == "time" or (period == "day" and clocks):
             earlier = value - relativedelta(years=1)
             if yearless and earlier >= ctx.local_now and earlier.day == value.day:
                 value = earlier
             elif day_only and value < ctx.local_now:
                 value += relativedelta(months=1)
             return _Span(value, None, False, () if named is None else ((named, value.date()),))
-        if data.period in ("month", "year"):
-            first = day.replace(day=1) if data.period == "month" else date(day.year, 1, 1)
-            size = relativedelta(months=1) if data.period == "month" else relativedelta(years=1)
+        if period in ("month", "year"):
+            first = day.replace(day=1) if period == "month" else date(day.year, 1, 1)
+            size = relativedelta(months=1) if period == "month" else relativedelta(years=1)
             if yearless and first - relativedelta(years=1) + size > today:
                 first -= relativedelta(years=1)
             return _all_day(first, first + size, ())
-        if data.period == "week":
+        if period == "week":
             monday = day - timedelta(days=day.weekday())
             return _all_day(monday, monday + timedelta(days=7), ())
         if yearless and day - relativedelta(years=1) == today:
@@ -493,6 +504,21 @@ def _clocks_written(text: str, ctx: _Ctx) -> set[tuple[int, int]]:
             raise TimeParseError(f"'{match.group()}' in '{ctx.text}' is not a time of day.")
         found.add((hour % 12 + (12 if match["ap"] == "pm" else 0) if match["ap"] else hour, minute))
     return found
+
+
+def _exact_date(text: str) -> datetime | None:
+    """A whole date spelt out ("monday 26 february 2024", "26 february 2024", "feb 26 2024"), read
+    without dateparser (see the module's docstring). Anything else, or a day the month does not
+    have, is None: dateparser reads it, and its answer or error is the one given."""
+    match = _EXACT_DATE.fullmatch(text)
+    if match is None:
+        return None
+    day = int(match["d1"] or match["d2"])
+    month = MONTH_FORMS[match["m1"] or match["m2"]]
+    try:
+        return datetime(int(match["y"]), month, day)
+    except ValueError:
+        return None
 
 
 def _named_weekday(text: str) -> int | None:

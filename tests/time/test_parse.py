@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -102,11 +104,52 @@ def dateparser_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return reads
 
 
-def test_each_poll_option_costs_one_dateparser_read(parser: TimeParser, dateparser_reads: list[str]) -> None:
-    texts = [text for text, _ in POLL] + ["3-4pm Tuesday 5th March 2014"]
-    for text in texts:
+def test_a_poll_option_with_a_whole_date_needs_no_dateparser_read(
+    parser: TimeParser, dateparser_reads: list[str]
+) -> None:
+    for text in [text for text, _ in POLL] + ["3-4pm Tuesday 5th March 2014", "3-4pm Feb 26 2024"]:
         parser.parse(text, LONDON)
-    assert len(dateparser_reads) == len(texts), dateparser_reads
+    assert dateparser_reads == []
+    for text in ["3-4pm next Monday", "3-4pm 26/02/2024"]:
+        parser.parse(text, LONDON)
+    assert dateparser_reads == ["next monday", "26/02/2024"], "one read for any other form"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    clock=st.sampled_from(["3-4pm ", "", "15:00 on ", "all day "]),
+    weekday=st.sampled_from(["", "Mon ", "Tuesday ", "wed, ", "Thurs ", "Friday ", "sat ", "Sunday, "]),
+    day=st.integers(0, 32),
+    suffix=st.sampled_from(["", "th", "st"]),
+    month=st.sampled_from(["January", "feb", "Sept", "september", "Dec", "june", "Mai"]),
+    year=st.integers(1899, 2101),
+    month_first=st.booleans(),
+)
+def test_a_whole_date_reads_as_dateparser_reads_it(
+    warm_parser: TimeParser,
+    clock: str,
+    weekday: str,
+    day: int,
+    suffix: str,
+    month: str,
+    year: int,
+    month_first: bool,
+) -> None:
+    """The dateparser-free read of a whole date gives what dateparser gives, problems included."""
+    written = f"{month} {day}{suffix}" if month_first else f"{day}{suffix} {month}"
+    text = f"{clock}{weekday}{written} {year}"
+    fast, slow = _outcome(warm_parser, text, exact=True), _outcome(warm_parser, text, exact=False)
+    assert fast == slow
+
+
+def _outcome(parser: TimeParser, text: str, *, exact: bool) -> object:
+    with contextlib.ExitStack() as stack:
+        if not exact:
+            stack.enter_context(mock.patch("matrixbot.time.parse._exact_date", return_value=None))
+        try:
+            return parser.parse(text, LONDON)
+        except TimeParseError as exc:
+            return exc.message
 
 
 @pytest.mark.parametrize(
