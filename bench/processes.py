@@ -27,8 +27,11 @@ READY_ECHO = "echo ready"
 class BotProcess:
     """A child process that prints `ready_line` once it serves; `spawned_at`/`ready_at` are time.time()."""
 
-    def __init__(self, argv: list[str], log_path: Path, ready_line: str) -> None:
+    def __init__(self, argv: list[str], log_path: Path, ready_line: str, *, wrapper: bool = False) -> None:
+        """`wrapper`: the process runs the bot as its child (a profiler); stop() then signals the
+        child and lets the wrapper end by itself (it writes its report when its child exits)."""
         self.argv = argv
+        self.wrapper = wrapper
         self.log_path = log_path
         self.ready_line = ready_line
         self.spawned_at = 0.0
@@ -93,10 +96,12 @@ class BotProcess:
         if process is None:
             return
         if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
+            pids = _children(process.pid) if self.wrapper else [process.pid]
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
             try:
-                await asyncio.wait_for(process.wait(), 15)
+                await asyncio.wait_for(process.wait(), 60 if self.wrapper else 15)
             except TimeoutError:
                 process.kill()
                 await process.wait()
@@ -149,3 +154,12 @@ def echobot(workdir: Path, homeserver: str, account: Account) -> BotProcess:
     workdir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "bench.echobot", homeserver, account.user_id, account.access_token]
     return BotProcess(argv, workdir / "echo.log", READY_ECHO)
+
+
+def _children(pid: int) -> list[int]:
+    """The direct children of `pid` (Linux)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found or [pid]

@@ -1,9 +1,10 @@
 """`python -m bench.profile WHAT`: run the bot under a profiler while it does WHAT, and keep the report.
 
-WHAT is `start` (start-up on a store of --store reminders, then one `!help`) or a command name
-from bench.commands (`poll`, `help`, `vote`, `meetings`) sent --count times. The bot runs under
+WHAT is `start` (start-up on a store of --store reminders, then one `!help`), `burst` (--count
+commands of the burst mix at once across 10 rooms, each with an open poll, as `make bench` sends
+them) or a command name from bench.commands (`poll`, `help`, `vote`, `meetings`) sent --count times. The bot runs under
 pyinstrument (`--tool pyinstrument`, a text report) or py-spy (`--tool py-spy`, a flame graph SVG,
-native frames included); both need the `bench` extra. Reports go to bench/results/.
+native frames included; `py-spy-raw`, its collapsed stacks as text); both need the `bench` extra. Reports go to bench/results/.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bench.env import BenchEnv
 from bench.launch import installed_plugins
 from bench.processes import READY_BOT, REPO, BotProcess, matrixbot
 from bench.seed import store_of_size
-from bench.timing import reply_ms
+from bench.timing import burst, reply_ms
 
 RESULTS = REPO / "bench" / "results"
 TEXTS = {
@@ -34,8 +35,10 @@ TEXTS = {
 def profiled(bot: BotProcess, tool: str, report: Path) -> BotProcess:
     """The same bot process, started under the profiler (which writes `report` when the bot exits)."""
     python_args = bot.argv[1:]
-    if tool == "py-spy":
-        argv = ["py-spy", "record", "--rate", "500", "-o", str(report), "--", sys.executable, *python_args]
+    if tool.startswith("py-spy"):
+        spy = str(Path(sys.executable).with_name("py-spy"))
+        form = ["--format", "raw"] if tool == "py-spy-raw" else []
+        argv = [spy, "record", "--rate", "500", *form, "-o", str(report), "--", sys.executable, *python_args]
     else:
         argv = [
             sys.executable,
@@ -48,7 +51,7 @@ def profiled(bot: BotProcess, tool: str, report: Path) -> BotProcess:
             str(report),
             *python_args,
         ]
-    return BotProcess(argv, bot.log_path, READY_BOT)
+    return BotProcess(argv, bot.log_path, READY_BOT, wrapper=True)
 
 
 async def main(what: str, tool: str, count: int, store: int) -> Path:
@@ -57,7 +60,8 @@ async def main(what: str, tool: str, count: int, store: int) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     try:
         await env.start()
-        [room] = await env.rooms_with(env.alice, [env.bot])
+        rooms = await env.rooms_with(env.alice, [env.bot], 10 if what == "burst" else 1)
+        room = rooms[0]
         workdir = env.dir("profiled")
         db_path = workdir / "data" / "matrixbot.sqlite3"
         if store:
@@ -67,6 +71,13 @@ async def main(what: str, tool: str, count: int, store: int) -> Path:
             await bot.start()
             if what == "start":
                 await reply_ms(env.alice, room, [commands.HELP])
+            elif what == "burst":
+                for room_id in rooms:  # an open poll in each room, so that `!vote` needs no id
+                    await reply_ms(env.alice, room_id, [commands.poll("Vote here")])
+                mix = commands.BURST_MIX
+                plan = [(rooms[n % len(rooms)], mix[n // len(rooms) % len(mix)]) for n in range(count)]
+                done = await burst(env.alice, plan)
+                print(f"burst: {count} commands, last answer {done.tail_ms:.0f} ms after the last send")
             else:
                 taken = await reply_ms(env.alice, room, [TEXTS[what]] * count)
                 print(f"{what}: {count} replies, mean {sum(taken) / len(taken):.0f} ms")
@@ -77,8 +88,8 @@ async def main(what: str, tool: str, count: int, store: int) -> Path:
 
 def run() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["start", *TEXTS])
-    parser.add_argument("--tool", choices=["pyinstrument", "py-spy"], default="pyinstrument")
+    parser.add_argument("what", choices=["start", "burst", *TEXTS])
+    parser.add_argument("--tool", choices=["pyinstrument", "py-spy", "py-spy-raw"], default="pyinstrument")
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--store", type=int, default=0, help="reminders seeded before start (as bench.scale)")
     args = parser.parse_args()
