@@ -7,6 +7,7 @@ memory read from /proc/PID/status is that bot's alone. Output goes to a log file
 from __future__ import annotations
 
 import asyncio
+import compileall
 import contextlib
 import os
 import signal
@@ -22,6 +23,15 @@ from bench.internals import Account
 REPO = Path(__file__).resolve().parents[1]
 READY_BOT = "matrixbot started"
 READY_ECHO = "echo ready"
+
+
+def compile_bytecode(tree: Path | None = None) -> None:
+    """Write the bytecode of the bot's source in `tree` (default: this one), as pip does when it
+    installs a package. Without it, where PYTHONDONTWRITEBYTECODE is set (as on this machine), an
+    editable tree is compiled from source at every start: about 70 ms of start-up that maubot, an
+    installed package, does not pay."""
+    for folder in ("matrixbot", "plugins"):
+        compileall.compile_dir((tree or REPO) / folder, quiet=1)
 
 
 class BotProcess:
