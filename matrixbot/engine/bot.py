@@ -273,6 +273,7 @@ class Bot:
             await asyncio.gather(self._sync_task, return_exceptions=True)
         if self.dispatcher is not None:
             await self.dispatcher.drain(timeout)
+            await self.inbox.flush()
         if self.sender is not None:
             self.sender.stopping.set()
         if self.scheduler is not None:

@@ -261,6 +261,7 @@ class TimeParser:
         text = _strip_connectors(text)
         timebudget.check()
         exact = _exact_date(text) if self._english else None
+        period: str | None
         if exact is not None:
             value, period = exact, "day"
         else:

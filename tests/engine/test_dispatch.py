@@ -4,10 +4,13 @@ test_bot.py."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
+from matrixbot.engine.inbox import Inbox
+from matrixbot.matrix.events import RoomEvent
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.testing.pytest_plugin import MakeFakeBot
 from tests.engine.crashy import Crashy
@@ -100,3 +103,36 @@ async def test_custom_prefix(fake_bot: MakeFakeBot) -> None:
     room = bot.room("@alice:x")
     assert "?enable PLUGIN" in (await bot.say(room, "@alice:x", "?help")).body
     assert await bot.send(room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!help"}) == []
+
+
+async def test_a_room_goes_on_while_the_marks_of_handled_commands_are_written(
+    bot: FakeBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A handled event is marked done behind the handling (and in batches): the room's next command
+    does not wait for that write. Until `flush()` the marks may be missing; a kill then costs a
+    replay, whose answers reuse their transaction ids."""
+    room = bot.room("@alice:x")
+    held = asyncio.Event()
+    write_marks = Inbox._write_marks
+
+    async def held_back(inbox: Inbox) -> None:
+        await held.wait()
+        await write_marks(inbox)
+
+    monkeypatch.setattr(Inbox, "_write_marks", held_back)
+    events = [
+        RoomEvent(
+            f"$e{n}", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": f"!echo {n}"}, ts=0
+        )
+        for n in range(3)
+    ]
+    await bot.inbox.store(events, "token")
+    for event in events:
+        await bot.parts.dispatcher.submit(event)
+    await bot.parts.dispatcher.drain(5)
+    assert [p.body for p in bot.fake.posted] == ["echo 0", "echo 1", "echo 2"]
+    pending = "SELECT COUNT(*) FROM inbox WHERE state = 'pending'"
+    assert await bot.database.fetch_value(pending) == 3, "no mark written yet"
+    held.set()
+    await bot.inbox.flush()
+    assert await bot.database.fetch_value(pending) == 0
