@@ -72,13 +72,15 @@ def markdown(figures: Sequence[Figure]) -> str:
 
 def scale_markdown(sizes: Sequence[StoreSize]) -> str:
     lines = [
-        "| reminders | rooms' settings | open polls | store on disk | start → ready | start → first answer | idle RSS | reply p50 | reply p99 |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| reminders | rooms' settings | open polls | store on disk | start → ready | start → first answer | idle RSS | reply p50 | reply p99 | echo bot p50 (paired) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in sizes:
+        echo = f"{s.echo_replies.p50:.0f} ms" if s.echo_replies else ""
         lines.append(
             f"| {s.reminders:,} | {s.settings_rooms:,} | {s.open_polls:,} | {s.db_mb:.1f} MB | {s.ready_s:.2f} s "
-            f"| {s.first_answer_s:.2f} s | {s.idle_rss_mb:.0f} MB | {s.replies.p50:.0f} ms | {s.replies.p99:.0f} ms |"
+            f"| {s.first_answer_s:.2f} s | {s.idle_rss_mb:.0f} MB | {s.replies.p50:.0f} ms | {s.replies.p99:.0f} ms "
+            f"| {echo} |"
         )
     return "\n".join(lines)
 

@@ -66,11 +66,11 @@ async def run(
             if "mass" in parts:
                 log.info("%d reminders due within %g s", sizes.mass_reminders, sizes.mass_window_s)
                 measured.mass = await mass_reminders(env, sizes, peers.echo)
+            if "scale" in parts:
+                log.info("start-up and memory at store sizes %s", ", ".join(map(str, sizes.scale)))
+                measured.scale = await measure_scale(env, sizes, peers.echo)
         finally:
             await peers.stop()
-        if "scale" in parts:
-            log.info("start-up and memory at store sizes %s", ", ".join(map(str, sizes.scale)))
-            measured.scale = await measure_scale(env, sizes)
     finally:
         sampler.cancel()
         await env.close()
