@@ -384,7 +384,7 @@ class DatePoll(Plugin):
             if not open_polls and len(closed) == 1:
                 given = closed[0]
             else:
-                given = resolve_single(open_polls, "P", "poll", None, example)
+                return open_polls[resolve_single(open_polls, "P", "poll", None, example)]
         poll = await self.polls.get(ctx.room_id, given)
         if poll is None:
             raise UserError(
