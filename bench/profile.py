@@ -2,9 +2,10 @@
 
 WHAT is `start` (start-up on a store of --store reminders, then one `!help`), `burst` (--count
 commands of the burst mix at once across 10 rooms, each with an open poll, as `make bench` sends
-them) or a command name from bench.commands (`poll`, `help`, `vote`, `meetings`) sent --count times. The bot runs under
-pyinstrument (`--tool pyinstrument`, a text report) or py-spy (`--tool py-spy`, a flame graph SVG,
-native frames included; `py-spy-raw`, its collapsed stacks as text); both need the `bench` extra. Reports go to bench/results/.
+them) or a command name from bench.commands (`poll`, `help`, `vote`, `meetings`) sent --count
+times. The bot runs under pyinstrument (`--tool pyinstrument`, a text report) or py-spy (`--tool
+py-spy`, a flame graph SVG, native frames included; `py-spy-raw`, its collapsed stacks as text);
+both need the `bench` extra. Reports go to bench/results/.
 """
 
 from __future__ import annotations

@@ -89,9 +89,11 @@ class Inbox:
             watch(self._marking, "marking handled events done")
 
     async def flush(self) -> None:
-        """Wait until every event noted as handled is marked done in the database."""
+        """Wait until every event noted as handled is marked done in the database (or its writer
+        failed: that is logged where it happened, and the unmarked events are handled again at
+        the next start)."""
         while self._marking is not None and not self._marking.done():
-            await asyncio.shield(self._marking)
+            await asyncio.wait([self._marking])
 
     async def _write_marks(self) -> None:
         while self._done:

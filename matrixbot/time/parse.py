@@ -257,7 +257,8 @@ class TimeParser:
         return _Span(first.start, end, first.all_day and second.all_day, first.named + second.named)
 
     def _read(self, text: str, ctx: _Ctx) -> _Span:
-        """One date or time through dateparser, as a wall-clock instant or an all-day span."""
+        """One date or time (a whole date spelt out by `_exact_date`, anything else by dateparser),
+        as a wall-clock instant or an all-day span."""
         text = _strip_connectors(text)
         timebudget.check()
         exact = _exact_date(text) if self._english else None
