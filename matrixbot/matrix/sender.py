@@ -254,7 +254,7 @@ class Outbox:
         """Replace a message's content (`m.replace`); only mentions listed here are notified again."""
         new_content = message.content("m.text" if notify else "m.notice")
         content = {
-            **message.content("m.text" if notify else "m.notice"),
+            **new_content,
             "body": "* " + message.text,
             "formatted_body": "* " + message.html,
             "m.new_content": new_content,
