@@ -77,8 +77,8 @@ _RELATIVE = re.compile(r"(?:in|after)\s+(?P<ahead>.+)|(?P<ago>.+?)\s+ago|(?P<now
 _BARE_DAY = re.compile(r"(?:[a-z]+day\s+)?[0-9]{1,2}(?:\s+[0-9]{4})?")
 _DAY_MONTH_YEAR = re.compile(rf"\b([0-9]{{1,2}}) {MONTH_RE.pattern} ([0-9]{{4}})\b")
 _EXACT_DATE = re.compile(
-    rf"(?:(?:{'|'.join(n.lower() for n in DAY_NAMES)}) )?"
-    rf"(?:(?P<d1>[0-9]{{1,2}}) (?P<m1>{'|'.join(MONTH_FORMS)})|(?P<m2>{'|'.join(MONTH_FORMS)}) (?P<d2>[0-9]{{1,2}}))"
+    rf"(?:{WEEKDAY_RE.pattern} )?"
+    rf"(?:(?P<d1>[0-9]{{1,2}}) (?P<m1>{MONTH_RE.pattern})|(?P<m2>{MONTH_RE.pattern}) (?P<d2>[0-9]{{1,2}}))"
     r" (?P<y>[0-9]{4})"
 )
 _AT_HOUR = re.compile(r"\bat\s+([0-9]{1,2})\b(?!\s*(?:[:.]?[0-9]|[ap]m\b))")
