@@ -33,7 +33,6 @@ async def _one(env: BenchEnv, name: str, tree: Path, rooms: list[str]) -> dict[s
     # the bot runs with its working directory (`processes.REPO`) first on sys.path, ahead of the
     # editable install: there it finds the tree's code
     processes.REPO = tree
-    processes.compile_bytecode(tree)
     main, burst_rooms = rooms[0], rooms[1:]
     shutil.rmtree(env.dir(name), ignore_errors=True)
     started = await launch(env, name, main)

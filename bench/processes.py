@@ -25,13 +25,13 @@ READY_BOT = "matrixbot started"
 READY_ECHO = "echo ready"
 
 
-def compile_bytecode(tree: Path | None = None) -> None:
-    """Write the bytecode of the bot's source in `tree` (default: this one), as pip does when it
-    installs a package. Without it, where PYTHONDONTWRITEBYTECODE is set (as on this machine), an
-    editable tree is compiled from source at every start: about 70 ms of start-up that maubot, an
-    installed package, does not pay."""
+def compile_bytecode() -> None:
+    """Write the bytecode of the bot's source in `REPO`, as pip does when it installs a package.
+    Without it, where PYTHONDONTWRITEBYTECODE is set (as on this machine), an editable tree is
+    compiled from source at every start: about 70 ms of start-up that maubot, an installed
+    package, does not pay. A tree already compiled costs ~13 ms of checks, before the spawn."""
     for folder in ("matrixbot", "plugins"):
-        compileall.compile_dir((tree or REPO) / folder, quiet=1)
+        compileall.compile_dir(REPO / folder, quiet=1)
 
 
 class BotProcess:
@@ -156,6 +156,7 @@ def matrixbot(
     path = workdir / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     argv = [sys.executable, "-m", "matrixbot", "run", "--config", str(path)]
+    compile_bytecode()
     return BotProcess(argv, workdir / "bot.log", READY_BOT)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from bench import commands
 from bench.env import BenchEnv
 from bench.launch import installed_plugins
-from bench.processes import READY_BOT, REPO, BotProcess, compile_bytecode, matrixbot
+from bench.processes import READY_BOT, REPO, BotProcess, matrixbot
 from bench.seed import store_of_size
 from bench.timing import burst, reply_ms
 
@@ -61,7 +61,6 @@ async def main(what: str, tool: str, count: int, store: int) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     try:
         await env.start()
-        compile_bytecode()
         rooms = await env.rooms_with(env.alice, [env.bot], 10 if what == "burst" else 1)
         room = rooms[0]
         workdir = env.dir("profiled")

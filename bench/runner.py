@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import machine, processes, report
+from bench import machine, report
 from bench.env import BenchEnv
 from bench.floors import measure_floors, start_peers
 from bench.judge import Measured, figures
@@ -55,7 +55,6 @@ async def run(
     sampler = asyncio.create_task(_sample_load(loads))
     try:
         await env.start()
-        processes.compile_bytecode()
         log.info("homeserver up at %s; starting the peers and measuring the floors", env.url)
         peers = await start_peers(env, sizes)
         try:
