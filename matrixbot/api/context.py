@@ -34,7 +34,14 @@ class Context:
 
     @property
     def now(self) -> datetime:
+        """Now, when the command is handled: for what the bot does (see `sent_at`)."""
         return self.services.clock.now()
+
+    def sent_at(self, since: datetime | None = None) -> datetime:
+        """When the member sent the command: what a deadline judges, and what "in 10 minutes"
+        counts from. `since` is when the thing it acts on came to be (a poll's creation): the
+        event's own time is trusted only between that and when the bot received it (`Sent`)."""
+        return self.event.sent.at(since)
 
     @property
     def is_direct(self) -> bool:

@@ -104,10 +104,7 @@ class Plugin:
         self.config = services.config
         self.prefix = services.prefix
         self.log = services.log
-        self._declarations: (
-            tuple[list[Command[...]], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]]]
-            | None
-        ) = None
+        self._declarations: _Declarations | None = None
 
     async def setup(self) -> None:
         """Called once at start, after migrations, before events flow."""
@@ -133,9 +130,11 @@ class Plugin:
     def job_handlers(self) -> dict[str, Callable[..., Any]]:
         return self._declared()[2]
 
-    def _declared(
-        self,
-    ) -> tuple[list[Command[...]], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]]]:
+    def nudge_jobs(self) -> set[str]:
+        """The names of this plugin's jobs declared `nudge=True` (see `job`)."""
+        return self._declared()[3]
+
+    def _declared(self) -> _Declarations:
         """Collect the decorated methods once per plugin (these lookups happen for every event).
 
         Subcommands are reached through their parent; handlers come back bound to this plugin.
@@ -144,6 +143,7 @@ class Plugin:
             specs: list[Command[...]] = []
             handlers: dict[str, list[Callable[..., Any]]] = {}
             jobs: dict[str, Callable[..., Any]] = {}
+            nudges: set[str] = set()
             for name, member in inspect.getmembers(type(self)):
                 if isinstance(member, Command) and not member.parent:
                     member.plugin = self.name
@@ -154,11 +154,16 @@ class Plugin:
                     handlers.setdefault(member.kind, []).append(getattr(self, name))
                 elif isinstance(member, JobHandler):
                     jobs[member.name] = getattr(self, name)
-            self._declarations = (specs, handlers, jobs)
+                    if member.nudge:
+                        nudges.add(member.name)
+            self._declarations = (specs, handlers, jobs, nudges)
         return self._declarations
 
 
 P = ParamSpec("P")
+_Declarations = tuple[
+    list[Command[...]], dict[str, list[Callable[..., Any]]], dict[str, Callable[..., Any]], set[str]
+]
 
 
 @dataclass(eq=False)
@@ -173,6 +178,7 @@ class JobHandler(Declared[P]):
     """A method that runs a named job when it is due (`@job("remind")`)."""
 
     name: str
+    nudge: bool = False
 
 
 def _on(kind: str) -> Callable[[Method[P]], EventHandler[P]]:
@@ -192,10 +198,16 @@ on_member = _on("member")
 """Membership changes: `async def f(self, change: Membership)`."""
 
 
-def job(name: str) -> Callable[[Method[P]], JobHandler[P]]:
-    """A named job handler: `@job("remind") async def remind(self, run: JobRun)`."""
+def job(name: str, *, nudge: bool = False) -> Callable[[Method[P]], JobHandler[P]]:
+    """A named job handler: `@job("remind") async def remind(self, run: JobRun)`.
+
+    A job runs in its room's lane at its due time, after what the room sent before then (so a
+    deadline's job sees every vote sent before it). `nudge=True` is for a job that speaks to people
+    about the present ("please vote"): run late, after a downtime, it goes after everything the room
+    sent meanwhile, and its handler decides from that whether it is still needed.
+    """
 
     def decorate(func: Method[P]) -> JobHandler[P]:
-        return JobHandler(func, name)
+        return JobHandler(func, name, nudge)
 
     return decorate

@@ -23,6 +23,7 @@ from matrixbot.datadir import DB_NAME, InstanceLock, create_private, make_privat
 from matrixbot.db import Database
 from matrixbot.engine.dispatch import Dispatcher
 from matrixbot.engine.inbox import Inbox
+from matrixbot.engine.lanes import Lanes
 from matrixbot.engine.parts import NotStarted, Parts
 from matrixbot.engine.registry import BUILTIN_PLUGINS, Registry, discover
 from matrixbot.engine.scheduler import Scheduler
@@ -154,8 +155,9 @@ class Bot:
         self.sender = sender = Sender(
             self.client, rooms, self.db, await self._nonce(), trust=config.e2ee.trust, troubles=self.troubles
         )
+        lanes = Lanes()
         self.scheduler = Scheduler(
-            self.db, self.clock, sender, late_grace=config.late_grace, troubles=self.troubles
+            self.db, self.clock, sender, lanes, late_grace=config.late_grace, troubles=self.troubles
         )
         self.settings = settings = SettingsStore(
             self.db,
@@ -199,12 +201,15 @@ class Bot:
             await self.db.migrate(plugin.name, plugin.migrations)
             for setting in plugin.room_settings:
                 settings.declare(setting)
+            nudges = plugin.nudge_jobs()
             for name, handler in plugin.job_handlers().items():
-                self.scheduler.register(plugin.name, name, handler)
+                self.scheduler.register(plugin.name, name, handler, nudge=name in nudges)
         for plugin in plugins:
             await plugin.setup()
         self.inbox = Inbox(self.db)
-        self.dispatcher = Dispatcher(config, self.registry, self.db, sender, on_handled=self.inbox.mark_done)
+        self.dispatcher = Dispatcher(
+            config, self.registry, self.db, sender, lanes, on_handled=self.inbox.mark_done
+        )
         self._parts = Parts(self.db, self.registry, self.scheduler, self.dispatcher, sender)
 
     @property
@@ -221,6 +226,7 @@ class Bot:
         self.syncer = syncer = Syncer(
             client,
             self.config,
+            self.clock,
             self.inbox,
             parts.dispatcher,
             self.rooms,
@@ -230,9 +236,15 @@ class Bot:
         )
         await syncer.resume()
         await self._retrying("sync", lambda: syncer.sync_once(full_state=True))
-        # only now does nio know the rooms and their encryption: replies and jobs can be sent
-        await syncer.replay()
-        await parts.scheduler.start()
+        # only now does nio know the rooms and their encryption: replies and jobs can be sent.
+        # The catch-up: what was stored while the bot was down and the jobs that fell due meanwhile
+        # are gathered first, then taken in the order of their time (lanes.py)
+        parts.dispatcher.lanes.pause()
+        try:
+            await syncer.replay()
+            await parts.scheduler.start()
+        finally:
+            parts.dispatcher.lanes.resume()
         loop = asyncio.get_running_loop()
         self._sync_task = loop.create_task(self._sync_forever())
         # Warm the time parser once the start is over, so it does not delay the first answers.

@@ -1,8 +1,9 @@
 """From an incoming event to the plugin code that handles it.
 
-Events of one room are handled in order (a later `!vote` must win over an earlier one); rooms are
-handled concurrently, at most `concurrency` at once. Whatever a handler raises stays in that
-handler: a `UserError` becomes a one-line answer, anything else an apology and a logged traceback.
+Events go into their room's lane (`lanes.py`): handled in order within a room (a later `!vote`
+must win over an earlier one), in time order with the room's due jobs, rooms taking turns.
+Whatever a handler raises stays in that handler: a `UserError` becomes a one-line answer, anything
+else an apology and a logged traceback.
 
 Except when the outcome is not final, and the event is then neither answered nor marked done:
 - a storage fault (`StorageUnavailable`: the database is locked or the disk full): the event is
@@ -20,9 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,9 +33,9 @@ from matrixbot.api.context import Context
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database
+from matrixbot.engine.lanes import Lanes, Work
 from matrixbot.engine.reactions import ReactionLog
 from matrixbot.engine.registry import Registry
-from matrixbot.engine.tasks import TaskPool
 from matrixbot.errors import FatalError, SendPending, StorageUnavailable, UserError
 from matrixbot.logformat import log_context
 from matrixbot.matrix.events import (
@@ -62,9 +63,9 @@ class Dispatcher:
         registry: Registry,
         db: Database,
         sender: Sender,
+        lanes: Lanes,
         *,
         on_handled: Callable[[RoomEvent], Awaitable[None]],
-        concurrency: int = 16,
     ) -> None:
         self._config = config
         self._registry = registry
@@ -72,47 +73,22 @@ class Dispatcher:
         self._sender = sender
         self._reactions = ReactionLog(db)
         self._on_handled = on_handled
-        self._queues: dict[str, deque[RoomEvent]] = defaultdict(deque)
-        self._pool = TaskPool("room", concurrency)
-        self._active: set[str] = set()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self.lanes = lanes
 
     async def settle(self, timeout: float) -> None:
-        """Wait until no room has events being handled (or left for the next start), at most `timeout` s.
+        """Wait until no room has work being handled (or left for the next start), at most `timeout` s."""
+        await self.lanes.settle(timeout)
 
-        `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` swallows a cancellation that
-        arrives as the wait ends, and the sync loop, cancelled by `stop()`, went on to a 30 s long-poll.
-        """
-        if self._idle.is_set():
-            return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self._idle.wait()
+    def submit(self, event: RoomEvent) -> None:
+        """Queue an event in its room's lane, at the time it was sent; never waits."""
+        work = functools.partial(self._handle_and_mark, event)
+        self.lanes.add(Work(event.room_id, event.sent.at().timestamp(), False, work))
 
-    async def submit(self, event: RoomEvent) -> None:
-        """Queue an event behind earlier ones of its room; start that room's worker if idle."""
-        self._queues[event.room_id].append(event)
-        if event.room_id not in self._active:
-            self._active.add(event.room_id)
-            self._idle.clear()
-            await self._pool.spawn(self._drain_room(event.room_id))
-
-    async def _drain_room(self, room_id: str) -> None:
-        queue = self._queues[room_id]
-        try:
-            while queue:
-                event = queue[0]
-                if not await self._handle_until_final(event):
-                    return
-                queue.popleft()
-                await self._on_handled(event)
-        finally:
-            self._active.discard(room_id)
-            if not queue:
-                self._queues.pop(room_id, None)
-            if not self._active:
-                self._idle.set()
+    async def _handle_and_mark(self, event: RoomEvent) -> bool:
+        if not await self._handle_until_final(event):
+            return False
+        await self._on_handled(event)
+        return True
 
     async def _handle_until_final(self, event: RoomEvent) -> bool:
         """Handle `event` again from the start until its outcome is final; False if stopping first.
@@ -143,7 +119,7 @@ class Dispatcher:
                 return True
 
     async def drain(self, timeout: float) -> None:
-        await self._pool.drain(timeout)
+        await self.lanes.drain(timeout)
 
     async def handle(self, event: RoomEvent) -> None:
         log_context(replace=True, room=event.room_id, event_id=event.event_id)
@@ -158,7 +134,7 @@ class Dispatcher:
                 await self._reactions.record(reaction)
                 await self._to_plugins(event.room_id, "reaction", reaction)
         elif event.type == "m.room.redaction" and event.redacts:
-            await self._redaction(event.room_id, event.redacts)
+            await self._redaction(event)
         elif event.type in POLL_RESPONSE_TYPES:
             response = as_poll_response(event)
             if response:
@@ -168,10 +144,10 @@ class Dispatcher:
             if change:
                 await self._to_plugins(event.room_id, "member", change)
 
-    async def _redaction(self, room_id: str, redacts: str) -> None:
-        removed = await self._reactions.remove(redacts)
+    async def _redaction(self, event: RoomEvent) -> None:
+        removed = await self._reactions.remove(event)
         if removed is not None:
-            await self._to_plugins(room_id, "reaction", removed)
+            await self._to_plugins(event.room_id, "reaction", removed)
 
     async def _message(self, event: RoomEvent) -> None:
         if event.msgtype == "m.notice" or event.is_edit:

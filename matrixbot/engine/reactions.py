@@ -4,7 +4,7 @@ can be told to plugins as the removal of that reaction: who took back which key 
 from __future__ import annotations
 
 from matrixbot.db import Database
-from matrixbot.matrix.events import Reaction
+from matrixbot.matrix.events import Reaction, RoomEvent
 
 
 class ReactionLog:
@@ -18,12 +18,19 @@ class ReactionLog:
             (reaction.event_id, reaction.room_id, reaction.sender, reaction.target, reaction.key),
         )
 
-    async def remove(self, event_id: str) -> Reaction | None:
-        """Forget the reaction `event_id`; return it marked removed, or None if it was no reaction seen."""
-        row = await self._db.fetch_one("SELECT * FROM reactions WHERE event_id = ?", (event_id,))
+    async def remove(self, redaction: RoomEvent) -> Reaction | None:
+        """Forget the reaction `redaction` takes back; return it marked removed by that redaction
+        (its id and time), or None if it was no reaction seen."""
+        row = await self._db.fetch_one("SELECT * FROM reactions WHERE event_id = ?", (redaction.redacts,))
         if row is None:
             return None
-        await self._db.execute("DELETE FROM reactions WHERE event_id = ?", (event_id,))
+        await self._db.execute("DELETE FROM reactions WHERE event_id = ?", (redaction.redacts,))
         return Reaction(
-            row["room_id"], row["sender"], row["target"], row["key"], row["event_id"], removed=True
+            row["room_id"],
+            row["sender"],
+            row["target"],
+            row["key"],
+            row["event_id"],
+            redaction.sent,
+            removed_by=redaction.event_id,
         )

@@ -5,6 +5,12 @@ the same transaction as the thing that needs it (a meeting and its reminders com
 APScheduler is only the alarm clock: it holds one timer for the earliest pending job, rebuilt from
 the table at start, so nothing that matters lives in memory.
 
+A job of a room runs in that room's lane (`lanes.py`), at its due time among the room's events: after
+a downtime, the votes sent before a poll's deadline are handled before the job that closes it. A
+nudge (`@job(..., nudge=True)`: it speaks to people about the present) that runs late goes after
+everything the room sent meanwhile instead, so it can see that those it would nudge have answered,
+or that what it nudges about has closed since. Jobs of no room run at once, beside the lanes.
+
 A job goes pending → running → done. It is marked running (with its attempt count) before its
 handler starts; the handler posts through an outbox whose transaction ids are derived from the job
 id, so if the process dies after a post but before `done`, the re-run on the next start posts
@@ -37,6 +43,7 @@ from apscheduler.triggers.date import DateTrigger
 from matrixbot import metrics
 from matrixbot.api.jobs import Job, JobHandler, JobRun, PluginJobs, job_from_row
 from matrixbot.db import Database, Tx
+from matrixbot.engine.lanes import Lanes, Work
 from matrixbot.engine.tasks import TaskPool, watch
 from matrixbot.errors import FatalError, StorageUnavailable
 from matrixbot.logformat import log_context
@@ -56,6 +63,7 @@ class Scheduler:
         db: Database,
         clock: Clock,
         sender: Sender,
+        lanes: Lanes,
         *,
         late_grace: timedelta,
         concurrency: int = 32,
@@ -67,7 +75,10 @@ class Scheduler:
         self._sender = sender
         self.late_grace = late_grace
         self._handlers: dict[tuple[str, str], JobHandler] = {}
+        self._nudges: set[tuple[str, str]] = set()
+        self._lanes = lanes
         self._pool = TaskPool("job", concurrency)
+        self._in_lanes: set[asyncio.Future[None]] = set()
         self._timer: AsyncIOScheduler | None = None
         self._wake_lock = asyncio.Lock()
         self._arming: set[asyncio.Task[object]] = set()
@@ -77,8 +88,10 @@ class Scheduler:
     def running(self) -> bool:
         return self._timer is not None
 
-    def register(self, plugin: str, name: str, handler: JobHandler) -> None:
+    def register(self, plugin: str, name: str, handler: JobHandler, *, nudge: bool = False) -> None:
         self._handlers[(plugin, name)] = handler
+        if nudge:
+            self._nudges.add((plugin, name))
 
     def for_plugin(self, plugin: str) -> PluginJobs:
         return PluginJobs(self._db, plugin, self.rearm)
@@ -107,6 +120,7 @@ class Scheduler:
             task.cancel()
         await asyncio.gather(*self._arming, return_exceptions=True)
         await self._pool.drain(timeout)
+        await self._lanes_done(timeout)
 
     async def _wake(self) -> None:
         """The alarm went off: start a run in a task and return at once.
@@ -123,6 +137,13 @@ class Scheduler:
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until the jobs started so far have finished (tests, and shutdown)."""
         await self._pool.drain(timeout)
+        await self._lanes_done(timeout)
+
+    async def _lanes_done(self, timeout: float) -> None:
+        """Wait for the jobs put in rooms' lanes (none is left waiting once the lanes have stopped:
+        what they had not started is taken up again at the next start)."""
+        if self._in_lanes and not self._lanes.stopped:
+            await asyncio.wait(set(self._in_lanes), timeout=timeout)
 
     def rearm(self) -> None:
         """Look at the table again (call after committing a schedule change)."""
@@ -161,12 +182,33 @@ class Scheduler:
                 now = self._clock.now()
                 rows = await self._db.write(partial(_claim, now))
                 for row in rows:
-                    await self._pool.spawn(self._run(job_from_row(row), now))
+                    await self._start(job_from_row(row), now)
                 started += len(rows)
                 if len(rows) < _BATCH:
                     break
             await self._arm()
             return started
+
+    async def _start(self, job: Job, now: datetime) -> None:
+        """A job of a room into its lane (at its due time, or now for a nudge); any other at once."""
+        if job.room_id is None:
+            await self._pool.spawn(self._run(job, now))
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._in_lanes.add(done)
+        done.add_done_callback(self._in_lanes.discard)
+
+        async def run() -> bool:
+            try:
+                await self._run(job, self._clock.now())
+            finally:
+                if not done.done():
+                    done.set_result(None)
+            return True
+
+        nudge = (job.plugin, job.handler) in self._nudges
+        at = max(now, job.due_at) if nudge else job.due_at
+        self._lanes.add(Work(job.room_id, at.timestamp(), True, run))
 
     async def _run(self, job: Job, now: datetime) -> None:
         handler = self._handlers.get((job.plugin, job.handler))

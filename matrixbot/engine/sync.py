@@ -25,6 +25,7 @@ from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.outages import Trouble, trouble_from_response
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.sender import Sender
+from matrixbot.time import Clock
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class Syncer:
         self,
         client: nio.AsyncClient,
         config: Config,
+        clock: Clock,
         inbox: Inbox,
         dispatcher: Dispatcher,
         rooms: RoomDirectory,
@@ -76,6 +78,7 @@ class Syncer:
     ) -> None:
         self._client = client
         self._config = config
+        self._clock = clock
         self._inbox = inbox
         self._dispatcher = dispatcher
         self._rooms = rooms
@@ -103,7 +106,7 @@ class Syncer:
         for row in await self._inbox.unfinished(undecrypted_since=time.time() - crypto.GIVE_UP_AFTER):
             event = RoomEvent.from_json(row["event"])
             if row["state"] == "pending":
-                await self._dispatcher.submit(event)
+                self._dispatcher.submit(event)
             elif self._decryptor is not None:
                 await self._decryptor.hold(event.source(), event.room_id, time.time(), row["received_at"])
 
@@ -135,6 +138,7 @@ class Syncer:
 
     async def _process(self, response: nio.SyncResponse) -> None:
         first_start = self._token is None
+        received = self._received()
         await self._handle_invites(response)
         batch: list[RoomEvent] = []
         for room_id, info in response.rooms.join.items():
@@ -143,9 +147,10 @@ class Syncer:
                     self._rooms.observe_state(room_id, event.source)
             if first_start:
                 continue
-            events = [_normalise(e, room_id) for e in info.timeline.events]
+            events = [_normalise(e, room_id, received) for e in info.timeline.events]
             if info.timeline.limited and info.timeline.prev_batch and self._token:
-                events = await self._fill_gap(room_id, info.timeline.prev_batch, self._token) + events
+                gap = await self._fill_gap(room_id, info.timeline.prev_batch, self._token, received)
+                events = gap + events
             own = self._config.user_id
             batch.extend(e for e in _after_own_join(events, own) if e.sender != own)
         for room_id in response.rooms.leave:
@@ -157,7 +162,7 @@ class Syncer:
         self._settle = not new
         for event in new if self._sender.rooms_known.is_set() else ():
             if event.type != "m.room.encrypted":
-                await self._dispatcher.submit(event)
+                self._dispatcher.submit(event)
             elif self._decryptor is not None and event.sender != self._config.user_id:
                 await self._decryptor.hold(event.source(), event.room_id, time.time())
         if new:
@@ -171,14 +176,18 @@ class Syncer:
     async def _retry_unreadable(self, decryptor: crypto.Decryptor) -> None:
         """Hand over events whose keys have arrived; tell rooms about ones still unreadable."""
         assert self._unreadable is not None, "a decryptor comes with its notices"
-        for _, room_id, source in decryptor.retry():
-            event = RoomEvent.from_source(source, room_id, encrypted=True)
+        for _, room_id, source, first_seen in decryptor.retry():
+            event = RoomEvent.from_source(source, room_id, encrypted=True, received=int(first_seen * 1000))
             await self._inbox.decrypted(event)
-            await self._dispatcher.submit(event)
+            self._dispatcher.submit(event)
         for item in decryptor.overdue(time.time()):
             await self._unreadable.tell(item)
 
-    async def _fill_gap(self, room_id: str, prev_batch: str, since: str) -> list[RoomEvent]:
+    def _received(self) -> int:
+        """Now on the bot's clock, in ms: when the events of this sync were received."""
+        return int(self._clock.now().timestamp() * 1000)
+
+    async def _fill_gap(self, room_id: str, prev_batch: str, since: str, received: int) -> list[RoomEvent]:
         """Fetch the events a limited sync left out, from `prev_batch` back to the last token."""
         found: list[RoomEvent] = []
         start = prev_batch
@@ -189,7 +198,7 @@ class Syncer:
             if not isinstance(response, nio.RoomMessagesResponse):
                 log.warning("could not fetch missed events of %s: %s", room_id, response)
                 break
-            found.extend(_normalise(e, room_id) for e in response.chunk)
+            found.extend(_normalise(e, room_id, received) for e in response.chunk)
             if not response.chunk or not response.end or response.end == start:
                 break
             start = response.end
@@ -219,9 +228,10 @@ class Syncer:
                 await self._client.room_leave(room_id)
 
 
-def _normalise(event: Any, room_id: str) -> RoomEvent:
+def _normalise(event: Any, room_id: str, received: int) -> RoomEvent:
     source = getattr(event, "source", None) or {}
-    return RoomEvent.from_source(source, room_id, encrypted=bool(getattr(event, "decrypted", False)))
+    encrypted = bool(getattr(event, "decrypted", False))
+    return RoomEvent.from_source(source, room_id, encrypted=encrypted, received=received)
 
 
 def _after_own_join(events: list[RoomEvent], bot_user_id: str) -> list[RoomEvent]:

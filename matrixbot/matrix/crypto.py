@@ -153,8 +153,8 @@ class Decryptor:
         with contextlib.suppress(nio.LocalProtocolError):  # already requested for this session
             await self.client.request_room_key(event)
 
-    def retry(self) -> list[tuple[str, str, dict[str, Any]]]:
-        """Events that can be read now: (event_id, room_id, decrypted source)."""
+    def retry(self) -> list[tuple[str, str, dict[str, Any], float]]:
+        """Events that can be read now: (event_id, room_id, decrypted source, first seen)."""
         readable = []
         for event_id, item in list(self.pending.items()):
             try:
@@ -165,7 +165,7 @@ class Decryptor:
                 decrypted, nio.BadEvent | nio.UnknownBadEvent
             ):
                 del self.pending[event_id]
-                readable.append((event_id, item.room_id, decrypted.source))
+                readable.append((event_id, item.room_id, decrypted.source, item.first_seen))
         return readable
 
     def overdue(self, now: float) -> list[Unreadable]:

@@ -10,11 +10,41 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 POLL_RESPONSE_TYPES = ("org.matrix.msc3381.poll.response", "m.poll.response")
 _PILL = re.compile(r'<a\s+href="https://matrix\.to/#/(@[^"/?]+)[^"]*"\s*>(.*?)</a>', re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """When an event was sent, as far as the bot can trust it.
+
+    `ts` is the event's `origin_server_ts`: set by the sender's homeserver, it is when the person
+    acted, and it is what a deadline is judged by. But a homeserver's clock can be wrong, or lie.
+    So it counts only between the moment the thing acted on came to be (`since`: a poll's creation)
+    and the moment the bot received the event; outside that, the bot's own time of receipt counts.
+    A homeserver can therefore move its users' actions back to the creation of what they act on,
+    never before it and never later than the bot saw them. Both in ms since the epoch; 0: unknown.
+    """
+
+    ts: int
+    received: int = 0
+
+    def at(self, since: datetime | None = None) -> datetime:
+        """When the sender acted (see the class docstring), timezone-aware UTC."""
+        lower = 0 if since is None else since.timestamp() * 1000
+        if self.ts and self.ts >= lower and (not self.received or self.ts <= self.received):
+            return _from_ms(self.ts)
+        if self.received:
+            return _from_ms(self.received)
+        return _from_ms(max(self.ts, lower))
+
+
+def _from_ms(ms: float) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 @dataclass(frozen=True)
@@ -31,9 +61,13 @@ class RoomEvent:
     redacts: str | None = None
     encrypted: bool = False
     unsigned: dict[str, Any] = field(default_factory=dict)
+    received: int = 0
+    """When the bot received it (ms since the epoch, on the bot's clock; 0: not known)."""
 
     @classmethod
-    def from_source(cls, source: dict[str, Any], room_id: str, *, encrypted: bool = False) -> RoomEvent:
+    def from_source(
+        cls, source: dict[str, Any], room_id: str, *, encrypted: bool = False, received: int = 0
+    ) -> RoomEvent:
         content = source.get("content") or {}
         redacts = source.get("redacts") or (content.get("redacts") if isinstance(content, dict) else None)
         return cls(
@@ -47,6 +81,7 @@ class RoomEvent:
             redacts=redacts,
             encrypted=encrypted,
             unsigned=source.get("unsigned") or {},
+            received=received,
         )
 
     def source(self) -> dict[str, Any]:
@@ -70,6 +105,10 @@ class RoomEvent:
     @classmethod
     def from_json(cls, text: str) -> RoomEvent:
         return cls(**json.loads(text))
+
+    @property
+    def sent(self) -> Sent:
+        return Sent(self.ts, self.received)
 
     @property
     def msgtype(self) -> str | None:
@@ -108,14 +147,25 @@ class RoomEvent:
 
 @dataclass(frozen=True)
 class Reaction:
-    """A reaction added, or removed by redacting it."""
+    """A reaction added, or removed by redacting it: then `removed_by` is the redaction's id and
+    `sent` the redaction's time."""
 
     room_id: str
     sender: str
     target: str
     key: str
     event_id: str
-    removed: bool = False
+    sent: Sent = Sent(0)
+    removed_by: str | None = None
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_by is not None
+
+    @property
+    def cause(self) -> str:
+        """The id of the event that made this change (the reaction, or the redaction that took it back)."""
+        return self.removed_by or self.event_id
 
 
 @dataclass(frozen=True)
@@ -127,7 +177,7 @@ class PollResponse:
     poll_event_id: str
     answers: tuple[str, ...]
     event_id: str
-    ts: int
+    sent: Sent
 
 
 @dataclass(frozen=True)
@@ -173,7 +223,7 @@ def as_reaction(event: RoomEvent) -> Reaction | None:
     target, key = rel.get("event_id"), rel.get("key")
     if not isinstance(target, str) or not isinstance(key, str):
         return None
-    return Reaction(event.room_id, event.sender, target, key, event.event_id)
+    return Reaction(event.room_id, event.sender, target, key, event.event_id, event.sent)
 
 
 def as_poll_response(event: RoomEvent) -> PollResponse | None:
@@ -193,7 +243,7 @@ def as_poll_response(event: RoomEvent) -> PollResponse | None:
         target,
         tuple(a for a in answers if isinstance(a, str)),
         event.event_id,
-        event.ts,
+        event.sent,
     )
 
 

@@ -10,7 +10,10 @@ returns what the bot answered, so a test reads like the chat:
     assert "5 March 2014 was a Wednesday" in reply.body
 
 `react`/`unreact` deliver a reaction and its redaction, `replay` hands an event over again as after
-a crash, `run_due` runs the jobs due by the `FakeClock`.
+a crash, `run_due` runs the jobs due by the `FakeClock`. Every event is stamped with the clock's time
+as its sending time, or with `sent_at=` (a message that took long to reach the bot). A downtime:
+`backlog(...)` stores events as the sync at the next start would, unhandled, and `catch_up()` then
+takes them and the jobs due meanwhile in the order of their time, as `start()` does.
 
 Plugins must still be tested through the real homeserver (`matrixbot.testing.testbot`); this is for the
 many small cases in between.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -259,23 +263,35 @@ class FakeBot(Bot):
         self.fake.rooms[room_id] = _Room(room_id, next(iter(members), self.config.user_id), users, levels)
         return room_id
 
-    async def send(self, room_id: str, sender: str, event_type: str, content: dict[str, Any]) -> list[Posted]:
+    async def send(
+        self,
+        room_id: str,
+        sender: str,
+        event_type: str,
+        content: dict[str, Any],
+        *,
+        sent_at: datetime | None = None,
+    ) -> list[Posted]:
         """Deliver an event from `sender` as if it came in a sync; return what the bot posted for it."""
-        return await self._deliver(self._event(room_id, sender, event_type, content))
+        return await self._deliver(self._event(room_id, sender, event_type, content, sent_at=sent_at))
 
-    async def say(self, room_id: str, sender: str, text: str) -> Posted:
-        """Send a message; return the bot's answer to it (the first post replying to it)."""
-        event = self._event(room_id, sender, "m.room.message", {"msgtype": "m.text", "body": text})
+    async def say(self, room_id: str, sender: str, text: str, *, sent_at: datetime | None = None) -> Posted:
+        """Send a message (sent now by the clock, or at `sent_at`: it reached the bot late); return
+        the bot's answer to it (the first post replying to it)."""
+        event = self._event(room_id, sender, "m.room.message", _text(text), sent_at=sent_at)
         posted = await self._deliver(event)
         answers = [p for p in posted if p.reply_to == event.event_id]
         if not answers:
             raise AssertionError(f"the bot did not answer {text!r}; it posted {[p.body for p in posted]}")
         return answers[0]
 
-    async def react(self, room_id: str, sender: str, target: str, key: str) -> list[Posted]:
+    async def react(
+        self, room_id: str, sender: str, target: str, key: str, *, sent_at: datetime | None = None
+    ) -> list[Posted]:
         """React to event `target` with `key` as `sender`; return what the bot posted for it."""
         relation = {"rel_type": "m.annotation", "event_id": target, "key": key}
-        return await self._deliver(self._event(room_id, sender, "m.reaction", {"m.relates_to": relation}))
+        event = self._event(room_id, sender, "m.reaction", {"m.relates_to": relation}, sent_at=sent_at)
+        return await self._deliver(event)
 
     async def unreact(self, room_id: str, sender: str, target: str, key: str) -> list[Posted]:
         """Take back `sender`'s latest `key` reaction to `target` (they redact it, as Element does);
@@ -308,10 +324,69 @@ class FakeBot(Bot):
             raise LookupError(f"no event {event_id!r} was delivered to this bot")
         return await self._deliver(event)
 
-    def _event(
-        self, room_id: str, sender: str, event_type: str, content: dict[str, Any], redacts: str | None = None
+    async def backlog(
+        self, room_id: str, sender: str, text: str, *, sent_at: datetime | None = None
     ) -> RoomEvent:
-        event = RoomEvent(self.fake.new_id("$"), room_id, sender, event_type, content, ts=0, redacts=redacts)
+        """A message sent while the bot is down: stored as the first sync of the next start stores
+        it, not handled until `catch_up()`."""
+        event = self._event(room_id, sender, "m.room.message", _text(text), sent_at=sent_at)
+        await self.inbox.store([event], self.fake.new_id("s"))
+        return event
+
+    async def backlog_event(
+        self, room_id: str, sender: str, event_type: str, content: dict[str, Any], *, sent_at: datetime
+    ) -> RoomEvent:
+        """Any event sent while the bot is down (a reaction, a poll response): see `backlog`."""
+        event = self._event(room_id, sender, event_type, content, sent_at=sent_at)
+        await self.inbox.store([event], self.fake.new_id("s"))
+        return event
+
+    async def catch_up(self) -> list[Posted]:
+        """Start again after a downtime: the backlog and the jobs due by the clock, in the order of
+        their time, through the rooms' lanes as at a real start; return what the bot posted."""
+        before = len(self.fake.posted)
+        parts = self.parts
+        parts.dispatcher.lanes.pause()
+        try:
+            for row in await self.inbox.unfinished(undecrypted_since=0):
+                parts.dispatcher.submit(RoomEvent.from_json(row["event"]))
+            await parts.scheduler.run_due()
+        finally:
+            parts.dispatcher.lanes.resume()
+        await self.settle()
+        return self.fake.posted[before:]
+
+    async def settle(self) -> None:
+        """Wait until the rooms' lanes and the jobs started so far are done."""
+        parts = self.parts
+        while True:  # a job may schedule another that is due at once (a close, its announcement)
+            await parts.dispatcher.settle(10)
+            await parts.scheduler.settle()
+            if not await parts.scheduler.run_due():
+                return
+
+    def _event(
+        self,
+        room_id: str,
+        sender: str,
+        event_type: str,
+        content: dict[str, Any],
+        redacts: str | None = None,
+        *,
+        sent_at: datetime | None = None,
+    ) -> RoomEvent:
+        received = int(self.clock.now().timestamp() * 1000)
+        ts = received if sent_at is None else int(sent_at.timestamp() * 1000)
+        event = RoomEvent(
+            self.fake.new_id("$"),
+            room_id,
+            sender,
+            event_type,
+            content,
+            ts=ts,
+            redacts=redacts,
+            received=received,
+        )
         self._events[event.event_id] = event
         return event
 
@@ -327,6 +402,10 @@ class FakeBot(Bot):
         await scheduler.run_due()
         await scheduler.settle()
         return self.fake.posted[before:]
+
+
+def _text(body: str) -> dict[str, Any]:
+    return {"msgtype": "m.text", "body": body}
 
 
 def _name(user_id: str) -> str:

@@ -128,7 +128,7 @@ async def test_a_room_goes_on_while_the_marks_of_handled_commands_are_written(
     ]
     await bot.inbox.store(events, "token")
     for event in events:
-        await bot.parts.dispatcher.submit(event)
+        bot.parts.dispatcher.submit(event)
     await bot.parts.dispatcher.drain(5)
     assert [p.body for p in bot.fake.posted] == ["echo 0", "echo 1", "echo 2"]
     pending = "SELECT COUNT(*) FROM inbox WHERE state = 'pending'"

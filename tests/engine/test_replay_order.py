@@ -13,6 +13,7 @@ from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.engine.sync import Syncer
 from matrixbot.matrix.events import RoomEvent
+from matrixbot.time import FakeClock
 
 ROOM = "!r:x"
 
@@ -48,7 +49,7 @@ class Recorder:
     def __init__(self) -> None:
         self.submitted: list[str] = []
 
-    async def submit(self, event: RoomEvent) -> None:
+    def submit(self, event: RoomEvent) -> None:
         self.submitted.append(event.event_id)
 
 
@@ -63,7 +64,7 @@ async def test_left_overs_wait_for_the_first_full_state_sync_then_go_in_order(tm
         sender = SimpleNamespace(rooms_known=asyncio.Event())
         rooms = SimpleNamespace(observe_state=lambda *_: None, forget=lambda *_: None)
         config = SimpleNamespace(user_id="@bot:x")
-        syncer = Syncer(client, config, inbox, dispatcher, rooms, sender, None, None)  # type: ignore[arg-type]
+        syncer = Syncer(client, config, FakeClock(), inbox, dispatcher, rooms, sender, None, None)  # type: ignore[arg-type]
 
         await syncer.resume()
         assert dispatcher.submitted == [], "nothing may be handled before nio knows the rooms"

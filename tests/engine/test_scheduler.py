@@ -9,6 +9,7 @@ import pytest
 
 from matrixbot.api.jobs import JobRun
 from matrixbot.db import Database
+from matrixbot.engine.lanes import Lanes
 from matrixbot.engine.scheduler import Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.matrix.sender import Outbox
@@ -34,7 +35,7 @@ async def db(tmp_path):
 
 
 def make(db, clock, runs, *, fail_times: int = 0) -> Scheduler:
-    scheduler = Scheduler(db, clock, NoSender(), late_grace=timedelta(hours=6))  # type: ignore[arg-type]
+    scheduler = Scheduler(db, clock, NoSender(), Lanes(), late_grace=timedelta(hours=6))  # type: ignore[arg-type]
     failures = {"left": fail_times}
 
     async def handler(run: JobRun) -> None:

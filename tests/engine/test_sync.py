@@ -12,8 +12,10 @@ import nio
 import pytest
 
 from matrixbot.engine.dispatch import Dispatcher
+from matrixbot.engine.lanes import Lanes
 from matrixbot.engine.sync import Syncer
 from matrixbot.matrix.events import RoomEvent
+from matrixbot.time import FakeClock
 
 ROOM = "!r:x"
 
@@ -26,7 +28,7 @@ def _event(event_id: str) -> RoomEvent:
 def _dispatcher(release: asyncio.Event, handled: list[str], monkeypatch: pytest.MonkeyPatch) -> Dispatcher:
     sender = SimpleNamespace(stopping=asyncio.Event())
     fake: Any = SimpleNamespace()
-    dispatcher = Dispatcher(fake, fake, fake, cast(Any, sender), on_handled=_noop)
+    dispatcher = Dispatcher(fake, fake, fake, cast(Any, sender), Lanes(), on_handled=_noop)
 
     async def handle(event: RoomEvent) -> None:
         await release.wait()
@@ -47,8 +49,8 @@ async def test_settle_returns_when_idle_waits_while_busy_and_is_bounded(
     dispatcher = _dispatcher(release, handled, monkeypatch)
     await asyncio.wait_for(dispatcher.settle(5), 0.5)  # idle: at once
 
-    await dispatcher.submit(_event("$1"))
-    await dispatcher.submit(_event("$2"))
+    dispatcher.submit(_event("$1"))
+    dispatcher.submit(_event("$2"))
     loop = asyncio.get_running_loop()
     started = loop.time()
     await asyncio.wait_for(dispatcher.settle(0.2), 5)  # busy and stuck: gives up after its bound
@@ -85,7 +87,9 @@ async def test_after_a_sync_with_nothing_new_the_next_waits_for_the_dispatcher()
     sender: Any = SimpleNamespace(rooms_known=asyncio.Event())
     rooms: Any = SimpleNamespace(observe_state=lambda *_: None, forget=lambda *_: None)
     config: Any = SimpleNamespace(user_id="@bot:x")
-    syncer = Syncer(cast(Any, client), config, inbox, cast(Any, Busy()), rooms, sender, None, None)
+    syncer = Syncer(
+        cast(Any, client), config, FakeClock(), inbox, cast(Any, Busy()), rooms, sender, None, None
+    )
 
     await asyncio.wait_for(syncer.sync_once(), 1.0)  # nothing handed over before: no wait
     assert client.asked == 1
@@ -109,7 +113,7 @@ async def test_a_stop_that_comes_as_the_dispatcher_settles_is_not_lost(
     on to a 30 s long-poll)."""
     release, handled = asyncio.Event(), list[str]()
     dispatcher = _dispatcher(release, handled, monkeypatch)
-    await dispatcher.submit(_event("$1"))
+    dispatcher.submit(_event("$1"))
     waiting = asyncio.create_task(dispatcher.settle(5))
     await asyncio.sleep(0)  # settle is waiting for the room to finish
     release.set()

@@ -14,6 +14,7 @@ import nio
 import pytest
 from matrixbot.plugins.meetings import Meetings
 
+from matrixbot.engine.lanes import Lanes
 from matrixbot.matrix.outages import (
     FAILING_CAP,
     UNREACHABLE_CAP,
@@ -165,7 +166,7 @@ async def test_a_job_held_up_by_an_unwritable_database_says_so(tmp_path):
         def outbox(self, origin: str) -> Outbox:
             return Outbox(self, origin)  # type: ignore[arg-type]
 
-    scheduler = Scheduler(db, clock, NoSender(), late_grace=timedelta(hours=6))  # type: ignore[arg-type]
+    scheduler = Scheduler(db, clock, NoSender(), Lanes(), late_grace=timedelta(hours=6))  # type: ignore[arg-type]
     notes: list[LateNote | None] = []
 
     async def handler(run: JobRun) -> None:

@@ -79,7 +79,7 @@ async def test_a_command_whose_answer_could_not_be_sent_stays_in_the_inbox(tmp_p
         refusing = RefusingClient(error_answer(502))
         bot.fake.room_send = refusing.room_send  # type: ignore[method-assign]
         await bot.inbox.store([event], "token")
-        await bot.parts.dispatcher.submit(event)
+        bot.parts.dispatcher.submit(event)
         await asyncio.wait_for(refusing.tried.wait(), 5)  # the send failed once and waits to try again
         bot.parts.sender.stopping.set()
         await bot.parts.dispatcher.drain(5)

@@ -29,6 +29,7 @@ from matrixbot.api.context import Context
 from matrixbot.api.jobs import JobRun
 from matrixbot.api.plugin import Plugin
 from matrixbot.db import Database
+from matrixbot.engine.lanes import Lanes
 from matrixbot.engine.scheduler import Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.errors import FatalError, StorageUnavailable
@@ -179,7 +180,7 @@ async def test_a_command_that_met_a_storage_fault_is_handled_again_and_answered_
         "$cmd", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!flaky"}, ts=0
     )
     await bot.inbox.store([event], "token")
-    await bot.parts.dispatcher.submit(event)
+    bot.parts.dispatcher.submit(event)
     await bot.parts.dispatcher.drain(5)
     await bot.inbox.flush()
     assert Flaky.runs == 2, "the command is run again after the fault, not dropped"
@@ -197,7 +198,7 @@ async def test_a_job_that_met_a_storage_fault_runs_again_and_is_done_once(tmp_pa
         def outbox(self, origin: str) -> str:
             return origin
 
-    scheduler = Scheduler(db, clock, Sender(), late_grace=timedelta(hours=6))  # type: ignore[arg-type]
+    scheduler = Scheduler(db, clock, Sender(), Lanes(), late_grace=timedelta(hours=6))  # type: ignore[arg-type]
 
     async def handler(run: JobRun) -> None:
         origins.append(run.outbox)

@@ -91,7 +91,15 @@ async def test_a_reaction_and_its_removal_reach_the_plugin(tmp_path):
         watcher = bot.plugin(Watcher)
         added, removed = watcher.seen
         assert (added.sender, added.target, added.key, added.removed) == ("@bob:x", target, "👍", False)
-        assert removed == Reaction(room, "@bob:x", target, "👍", added.event_id, removed=True)
+        assert (removed.sender, removed.target, removed.key, removed.event_id) == (
+            "@bob:x",
+            target,
+            "👍",
+            added.event_id,
+        )
+        assert removed.removed and removed.removed_by not in (None, added.event_id), (
+            "a removal names the redaction that made it, so what it causes gets its own transaction ids"
+        )
         await bot.unreact(room, "@bob:x", target, "👍")  # a second redaction of it: nothing left to remove
         assert len(watcher.seen) == 2
         with pytest.raises(LookupError, match="@alice:x has no 🎉 reaction"):
