@@ -32,7 +32,8 @@ class Contract(Generic[T]):
 
 @dataclass(frozen=True)
 class PollWinner:
-    """A closed poll's unambiguous winner, for the meetings plugin (`!meeting from-poll P3`)."""
+    """A closed poll's winner, for the meetings plugin (`!meeting from-poll P3`), or the tied
+    option chosen (`!meeting from-poll P3 2`)."""
 
     title: str
     start: datetime
@@ -46,8 +47,11 @@ class PollWinner:
 class PollWinners(Protocol):
     """Offered by the datepoll plugin: the winning slot of a room's closed poll."""
 
-    async def winner_for_meeting(self, room_id: str, poll_number: int) -> PollWinner:
-        """The winner of poll `poll_number` in the room; UserError when there is none (open, tie)."""
+    async def winner_for_meeting(
+        self, room_id: str, poll_number: int, option: int | None = None
+    ) -> PollWinner:
+        """The winner of poll `poll_number` in the room, or `option` when it is one of a tie's
+        options; UserError when there is none (open, no votes, a tie and no option chosen)."""
         ...
 
 

@@ -79,6 +79,12 @@ class Services:
             found.extend(await plugin.busy_times(room_id, start, end))
         return sorted(found, key=lambda b: b.start)
 
+    async def busy_changed(self, room_id: str, cause: str) -> None:
+        """Tell every plugin that the room's busy times changed (`cause`: the id of the event that
+        changed them, for the transaction ids of what they post about it)."""
+        for plugin in self.peers().values():
+            await plugin.busy_changed(room_id, cause)
+
 
 class Plugin:
     """Base class of every plugin. Subclasses set `name`, `description`, and declare handlers.
@@ -115,6 +121,10 @@ class Plugin:
     async def busy_times(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
         """Override to report what this plugin has booked in the room (overlapping start–end)."""
         return []
+
+    async def busy_changed(self, room_id: str, cause: str) -> None:
+        """Override to check again what this plugin holds against the room's busy times; a plugin
+        whose `busy_times` change calls `self.services.busy_changed(room_id, event_id)`."""
 
     def outbox(self, origin: str) -> Outbox:
         """An outbox with transaction ids stable for `origin`: re-running the same work posts nothing twice."""

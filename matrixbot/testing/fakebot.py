@@ -327,8 +327,9 @@ class FakeBot(Bot):
     async def backlog(
         self, room_id: str, sender: str, text: str, *, sent_at: datetime | None = None
     ) -> RoomEvent:
-        """A message sent while the bot is down: stored as the first sync of the next start stores
-        it, not handled until `catch_up()`."""
+        """A message sent while the bot was down (at `sent_at`), stored as the first sync of the next
+        start stores it: received now, by the clock (so advance the clock to the restart first),
+        and not handled until `catch_up()`."""
         event = self._event(room_id, sender, "m.room.message", _text(text), sent_at=sent_at)
         await self.inbox.store([event], self.fake.new_id("s"))
         return event
@@ -396,11 +397,11 @@ class FakeBot(Bot):
         return self.fake.posted[before:]
 
     async def run_due(self) -> list[Posted]:
-        """Run the jobs due by the bot's clock; return what they posted."""
-        scheduler = self.parts.scheduler
+        """Run the jobs due by the bot's clock, and those they make due at once (a close, its
+        announcement); return what they posted."""
         before = len(self.fake.posted)
-        await scheduler.run_due()
-        await scheduler.settle()
+        await self.parts.scheduler.run_due()
+        await self.settle()
         return self.fake.posted[before:]
 
 

@@ -54,4 +54,15 @@ MIGRATIONS: list[Migration] = [
     );
     CREATE INDEX datepoll_busy_room ON datepoll_busy (room_id, start);
     """,
+    # a poll's life: when it closed (what a late vote sent before that is judged by), its posted
+    # result (corrected when such a vote arrives), the option picked from a tie; and an option's
+    # clashes apart from its parse warnings, so they can be checked again when the room's busy
+    # times change
+    """
+    ALTER TABLE datepoll_polls ADD COLUMN closed_at REAL;
+    ALTER TABLE datepoll_polls ADD COLUMN result_event_id TEXT;
+    ALTER TABLE datepoll_polls ADD COLUMN picked INTEGER;
+    ALTER TABLE datepoll_options ADD COLUMN clashes TEXT NOT NULL DEFAULT '[]';
+    UPDATE datepoll_polls SET closed_at = COALESCE(closes_at, created_at) WHERE state != 'open';
+    """,
 ]

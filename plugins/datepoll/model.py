@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 
 from matrixbot import When
 
 
 @dataclass(frozen=True)
 class Option:
-    """One proposed slot. `notes` are the warnings found when it was proposed (past, weekday, clash)."""
+    """One proposed slot. `notes` are the warnings found when it was read (past, weekday);
+    `clashes` the titles of the room's busy times it overlaps, checked again when those change."""
 
     number: int
     text: str
     when: When
     notes: tuple[str, ...] = ()
+    clashes: tuple[str, ...] = ()
 
     @property
     def span_end(self) -> datetime:
@@ -37,6 +40,12 @@ class Poll:
     text_event_id: str | None
     poll_event_id: str | None
     options: tuple[Option, ...] = ()
+    closed_at: datetime | None = None
+    """When it closed: its deadline, or when `!poll close` was sent."""
+    result_event_id: str | None = None
+    """The posted result, once there is one (a late vote sent in time corrects it)."""
+    picked: int | None = None
+    """The option its organiser picked from a tie (`!poll pick`)."""
 
     @property
     def ref(self) -> str:
@@ -79,14 +88,36 @@ class Outcome:
 
     counts: tuple[Count, ...]
     winners: tuple[Option, ...] = field(default=())
+    picked_from: tuple[Option, ...] = ()
+    """The tied options the one winner was picked from (`!poll pick`), or nothing."""
 
     @property
     def is_tie(self) -> bool:
         return len(self.winners) > 1
 
 
-def count_votes(options: Sequence[Option], ballots: Iterable[Ballot]) -> Outcome:
-    """Most yes wins, then most maybe; options equal on both are a tie, listed earliest first."""
+class Fate(Enum):
+    """What becomes of a vote, by when it was sent."""
+
+    COUNTS = "counts"
+    LATE_BUT_IN_TIME = "late but in time"
+    """The poll has closed since, but the vote was sent before: it counts, and the result is corrected."""
+    TOO_LATE = "too late"
+
+
+def fate(poll: Poll, sent: datetime) -> Fate:
+    """A vote counts when it was sent before the poll closed, however late it reached the bot; one
+    sent at the deadline or after it does not ("closes 5pm": 17:00:00 is too late)."""
+    if poll.is_open:
+        return Fate.COUNTS if poll.closes_at is None or sent < poll.closes_at else Fate.TOO_LATE
+    if poll.closed_at is not None and sent < poll.closed_at:
+        return Fate.LATE_BUT_IN_TIME
+    return Fate.TOO_LATE
+
+
+def count_votes(options: Sequence[Option], ballots: Iterable[Ballot], picked: int | None = None) -> Outcome:
+    """Most yes wins, then most maybe; options equal on both are a tie, listed earliest first.
+    `picked` settles a tie (the organiser's choice among the tied options)."""
     ballots = list(ballots)
     counts = tuple(
         Count(
@@ -100,6 +131,9 @@ def count_votes(options: Sequence[Option], ballots: Iterable[Ballot]) -> Outcome
     if best == (0, 0):
         return Outcome(counts)
     winners = sorted((c.option for c in counts if c.rank == best), key=lambda o: o.when.start_utc)
+    chosen = [o for o in winners if o.number == picked]
+    if chosen and len(winners) > 1:
+        return Outcome(counts, tuple(chosen), tuple(winners))
     return Outcome(counts, tuple(winners))
 
 

@@ -44,15 +44,20 @@ def parse_proposal(title: str, body: Body, times: TimeParser, zone: str) -> Prop
     closes = None
     if "closes" in fields:
         found = fields["closes"]
-        closes = parse_option(found.value, times, zone, line=found.line)
-        for problem in closes.problems:
-            if problem.kind == "past":
-                raise UserError(
-                    f"line {found.line}: the deadline '{found.value}' is in the past. Nothing was created."
-                )
-            if problem.kind == "weekday":
-                raise UserError(f"line {found.line}: {problem.message} Nothing was created.")
+        closes = parse_deadline(found.value, times, zone, line=found.line)
     return Proposal(title.strip(), options, closes)
+
+
+def parse_deadline(text: str, times: TimeParser, zone: str, *, line: int | None = None) -> When:
+    """A poll's deadline: a moment still ahead whose weekday, if written, matches its date."""
+    where = f"line {line}: " if line is not None else ""
+    closes = parse_option(text, times, zone, line=line)
+    for problem in closes.problems:
+        if problem.kind == "past":
+            raise UserError(f"{where}the deadline '{shorten(text)}' is in the past. Nothing was changed.")
+        if problem.kind == "weekday":
+            raise UserError(f"{where}{problem.message} Nothing was changed.")
+    return closes
 
 
 def _with_context(

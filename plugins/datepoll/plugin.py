@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from matrixbot import (
     Body,
     BusyTime,
     Context,
-    JobRun,
     Message,
-    Outbox,
-    Plugin,
-    PollResponse,
-    PollWinner,
-    Reaction,
-    Ref,
     Rest,
-    RoomEvent,
-    Tx,
     UsageError,
     UserError,
     When,
@@ -30,46 +18,30 @@ from matrixbot import (
     check_size,
     command,
     h,
-    job,
-    on_poll_response,
-    on_reaction,
-    resolve_single,
 )
 
-from .ical import winner_ics
+from .base import PollId
+from .closing import POLL_START, Closing
 from .migrations import MIGRATIONS
-from .model import Ballot, Option, Poll, count_votes, native_ballot, reminder_time
-from .parse import keycap_number, parse_choices, parse_option, parse_proposal, split_busy
+from .model import Option, Poll, count_votes
+from .parse import Proposal, parse_option, parse_proposal, split_busy
 from .render import (
     native_poll,
-    native_poll_end,
     option_line,
     pills,
-    render_announcement,
     render_busy,
     render_open_polls,
-    render_poll,
-    render_reminder,
     render_results,
-    winner_summary,
 )
-from .store import BusyStore, PollStore
-
-PollId = Annotated[int | None, Ref("P", "poll")]
-POLL_START = "org.matrix.msc3381.poll.start"
-POLL_END = "org.matrix.msc3381.poll.end"
+from .voting import Voting
 
 
-class DatePoll(Plugin):
+class DatePoll(Voting, Closing):
     """Date polls: propose dates, vote three ways, close, pick the winner."""
 
     name = "datepoll"
     description = "Date polls: propose dates, vote, and pick the winner."
     migrations = MIGRATIONS
-
-    async def setup(self) -> None:
-        self.polls = PollStore(self.db)
-        self.busy_dates = BusyStore(self.db)
 
     # -- creating and showing -----------------------------------------------------------------
 
@@ -91,8 +63,12 @@ class DatePoll(Plugin):
 
     async def _create(self, ctx: Context, title: str, body: Body) -> None:
         proposal = await self.times.read(lambda times: parse_proposal(title, body, times, ctx.zone))
+        await self._post(ctx, proposal)
+
+    async def _post(self, ctx: Context, proposal: Proposal) -> None:
+        """Store a poll and post its text version (the live tally) and its native poll."""
         options = [
-            Option(number, text, when, await self._notes(ctx.room_id, when))
+            Option(number, text, when, self._problems(when), await self._clashes(ctx.room_id, when))
             for number, (text, when) in enumerate(proposal.options, start=1)
         ]
         closes_at = proposal.closes.start_utc if proposal.closes else None
@@ -110,7 +86,7 @@ class DatePoll(Plugin):
             options=tuple(options),
         )
         check_size(native_poll(draft), "That poll")
-        check_size(Message.from_html(render_poll(draft, self.prefix)).content(), "That poll")
+        check_size(Message.from_html(await self._tally(draft)).content(), "That poll")
         async with self.db.transaction() as tx:
             poll_id = await self.polls.create(tx, draft, ctx.event.event_id)
             if closes_at is not None:
@@ -120,24 +96,15 @@ class DatePoll(Plugin):
         poll_event = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(poll))
         await self.polls.set_events(poll_id, text_id, poll_event)
 
-    async def _schedule_deadline(
-        self, tx: Tx, poll_id: int, room_id: str, now: datetime, closes_at: datetime
-    ) -> None:
-        payload = {"poll": poll_id}
-        await self.jobs.schedule(tx, "close", closes_at, payload, key=f"p{poll_id}:close", room_id=room_id)
-        remind_at = reminder_time(now, closes_at)
-        if remind_at is not None:
-            await self.jobs.schedule(
-                tx, "remind", remind_at, payload, key=f"p{poll_id}:remind", room_id=room_id
-            )
+    @staticmethod
+    def _problems(when: When) -> tuple[str, ...]:
+        """The parser's warnings of a proposed slot, as shown under it."""
+        return tuple("in the past" if p.kind == "past" else p.message for p in when.problems)
 
-    async def _notes(self, room_id: str, when: When) -> tuple[str, ...]:
-        """The warnings of a proposed slot: the parser's problems and clashes with the room's busy times."""
-        notes = ["in the past" if p.kind == "past" else p.message for p in when.problems]
+    async def _clashes(self, room_id: str, when: When) -> tuple[str, ...]:
+        """What of the room's busy times (from every plugin) a slot overlaps."""
         end = when.end_utc or when.start_utc + timedelta(minutes=1)
-        for busy in await self.services.busy(room_id, when.start_utc, end):
-            notes.append(f"clashes with {busy.title}")
-        return tuple(notes)
+        return tuple(busy.title for busy in await self.services.busy(room_id, when.start_utc, end))
 
     @poll.sub("results", usage="[ID]")
     async def results(self, ctx: Context, poll: PollId = None) -> None:
@@ -148,7 +115,7 @@ class DatePoll(Plugin):
         poll = await self._pick(ctx, given, "!poll P3")
         ballots = await self.polls.ballots(poll.id)
         other = ctx.user_zone if ctx.user_zone and ctx.user_zone != poll.zone else None
-        outcome = count_votes(poll.options, ballots)
+        outcome = count_votes(poll.options, ballots, poll.picked)
         not_voted = self._not_voted(poll, ballots)
         await ctx.reply(render_results(poll, outcome, not_voted, self._namer(poll.room_id), other))
 
@@ -174,7 +141,7 @@ class DatePoll(Plugin):
             )
         near = [o.when.start.date() for o in found.options if o.number != number]
         when = await self.times.read(lambda times: parse_option(option, times, found.zone, near=near))
-        new = Option(number, option, when, await self._notes(ctx.room_id, when))
+        new = Option(number, option, when, self._problems(when), await self._clashes(ctx.room_id, when))
         poll = replace(found, options=tuple(new if o.number == number else o for o in found.options))
         check_size(native_poll(poll), "That poll")
         async with self.db.transaction() as tx:
@@ -208,93 +175,51 @@ class DatePoll(Plugin):
 
     @poll.sub("close", usage="[ID]")
     async def close(self, ctx: Context, poll: PollId = None) -> None:
-        """Close a poll and announce the winner (its creator or a room admin). Example: !poll close P3"""
-        found = await self._pick_open(ctx, poll, "!poll close P3")
-        await ctx.require_admin(f"close {found.ref}", or_user=found.creator)
-        async with self.db.transaction() as tx:
-            await self.polls.close(tx, found.id)
-            await self.jobs.cancel(tx, key_prefix=f"p{found.id}:")
-            await self._schedule_announce(tx, found, ctx.now, late=False)
+        """Close a poll and announce the winner (its creator or a room admin). Example: !poll close P3
 
-    async def _schedule_announce(self, tx: Tx, poll: Poll, now: datetime, *, late: bool) -> None:
-        """The announcement is a job, so a crash between closing and posting cannot lose it."""
-        payload = {"poll": poll.id, "late": late}
-        await self.jobs.schedule(
-            tx, "announce", now, payload, key=f"p{poll.id}:announce", room_id=poll.room_id
-        )
+        Votes sent before you sent this still count, even if they reach me later."""
+        await self.close_now(ctx, poll)
 
-    # -- voting ---------------------------------------------------------------------------------
+    @poll.sub("closes", usage="[ID] WHEN | none")
+    async def closes(self, ctx: Context, poll: PollId = None, when: Rest = "") -> None:
+        """Set, move or remove a poll's deadline (its creator or a room admin). Example: !poll closes P3 in 3 days"""
+        await self.set_closes(ctx, poll, when)
 
-    @command("vote", usage="[ID] N… [maybe N…] | none")
-    async def vote(self, ctx: Context, poll: PollId = None, choices: Rest = "") -> None:
-        """Vote in a date poll: yes to some options, maybe to others. Example: !vote P3 1 3 maybe 5
+    @poll.sub("reopen", usage="[ID]")
+    async def reopen_poll(self, ctx: Context, poll: PollId = None) -> None:
+        """Open a closed poll again; earlier votes stay (its creator or a room admin). Example: !poll reopen P3"""
+        await self.reopen(ctx, poll)
 
-        Your latest vote replaces your earlier one, however you voted."""
-        found = await self._pick(ctx, poll, "!vote P3 1 3 maybe 5")
-        if not found.is_open:
-            raise UserError(f"{found.ref} is closed; your vote was not counted.")
-        yes, maybe = parse_choices(choices, len(found.options))
-        await self.polls.save_ballot(found.id, Ballot(ctx.sender, yes, maybe))
-        listed = [f"yes to {_numbers(yes)}" if yes else "", f"maybe to {_numbers(maybe)}" if maybe else ""]
-        said = ", ".join(x for x in listed if x) or "none of the options"
-        # the voter's answer first, then the tally's edit: the vote is stored either way, and the
-        # answer is not held up by a second round trip
-        await ctx.reply(f"Your vote in {found.ref}: {said}.")
-        await self._refresh(ctx.outbox, found)
-
-    @on_poll_response
-    async def native_vote(self, response: PollResponse) -> None:
-        poll = await self.polls.by_event(response.room_id, response.poll_event_id)
-        if poll is None or poll.poll_event_id != response.poll_event_id:
-            return
-        if not poll.is_open:
-            await self._refuse_closed(poll, response.event_id, response.sender)
-            return
-        ballot = native_ballot(response.sender, response.answers, len(poll.options))
-        if ballot is not None:
-            await self.polls.save_ballot(poll.id, ballot)
-            await self._refresh(self.outbox(f"tally:{response.event_id}"), poll)
-
-    @on_reaction
-    async def reaction_vote(self, reaction: Reaction) -> None:
-        number = keycap_number(reaction.key)
+    @poll.sub("pick", usage="[ID] N")
+    async def pick_winner(self, ctx: Context, poll: PollId = None, number: int | None = None) -> None:
+        """Settle a tie: pick one of the tied options (its creator or a room admin). Example: !poll pick P3 2"""
         if number is None:
-            return
-        poll = await self.polls.by_event(reaction.room_id, reaction.target)
-        if poll is None or poll.text_event_id != reaction.target or number > len(poll.options):
-            return
-        if not poll.is_open:
-            if not reaction.removed:
-                await self._refuse_closed(poll, reaction.event_id, reaction.sender)
-            return
-        if reaction.removed:
-            await self.polls.remove_yes(poll.id, reaction.sender, number)
-        else:
-            ballot = await self.polls.ballot(poll.id, reaction.sender)
-            await self.polls.save_ballot(
-                poll.id, Ballot(ballot.user_id, ballot.yes | {number}, ballot.maybe - {number})
-            )
-        await self._refresh(self.outbox(f"tally:{reaction.event_id}"), poll)
+            raise UsageError("say which of the tied options wins")
+        await self.pick(ctx, poll, number)
 
-    async def _refuse_closed(self, poll: Poll, event_id: str, sender: str) -> None:
-        vote = RoomEvent(event_id, poll.room_id, sender, "", {})
-        message = Message.from_html(f"{poll.ref} is closed; your vote was not counted.")
-        await self.outbox(f"closed:{event_id}").message(poll.room_id, message, reply_to=vote)
+    @poll.sub("runoff", usage="[ID]⏎[closes: WHEN]")
+    async def runoff(self, ctx: Context, poll: PollId = None, *, body: Body) -> None:
+        """Ask again between a tied poll's tied options only, as a new poll. Example: !poll runoff P3⏎closes: in 2 days"""
+        tied, closes = await self.runoff_options(ctx, poll, body)
+        winners = count_votes(tied.options, await self.polls.ballots(tied.id)).winners
+        options = tuple((o.text, o.when) for o in winners)
+        await self._post(ctx, Proposal(f"Run-off of {tied.ref}: {tied.title}", options, closes))
 
     # -- busy dates -----------------------------------------------------------------------------
 
     @command("busy", usage="| add NAME DATES | remove N")
     async def busy(self, ctx: Context) -> None:
-        """List the room's busy dates, which new poll options are checked against."""
+        """List the room's busy dates, which poll options are checked against."""
         await ctx.reply(render_busy(await self.busy_dates.all(ctx.room_id), self.prefix))
 
     @busy.sub("add", usage="NAME DATES")
     async def busy_add(self, ctx: Context, text: Rest) -> None:
-        """Add a busy date. Example: !busy add Workers Co-op Weekend 17-19 May"""
+        """Add a busy date; open polls are checked against it. Example: !busy add Workers Co-op Weekend 17-19 May"""
         title, when = await self.times.read(lambda times: split_busy(text, times, ctx.zone))
         number = await self.busy_dates.add(ctx.room_id, title, when, ctx.sender)
         warnings = "".join(f"<br>⚠️ {h(p.message)}" for p in when.problems)
         await ctx.reply(f"Busy date {number} added: {bdi(title)}, {h(when)}.{warnings}")
+        await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     @busy.sub("remove", usage="N")
     async def busy_remove(self, ctx: Context, number: int) -> None:
@@ -305,122 +230,18 @@ class DatePoll(Plugin):
         await ctx.require_admin(f"remove busy date {number}", or_user=added_by)
         await self.busy_dates.remove(ctx.room_id, number)
         await ctx.reply(f"Busy date {number} removed.")
+        await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     async def busy_times(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
         entries = await self.busy_dates.overlapping(room_id, start, end)
         return [BusyTime(title, w.start_utc, w.end_utc or w.start_utc, self.name) for _, title, w in entries]
 
-    # -- jobs -----------------------------------------------------------------------------------
-
-    @job("remind")
-    async def remind_job(self, run: JobRun) -> None:
-        poll = await self.polls.get(run.job.room_id or "", run.payload["poll"])
-        if poll is None or not poll.is_open:
-            return
-        not_voted = self._not_voted(poll, await self.polls.ballots(poll.id))
-        if not_voted:
-            html = self._reminder(poll, not_voted, "") + run.late_line(poll.zone, "This reminder")
-            await run.outbox.message(poll.room_id, Message.from_html(html, mentions=not_voted), notify=True)
-
-    @job("close")
-    async def close_job(self, run: JobRun) -> None:
-        poll = await self.polls.get(run.job.room_id or "", run.payload["poll"])
-        if poll is None:
-            return
-        async with self.db.transaction() as tx:
-            if await self.polls.close(tx, poll.id):
-                await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
-                await self._schedule_announce(tx, poll, run.now, late=run.late or run.missed)
-
-    @job("announce")
-    async def announce_job(self, run: JobRun) -> None:
-        poll = await self.polls.get(run.job.room_id or "", run.payload["poll"])
-        if poll is None:
-            return
-        ballots = await self.polls.ballots(poll.id)
-        outcome = count_votes(poll.options, ballots)
-        if poll.poll_event_id:
-            end = native_poll_end(poll, winner_summary(outcome), outcome)
-            await run.outbox.event(poll.room_id, POLL_END, end)
-        await self._refresh(run.outbox, poll)
-        voters = [b.user_id for b in ballots]
-        html = render_announcement(poll, outcome, voters, self._namer(poll.room_id), "")
-        if run.payload.get("late"):
-            html += "<br><i>This result is late: the bot was offline at the deadline.</i>"
-        await run.outbox.message(poll.room_id, Message.from_html(html, mentions=voters), notify=True)
-        if len(outcome.winners) == 1:
-            uid = f"datepoll-{poll.id}-{poll.room_id}"
-            data = winner_ics(poll.title, outcome.winners[0], uid, run.now)
-            await run.outbox.file(poll.room_id, data, f"{poll.ref}.ics", "text/calendar")
-
-    # -- for the meetings plugin ----------------------------------------------------------------
-
-    async def winner_for_meeting(self, room_id: str, poll_number: int) -> PollWinner:
-        """The winning slot of a closed poll (`!meeting from-poll P3`); UserError if there is none."""
-        poll = await self.polls.get(room_id, poll_number)
-        if poll is None:
-            raise UserError(f"There is no poll P{poll_number} in this room.")
-        if poll.is_open:
-            raise UserError(f"{poll.ref} is still open; close it first with !poll close {poll.ref}.")
-        outcome = count_votes(poll.options, await self.polls.ballots(poll.id))
-        if not outcome.winners:
-            raise UserError(f"{poll.ref} has no winner: nobody voted for any option.")
-        if outcome.is_tie:
-            tied = ", ".join(str(o.number) for o in outcome.winners)
-            raise UserError(f"{poll.ref} ended in a tie (options {tied}); schedule the meeting by hand.")
-        when = outcome.winners[0].when
-        zone = ZoneInfo(poll.zone)
-        end = when.end.astimezone(zone) if when.end else None
-        return PollWinner(poll.title, when.start.astimezone(zone), end, poll.zone, poll.id)
-
-    # -- helpers --------------------------------------------------------------------------------
-
-    async def _pick(self, ctx: Context, given: int | None, example: str) -> Poll:
-        """The poll a command means: the one given, or the room's only open one; when none is
-        open, the room's only closed one (its results can still be shown)."""
-        if given is None:
-            open_polls = {p.id: p for p in await self.polls.open_polls(ctx.room_id)}
-            closed = await self.polls.closed_ids(ctx.room_id) if not open_polls else []
-            if not open_polls and len(closed) == 1:
-                given = closed[0]
-            else:
-                return open_polls[resolve_single(open_polls, "P", "poll", None, example)]
-        poll = await self.polls.get(ctx.room_id, given)
-        if poll is None:
-            raise UserError(
-                f"There is no poll P{given} in this room; {self.prefix}polls lists the open ones."
-            )
-        return poll
-
-    async def _pick_open(self, ctx: Context, given: int | None, example: str) -> Poll:
-        poll = await self._pick(ctx, given, example)
-        if not poll.is_open:
-            raise UserError(f"{poll.ref} is already closed.")
-        return poll
-
-    async def _tally(self, poll: Poll) -> str:
-        """The poll's numbered message as the live tally of every vote, however it was given."""
-        ballots = await self.polls.ballots(poll.id) if poll.id else []
-        outcome = count_votes(poll.options, ballots)
-        not_voted = self._not_voted(poll, ballots)
-        return render_poll(poll, self.prefix, outcome, not_voted, self._namer(poll.room_id))
-
-    async def _refresh(self, outbox: Outbox, poll: Poll) -> None:
-        """Edit the numbered poll message in place (`m.replace`) to show the tally now."""
-        fresh = await self.polls.get(poll.room_id, poll.id) or poll
-        if fresh.text_event_id:
-            await outbox.edit(poll.room_id, fresh.text_event_id, Message.from_html(await self._tally(fresh)))
-
-    def _not_voted(self, poll: Poll, ballots: list[Ballot]) -> list[str]:
-        voted = {b.user_id for b in ballots}
-        return [u for u in self.rooms.humans(poll.room_id) if u not in voted]
-
-    def _namer(self, room_id: str) -> Callable[[str], str]:
-        return lambda user_id: self.rooms.display_name(room_id, user_id)
-
-    def _reminder(self, poll: Poll, not_voted: list[str], note: str) -> str:
-        return render_reminder(poll, not_voted, self._namer(poll.room_id), note, self.prefix)
-
-
-def _numbers(numbers: frozenset[int]) -> str:
-    return ", ".join(str(n) for n in sorted(numbers))
+    async def busy_changed(self, room_id: str, cause: str) -> None:
+        """The room's busy times changed (a busy date, a meeting): mark the open polls' options
+        that clash now, and no longer mark those that do not, in their live tallies."""
+        for poll in await self.polls.open_polls(room_id):
+            clashes = {o.number: await self._clashes(room_id, o.when) for o in poll.options}
+            if all(clashes[o.number] == o.clashes for o in poll.options):
+                continue
+            await self.polls.set_clashes(poll.id, clashes)
+            await self._refresh(self.outbox(f"busy:{cause}:{poll.id}"), poll)

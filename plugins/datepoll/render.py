@@ -22,8 +22,10 @@ def option_line(option: Option, other_zone: str | None = None) -> str:
 
 
 def option_flags(option: Option, poll_options: Sequence[Option]) -> list[str]:
-    """The warnings of one option: those found when proposed, plus repeating another option."""
+    """The warnings of one option: those found when it was read, the room's busy times it
+    overlaps (checked again when they change), and repeating another option."""
     flags = list(option.notes)
+    flags += [c for c in (f"clashes with {title}" for title in option.clashes) if c not in flags]
     earlier = duplicates(poll_options).get(option.number)
     if earlier is not None:
         flags.append(f"the same as option {earlier}")
@@ -137,15 +139,38 @@ def winner_summary(outcome: Outcome) -> str:
         return "Nobody voted for any option."
     if outcome.is_tie:
         return "Tie between " + " and ".join(format_when(o.when) for o in outcome.winners) + "."
-    return f"Winner: {format_when(outcome.winners[0].when)}."
+    picked = " (picked from a tie)" if outcome.picked_from else ""
+    return f"Winner: {format_when(outcome.winners[0].when)}{picked}."
+
+
+def winner_change(before: Outcome, after: Outcome) -> str:
+    """How the result moved, in a few plain words: "The winner is still 2. Tue 2 Mar …"."""
+
+    def said(outcome: Outcome) -> str:
+        if not outcome.winners:
+            return "no winner"
+        if outcome.is_tie:
+            return "a tie between options " + ", ".join(str(o.number) for o in outcome.winners)
+        return option_plain(outcome.winners[0])
+
+    if [o.number for o in before.winners] == [o.number for o in after.winners]:
+        return f"The result is unchanged: {said(after)}."
+    return f"The result is now {said(after)} (was {said(before)})."
+
+
+def option_plain(option: Option) -> str:
+    return f"option {option.number}, {format_when(option.when)}"
 
 
 def pills(users: Sequence[str], name: Name) -> str:
     return ", ".join(pill(u, name(u)) for u in users)
 
 
-def render_announcement(poll: Poll, outcome: Outcome, voters: Sequence[str], name: Name, note: str) -> str:
-    """The result, ending with the voters as pills (they are mentioned, so they hear of it)."""
+def render_announcement(
+    poll: Poll, outcome: Outcome, voters: Sequence[str], name: Name, note: str, prefix: str
+) -> str:
+    """The result, ending with the voters as pills (they are mentioned, so they hear of it).
+    A tie says how its organiser can settle it."""
 
     def votes(option: Option) -> str:
         count = next(c for c in outcome.counts if c.option.number == option.number)
@@ -157,9 +182,40 @@ def render_announcement(poll: Poll, outcome: Outcome, voters: Sequence[str], nam
         return f"{title}<br>Nobody voted for any option, so there is no winner.{voted}"
     if outcome.is_tie:
         tied = "".join(f"<br>{option_line(o)} ({votes(o)})" for o in outcome.winners)
-        return f"{title}<br>It is a tie between:{tied}<br>Please agree on one of them.{voted}"
+        ways = tie_ways(poll, outcome, name(poll.creator), prefix)
+        return f"{title}<br>It is a tie between:{tied}<br>{ways}{voted}"
     winner = outcome.winners[0]
-    return f"{title}<br>Winner: {option_line(winner)} ({votes(winner)}){voted}"
+    picked = (
+        f" (picked by {bdi(name(poll.creator))} from the tie between options "
+        f"{', '.join(str(o.number) for o in outcome.picked_from)})"
+        if outcome.picked_from
+        else ""
+    )
+    return f"{title}<br>Winner: {option_line(winner)} ({votes(winner)}){picked}{voted}"
+
+
+def tie_ways(poll: Poll, outcome: Outcome, organiser: str, prefix: str) -> str:
+    """The ways out of a tie, for its organiser (or a room admin)."""
+    first = outcome.winners[0].number
+    return (
+        f"{bdi(organiser)} (or a room admin) can settle it: pick one with "
+        f"<code>{h(prefix)}poll pick {poll.ref} {first}</code>, schedule one straight away with "
+        f"<code>{h(prefix)}meeting from-poll {poll.ref} {first}</code>, or ask again between the tied "
+        f"options only with <code>{h(prefix)}poll runoff {poll.ref}</code>."
+    )
+
+
+def too_late(poll: Poll, sent: str, closed: str) -> str:
+    """A vote sent after the poll closed (plain text)."""
+    return f"{poll.ref} closed {closed}; your vote, sent {sent}, was not counted."
+
+
+def render_correction(poll: Poll, voter: str, before: Outcome, after: Outcome) -> str:
+    """One line when a vote sent before the close reached the bot after the result was posted."""
+    return (
+        f"{bdi(voter)}'s vote in {poll.ref} was sent before it closed but reached me late; it now "
+        f"counts, and the result above is corrected. {h(winner_change(before, after))}"
+    )
 
 
 def render_reminder(poll: Poll, not_voted: Sequence[str], name: Name, note: str, prefix: str) -> str:

@@ -52,8 +52,8 @@ class PollStore:
                 ),
             )
             await tx.executemany(
-                "INSERT INTO datepoll_options (poll_id, number, text, start, end, all_day, notes) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO datepoll_options (poll_id, number, text, start, end, all_day, notes, clashes) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(poll_id, *self._option_row(option)) for option in poll.options],
             )
             return poll_id
@@ -70,6 +70,7 @@ class PollStore:
             _ts(when.end_utc),
             int(when.all_day),
             json.dumps(list(option.notes)),
+            json.dumps(list(option.clashes)),
         )
 
     async def set_events(self, poll_id: int, text_event_id: str, poll_event_id: str) -> None:
@@ -120,9 +121,18 @@ class PollStore:
             text_event_id=row["text_event_id"],
             poll_event_id=row["poll_event_id"],
             options=tuple(
-                Option(o["number"], o["text"], _when(o, row["zone"]), tuple(json.loads(o["notes"])))
+                Option(
+                    o["number"],
+                    o["text"],
+                    _when(o, row["zone"]),
+                    tuple(json.loads(o["notes"])),
+                    tuple(json.loads(o["clashes"])),
+                )
                 for o in options
             ),
+            closed_at=_dt(row["closed_at"]),
+            result_event_id=row["result_event_id"],
+            picked=row["picked"],
         )
 
     async def replace_option(self, tx: Tx, poll_id: int, option: Option) -> list[str]:
@@ -138,18 +148,52 @@ class PollStore:
             _DROP_EMPTY_BALLOT, [(poll_id, r["user_id"], poll_id, r["user_id"]) for r in rows]
         )
         await tx.execute(
-            "UPDATE datepoll_options SET text = ?, start = ?, end = ?, all_day = ?, notes = ? "
+            "UPDATE datepoll_options SET text = ?, start = ?, end = ?, all_day = ?, notes = ?, clashes = ? "
             "WHERE poll_id = ? AND number = ?",
             (*self._option_row(option)[1:], poll_id, option.number),
         )
         return [r["user_id"] for r in rows]
 
-    async def close(self, tx: Tx, poll_id: int) -> bool:
-        """Mark a poll closed; False if it already was."""
+    async def set_clashes(self, poll_id: int, clashes: dict[int, tuple[str, ...]]) -> None:
+        async with self.db.transaction() as tx:
+            await tx.executemany(
+                "UPDATE datepoll_options SET clashes = ? WHERE poll_id = ? AND number = ?",
+                [(json.dumps(list(titles)), poll_id, number) for number, titles in clashes.items()],
+            )
+
+    async def close(self, tx: Tx, poll_id: int, closed_at: datetime) -> bool:
+        """Mark a poll closed as of `closed_at`; False if it already was."""
         return bool(
             await tx.execute(
-                "UPDATE datepoll_polls SET state = 'closed' WHERE id = ? AND state = 'open'", (poll_id,)
+                "UPDATE datepoll_polls SET state = 'closed', closed_at = ? WHERE id = ? AND state = 'open'",
+                (closed_at.timestamp(), poll_id),
             )
+        )
+
+    async def reopen(self, tx: Tx, poll_id: int, closes_at: datetime | None) -> bool:
+        """Open a closed poll again (its result and pick forgotten); False if it was open."""
+        return bool(
+            await tx.execute(
+                "UPDATE datepoll_polls SET state = 'open', closed_at = NULL, result_event_id = NULL, "
+                "picked = NULL, closes_at = ? WHERE id = ? AND state != 'open'",
+                (_ts(closes_at), poll_id),
+            )
+        )
+
+    async def set_deadline(self, tx: Tx, poll_id: int, closes_at: datetime | None) -> None:
+        await tx.execute("UPDATE datepoll_polls SET closes_at = ? WHERE id = ?", (_ts(closes_at), poll_id))
+
+    async def set_result(self, poll_id: int, event_id: str) -> None:
+        await self.db.execute(
+            "UPDATE datepoll_polls SET result_event_id = ? WHERE id = ?", (event_id, poll_id)
+        )
+
+    async def pick(self, poll_id: int, number: int) -> None:
+        await self.db.execute("UPDATE datepoll_polls SET picked = ? WHERE id = ?", (number, poll_id))
+
+    async def set_poll_event(self, poll_id: int, poll_event_id: str) -> None:
+        await self.db.execute(
+            "UPDATE datepoll_polls SET poll_event_id = ? WHERE id = ?", (poll_event_id, poll_id)
         )
 
     # -- votes --------------------------------------------------------------------------------

@@ -133,6 +133,7 @@ class Meetings(ReminderCommands):
         async with self.db.transaction() as tx:
             edited = await self._reschedule(tx, edited)
         await ctx.reply(f"Updated {await self._details(edited, ctx)}{code_note}")
+        await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     @meeting.sub("cancel", usage="[ID]")
     async def cancel(self, ctx: Context, given: MeetingId = None) -> None:
@@ -146,6 +147,7 @@ class Meetings(ReminderCommands):
             f"Cancelled {h(meeting.ref)} <b>{bdi(meeting.title)}</b> ({ctx.show_time(meeting.next_at)})"
             f"{', all occurrences' if meeting.repeat else ''}; no reminders will go out."
         )
+        await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     @meeting.sub("skip", usage="[ID]")
     async def skip(self, ctx: Context, given: MeetingId = None) -> None:
@@ -163,6 +165,7 @@ class Meetings(ReminderCommands):
             f"Skipped {h(meeting.ref)} on {ctx.show_time(meeting.next_at)}. "
             f"Next: {ctx.show_time(skipped.next_at)}."
         )
+        await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     @meeting.sub("ics", usage="[ID]")
     async def ics(self, ctx: Context, given: MeetingId = None) -> None:
@@ -206,22 +209,24 @@ class Meetings(ReminderCommands):
             render_code_set(meeting) if secret else f"The access code of {h(meeting.ref)} is removed."
         )
 
-    @meeting.sub("from-poll", usage="POLL⏎[url: …] [code: …] [remind: …] [notify: …] [repeat: …]")
+    @meeting.sub("from-poll", usage="POLL [N]⏎[url: …] [code: …] [remind: …] [notify: …] [repeat: …]")
     async def from_poll(self, ctx: Context, poll: Rest = "", *, body: Body) -> None:
-        """Schedule a meeting at the winning date of a closed date poll. Example: !meeting from-poll P3"""
+        """Schedule a meeting at the winning date of a closed date poll (or option N of a tie). Example: !meeting from-poll P3"""
         # the id is read only once a code in the lines is hidden: a mistyped id must not leave it shown
         code_note = await self._hide_code(ctx, body)
         datepoll = self.services.provider(POLL_WINNERS)
         if datepoll is None:
             raise UserError("The datepoll plugin is not installed, so I cannot read its polls.")
-        number = POLL.parse(poll)
-        if number is None:
-            raise UsageError("say which poll, e.g. !meeting from-poll P3")
+        words = poll.split()
+        number = POLL.parse(words[0]) if words else None
+        if number is None or len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
+            raise UsageError("say which poll, and from a tie which option, e.g. !meeting from-poll P3 2")
+        option = int(words[1]) if len(words) == 2 else None
         fields = await self.times.read(
             lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=())
         )
         SECRETS.add(fields.code)
-        winner = await datepoll.winner_for_meeting(ctx.room_id, number)
+        winner = await datepoll.winner_for_meeting(ctx.room_id, number, option)
         duration = None if winner.end is None else winner.end - winner.start
         fields = replace(fields, start=winner.start, zone=winner.zone, duration=duration)
         await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, winner.title), code_note)
@@ -327,6 +332,7 @@ class Meetings(ReminderCommands):
         details = await self._details(meeting, ctx)
         event_id = await ctx.reply(render_created(details, self.prefix, code_note))
         await self.store.set_confirm_event(meeting.id, event_id)
+        await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     async def _check(self, ctx: Context, meeting: Meeting) -> None:
         """Refuse an @room the organiser could not send, and a reminder too big to post."""

@@ -13,7 +13,9 @@ class Winners(Plugin):
     name = "winners"
     description = "offers PollWinners, for this test"
 
-    async def winner_for_meeting(self, room_id: str, poll_number: int) -> PollWinner:
+    async def winner_for_meeting(
+        self, room_id: str, poll_number: int, option: int | None = None
+    ) -> PollWinner:
         start = datetime(2024, 3, 5, 15, tzinfo=UTC)
         return PollWinner(f"poll {poll_number} in {room_id}", start, None, "UTC", poll_number)
 

@@ -79,3 +79,23 @@ def test_thread_and_reply_relations():
     reply = event({"body": "x", "m.relates_to": {"m.in_reply_to": {"event_id": "$q"}}})
     assert reply.reply_to == "$q" and reply.thread_root is None
     assert RoomEvent.from_json(reply.to_json()) == reply
+
+
+def test_the_time_an_event_was_sent_is_trusted_only_between_its_subject_and_its_receipt() -> None:
+    from datetime import UTC, datetime
+
+    from matrixbot.matrix.events import Sent
+
+    def ms(text: str) -> int:
+        return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() * 1000)
+
+    created = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+    sent = Sent(ms("2027-03-01 12:05"), received=ms("2027-03-01 13:00"))
+    assert sent.at(created) == datetime(2027, 3, 1, 12, 5, tzinfo=UTC), "sent while down: its own time"
+    future = Sent(ms("2027-03-01 14:00"), received=ms("2027-03-01 13:00"))
+    assert future.at(created) == datetime(2027, 3, 1, 13, 0, tzinfo=UTC), "stamped in the future: receipt"
+    before = Sent(ms("2027-03-01 11:00"), received=ms("2027-03-01 13:00"))
+    assert before.at(created) == datetime(2027, 3, 1, 13, 0, tzinfo=UTC), "before its subject: receipt"
+    assert before.at() == datetime(2027, 3, 1, 11, 0, tzinfo=UTC), "no subject: only receipt bounds it"
+    assert Sent(ms("2027-03-01 12:05")).at(created) == datetime(2027, 3, 1, 12, 5, tzinfo=UTC)
+    assert Sent(ms("2027-03-01 11:00")).at(created) == created, "receipt unknown: never before its subject"

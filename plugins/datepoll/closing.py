@@ -1,0 +1,244 @@
+"""A poll's life after it is posted: its deadline set or moved, closing (by hand or at the
+deadline), the result, a tie settled, reopening; the nudge before the deadline.
+
+Jobs are keyed with the deadline they belong to (`p3:close@1741190400`) or what closed the poll
+(`p3:announce:$event`), so a moved deadline or a poll closed, reopened and closed again schedules
+afresh instead of meeting its old, done key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from matrixbot import (
+    Body,
+    Context,
+    JobRun,
+    Message,
+    Outbox,
+    PollWinner,
+    Tx,
+    UsageError,
+    UserError,
+    When,
+    h,
+    job,
+)
+
+from .base import PollsBase
+from .ical import winner_ics
+from .model import Outcome, Poll, count_votes, reminder_time
+from .parse import parse_deadline
+from .render import native_poll, native_poll_end, option_line, render_announcement, winner_summary
+
+POLL_START = "org.matrix.msc3381.poll.start"
+POLL_END = "org.matrix.msc3381.poll.end"
+NO_DEADLINE = ("none", "off", "never")
+
+
+class Closing(PollsBase):
+    # the `poll` command and its other subcommands are declared in plugin.py
+    async def _schedule_deadline(
+        self, tx: Tx, poll_id: int, room_id: str, now: datetime, closes_at: datetime
+    ) -> None:
+        payload = {"poll": poll_id, "at": closes_at.timestamp()}
+        stamp = int(closes_at.timestamp())
+        await self.jobs.schedule(
+            tx, "close", closes_at, payload, key=f"p{poll_id}:close@{stamp}", room_id=room_id
+        )
+        remind_at = reminder_time(now, closes_at)
+        if remind_at is not None:
+            await self.jobs.schedule(
+                tx, "remind", remind_at, payload, key=f"p{poll_id}:remind@{stamp}", room_id=room_id
+            )
+
+    async def set_closes(self, ctx: Context, given: int | None, when: str) -> None:
+        """`!poll closes [ID] WHEN`: add, move or (`none`) remove the deadline of an open poll."""
+        if not when.strip():
+            raise UsageError("say when the poll should close, e.g. !poll closes P3 Friday 5pm, or none")
+        poll = await self._pick_open(ctx, given, "!poll closes P3 Friday 5pm")
+        await ctx.require_admin(f"change the deadline of {poll.ref}", or_user=poll.creator)
+        closes_at = None
+        if when.strip().lower() not in NO_DEADLINE:
+            deadline: When = await self.times.read(lambda times: parse_deadline(when, times, poll.zone))
+            closes_at = deadline.start_utc
+        async with self.db.transaction() as tx:
+            await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
+            await self.polls.set_deadline(tx, poll.id, closes_at)
+            if closes_at is not None:
+                await self._schedule_deadline(tx, poll.id, poll.room_id, ctx.now, closes_at)
+        was = f" (was {h(ctx.show_time(poll.closes_at))})" if poll.closes_at else ""
+        said = f"now closes {h(ctx.show_time(closes_at))}" if closes_at else "has no deadline now"
+        await ctx.reply(f"{poll.ref} {said}{was}.")
+        await self._refresh(ctx.outbox, poll)
+
+    async def close_now(self, ctx: Context, given: int | None) -> None:
+        """`!poll close [ID]`: closed as of when the command was sent (or its deadline, if earlier)."""
+        poll = await self._pick_open(ctx, given, "!poll close P3")
+        await ctx.require_admin(f"close {poll.ref}", or_user=poll.creator)
+        closed_at = ctx.sent_at(poll.created_at)
+        if poll.closes_at is not None:
+            closed_at = min(closed_at, poll.closes_at)
+        async with self.db.transaction() as tx:
+            if await self.polls.close(tx, poll.id, closed_at):
+                await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
+                await self._schedule_announce(tx, poll, ctx.now, ctx.event.event_id, late=False)
+
+    async def reopen(self, ctx: Context, given: int | None) -> None:
+        """`!poll reopen [ID]`: votes count again; a deadline already past is dropped."""
+        poll = await self._pick_closed(ctx, given, "!poll reopen P3")
+        await ctx.require_admin(f"reopen {poll.ref}", or_user=poll.creator)
+        keeps = poll.closes_at is not None and poll.closes_at > ctx.now
+        closes_at = poll.closes_at if keeps else None
+        async with self.db.transaction() as tx:
+            await self.polls.reopen(tx, poll.id, closes_at)
+            await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
+            if closes_at is not None:
+                await self._schedule_deadline(tx, poll.id, poll.room_id, ctx.now, closes_at)
+        reopened = await self.polls.get(poll.room_id, poll.id) or poll
+        # the native poll has ended for good in every client: a new one takes its place
+        poll_event = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(reopened))
+        await self.polls.set_poll_event(poll.id, poll_event)
+        deadline = (
+            f" It still closes {h(ctx.show_time(closes_at))}."
+            if closes_at
+            else f" It has no deadline now: set one with <code>{h(self.prefix)}poll closes {poll.ref} WHEN</code>."
+        )
+        await ctx.reply(
+            f"{poll.ref} is open again: earlier votes stay, and new ones count; the poll below "
+            f"replaces the ended one.{deadline}"
+        )
+        await self._refresh(ctx.outbox, reopened)
+
+    async def pick(self, ctx: Context, given: int | None, number: int) -> None:
+        """`!poll pick [ID] N`: settle a tie with one of the tied options."""
+        poll = await self._pick_closed(ctx, given, "!poll pick P3 2")
+        await ctx.require_admin(f"pick the winner of {poll.ref}", or_user=poll.creator)
+        outcome = count_votes(poll.options, await self.polls.ballots(poll.id))
+        if not outcome.is_tie:
+            raise UserError(f"{poll.ref} did not end in a tie; there is nothing to pick.")
+        tied = [o.number for o in outcome.winners]
+        if number not in tied:
+            raise UserError(
+                f"Option {number} is not one of the tied options of {poll.ref} ({', '.join(map(str, tied))})."
+            )
+        await self.polls.pick(poll.id, number)
+        picked = await self.polls.get(poll.room_id, poll.id) or poll
+        await ctx.reply(f"Picked for {poll.ref}: {option_line(picked.option(number))}.")
+        await self._refresh(ctx.outbox, picked)
+        result = count_votes(picked.options, await self.polls.ballots(poll.id), number)
+        await self._edit_result(ctx.outbox, picked, result)
+        await self._winner_file(ctx.outbox, picked, result, ctx.now)
+
+    async def runoff_options(self, ctx: Context, given: int | None, body: Body) -> tuple[Poll, When | None]:
+        """The tied poll a `!poll runoff` asks again about, and its optional `closes:` line."""
+        poll = await self._pick_closed(ctx, given, "!poll runoff P3")
+        await ctx.require_admin(f"start a run-off of {poll.ref}", or_user=poll.creator)
+        if not count_votes(poll.options, await self.polls.ballots(poll.id)).is_tie:
+            raise UserError(f"{poll.ref} did not end in a tie; there is nothing to run off.")
+        fields, other = body.fields(["closes"], free=True)
+        if other:
+            raise UsageError(f"line {other[0][0]}: a run-off takes only a 'closes:' line")
+        closes = None
+        if "closes" in fields:
+            value = fields["closes"].value
+            closes = await self.times.read(lambda times: parse_deadline(value, times, poll.zone))
+        return poll, closes
+
+    async def _schedule_announce(self, tx: Tx, poll: Poll, now: datetime, cause: str, *, late: bool) -> None:
+        """The announcement is a job, so a crash between closing and posting cannot lose it; keyed
+        by what closed the poll (a poll reopened and closed again is announced again)."""
+        payload = {"poll": poll.id, "late": late}
+        key = f"p{poll.id}:announce:{cause}"
+        await self.jobs.schedule(tx, "announce", now, payload, key=key, room_id=poll.room_id)
+
+    # -- jobs -----------------------------------------------------------------------------------
+
+    @job("remind", nudge=True)
+    async def remind_job(self, run: JobRun) -> None:
+        """Nudge who has not voted; run late, only while the poll is still open and someone has
+        not voted, counting the votes that came meanwhile."""
+        poll = await self.polls.get(run.job.room_id or "", run.payload["poll"])
+        if poll is None or not poll.is_open or (poll.closes_at is not None and poll.closes_at <= run.now):
+            return
+        not_voted = self._not_voted(poll, await self.polls.ballots(poll.id))
+        if not_voted:
+            html = self._reminder(poll, not_voted, "") + run.late_line(poll.zone, "This reminder")
+            await run.outbox.message(poll.room_id, Message.from_html(html, mentions=not_voted), notify=True)
+
+    @job("close")
+    async def close_job(self, run: JobRun) -> None:
+        """The deadline: closed as of the deadline, after every vote sent before it was counted."""
+        poll = await self.polls.get(run.job.room_id or "", run.payload["poll"])
+        if poll is None or poll.closes_at is None or poll.closes_at.timestamp() != run.payload.get("at"):
+            return  # the deadline moved since (its own job closes it)
+        async with self.db.transaction() as tx:
+            if await self.polls.close(tx, poll.id, poll.closes_at):
+                await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
+                late = run.late or run.missed
+                await self._schedule_announce(tx, poll, run.now, f"job{run.job.id}", late=late)
+
+    @job("announce")
+    async def announce_job(self, run: JobRun) -> None:
+        poll = await self.polls.get(run.job.room_id or "", run.payload["poll"])
+        if poll is None or poll.is_open:
+            return
+        ballots = await self.polls.ballots(poll.id)
+        outcome = count_votes(poll.options, ballots, poll.picked)
+        if poll.poll_event_id:
+            end = native_poll_end(poll, winner_summary(outcome), outcome)
+            await run.outbox.event(poll.room_id, POLL_END, end)
+        await self._refresh(run.outbox, poll)
+        voters = [b.user_id for b in ballots]
+        html = render_announcement(poll, outcome, voters, self._namer(poll.room_id), "", self.prefix)
+        if run.payload.get("late"):
+            html += "<br><i>This result is late: the bot was offline at the deadline.</i>"
+        event_id = await run.outbox.message(
+            poll.room_id, Message.from_html(html, mentions=voters), notify=True
+        )
+        await self.polls.set_result(poll.id, event_id)
+        await self._winner_file(run.outbox, poll, outcome, run.now)
+
+    async def _winner_file(self, outbox: Outbox, poll: Poll, outcome: Outcome, now: datetime) -> None:
+        if len(outcome.winners) == 1:
+            uid = f"datepoll-{poll.id}-{poll.room_id}"
+            data = winner_ics(poll.title, outcome.winners[0], uid, now)
+            await outbox.file(poll.room_id, data, f"{poll.ref}.ics", "text/calendar")
+
+    # -- for the meetings plugin ----------------------------------------------------------------
+
+    async def winner_for_meeting(
+        self, room_id: str, poll_number: int, option: int | None = None
+    ) -> PollWinner:
+        """The winning slot of a closed poll (`!meeting from-poll P3`), or, from a tie, the tied
+        option chosen (`!meeting from-poll P3 2`); UserError if there is none."""
+        poll = await self.polls.get(room_id, poll_number)
+        if poll is None:
+            raise UserError(f"There is no poll P{poll_number} in this room.")
+        if poll.is_open:
+            raise UserError(
+                f"{poll.ref} is still open; close it first with {self.prefix}poll close {poll.ref}."
+            )
+        outcome = count_votes(poll.options, await self.polls.ballots(poll.id), poll.picked)
+        if not outcome.winners:
+            raise UserError(f"{poll.ref} has no winner: nobody voted for any option.")
+        winners = {o.number: o for o in outcome.winners}
+        if option is not None:
+            if option not in winners:
+                which = "one of the tied options" if outcome.is_tie else "its winner"
+                raise UserError(
+                    f"Option {option} is not {which} ({', '.join(map(str, winners))}) of {poll.ref}."
+                )
+            chosen = winners[option]
+        elif outcome.is_tie:
+            tied = ", ".join(map(str, winners))
+            raise UserError(
+                f"{poll.ref} ended in a tie (options {tied}): say which, e.g. "
+                f"{self.prefix}meeting from-poll {poll.ref} {outcome.winners[0].number}."
+            )
+        else:
+            chosen = outcome.winners[0]
+        zone = ZoneInfo(poll.zone)
+        end = chosen.when.end.astimezone(zone) if chosen.when.end else None
+        return PollWinner(poll.title, chosen.when.start.astimezone(zone), end, poll.zone, poll.id)
