@@ -1,20 +1,42 @@
-"""Which round a command means: the one named, else the room's only open one (or its latest)."""
+"""Which round a command means: the one named, else the room's only open one (or its latest); for an
+answer, the round open when it was sent."""
 
 from __future__ import annotations
 
-from matrixbot import UserError, resolve_single
+from datetime import datetime
+
+from matrixbot import UserError, format_time, resolve_single
 
 from .model import Round
 from .store import CheckinStore
 
 
-async def open_round(store: CheckinStore, room_id: str, given: int | None, example: str) -> Round:
-    """The open round given, else the room's only open one."""
-    open_rounds = await store.open_rounds(room_id)
-    if given is not None and given not in open_rounds:
+async def answered_round(
+    store: CheckinStore, room_id: str, given: int | None, sent: datetime, example: str
+) -> Round:
+    """The round an answer sent at `sent` is for: the one given, else the room's only round open
+    then; a round closed since still takes it (however late it reached the bot)."""
+    rounds = await store.open_at(room_id, sent)
+    if given is not None and given not in rounds:
         known = await store.round(given, room_id)
-        raise UserError(f"Check-in C{given} has closed." if known else f"There is no check-in C{given} here.")
-    return open_rounds[resolve_single(open_rounds, "C", "check-in round", given, example)]
+        if known is None:
+            raise UserError(f"There is no check-in C{given} here.")
+        if sent < known.opened_at:
+            raise UserError(f"Check-in C{given} had not started when you sent that.")
+        raise UserError(_too_late(known, sent))
+    if given is None and not rounds:
+        started = [r for r in await store.rounds(room_id) if r.opened_at <= sent]
+        if started:
+            raise UserError(_too_late(started[-1], sent))
+    return rounds[resolve_single(rounds, "C", "check-in round", given, example)]
+
+
+def _too_late(rnd: Round, sent: datetime) -> str:
+    zone = rnd.series.zone
+    return (
+        f"Check-in {rnd.ref} closed {format_time(rnd.closes_at, zone)}; your answer, sent "
+        f"{format_time(sent, zone)}, was not counted."
+    )
 
 
 async def shown_round(store: CheckinStore, room_id: str, given: int | None) -> Round:

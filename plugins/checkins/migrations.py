@@ -58,4 +58,8 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (room_id, user_id)
     );
     """,
+    # the posted summary of a round, corrected when an answer sent before the close arrives after it
+    """
+    ALTER TABLE checkins_rounds ADD COLUMN summary_event_id TEXT;
+    """,
 ]

@@ -44,10 +44,16 @@ class Round:
     closes_at: datetime
     event_id: str | None
     closed: bool
+    summary_event_id: str | None = None
+    """The summary posted at its close (an answer sent in time that arrives later corrects it)."""
 
     @property
     def ref(self) -> str:
         return f"C{self.id}"
+
+    def open_at(self, moment: datetime) -> bool:
+        """Whether an answer sent at `moment` counts: sent while the round was open."""
+        return self.opened_at <= moment < self.closes_at
 
     @property
     def room_id(self) -> str:

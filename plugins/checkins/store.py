@@ -13,7 +13,8 @@ from .model import Answer, Asked, Member, Round, Series
 from .parse import RoundSpec
 
 _ROUND = (
-    "SELECT r.id, r.number, r.opened_at, r.closes_at, r.event_id, r.closed, s.id AS series_id, s.room_id, "
+    "SELECT r.id, r.number, r.opened_at, r.closes_at, r.event_id, r.closed, r.summary_event_id, "
+    "s.id AS series_id, s.room_id, "
     "s.organiser, s.question, s.who, s.every, s.nudge_seconds, s.close_seconds, s.zone, s.first_at, "
     "s.stopped_at FROM checkins_rounds r JOIN checkins_series s ON s.id = r.series_id"
 )
@@ -52,6 +53,7 @@ def _round(row: Row) -> Round:
         closes_at=datetime.fromtimestamp(row["closes_at"], UTC),
         event_id=row["event_id"],
         closed=bool(row["closed"]),
+        summary_event_id=row["summary_event_id"],
     )
 
 
@@ -148,6 +150,19 @@ class CheckinStore:
         row = await self.db.fetch_one(f"{_ROUND} WHERE r.event_id = ? AND s.room_id = ?", (event_id, room_id))
         return None if row is None else _round(row)
 
+    async def open_at(self, room_id: str, moment: datetime) -> dict[int, Round]:
+        """The room's rounds that were open at `moment` (closed since or not)."""
+        rows = await self.db.fetch_all(
+            f"{_ROUND} WHERE s.room_id = ? AND r.opened_at <= ? AND r.closes_at > ? ORDER BY r.id",
+            (room_id, moment.timestamp(), moment.timestamp()),
+        )
+        return {row["id"]: _round(row) for row in rows}
+
+    async def set_summary(self, round_id: int, event_id: str) -> None:
+        await self.db.execute(
+            "UPDATE checkins_rounds SET summary_event_id = ? WHERE id = ?", (event_id, round_id)
+        )
+
     async def open_rounds(self, room_id: str) -> dict[int, Round]:
         rows = await self.db.fetch_all(
             f"{_ROUND} WHERE s.room_id = ? AND r.closed = 0 ORDER BY r.id", (room_id,)
@@ -209,11 +224,12 @@ class CheckinStore:
         return {r["round_id"]: Asked(r["user_id"], _dt(r["away_until"])) for r in rows}
 
     async def add_answer(self, round_id: int, answer: Answer) -> bool:
-        """Store an answer once per event; False when it was already stored or the round has closed."""
+        """Store an answer once per event (its time judged by the caller: before the round closed);
+        False when it was already stored."""
         return bool(
             await self.db.execute(
                 "INSERT INTO checkins_answers (round_id, user_id, answered_at, note, via, event_id) "
-                "SELECT id, ?, ?, ?, ?, ? FROM checkins_rounds WHERE id = ? AND closed = 0 "
+                "SELECT id, ?, ?, ?, ?, ? FROM checkins_rounds WHERE id = ? "
                 "ON CONFLICT (event_id) DO NOTHING",
                 (
                     answer.user_id,
@@ -226,13 +242,10 @@ class CheckinStore:
             )
         )
 
-    async def remove_answer(self, event_id: str) -> None:
-        """Forget the answer an event gave (a ✅ taken back), while its round is open."""
-        await self.db.execute(
-            "DELETE FROM checkins_answers WHERE event_id = ? AND round_id IN "
-            "(SELECT id FROM checkins_rounds WHERE closed = 0)",
-            (event_id,),
-        )
+    async def remove_answer(self, event_id: str) -> bool:
+        """Forget the answer an event gave (a ✅ taken back, in time: judged by the caller); False
+        when there was none."""
+        return bool(await self.db.execute("DELETE FROM checkins_answers WHERE event_id = ?", (event_id,)))
 
     # -- members ------------------------------------------------------------------------------
 

@@ -114,7 +114,7 @@ class Signups(Plugin):
         """Offer a talk: take a talk slot with your topic. Example: !signup talk S2 Running a co-op's books"""
         topic = check_topic(topic)
         signup_list = await self._find(ctx, list_id, "!signup talk S3 TOPIC")
-        change = await self._join(ctx.outbox, signup_list, ctx.sender, "talk", topic)
+        change = await self._join(ctx.outbox, signup_list, ctx.sender, "talk", topic, ctx.sent_at())
         after = change.after.allocation
         ref = h(signup_list.ref)
         if ctx.sender in {e.user_id for e in after.speakers}:
@@ -132,7 +132,7 @@ class Signups(Plugin):
     async def attend(self, ctx: Context, list_id: ListId = None) -> None:
         """Say you are coming (or react 🙋 to the list). Example: !signup attend S2"""
         signup_list = await self._find(ctx, list_id, "!signup attend S3")
-        change = await self._join(ctx.outbox, signup_list, ctx.sender, "attend", None)
+        change = await self._join(ctx.outbox, signup_list, ctx.sender, "attend", None, ctx.sent_at())
         after = change.after.allocation
         ref = h(signup_list.ref)
         if ctx.sender in {e.user_id for e in after.attendees}:
@@ -162,7 +162,7 @@ class Signups(Plugin):
         if reaction.removed:
             await self._leave(outbox, signup_list, reaction.sender, ("attend",), "Not on")
         else:
-            await self._join(outbox, signup_list, reaction.sender, "attend", None)
+            await self._join(outbox, signup_list, reaction.sender, "attend", None, reaction.sent.at())
 
     # -- organisers ---------------------------------------------------------------------------
 
@@ -283,9 +283,17 @@ class Signups(Plugin):
         return found
 
     async def _join(
-        self, outbox: Outbox, signup_list: SignupList, user: str, kind: Kind, topic: str | None
+        self,
+        outbox: Outbox,
+        signup_list: SignupList,
+        user: str,
+        kind: Kind,
+        topic: str | None,
+        sent: datetime,
     ) -> Change:
-        reason = closing_reason(signup_list, self.clock.now())
+        """Sign `user` up, judged by when they sent it (a sign-up sent before `closes:` counts,
+        however late it reaches the bot)."""
+        reason = closing_reason(signup_list, sent)
         if reason:
             raise UserError(f"{reason} New sign-ups are not taken.")
         sheet = await self.store.sheet(signup_list)

@@ -91,8 +91,11 @@ async def test_round_answers_nudge_status_export_close_and_history(fake_bot: Mak
     summary = said(await bot.run_due(), "Check-in C1 has closed")
     assert "3 of 4 answered" in summary.body and "did not answer" in line_of(summary.body, DAVE)
     closed = await bot.say(room, DAVE, "!here")
-    assert "There is no open check-in round" in closed.body
-    assert "Check-in C1 has closed." in (await bot.say(room, DAVE, "!here C1 late")).body
+    assert closed.body == (
+        "Check-in C1 closed Fri 15 Mar 2024, 10:00 GMT; your answer, sent Fri 15 Mar 2024, 10:01 GMT, "
+        "was not counted."
+    )
+    assert "Check-in C1 closed" in (await bot.say(room, DAVE, "!here C1 late")).body
     assert "There is no check-in C9 here." in (await bot.say(room, DAVE, "!checkin status C9")).body
     history = await bot.say(room, BOB, f"!checkin history {ALICE}")
     assert "(Good Praxis)" in history.body
