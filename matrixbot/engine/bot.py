@@ -231,7 +231,9 @@ class Bot:
             parts.dispatcher,
             self.rooms,
             parts.sender,
-            UnreadableNotices(client, self.settings, self.rooms, parts.sender) if self.decryptor else None,
+            UnreadableNotices(client, self.settings, self.rooms, parts.sender, parts.dispatcher.lanes)
+            if self.decryptor
+            else None,
             self.decryptor,
         )
         await syncer.resume()

@@ -171,17 +171,19 @@ class Syncer:
             await asyncio.sleep(0)
         if self._decryptor is not None:
             await crypto.upkeep(self._client)
+            await self._decryptor.ask_for_keys()
             await self._retry_unreadable(self._decryptor)
 
     async def _retry_unreadable(self, decryptor: crypto.Decryptor) -> None:
-        """Hand over events whose keys have arrived; tell rooms about ones still unreadable."""
+        """Hand over events whose keys have arrived; tell rooms about ones still unreadable (in
+        their lanes: the sync loop never waits for those notices)."""
         assert self._unreadable is not None, "a decryptor comes with its notices"
         for _, room_id, source, first_seen in decryptor.retry():
             event = RoomEvent.from_source(source, room_id, encrypted=True, received=int(first_seen * 1000))
             await self._inbox.decrypted(event)
             self._dispatcher.submit(event)
-        for item in decryptor.overdue(time.time()):
-            await self._unreadable.tell(item)
+        now = time.time()
+        self._unreadable.tell(decryptor.overdue(now), now)
 
     def _received(self) -> int:
         """Now on the bot's clock, in ms: when the events of this sync were received."""

@@ -135,12 +135,25 @@ class Unreadable:
     told: bool = False
 
 
+PENDING_PER_ROOM = 200
+"""At most this many unreadable events are kept waiting for keys per room: anyone can send made-up
+"encrypted" events, and each one kept costs a look-up after every sync. Older ones are given up."""
+KEY_REQUESTS_PER_SYNC = 5
+"""Room key requests sent after a sync, at most (one per megolm session): the rest wait their turn."""
+
+
 @dataclass
 class Decryptor:
-    """Keeps events that could not be decrypted and retries them when keys may have arrived."""
+    """Keeps events that could not be decrypted, asks for their keys, and decrypts them when the
+    keys arrive. What it costs is bounded whatever members send: events kept per room, key requests
+    per sync, and a retry is only a look-up until the session's key is there (nio logs a warning
+    for every failed decryption, which a flood of made-up events turned into 100,000 lines)."""
 
     client: nio.AsyncClient
     pending: dict[str, Unreadable] = field(default_factory=dict)
+    _asks: list[nio.MegolmEvent] = field(default_factory=list)
+    _asked: set[tuple[str, str]] = field(default_factory=set)
+    """(room, megolm session) whose key was asked for, once each."""
 
     async def hold(
         self, source: dict[str, Any], room_id: str, now: float, first_seen: float | None = None
@@ -149,28 +162,52 @@ class Decryptor:
         if not isinstance(event, nio.MegolmEvent):
             return
         event.room_id = room_id
+        in_room = [k for k, u in self.pending.items() if u.room_id == room_id]
+        for event_id in in_room[: max(0, len(in_room) - PENDING_PER_ROOM + 1)]:
+            del self.pending[event_id]  # oldest first: dicts keep insertion order
         self.pending[event.event_id] = Unreadable(event, room_id, first_seen or now)
-        with contextlib.suppress(nio.LocalProtocolError):  # already requested for this session
-            await self.client.request_room_key(event)
+        session = (room_id, event.session_id or "")
+        if session not in self._asked:
+            self._asked.add(session)
+            self._asks.append(event)
+
+    async def ask_for_keys(self) -> None:
+        """Send a few of the queued room key requests (after a sync)."""
+        asks, self._asks = self._asks[:KEY_REQUESTS_PER_SYNC], self._asks[KEY_REQUESTS_PER_SYNC:]
+        for event in asks:
+            with contextlib.suppress(nio.LocalProtocolError):  # already requested for this session
+                await self.client.request_room_key(event)
 
     def retry(self) -> list[tuple[str, str, dict[str, Any], float]]:
         """Events that can be read now: (event_id, room_id, decrypted source, first seen)."""
         readable = []
+        olm = self.client.olm
         for event_id, item in list(self.pending.items()):
+            event = item.event
+            key = (item.room_id, event.sender_key or "", event.session_id or "")
+            if olm is None or not olm.inbound_group_store.get(*key):
+                continue  # its key has not come: no decryption attempt (and no warning logged)
             try:
-                decrypted = self.client.decrypt_event(item.event)
+                decrypted = self.client.decrypt_event(event)
             except nio.EncryptionError:
+                del self.pending[event_id]  # the key is there and it still cannot be read: it never will
                 continue
+            del self.pending[event_id]
             if isinstance(decrypted, nio.Event) and not isinstance(
                 decrypted, nio.BadEvent | nio.UnknownBadEvent
             ):
-                del self.pending[event_id]
                 readable.append((event_id, item.room_id, decrypted.source, item.first_seen))
         return readable
 
     def overdue(self, now: float) -> list[Unreadable]:
-        """Events unreadable for longer than NOTICE_AFTER that the room was not told about yet."""
-        due = [u for u in self.pending.values() if not u.told and now - u.first_seen >= NOTICE_AFTER]
+        """Events unreadable for longer than NOTICE_AFTER that the room was not told about yet, with
+        the sender's other untold ones in that room (told about together)."""
+        senders = {
+            (u.room_id, u.event.sender)
+            for u in self.pending.values()
+            if not u.told and now - u.first_seen >= NOTICE_AFTER
+        }
+        due = [u for u in self.pending.values() if not u.told and (u.room_id, u.event.sender) in senders]
         for item in due:
             item.told = True
         for event_id, item in list(self.pending.items()):

@@ -89,7 +89,7 @@ async def test_unreadable_message_is_reported_once(start_bot, chat, monkeypatch)
             continue
     else:
         raise AssertionError("the bot never said it could not read the message")
-    assert t.bot.client.device_id in found.body and "send it again" in found.body
+    assert t.bot.client.device_id in found.body and "Please send again what matters" in found.body
     await t.ask(alice, room, "!plugins")
     await alice.until_synced()
     assert len([e for e in alice.events(room) if notice(e)]) == 1

@@ -25,6 +25,7 @@ SUITES = {
     "fault past the limit": "A held lock past `storage_fault_limit`",
     "network faults": "A fault-injecting proxy between the bot and Synapse",
     "outage": "Synapse stopped while reminders fall due",
+    "downtime": "The bot stopped across a poll's deadline and a check-in's close",
     "bad input": "Hypothesis over every parser",
     "secrets at DEBUG": "The whole meeting flow at `log_level: DEBUG`",
 }

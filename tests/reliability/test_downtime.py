@@ -16,6 +16,7 @@ from matrixbot.plugins.checkins import Checkins
 from matrixbot.plugins.datepoll import DatePoll
 
 from matrixbot.testing.pytest_plugin import MakeChat, StartBot
+from tests.reliability.figures import record
 from tests.reliability.history import body, reply_to, room_history
 
 pytestmark = pytest.mark.slow
@@ -87,3 +88,9 @@ async def test_votes_and_answers_sent_while_down_count_before_the_deadlines_that
     answers = [order.index(e["event_id"]) for e in history if reply_to(e) in votes]
     closed = next(i for i, e in enumerate(history) if "CoTech call is closed" in body(e))
     assert max(answers) < closed, "the votes sent before the deadline are answered before the result"
+    record(
+        "downtime",
+        f"{len(votes)}/{len(votes)} votes and 1/1 check-in answer sent while it was down counted before the "
+        "deadlines that passed; the vote sent after the deadline refused; 0 nudges (all had answered); "
+        "1 result, 1 summary",
+    )
