@@ -52,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "UserError": "matrixbot.errors",
     "PermissionDenied": "matrixbot.errors",
     "TimeParseError": "matrixbot.errors",
+    "DateRefused": "matrixbot.errors",
     # messages and events
     "Message": "matrixbot.matrix.markup",
     "h": "matrixbot.matrix.markup",
@@ -106,6 +107,7 @@ __all__ = [
     "Context",
     "Contract",
     "Database",
+    "DateRefused",
     "Field",
     "JobRun",
     "Made",
@@ -210,7 +212,7 @@ if TYPE_CHECKING:
     from matrixbot.api.settings import Setting
     from matrixbot.config import USER_ID
     from matrixbot.db import Database, Migration, Row, Tx
-    from matrixbot.errors import PermissionDenied, TimeParseError, UserError
+    from matrixbot.errors import DateRefused, PermissionDenied, TimeParseError, UserError
     from matrixbot.logsetup import SECRETS
     from matrixbot.matrix.events import Membership, PollResponse, Reaction, RoomEvent, strip_reply_fallback
     from matrixbot.matrix.markup import Message, bdi, h, isolate, pill

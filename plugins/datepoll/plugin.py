@@ -90,12 +90,12 @@ class DatePoll(Plugin):
         await self._create(ctx, title, body)
 
     async def _create(self, ctx: Context, title: str, body: Body) -> None:
-        proposal = await self.times.read(lambda times: parse_proposal(title, body, times, ctx.zone))
+        proposal = await self.times.read(lambda times: parse_proposal(title, body, times, ctx.zone, ctx.now))
         options = [
             Option(number, text, when, await self._notes(ctx.room_id, when))
             for number, (text, when) in enumerate(proposal.options, start=1)
         ]
-        closes_at = proposal.closes.start_utc if proposal.closes else None
+        closes_at = proposal.closes
         draft = Poll(
             id=0,
             room_id=ctx.room_id,
@@ -173,7 +173,9 @@ class DatePoll(Plugin):
                 f"{found.ref} has options 1 to {len(found.options)}; there is no option {number}."
             )
         near = [o.when.start.date() for o in found.options if o.number != number]
-        when = await self.times.read(lambda times: parse_option(option, times, found.zone, near=near))
+        when = await self.times.read(
+            lambda times: parse_option(option, times, found.zone, near=near, now=ctx.now)
+        )
         new = Option(number, option, when, await self._notes(ctx.room_id, when))
         poll = replace(found, options=tuple(new if o.number == number else o for o in found.options))
         check_size(native_poll(poll), "That poll")
@@ -291,7 +293,7 @@ class DatePoll(Plugin):
     @busy.sub("add", usage="NAME DATES")
     async def busy_add(self, ctx: Context, text: Rest) -> None:
         """Add a busy date. Example: !busy add Workers Co-op Weekend 17-19 May"""
-        title, when = await self.times.read(lambda times: split_busy(text, times, ctx.zone))
+        title, when = await self.times.read(lambda times: split_busy(text, times, ctx.zone, ctx.now))
         number = await self.busy_dates.add(ctx.room_id, title, when, ctx.sender)
         warnings = "".join(f"<br>⚠️ {h(p.message)}" for p in when.problems)
         await ctx.reply(f"Busy date {number} added: {bdi(title)}, {h(when)}.{warnings}")

@@ -100,7 +100,7 @@ class Meetings(ReminderCommands):
             raise UsageError("give the meeting a title on the first line")
         if given is not None:
             raise UsageError("give either a meeting id (to see it) or a title (to create one)")
-        fields = await self.times.read(lambda times: parse_meeting(body, times, ctx.zone))
+        fields = await self.times.read(lambda times: parse_meeting(body, times, ctx.zone, now=ctx.now))
         SECRETS.add(fields.code)
         await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, title.strip()), code_note)
 
@@ -123,7 +123,7 @@ class Meetings(ReminderCommands):
         await ctx.require_admin(f"edit {meeting.ref}", or_user=meeting.organiser)
         body.changes(EDIT_KEYS)
         fields = await self.times.read(
-            lambda times: parse_meeting(body, times, ctx.zone, keys=EDIT_KEYS, required=())
+            lambda times: parse_meeting(body, times, ctx.zone, keys=EDIT_KEYS, required=(), now=ctx.now)
         )
         SECRETS.add(fields.code)
         edited = apply_edit(meeting, fields)
@@ -218,7 +218,7 @@ class Meetings(ReminderCommands):
         if number is None:
             raise UsageError("say which poll, e.g. !meeting from-poll P3")
         fields = await self.times.read(
-            lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=())
+            lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=(), now=ctx.now)
         )
         SECRETS.add(fields.code)
         winner = await datepoll.winner_for_meeting(ctx.room_id, number)
