@@ -238,7 +238,7 @@ class Checkins(Plugin):
 
     @checkin.sub("away", usage="[until] DATE")
     async def away(self, ctx: Context, _until: Literal["until"] | None, date: Rest) -> None:
-        """Pause pings while you are away; rounds meanwhile do not count as missed. Example: !checkin away until 1 May"""
+        """Pause pings while you are away; rounds meanwhile do not count as missed. Example: !checkin away until Friday"""
         until = await self.times.read(lambda times: parse_away(date, times, ctx.zone, ctx.now))
         await self.store.set_member(ctx.room_id, ctx.sender, away_until=until)
         await ctx.reply(f"Noted: away until {h(ctx.show_time(until))}. No check-in pings until then.")

@@ -75,7 +75,7 @@ class DatePoll(Plugin):
 
     @command("poll", usage="TITLE⏎OPTION⏎OPTION…⏎[closes: WHEN]  |  [ID]")
     async def poll(self, ctx: Context, poll: PollId = None, title: Rest = "", *, body: Body) -> None:
-        """Propose dates (one per line), or show a poll's results. Example: !poll CoTech call⏎3-4pm 26 Feb⏎3-4pm 27 Feb
+        """Propose dates (one per line), or show a poll's results. Example: !poll CoTech call⏎3-4pm Monday⏎3-4pm Tuesday
 
         Each option is a date, a time or a time range; 'closes: Friday 5pm' sets a deadline.
         Options in the past, with a weekday that does not match the date, repeated, or on a busy
@@ -163,7 +163,7 @@ class DatePoll(Plugin):
     async def fix(
         self, ctx: Context, given: PollId = None, number: int | None = None, option: Rest = ""
     ) -> None:
-        """Replace option N; votes on the other options stay. Example: !poll fix P3 3 3-4pm 5 March"""
+        """Replace option N; votes on the other options stay. Example: !poll fix P3 2 3-4pm Wednesday"""
         if number is None or not option:
             raise UsageError("say which option and what it should be")
         found = await self._pick_open(ctx, given, "!poll fix P3 2 3-4pm Tue 5 Mar")
