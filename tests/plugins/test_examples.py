@@ -22,6 +22,7 @@ CLOCKS = [
     ("2026-11-25 22:30", "Pacific/Auckland"),  # late at night: "today" has few hours left
     ("2027-12-28 09:00", "America/Los_Angeles"),  # a week ahead is next year
     ("2031-06-15 13:00", "Europe/London"),
+    ("2028-05-01 12:00", "Europe/Berlin"),  # "away until 1 May" was refused on the day
 ]
 WARNINGS = re.compile(  # what the bot says of a date it does not take as it is
     r"is an? [A-Z][a-z]+day, not|is in the past|⚠️ in the past|There is no [0-9]+ [A-Z]|years ahead"
