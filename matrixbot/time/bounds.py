@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from matrixbot.errors import DateRefused
 from matrixbot.time.format import MONTH_FORMS, MONTH_NAMES, long_date
+from matrixbot.time.words import normalise
 
 EARLIEST = date(1970, 1, 1)
 YEARS_AHEAD = 10
@@ -85,13 +87,20 @@ def check_days(clean: str, *, date_order: str = "DMY") -> None:
         raise DateRefused(found[0].message)
 
 
-@dataclass(frozen=True)
-class WordSpan:
-    """Words `first` to `last` (inclusive) of a text hold a day that does not exist."""
-
-    first: int
-    last: int
-    message: str
+def split_day(words: Sequence[str], cut: int, *, date_order: str = "DMY") -> str | None:
+    """The message naming a day that does not exist and that a cut of `words` before word `cut`
+    splits ("31st | November 9am"), or None."""
+    first = max(0, cut - 3)
+    pieces = [normalise(word) for word in words[first : cut + 3]]
+    text, ends = "", []
+    for piece in pieces:
+        text = f"{text} {piece}" if text else piece
+        ends.append(len(text))
+    boundary = ends[cut - first - 1] if cut > first else 0
+    for found in no_such_days(text, date_order=date_order):
+        if found.start < boundary < found.end:
+            return found.message
+    return None
 
 
 def latest(today: date) -> date:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -28,7 +28,6 @@ from matrixbot.time.clockrange import find_time_range, resolve_clocks
 from matrixbot.time.format import (
     DAY_NAMES,
     MONTH_FORMS,
-    MONTH_NAMES,
     MONTH_RE,
     WEEKDAY_FORMS,
     WEEKDAY_RE,
@@ -44,6 +43,7 @@ from matrixbot.time.format import (
     zone_abbrev,
 )
 from matrixbot.time.when import Problem, When
+from matrixbot.time.words import KNOWN_WORDS, normalise, pop_zone, strip_connectors
 
 __all__ = [
     "Problem",
@@ -58,18 +58,9 @@ __all__ = [
 ]
 
 _YEAR = re.compile(r"\b[0-9]{4}\b")
-_ORDINAL = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)\b")
-_ISO = re.compile(r"\b([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:t(?=[0-9]))?")
-_DASHED_DMY = re.compile(r"\b([0-9]{1,2})-([0-9]{1,2})-([0-9]{2}|[0-9]{4})\b")
-_MERIDIEM = re.compile(r"\b([ap])\.\s?m\b\.?")
-_CONNECTORS = re.compile(r"\b(?:on|at|from|between|the|of)\b")
-_UTC_OFFSET = re.compile(r"\b(?:utc|gmt)\s*([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?\b")
 _WRITTEN_CLOCK = re.compile(
     r"\b(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2}))?\s*(?P<ap>[ap]m)\b|\b(?P<h24>[0-9]{1,2}):(?P<m24>[0-9]{2})\b|\bmidnight\b"
 )
-_DOTTED_CLOCK = re.compile(r"\b([0-9]{1,2})\.([0-9]{2})(?![.0-9])")
-_NOON = re.compile(r"\b(?:12\s*)?(?:noon|midday)\b")
-_SHORT_WORD = re.compile(r"\b[a-z]{2,5}\b")
 _RELATIVE = re.compile(r"(?:in|after)\s+(?P<ahead>.+)|(?P<ago>.+?)\s+ago|(?P<now>(?:right\s+)?now)")
 _BARE_DAY = re.compile(r"(?:[a-z]+day\s+)?[0-9]{1,2}(?:\s+[0-9]{4})?")
 _EXACT_DATE = re.compile(
@@ -79,10 +70,6 @@ _EXACT_DATE = re.compile(
 )
 _AT_HOUR = re.compile(r"\bat\s+([0-9]{1,2})\b(?!\s*(?:[:.]?[0-9]|[ap]m\b))")
 _DATE_SEP = re.compile(r"\s*(?:-|\bto\b|\buntil\b|\btill\b)\s*")
-_OTHER_WORDS = """am pm noon midday midnight today tomorrow yesterday tonight next last this in after ago
-    at on from to until till and between the of a an now right day days week weeks fortnight month
-    months year years hour hours minute minutes min mins second seconds sec secs h m s utc gmt"""
-KNOWN_WORDS = frozenset(WEEKDAY_FORMS) | frozenset(MONTH_FORMS) | frozenset(_OTHER_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -158,11 +145,11 @@ class TimeParser:
         timebudget.check_text(text)
         base = (now or self._clock.now()).astimezone(UTC).replace(microsecond=0)
         ctx = _Ctx(shorten(text), zone, ZoneInfo(zone), base, future, near=tuple(near))
-        clean = _normalise(text)
+        clean = normalise(text)
         if not clean:
             raise TimeParseError(f"Give me a date or time. {examples.hint(ctx.now, zone)}")
         bounds.check_days(clean, date_order=self._date_order)
-        clean, offset = _pop_zone(clean, ctx)
+        clean, offset = pop_zone(clean, ctx.text, ctx.now, ctx.tz)
         clean = _AT_HOUR.sub(lambda m: _at_hour(m, ctx), clean)
         ctx = replace(ctx, offset=offset)
         instant = self._relative(clean, ctx)
@@ -206,17 +193,7 @@ class TimeParser:
         ("31st | November 9am", where "31st" alone reads as a date), or None.
 
         For commands that look for the longest run of words that reads as a time."""
-        first = max(0, cut - 3)
-        pieces = [_normalise(word) for word in words[first : cut + 3]]
-        text, ends = "", []
-        for piece in pieces:
-            text = f"{text} {piece}" if text else piece
-            ends.append(len(text))
-        boundary = ends[cut - first - 1] if cut > first else 0
-        for found in bounds.no_such_days(text, date_order=self._date_order):
-            if found.start < boundary < found.end:
-                return found.message
-        return None
+        return bounds.split_day(words, cut, date_order=self._date_order)
 
     def example(self, zone: str, *, at: str | None = "3pm", now: datetime | None = None) -> str:
         """A date and time to show in a hint, taken by this parser: "Thursday 29 February 3pm"
@@ -291,7 +268,7 @@ class TimeParser:
         """ "3-4pm Monday 26 February 2024": a range of clock times on one day (or overnight)."""
         phrase = match.group().strip()
         start_min, length = resolve_clocks(match, phrase)
-        day_text = _strip_connectors(clean[: match.start()] + " " + clean[match.end() :])
+        day_text = strip_connectors(clean[: match.start()] + " " + clean[match.end() :])
         if day_text:
             day = self._read(day_text, ctx)
             if not day.all_day or day.end != day.start + timedelta(days=1):
@@ -331,7 +308,7 @@ class TimeParser:
     def _read(self, text: str, ctx: _Ctx) -> _Span:
         """One date or time (a whole date spelt out by `_exact_date`, anything else by dateparser),
         as a wall-clock instant or an all-day span."""
-        text = _strip_connectors(text)
+        text = strip_connectors(text)
         timebudget.check()
         exact = _exact_date(text) if self._english else None
         period: str | None
@@ -483,30 +460,6 @@ def _instant(wall: datetime, all_day: bool, ctx: _Ctx) -> tuple[datetime, Proble
     return aware, Problem("ambiguous_fold", message)
 
 
-def _normalise(text: str) -> str:
-    """Lower case, one kind of dash, no ordinals or commas, ISO dates spelt out, full weekday names."""
-    text = text.strip().strip(".!?").lower()
-    text = text.translate({ord("–"): "-", ord("—"): "-", ord("−"): "-", ord(","): " "})
-    text = _MERIDIEM.sub(r"\1m", text)
-    text = _ISO.sub(_spell_iso, text)
-    text = _DASHED_DMY.sub(r"\1/\2/\3", text)
-    text = _ORDINAL.sub(r"\1", text)
-    text = _DOTTED_CLOCK.sub(r"\1:\2", text)
-    text = WEEKDAY_RE.sub(lambda m: DAY_NAMES[WEEKDAY_FORMS[m[1]]].lower(), text)
-    text = re.sub(r"\bsept\b", "september", text)
-    text = _NOON.sub("12pm", text)
-    text = re.sub(r"\bo'?clock\b", "", text)
-    return " ".join(text.split())
-
-
-def _spell_iso(match: re.Match[str]) -> str:
-    """2024-07-02 as "2 july 2024", so that its dashes are not mistaken for a range."""
-    year, month, day = (int(part) for part in match.groups())
-    if not 1 <= month <= 12:
-        return match.group()
-    return f" {day} {MONTH_NAMES[month - 1].lower()} {year} "
-
-
 def _at_hour(match: re.Match[str], ctx: _Ctx) -> str:
     """ "at 15" is 15:00; "at 3" could be either, and dateparser would quietly drop it."""
     hour = int(match[1])
@@ -515,10 +468,6 @@ def _at_hour(match: re.Match[str], ctx: _Ctx) -> str:
     raise TimeParseError(
         f"In '{ctx.text}', is 'at {hour}' in the morning or the afternoon? Write {hour}am or {hour}pm."
     )
-
-
-def _strip_connectors(text: str) -> str:
-    return " ".join(_CONNECTORS.sub(" ", text).split())
 
 
 def _clocks_written(text: str, ctx: _Ctx) -> set[tuple[int, int]]:
@@ -556,45 +505,10 @@ def _named_weekday(text: str) -> int | None:
     return named.pop() if len(named) == 1 else None
 
 
-def _pop_zone(clean: str, ctx: _Ctx) -> tuple[str, tzinfo | None]:
-    """Take a zone word out of the text: "utc+2", the zone's own "BST"/"GMT", or another known one."""
-    match = _UTC_OFFSET.search(clean)
-    if match is not None:
-        sign = -1 if match[1] == "-" else 1
-        offset = timedelta(hours=int(match[2]), minutes=int(match[3] or 0))
-        if offset >= timedelta(hours=24):  # "gmt - 99": no zone is that far from UTC
-            raise TimeParseError(
-                f"In '{ctx.text}', '{match.group().strip()}' is not a UTC offset; use e.g. UTC+2."
-            )
-        return _cut(clean, match), timezone(sign * offset)
-    own = {"utc": timedelta(0), "gmt": timedelta(0)}
-    for month in range(-12, 25):
-        sample = (ctx.now + timedelta(days=30.44 * month)).astimezone(ctx.tz)
-        name = sample.tzname() or ""
-        if name.isalpha():
-            own[name.lower()] = sample.utcoffset() or timedelta(0)
-    for match in _SHORT_WORD.finditer(clean):
-        word = match.group()
-        if word in own:
-            return _cut(clean, match), timezone(own[word])
-        if word in KNOWN_WORDS:
-            continue
-        from dateparser.timezone_parser import pop_tz_offset_from_string
-
-        found = pop_tz_offset_from_string(f" {word} ")[1]
-        if found is not None:
-            return _cut(clean, match), timezone(found.utcoffset(None))
-    return clean, None
-
-
-def _cut(text: str, match: re.Match[str]) -> str:
-    return " ".join((text[: match.start()] + " " + text[match.end() :]).split())
-
-
 def _unreadable(text: str, ctx: _Ctx) -> TimeParseError:
     unknown = [w for w in re.findall(r"[a-z]+", text) if w not in KNOWN_WORDS]
     detail = f" ('{unknown[0]}' is not a word I know for a date)" if len(unknown) == 1 else ""
-    whole = shorten(text) == shorten(_strip_connectors(_normalise(ctx.text)))
+    whole = shorten(text) == shorten(strip_connectors(normalise(ctx.text)))
     part = f"'{ctx.text}'" if whole else f"'{shorten(text)}' in '{ctx.text}'"
     return TimeParseError(
         f"I could not read {part} as a date or time{detail}. {examples.hint(ctx.now, ctx.zone)}"
