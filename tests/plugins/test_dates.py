@@ -28,7 +28,7 @@ TABLES = (
 
 async def made(bot: FakeBot) -> dict[str, int]:
     """How many things of each kind are stored, and how many members are marked away."""
-    counts = {t: await bot.database.fetch_value(f"SELECT COUNT(*) FROM {t}") for t in TABLES}  # noqa: S608
+    counts = {t: await bot.database.fetch_value(f"SELECT COUNT(*) FROM {t}") for t in TABLES}
     counts["away"] = await bot.database.fetch_value(
         "SELECT COUNT(*) FROM checkins_members WHERE away_until IS NOT NULL"
     )
