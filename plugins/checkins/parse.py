@@ -87,9 +87,9 @@ def shortest(every: relativedelta) -> timedelta:
 
 
 def _length(times: TimeParser, text: str, key: str, zone: str, now: datetime) -> timedelta:
-    """How long after `now` the deadline written for `key` is."""
+    """How long after `now` the deadline written for `key` is, in whole seconds as the parser reads."""
     try:
-        return times.parse_deadline(text, zone, now=now) - now
+        return times.parse_deadline(text, zone, now=now) - now.replace(microsecond=0)
     except UserError as exc:
         raise UserError(f"'{key}:' {exc.message}") from None
 

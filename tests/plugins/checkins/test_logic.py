@@ -214,3 +214,13 @@ def test_csv_rows():
         ["'@ann:x", "'@ann:x", "Co", "2024-03-01T10:00+00:00", "'=HYPERLINK(x)"],
         ["'@ben:x", "'@ben:x", "", "", ""],
     ]
+
+
+def test_nudge_and_close_are_read_as_deadlines_in_whole_seconds():
+    """`closes:` reads as in polls and sign-up lists ("in 40 seconds", a date), counted from the
+    moment the round opens, to the second."""
+    opened = T0 + timedelta(microseconds=654321)
+    spec = parse_start("Q", Body("nudge: in 10 seconds\ncloses: 40 seconds"), TIMES, [ANN], ZONE, opened)
+    assert (spec.nudge, spec.closes) == (timedelta(seconds=10), timedelta(seconds=40))
+    dated = parse_start("Q", Body("closes: 15 March"), TIMES, [ANN], ZONE, T0)
+    assert T0 + dated.closes == datetime(2024, 3, 16, tzinfo=UTC), "the end of 15 March (GMT)"
