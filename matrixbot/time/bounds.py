@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-
-from dateutil.relativedelta import relativedelta
 
 from matrixbot.errors import DateRefused
 from matrixbot.time.format import MONTH_FORMS, MONTH_NAMES, long_date
@@ -104,16 +102,20 @@ def split_day(words: Sequence[str], cut: int, *, date_order: str = "DMY") -> str
 
 
 def latest(today: date) -> date:
-    """The last date the bot takes, `YEARS_AHEAD` years from `today`."""
-    return today + relativedelta(years=YEARS_AHEAD)
+    """The last date the bot takes, `YEARS_AHEAD` years from `today` (28 February for a 29th)."""
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
 
 
-def check_year(day: date, today: date, shown: str) -> None:
-    """Refuse a date before 1970 or more than `YEARS_AHEAD` years after `today`, with a sentence."""
+def check_year(day: date, today: date, shown: Callable[[], str]) -> None:
+    """Refuse a date before 1970 or more than `YEARS_AHEAD` years after `today`, with a sentence
+    that starts with `shown()` (the date as it was read; worked out only then)."""
     if day < EARLIEST:
-        raise DateRefused(f"{shown} is before 1970: give a date from 1 January 1970 on.")
+        raise DateRefused(f"{shown()} is before 1970: give a date from 1 January 1970 on.")
     last = latest(today)
     if day > last:
         raise DateRefused(
-            f"{shown} is more than {YEARS_AHEAD} years ahead: give a date up to {long_date(last)}."
+            f"{shown()} is more than {YEARS_AHEAD} years ahead: give a date up to {long_date(last)}."
         )

@@ -331,7 +331,7 @@ class TimeParser:
             value = value.astimezone(ctx.tz).replace(tzinfo=None)
         value = value.replace(microsecond=0)
         today = ctx.local_now.date()
-        bounds.check_year(value.date(), today, format_date(value.date()))  # before any arithmetic on it
+        bounds.check_year(value.date(), today, lambda: format_date(value.date()))  # before any arithmetic
         # dateparser moves a yearless date to next year as soon as it has begun ("10 July" on
         # 10 July, "July" in July); a chat user means the one under way.
         yearless = ctx.future and not _YEAR.search(text) and MONTH_RE.search(text) is not None
@@ -387,9 +387,9 @@ class TimeParser:
     def _judge(self, when: When, ctx: _Ctx) -> When:
         """Refuse a date outside the years taken; note one that is over (when the future is meant)."""
         today = ctx.local_now.date()
-        bounds.check_year(when.start.date(), today, format_when(when))
+        bounds.check_year(when.start.date(), today, lambda: format_when(when))
         if when.end is not None:
-            bounds.check_year((when.end - timedelta(seconds=1)).date(), today, format_when(when))
+            bounds.check_year((when.end - timedelta(seconds=1)).date(), today, lambda: format_when(when))
         over = when.start_utc < ctx.now if when.end_utc is None else when.end_utc <= ctx.now
         if not (ctx.future and over):
             return when
