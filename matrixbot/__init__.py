@@ -52,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "UserError": "matrixbot.errors",
     "PermissionDenied": "matrixbot.errors",
     "TimeParseError": "matrixbot.errors",
+    "DateRefused": "matrixbot.errors",
     # messages and events
     "Message": "matrixbot.matrix.markup",
     "h": "matrixbot.matrix.markup",
@@ -73,6 +74,7 @@ _EXPORTS: dict[str, str] = {
     "format_time": "matrixbot.time",
     "format_when": "matrixbot.time",
     "format_relative": "matrixbot.time",
+    "in_zone": "matrixbot.time",
     "localize": "matrixbot.time",
     "shorten": "matrixbot.time",
     "check_text": "matrixbot.time",
@@ -106,6 +108,7 @@ __all__ = [
     "Context",
     "Contract",
     "Database",
+    "DateRefused",
     "Field",
     "JobRun",
     "Made",
@@ -146,6 +149,7 @@ __all__ = [
     "format_time",
     "format_when",
     "h",
+    "in_zone",
     "isolate",
     "job",
     "localize",
@@ -210,7 +214,7 @@ if TYPE_CHECKING:
     from matrixbot.api.settings import Setting
     from matrixbot.config import USER_ID
     from matrixbot.db import Database, Migration, Row, Tx
-    from matrixbot.errors import PermissionDenied, TimeParseError, UserError
+    from matrixbot.errors import DateRefused, PermissionDenied, TimeParseError, UserError
     from matrixbot.logsetup import SECRETS
     from matrixbot.matrix.events import Membership, PollResponse, Reaction, RoomEvent, strip_reply_fallback
     from matrixbot.matrix.markup import Message, bdi, h, isolate, pill
@@ -226,6 +230,7 @@ if TYPE_CHECKING:
         format_relative,
         format_time,
         format_when,
+        in_zone,
         localize,
         parse_recurrence,
         shorten,

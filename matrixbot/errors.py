@@ -25,6 +25,12 @@ class TimeParseError(UserError):
     """A time, range, duration or repeat the bot could not read; the message says which part and why."""
 
 
+class DateRefused(TimeParseError):
+    """A date that reads but is not taken: a day no calendar has ("31 November"), or a year before 1970
+    or more than ten years ahead. A command that searches its text for a time says this rather than
+    take a shorter part of that text ("31st", "November") for the date."""
+
+
 class PermissionDenied(UserError):
     """The sender may not do this in this room."""
 

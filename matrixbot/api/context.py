@@ -78,8 +78,12 @@ class Context:
             who = "its organiser or a room admin" if or_user else "a room admin"
             raise PermissionDenied(f"Only {who} can {what}.")
 
-    async def parse_time(self, text: str, *, future: bool = True) -> When:
-        return await self.services.times.read(lambda times: times.parse(text, self.zone, future=future))
+    async def parse_time(self, text: str, *, future: bool = True, now: datetime | None = None) -> When:
+        """`text` read as a time in the room's zone; "in 10 minutes", "tomorrow" and "past" count from
+        `now` (e.g. when the command was sent), else from the clock."""
+        return await self.services.times.read(
+            lambda times: times.parse(text, self.zone, future=future, now=now)
+        )
 
     def show_time(self, moment: datetime, *, with_date: bool = True) -> str:
         """A time in the room's zone, plus the sender's own zone when theirs differs."""

@@ -140,6 +140,27 @@ def long_date(day: date) -> str:
     return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
+def in_zone(moment: datetime, zone: str) -> datetime:
+    """`moment` (aware) in `zone`; in UTC when that zone's wall time falls outside the years 1 to 9999
+    that datetime holds (23:00 UTC on 31 December 9999 is already 10000 in Auckland). Anything
+    stored can be shown, however far out."""
+    try:
+        return moment.astimezone(ZoneInfo(zone))
+    except (OverflowError, ValueError):
+        try:
+            return moment.astimezone(UTC)
+        except (OverflowError, ValueError):
+            return moment
+
+
+def _day_after(day: date) -> date:
+    return day if day == date.max else day + timedelta(days=1)
+
+
+def _day_before(day: date) -> date:
+    return day if day == date.min else day - timedelta(days=1)
+
+
 def _hm(dt: datetime) -> str:
     return f"{dt.hour:02d}:{dt.minute:02d}"
 
@@ -160,12 +181,12 @@ def format_time(dt: datetime, zone: str, *, other_zone: str | None = None, with_
 
     The other zone is left out when it shows the same clock; its date is shown when it differs.
     """
-    local = dt.astimezone(ZoneInfo(zone))
+    local = in_zone(dt, zone)
     text = f"{_hm(local)} {zone_abbrev(local)}"
     if with_date:
         text = f"{format_date(local.date())}, {text}"
     if other_zone is not None:
-        other = dt.astimezone(ZoneInfo(other_zone))
+        other = in_zone(dt, other_zone)
         if not _same_clock(local, other):
             text += f" / {_other_date(other, local)}{_hm(other)} {zone_abbrev(other)}"
     return text
@@ -190,7 +211,7 @@ def _clock_range(start: datetime, end: datetime, *, dates: bool, ref: datetime) 
 
 def _all_day(start: date, end: date) -> str:
     """Dates from `start` to the day before `end`: a day, a run of days, or whole months."""
-    last = end - timedelta(days=1)
+    last = _day_before(end)
     if start.day == 1 and end.day == 1 and last > start:
         first_month = f"{MONTH_NAMES[start.month - 1]}"
         last_month = f"{MONTH_NAMES[last.month - 1]}"
@@ -213,18 +234,16 @@ def format_when(when: Span, *, other_zone: str | None = None) -> str:
 
     All-day dates are the same everywhere, so `other_zone` only applies to times.
     """
-    zone = ZoneInfo(when.zone)
-    start = when.start.astimezone(zone)
+    start = in_zone(when.start, when.zone)
     if when.all_day:
-        end = (when.end or start + timedelta(days=1)).astimezone(zone)
-        return _all_day(start.date(), end.date())
+        end = in_zone(when.end, when.zone).date() if when.end else _day_after(start.date())
+        return _all_day(start.date(), end)
     if when.end is None:
         return format_time(start, when.zone, other_zone=other_zone)
-    end = when.end.astimezone(zone)
+    end = in_zone(when.end, when.zone)
     text = _clock_range(start, end, dates=True, ref=start)
     if other_zone is not None:
-        other = ZoneInfo(other_zone)
-        o_start, o_end = start.astimezone(other), end.astimezone(other)
+        o_start, o_end = in_zone(start, other_zone), in_zone(end, other_zone)
         if not (_same_clock(start, o_start) and _same_clock(end, o_end)):
             text += " / " + _clock_range(o_start, o_end, dates=False, ref=start)
     return text

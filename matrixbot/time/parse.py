@@ -13,23 +13,21 @@ times, read against the clock's "now" in the user's zone.
 from __future__ import annotations
 
 import re
-from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from matrixbot.errors import TimeParseError
+from matrixbot.errors import DateRefused, TimeParseError
+from matrixbot.time import bounds, durations, examples, typos
 from matrixbot.time import budget as timebudget
-from matrixbot.time import durations
 from matrixbot.time.clock import Clock
 from matrixbot.time.clockrange import find_time_range, resolve_clocks
 from matrixbot.time.format import (
     DAY_NAMES,
     MONTH_FORMS,
-    MONTH_NAMES,
     MONTH_RE,
     WEEKDAY_FORMS,
     WEEKDAY_RE,
@@ -45,6 +43,7 @@ from matrixbot.time.format import (
     zone_abbrev,
 )
 from matrixbot.time.when import Problem, When
+from matrixbot.time.words import KNOWN_WORDS, normalise, pop_zone, strip_connectors
 
 __all__ = [
     "Problem",
@@ -58,24 +57,12 @@ __all__ = [
     "zone_abbrev",
 ]
 
-EXAMPLES = "Try e.g. 'Tuesday 2 July 3pm' or 'tomorrow 9am'."
-
 _YEAR = re.compile(r"\b[0-9]{4}\b")
-_ORDINAL = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)\b")
-_ISO = re.compile(r"\b([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:t(?=[0-9]))?")
-_DASHED_DMY = re.compile(r"\b([0-9]{1,2})-([0-9]{1,2})-([0-9]{2}|[0-9]{4})\b")
-_MERIDIEM = re.compile(r"\b([ap])\.\s?m\b\.?")
-_CONNECTORS = re.compile(r"\b(?:on|at|from|between|the|of)\b")
-_UTC_OFFSET = re.compile(r"\b(?:utc|gmt)\s*([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?\b")
 _WRITTEN_CLOCK = re.compile(
     r"\b(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2}))?\s*(?P<ap>[ap]m)\b|\b(?P<h24>[0-9]{1,2}):(?P<m24>[0-9]{2})\b|\bmidnight\b"
 )
-_DOTTED_CLOCK = re.compile(r"\b([0-9]{1,2})\.([0-9]{2})(?![.0-9])")
-_NOON = re.compile(r"\b(?:12\s*)?(?:noon|midday)\b")
-_SHORT_WORD = re.compile(r"\b[a-z]{2,5}\b")
 _RELATIVE = re.compile(r"(?:in|after)\s+(?P<ahead>.+)|(?P<ago>.+?)\s+ago|(?P<now>(?:right\s+)?now)")
 _BARE_DAY = re.compile(r"(?:[a-z]+day\s+)?[0-9]{1,2}(?:\s+[0-9]{4})?")
-_DAY_MONTH_YEAR = re.compile(rf"\b([0-9]{{1,2}}) {MONTH_RE.pattern} ([0-9]{{4}})\b")
 _EXACT_DATE = re.compile(
     rf"(?:{WEEKDAY_RE.pattern} )?"
     rf"(?:(?P<d1>[0-9]{{1,2}}) (?P<m1>{MONTH_RE.pattern})|(?P<m2>{MONTH_RE.pattern}) (?P<d2>[0-9]{{1,2}}))"
@@ -83,10 +70,6 @@ _EXACT_DATE = re.compile(
 )
 _AT_HOUR = re.compile(r"\bat\s+([0-9]{1,2})\b(?!\s*(?:[:.]?[0-9]|[ap]m\b))")
 _DATE_SEP = re.compile(r"\s*(?:-|\bto\b|\buntil\b|\btill\b)\s*")
-_OTHER_WORDS = """am pm noon midday midnight today tomorrow yesterday tonight next last this in after ago
-    at on from to until till and between the of a an now right day days week weeks fortnight month
-    months year years hour hours minute minutes min mins second seconds sec secs h m s utc gmt"""
-KNOWN_WORDS = frozenset(WEEKDAY_FORMS) | frozenset(MONTH_FORMS) | frozenset(_OTHER_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -136,30 +119,94 @@ class TimeParser:
         for text in ("3-4pm Monday 26th February 2024", "tomorrow 9am", "June"):
             self.parse(text, "UTC")
 
-    def parse(self, text: str, zone: str, *, future: bool = True, near: Sequence[date] = ()) -> When:
+    def parse(
+        self,
+        text: str,
+        zone: str,
+        *,
+        future: bool = True,
+        near: Sequence[date] = (),
+        now: datetime | None = None,
+    ) -> When:
         """Read `text` as a time, a range or an all-day date in `zone`.
 
         With `future` (the default) a date without a year is the next one, and a result that is
         over adds a "past" problem; without it dateparser prefers the current period instead.
         `near` are the dates around this one (a poll's other options): a weekday that does not
-        match its date is corrected towards them.
+        match its date is corrected towards them, and a date far from all of them is asked about
+        (a "far" problem). `now` is the moment "in 10 minutes", "tomorrow" and "past" count from
+        (the time the command was sent); the clock's time by default.
+
+        A day that does not exist ("31 November") and a date before 1970 or more than
+        `bounds.YEARS_AHEAD` years ahead are refused, with a sentence saying so.
         """
         if not valid_zone(zone):
             raise TimeParseError(f"'{zone}' is not a time zone I know; use a name like Europe/London.")
         timebudget.check_text(text)
-        clean = _normalise(text)
+        base = (now or self._clock.now()).astimezone(UTC).replace(microsecond=0)
+        ctx = _Ctx(shorten(text), zone, ZoneInfo(zone), base, future, near=tuple(near))
+        clean = normalise(text)
         if not clean:
-            raise TimeParseError(f"Give me a date or time. {EXAMPLES}")
-        ctx = _Ctx(shorten(text), zone, ZoneInfo(zone), self._clock.now().replace(microsecond=0), future)
-        clean, offset = _pop_zone(clean, ctx)
+            raise TimeParseError(f"Give me a date or time. {examples.hint(ctx.now, zone)}")
+        bounds.check_days(clean, date_order=self._date_order)
+        clean, offset = pop_zone(clean, ctx.text, ctx.now, ctx.tz)
         clean = _AT_HOUR.sub(lambda m: _at_hour(m, ctx), clean)
-        ctx = replace(ctx, offset=offset, near=tuple(near))
+        ctx = replace(ctx, offset=offset)
         instant = self._relative(clean, ctx)
         if instant is not None:
-            return self._past(When(instant.astimezone(ctx.tz), None, zone), ctx)
+            return self._judge(When(instant.astimezone(ctx.tz), None, zone), ctx)
         span = self._read_span(clean, ctx)
         when = self._build(span, ctx)
-        return replace(when, problems=self._weekday_problems(span, ctx) + when.problems)
+        return replace(when, problems=self._typo_problems(span, ctx) + when.problems)
+
+    def parse_deadline(self, text: str, zone: str, *, now: datetime | None = None) -> datetime:
+        """When something closes, as people write it in every plugin: a length of time from `now`
+        ("2 weeks", "in 2 weeks", "1 month"), a time ("Friday 5pm") or a date ("14 June": the end
+        of that day). Refused when it is not ahead of `now` or its weekday does not match its date."""
+        try:
+            durations.components(text)
+        except TimeParseError:
+            spoken = text
+        else:
+            spoken = f"in {text}"
+        when = self.parse(spoken, zone, now=now)
+        for problem in when.problems:
+            if problem.kind == "weekday":
+                raise TimeParseError(problem.message)
+        moment = when.end_utc if when.all_day and when.end_utc else when.start_utc
+        base = now or self._clock.now()
+        if moment <= base:
+            raise TimeParseError(
+                f"'{shorten(text)}' is already past: give a deadline ahead, e.g. 'in 2 weeks' "
+                f"or '{examples.example_time(base, zone)}'."
+            )
+        return moment
+
+    def strays(self, when: When, near: Sequence[date], *, now: datetime | None = None) -> bool:
+        """Whether `when` lies so far from the dates `near` (a poll's other options) that reading it
+        again with them (`parse(..., near=near)`) asks about it."""
+        today = (now or self._clock.now()).astimezone(ZoneInfo(when.zone)).date()
+        return typos.strays(when.start.astimezone(ZoneInfo(when.zone)).date(), near, today)
+
+    def split_day(self, words: Sequence[str], cut: int) -> str | None:
+        """Why not to cut `words` before word `cut`, when the cut splits a day that does not exist
+        ("31st | November 9am", where "31st" alone reads as a date), or None.
+
+        For commands that look for the longest run of words that reads as a time."""
+        return bounds.split_day(words, cut, date_order=self._date_order)
+
+    def example(self, zone: str, *, at: str | None = "3pm", now: datetime | None = None) -> str:
+        """A date and time to show in a hint, taken by this parser: "Thursday 29 February 3pm"
+        (without `at`, a date: "Thursday 29 February")."""
+        return examples.example_time(now or self._clock.now(), zone, at)
+
+    def example_days(self, zone: str, *, now: datetime | None = None) -> str:
+        """A range of dates to show in a hint: "29 February - 2 March"."""
+        return examples.example_days(now or self._clock.now(), zone)
+
+    def example_at(self, day: date, zone: str, *, hour: int = 15, now: datetime | None = None) -> str:
+        """`day` with a time still ahead, to show in a hint: "Friday 14 June 2024 3pm"."""
+        return examples.example_at(day, now or self._clock.now(), zone, hour)
 
     def parse_duration(self, text: str) -> timedelta:
         return durations.parse_duration(text)
@@ -201,7 +248,9 @@ class TimeParser:
                 base = localize(ctx.local_now + shift, ctx.tz)[0]
             return base + sign * timedelta(seconds=round(seconds))
         except (OverflowError, ValueError):
-            raise TimeParseError(f"'{ctx.text}' is too far away.") from None
+            raise DateRefused(
+                f"'{ctx.text}' is more than {bounds.YEARS_AHEAD} years away: give a time closer."
+            ) from None
 
     def _read_span(self, clean: str, ctx: _Ctx) -> _Span:
         match = find_time_range(clean)
@@ -219,7 +268,7 @@ class TimeParser:
         """ "3-4pm Monday 26 February 2024": a range of clock times on one day (or overnight)."""
         phrase = match.group().strip()
         start_min, length = resolve_clocks(match, phrase)
-        day_text = _strip_connectors(clean[: match.start()] + " " + clean[match.end() :])
+        day_text = strip_connectors(clean[: match.start()] + " " + clean[match.end() :])
         if day_text:
             day = self._read(day_text, ctx)
             if not day.all_day or day.end != day.start + timedelta(days=1):
@@ -259,7 +308,7 @@ class TimeParser:
     def _read(self, text: str, ctx: _Ctx) -> _Span:
         """One date or time (a whole date spelt out by `_exact_date`, anything else by dateparser),
         as a wall-clock instant or an all-day span."""
-        text = _strip_connectors(text)
+        text = strip_connectors(text)
         timebudget.check()
         exact = _exact_date(text) if self._english else None
         period: str | None
@@ -282,6 +331,7 @@ class TimeParser:
             value = value.astimezone(ctx.tz).replace(tzinfo=None)
         value = value.replace(microsecond=0)
         today = ctx.local_now.date()
+        bounds.check_year(value.date(), today, lambda: format_date(value.date()))  # before any arithmetic
         # dateparser moves a yearless date to next year as soon as it has begun ("10 July" on
         # 10 July, "July" in July); a chat user means the one under way.
         yearless = ctx.future and not _YEAR.search(text) and MONTH_RE.search(text) is not None
@@ -332,35 +382,57 @@ class TimeParser:
                     f"In '{ctx.text}' the end ({last}) is not after the start ({first}). "
                     "Put the earlier one first."
                 )
-        return self._past(When(start, end, ctx.zone, span.all_day, tuple(problems)), ctx)
+        return self._judge(When(start, end, ctx.zone, span.all_day, tuple(problems)), ctx)
 
-    def _past(self, when: When, ctx: _Ctx) -> When:
+    def _judge(self, when: When, ctx: _Ctx) -> When:
+        """Refuse a date outside the years taken; note one that is over (when the future is meant)."""
+        today = ctx.local_now.date()
+        bounds.check_year(when.start.date(), today, lambda: format_when(when))
+        if when.end is not None:
+            bounds.check_year((when.end - timedelta(seconds=1)).date(), today, lambda: format_when(when))
         over = when.start_utc < ctx.now if when.end_utc is None else when.end_utc <= ctx.now
         if not (ctx.future and over):
             return when
         problem = Problem("past", f"{format_when(when)} is in the past.")
         return replace(when, problems=(*when.problems, problem))
 
-    def _weekday_problems(self, span: _Span, ctx: _Ctx) -> tuple[Problem, ...]:
-        """A weekday that does not match its date: say so, and suggest the nearest date that fits."""
+    def _typo_problems(self, span: _Span, ctx: _Ctx) -> tuple[Problem, ...]:
+        """A weekday that does not match its date, or a date far from those `near` it: say so, and
+        suggest what was likely meant (see `typos`)."""
         problems: list[Problem] = []
-        suggestion: When | None = None
         today = ctx.local_now.date()
+        limits = (bounds.EARLIEST, bounds.latest(today))
         for weekday, day in span.named:
             if day.weekday() == weekday:
                 continue
-            fixed = _nearest_fit(day, weekday, today, ctx.near)
-            if not problems:
-                try:
-                    suggestion = self._build(span.shifted((fixed - day).days), ctx)
-                except TimeParseError:
-                    suggestion = None
+            fixes = typos.weekday_fixes(day, weekday, today, ctx.near, limits)
             message = (
                 f"{long_date(day)} {'was' if day < today else 'is'} a {DAY_NAMES[day.weekday()]}, "
-                f"not a {DAY_NAMES[weekday]}; did you mean {DAY_NAMES[weekday]} {long_date(fixed)}?"
+                f"not a {DAY_NAMES[weekday]}; did you mean {_either(fixes)}?"
             )
+            suggestion = None if problems else self._suggestion(span, fixes[0] - day, ctx)
             problems.append(Problem("weekday", message, suggestion))
-        return tuple(problems)
+        day = span.start.date()
+        if problems or not typos.strays(day, ctx.near, today):
+            return tuple(problems)
+        written = next((w for w, d in span.named if d == day), None)
+        meant = [d for d in typos.weekday_fixes(day, written, today, ctx.near, limits) if d != day]
+        far = f"{long_date(day)} is {typos.distance(day, ctx.near)} from the other dates"
+        if not meant:  # its year is the nearest they allow: a month or a day is wrong, or nothing
+            return (Problem("far", f"{far}: is that the date you meant?"),)
+        message = f"{far}; did you mean {_either(meant)}?"
+        return (Problem("far", message, self._suggestion(span, meant[0] - day, ctx)),)
+
+    def _suggestion(self, span: _Span, shift: timedelta, ctx: _Ctx) -> When | None:
+        try:
+            return self._build(span.shifted(shift.days), ctx)
+        except TimeParseError:
+            return None
+
+
+def _either(days: Sequence[date]) -> str:
+    """ "Tuesday 5 March 2024", or "Tuesday 2 March 2027 or Friday 5 March 2027"."""
+    return " or ".join(f"{DAY_NAMES[d.weekday()]} {long_date(d)}" for d in days)
 
 
 def _all_day(start: date, end: date, named: tuple[tuple[int, date], ...]) -> _Span:
@@ -388,97 +460,6 @@ def _instant(wall: datetime, all_day: bool, ctx: _Ctx) -> tuple[datetime, Proble
     return aware, Problem("ambiguous_fold", message)
 
 
-def _nearest_fit(day: date, weekday: int, today: date, near: Sequence[date] = ()) -> date:
-    """The date someone most likely meant when `day` is not on `weekday`.
-
-    The candidates keep most of what was written: the same day and month in another year (a typo
-    in the year, 2014 for 2024), a single-digit slip in the day or the month when only one such
-    slip lands on that weekday, and the nearest date on that weekday. With dates around it (a
-    poll's other options) the one closest to them wins; alone, the one closest to today. A
-    suggestion is never in the past unless everything around it is.
-    """
-    years = [d for d in _year_fits(day, weekday, today, near) if d != day]
-    slips = _slips(day, weekday)
-    step = (weekday - day.weekday()) % 7
-    shift = day + timedelta(days=step if step <= 3 else step - 7)
-    floor = min(today, max(near)) if near else today
-    ranked = [(d, 0) for d in slips] + [(d, 1) for d in years] + [(shift, 2)]
-    allowed = [(d, kind) for d, kind in ranked if d >= floor] or ranked
-    if near:
-        return min(allowed, key=lambda c: (min(abs((c[0] - n).days) for n in near), c[1], c[0]))[0]
-    if day >= today:
-        # A date still ahead: a slip first, then the same date a year either side, then the weekday.
-        close = [c for c in allowed if c[1] == 0 or (c[1] == 1 and abs(c[0].year - day.year) <= 1)]
-        if close:
-            return min(close, key=lambda c: (c[1], abs((c[0] - day).days)))[0]
-        return min(allowed, key=lambda c: (c[1] != 2, abs((c[0] - day).days)))[0]
-    return min(allowed, key=lambda c: ((c[0] - today).days, c[1]))[0]
-
-
-def _year_fits(day: date, weekday: int, today: date, near: Sequence[date]) -> list[date]:
-    """The same day and month, on `weekday`, in the years from the one written to today and `near`."""
-    low = min([day.year, today.year, *(d.year for d in near)]) - 11
-    high = max([day.year, today.year, *(d.year for d in near)]) + 11
-    fits = []
-    for year in range(max(low, 1), min(high, 9999) + 1):
-        try:
-            candidate = day.replace(year=year)
-        except ValueError:
-            continue
-        if candidate.weekday() == weekday:
-            fits.append(candidate)
-    return fits
-
-
-def _slips(day: date, weekday: int) -> list[date]:
-    """The one date, if only one, that a single wrong digit in the day or the month puts on `weekday`."""
-    found = []
-    for number, field in ((day.day, "day"), (day.month, "month")):
-        for other in range(1, 32 if field == "day" else 13):
-            if other == number or not _one_digit_apart_any(other, number):
-                continue
-            try:
-                candidate = day.replace(**{field: other})
-            except ValueError:
-                continue
-            if candidate.weekday() == weekday:
-                found.append(candidate)
-    return found if len(found) == 1 else []
-
-
-def _one_digit_apart_any(one: int, other: int) -> bool:
-    """5 and 6, 5 and 15, 12 and 13: one digit changed, added or dropped."""
-    a, b = str(one), str(other)
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long = sorted((a, b), key=len)
-    return len(long) == len(short) + 1 and (long[1:] == short or long[:-1] == short)
-
-
-def _normalise(text: str) -> str:
-    """Lower case, one kind of dash, no ordinals or commas, ISO dates spelt out, full weekday names."""
-    text = text.strip().strip(".!?").lower()
-    text = text.translate({ord("–"): "-", ord("—"): "-", ord("−"): "-", ord(","): " "})
-    text = _MERIDIEM.sub(r"\1m", text)
-    text = _ISO.sub(_spell_iso, text)
-    text = _DASHED_DMY.sub(r"\1/\2/\3", text)
-    text = _ORDINAL.sub(r"\1", text)
-    text = _DOTTED_CLOCK.sub(r"\1:\2", text)
-    text = WEEKDAY_RE.sub(lambda m: DAY_NAMES[WEEKDAY_FORMS[m[1]]].lower(), text)
-    text = re.sub(r"\bsept\b", "september", text)
-    text = _NOON.sub("12pm", text)
-    text = re.sub(r"\bo'?clock\b", "", text)
-    return " ".join(text.split())
-
-
-def _spell_iso(match: re.Match[str]) -> str:
-    """2024-07-02 as "2 july 2024", so that its dashes are not mistaken for a range."""
-    year, month, day = (int(part) for part in match.groups())
-    if not 1 <= month <= 12:
-        return match.group()
-    return f" {day} {MONTH_NAMES[month - 1].lower()} {year} "
-
-
 def _at_hour(match: re.Match[str], ctx: _Ctx) -> str:
     """ "at 15" is 15:00; "at 3" could be either, and dateparser would quietly drop it."""
     hour = int(match[1])
@@ -487,10 +468,6 @@ def _at_hour(match: re.Match[str], ctx: _Ctx) -> str:
     raise TimeParseError(
         f"In '{ctx.text}', is 'at {hour}' in the morning or the afternoon? Write {hour}am or {hour}pm."
     )
-
-
-def _strip_connectors(text: str) -> str:
-    return " ".join(_CONNECTORS.sub(" ", text).split())
 
 
 def _clocks_written(text: str, ctx: _Ctx) -> set[tuple[int, int]]:
@@ -528,54 +505,11 @@ def _named_weekday(text: str) -> int | None:
     return named.pop() if len(named) == 1 else None
 
 
-def _pop_zone(clean: str, ctx: _Ctx) -> tuple[str, tzinfo | None]:
-    """Take a zone word out of the text: "utc+2", the zone's own "BST"/"GMT", or another known one."""
-    match = _UTC_OFFSET.search(clean)
-    if match is not None:
-        sign = -1 if match[1] == "-" else 1
-        offset = timedelta(hours=int(match[2]), minutes=int(match[3] or 0))
-        if offset >= timedelta(hours=24):  # "gmt - 99": no zone is that far from UTC
-            raise TimeParseError(
-                f"In '{ctx.text}', '{match.group().strip()}' is not a UTC offset; use e.g. UTC+2."
-            )
-        return _cut(clean, match), timezone(sign * offset)
-    own = {"utc": timedelta(0), "gmt": timedelta(0)}
-    for month in range(-12, 25):
-        sample = (ctx.now + timedelta(days=30.44 * month)).astimezone(ctx.tz)
-        name = sample.tzname() or ""
-        if name.isalpha():
-            own[name.lower()] = sample.utcoffset() or timedelta(0)
-    for match in _SHORT_WORD.finditer(clean):
-        word = match.group()
-        if word in own:
-            return _cut(clean, match), timezone(own[word])
-        if word in KNOWN_WORDS:
-            continue
-        from dateparser.timezone_parser import pop_tz_offset_from_string
-
-        found = pop_tz_offset_from_string(f" {word} ")[1]
-        if found is not None:
-            return _cut(clean, match), timezone(found.utcoffset(None))
-    return clean, None
-
-
-def _cut(text: str, match: re.Match[str]) -> str:
-    return " ".join((text[: match.start()] + " " + text[match.end() :]).split())
-
-
 def _unreadable(text: str, ctx: _Ctx) -> TimeParseError:
-    for match in _DAY_MONTH_YEAR.finditer(text):
-        day, month, year = int(match[1]), MONTH_FORMS[match[2]], int(match[3])
-        if not 1 <= day <= monthrange(year, month)[1]:
-            return TimeParseError(f"There is no {day} {MONTH_NAMES[month - 1]} {year}. {EXAMPLES}")
-    for match in re.finditer(rf"\b([0-9]{{1,2}}) {MONTH_RE.pattern}\b", text):
-        day, month = int(match[1]), MONTH_FORMS[match[2]]
-        if day == 0 or day > monthrange(2024, month)[1]:  # 2024: a leap year, so 29 February exists
-            return TimeParseError(
-                f"There is no {day} {MONTH_NAMES[month - 1]}: it has {monthrange(2023, month)[1]} days. {EXAMPLES}"
-            )
     unknown = [w for w in re.findall(r"[a-z]+", text) if w not in KNOWN_WORDS]
     detail = f" ('{unknown[0]}' is not a word I know for a date)" if len(unknown) == 1 else ""
-    whole = shorten(text) == shorten(_strip_connectors(_normalise(ctx.text)))
+    whole = shorten(text) == shorten(strip_connectors(normalise(ctx.text)))
     part = f"'{ctx.text}'" if whole else f"'{shorten(text)}' in '{ctx.text}'"
-    return TimeParseError(f"I could not read {part} as a date or time{detail}. {EXAMPLES}")
+    return TimeParseError(
+        f"I could not read {part} as a date or time{detail}. {examples.hint(ctx.now, ctx.zone)}"
+    )

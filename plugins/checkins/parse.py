@@ -31,16 +31,23 @@ class RoundSpec:
     """The clock time new rounds open (`at: 10am`); None: the time it was started, or a working morning."""
 
 
-def parse_start(question: str, body: Body, times: TimeParser, members: Collection[str]) -> RoundSpec:
-    """The question and its `who:`, `every:`, `nudge:`, `closes:` and `at:` lines, checked together."""
+def parse_start(
+    question: str, body: Body, times: TimeParser, members: Collection[str], zone: str, now: datetime
+) -> RoundSpec:
+    """The question and its `who:`, `every:`, `nudge:`, `closes:` and `at:` lines, checked together.
+
+    `nudge:` and `closes:` are read as every plugin reads a deadline ("2 weeks", "in 2 weeks",
+    "14 June"), from `now`, the moment the first round opens; later rounds keep the same lengths."""
     question = question.strip()
     if len(question) > MAX_QUESTION:
         raise UserError(f"The question is {len(question)} characters long; keep it under {MAX_QUESTION}.")
     fields, _ = body.fields(["who", "every", "nudge", "closes", "at"])
     who = parse_who(fields["who"].value, members, fields["who"].line) if "who" in fields else None
     every_text = fields["every"].value if "every" in fields else None
-    nudge = _duration(times, fields["nudge"].value if "nudge" in fields else DEFAULT_NUDGE, "nudge")
-    closes = _duration(times, fields["closes"].value if "closes" in fields else DEFAULT_CLOSES, "closes")
+    nudge = _length(times, fields["nudge"].value if "nudge" in fields else DEFAULT_NUDGE, "nudge", zone, now)
+    closes = _length(
+        times, fields["closes"].value if "closes" in fields else DEFAULT_CLOSES, "closes", zone, now
+    )
     if nudge >= closes:
         raise UserError("'nudge:' must come before the round closes: make it shorter than 'closes:'.")
     if every_text is not None:
@@ -79,9 +86,10 @@ def shortest(every: relativedelta) -> timedelta:
     return months * _ASSUMED_MONTH + timedelta(days=every.days, seconds=every.seconds)
 
 
-def _duration(times: TimeParser, text: str, key: str) -> timedelta:
+def _length(times: TimeParser, text: str, key: str, zone: str, now: datetime) -> timedelta:
+    """How long after `now` the deadline written for `key` is, in whole seconds as the parser reads."""
     try:
-        return times.parse_duration(text)
+        return times.parse_deadline(text, zone, now=now) - now.replace(microsecond=0)
     except UserError as exc:
         raise UserError(f"'{key}:' {exc.message}") from None
 
@@ -114,7 +122,15 @@ def check_org(text: str) -> str | None:
     return org
 
 
-def check_away(until: datetime, now: datetime) -> datetime:
-    if until <= now:
-        raise UserError("That date has passed: say when you will be back, e.g. !checkin away until 1 May.")
-    return until
+def parse_away(text: str, times: TimeParser, zone: str, now: datetime) -> datetime:
+    """When a member is back (`!checkin away until DATE`): the start of the date given."""
+    when = times.parse(text, zone, now=now)
+    for problem in when.problems:
+        if problem.kind == "weekday":
+            raise UserError(f"{problem.message} Nothing was changed.")
+    if when.start_utc <= now:
+        example = times.example(zone, at=None, now=now)
+        raise UserError(
+            f"That date has passed: say when you will be back, e.g. !checkin away until {example}."
+        )
+    return when.start_utc

@@ -53,7 +53,7 @@ from .model import (
     states,
     to_ping,
 )
-from .parse import check_away, check_note, check_org, parse_start
+from .parse import check_note, check_org, parse_away, parse_start
 from .render import (
     Show,
     pills,
@@ -103,8 +103,10 @@ class Checkins(Plugin):
 
         Example: !checkin start Are you still active?⏎every: 3 months⏎nudge: 3 days⏎closes: 2 weeks
         """
-        members = self.rooms.humans(ctx.room_id)
-        spec = await self.times.read(lambda times: parse_start(question, body, times, members))
+        members, sent = self.rooms.humans(ctx.room_id), ctx.sent_at()
+        spec = await self.times.read(
+            lambda times: parse_start(question, body, times, members, ctx.zone, sent)
+        )
         asked = await self._to_ask(ctx.room_id, spec.who if spec.who is not None else members)
         if not asked:
             raise UserError(
@@ -267,8 +269,9 @@ class Checkins(Plugin):
 
     @checkin.sub("away", usage="[until] DATE")
     async def away(self, ctx: Context, _until: Literal["until"] | None, date: Rest) -> None:
-        """Pause pings while you are away; rounds meanwhile do not count as missed. Example: !checkin away until 1 May"""
-        until = check_away((await ctx.parse_time(date)).start_utc, ctx.now)
+        """Pause pings while you are away; rounds meanwhile do not count as missed. Example: !checkin away until Friday"""
+        sent = ctx.sent_at()
+        until = await self.times.read(lambda times: parse_away(date, times, ctx.zone, sent))
         await self.store.set_member(ctx.room_id, ctx.sender, away_until=until)
         await ctx.reply(f"Noted: away until {h(ctx.show_time(until))}. No check-in pings until then.")
 

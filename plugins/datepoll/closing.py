@@ -21,7 +21,6 @@ from matrixbot import (
     Tx,
     UsageError,
     UserError,
-    When,
     h,
     job,
 )
@@ -61,8 +60,8 @@ class Closing(PollsBase):
         await ctx.require_admin(f"change the deadline of {poll.ref}", or_user=poll.creator)
         closes_at = None
         if when.strip().lower() not in NO_DEADLINE:
-            deadline: When = await self.times.read(lambda times: parse_deadline(when, times, poll.zone))
-            closes_at = deadline.start_utc
+            sent = ctx.sent_at()
+            closes_at = await self.times.read(lambda times: parse_deadline(when, times, poll.zone, now=sent))
         async with self.db.transaction() as tx:
             await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
             await self.polls.set_deadline(tx, poll.id, closes_at)
@@ -131,7 +130,9 @@ class Closing(PollsBase):
         await self._edit_result(ctx.outbox, picked, result)
         await self._winner_file(ctx.outbox, picked, result, ctx.now)
 
-    async def runoff_options(self, ctx: Context, given: int | None, body: Body) -> tuple[Poll, When | None]:
+    async def runoff_options(
+        self, ctx: Context, given: int | None, body: Body
+    ) -> tuple[Poll, datetime | None]:
         """The tied poll a `!poll runoff` asks again about, and its optional `closes:` line."""
         poll = await self._pick_closed(ctx, given, "!poll runoff P3")
         await ctx.require_admin(f"start a run-off of {poll.ref}", or_user=poll.creator)
@@ -142,8 +143,8 @@ class Closing(PollsBase):
             raise UsageError(f"line {other[0][0]}: a run-off takes only a 'closes:' line")
         closes = None
         if "closes" in fields:
-            value = fields["closes"].value
-            closes = await self.times.read(lambda times: parse_deadline(value, times, poll.zone))
+            value, sent = fields["closes"].value, ctx.sent_at()
+            closes = await self.times.read(lambda times: parse_deadline(value, times, poll.zone, now=sent))
         return poll, closes
 
     async def _schedule_announce(self, tx: Tx, poll: Poll, now: datetime, cause: str, *, late: bool) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from matrixbot import (
     MAX_TIME_TEXT,
     MAX_TIME_WORDS,
     Body,
+    DateRefused,
     TimeParseError,
     TimeParser,
     UserError,
@@ -28,61 +29,82 @@ KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7�
 class Proposal:
     title: str
     options: tuple[tuple[str, When], ...]
-    closes: When | None
+    closes: datetime | None
 
 
-def parse_proposal(title: str, body: Body, times: TimeParser, zone: str) -> Proposal:
-    """Title, one option per line, and an optional `closes:` line; any unreadable line refuses all."""
+def parse_proposal(
+    title: str, body: Body, times: TimeParser, zone: str, now: datetime | None = None
+) -> Proposal:
+    """Title, one option per line, and an optional `closes:` line; any unreadable line refuses all.
+
+    `now` is when the poll was proposed: what "tomorrow" and "closes: 2 weeks" count from."""
     fields, lines = body.fields(["closes"], free=True)
     if not MIN_OPTIONS <= len(lines) <= MAX_OPTIONS:
         raise UserError(
             f"A poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options, one per line after the title; "
             f"I found {len(lines)}. Nothing was created."
         )
-    options = tuple((text, parse_option(text, times, zone, line=number)) for number, text in lines)
-    options = _with_context(options, times, zone)
+    options = tuple((text, parse_option(text, times, zone, line=number, now=now)) for number, text in lines)
+    options = _with_context(options, times, zone, now)
     closes = None
     if "closes" in fields:
         found = fields["closes"]
-        closes = parse_deadline(found.value, times, zone, line=found.line)
+        closes = parse_deadline(
+            found.value, times, zone, now=now, line=found.line, done="Nothing was created."
+        )
     return Proposal(title.strip(), options, closes)
 
 
-def parse_deadline(text: str, times: TimeParser, zone: str, *, line: int | None = None) -> When:
-    """A poll's deadline: a moment still ahead whose weekday, if written, matches its date."""
-    where = f"line {line}: " if line is not None else ""
-    closes = parse_option(text, times, zone, line=line)
-    for problem in closes.problems:
-        if problem.kind == "past":
-            raise UserError(f"{where}the deadline '{shorten(text)}' is in the past. Nothing was changed.")
-        if problem.kind == "weekday":
-            raise UserError(f"{where}{problem.message} Nothing was changed.")
-    return closes
+def parse_deadline(
+    text: str,
+    times: TimeParser,
+    zone: str,
+    *,
+    now: datetime | None = None,
+    line: int | None = None,
+    done: str = "Nothing was changed.",
+) -> datetime:
+    """A poll's deadline (its `closes:` line, `!poll closes`), read as every plugin reads one."""
+    try:
+        return times.parse_deadline(text, zone, now=now)
+    except TimeParseError as exc:
+        where = f"line {line}: " if line is not None else ""
+        raise UserError(f"{where}{exc.message} {done}") from None
 
 
 def _with_context(
-    options: tuple[tuple[str, When], ...], times: TimeParser, zone: str
+    options: tuple[tuple[str, When], ...], times: TimeParser, zone: str, now: datetime | None
 ) -> tuple[tuple[str, When], ...]:
     """Read again, against the other options' dates, each option whose weekday does not match its
-    date: the suggestion is then the date closest to them ("Tuesday 5th March 2014" among options in
-    2030 is 5 March 2030), not one close to today."""
-    near = [when.start.date() for _, when in options if all(p.kind != "weekday" for p in when.problems)]
-    if not near:
-        return options
-    return tuple(
-        (
-            text,
-            times.parse(text, zone, near=near) if any(p.kind == "weekday" for p in when.problems) else when,
-        )
-        for text, when in options
-    )
+    date or that lies far from them: the suggestion is then a date near them ("Tuesday 5th March
+    2014" among options in March 2030 is 5 March 2030), and "Tuesday 2 March 2032" among options
+    in 2027 is asked about although 2 March 2032 is a Tuesday."""
+    sound = [
+        (number, when.start.date())
+        for number, (_, when) in enumerate(options)
+        if all(p.kind != "weekday" for p in when.problems)
+    ]
+    read = []
+    for number, (text, when) in enumerate(options):
+        near = [day for other, day in sound if other != number]
+        typo = any(p.kind == "weekday" for p in when.problems)
+        if near and (typo or times.strays(when, near, now=now)):
+            when = times.parse(text, zone, near=near, now=now)
+        read.append((text, when))
+    return tuple(read)
 
 
 def parse_option(
-    text: str, times: TimeParser, zone: str, *, line: int | None = None, near: Sequence[date] = ()
+    text: str,
+    times: TimeParser,
+    zone: str,
+    *,
+    line: int | None = None,
+    near: Sequence[date] = (),
+    now: datetime | None = None,
 ) -> When:
     try:
-        return times.parse(text, zone, near=near)
+        return times.parse(text, zone, near=near, now=now)
     except TimeParseError as exc:
         where = f"line {line}: " if line is not None else ""
         raise UserError(
@@ -126,18 +148,28 @@ def keycap_number(key: str) -> int | None:
     return None
 
 
-def split_busy(text: str, times: TimeParser, zone: str) -> tuple[str, When]:
+def split_busy(text: str, times: TimeParser, zone: str, now: datetime | None = None) -> tuple[str, When]:
     """ "Workers Co-op Weekend 17-19 May 2024" → the title and the longest date (at most
-    `MAX_TIME_WORDS` words) at the end."""
+    `MAX_TIME_WORDS` words) at the end. A day that does not exist ("Party 31st November") is
+    refused, not read as the part of it that does ("November")."""
     words = text.split()
+    refused = ""  # "There is no 31 November", "… before 1970": said instead of "could not find a date"
     for first in range(max(1, len(words) - MAX_TIME_WORDS), len(words)):
         try:
-            when = times.parse(" ".join(words[first:]), zone)
+            when = times.parse(" ".join(words[first:]), zone, now=now)
+        except DateRefused as exc:
+            refused = refused or exc.message
+            continue
         except TimeParseError:
             continue
+        split = times.split_day(words, first)
+        if split is not None:
+            raise UserError(f"{split} Nothing was added.")
         return " ".join(words[:first]), when
     check_text(" ".join(words[-MAX_TIME_WORDS:])[-MAX_TIME_TEXT:])  # say so if it was other digits
+    if refused:
+        raise UserError(f"{refused} Nothing was added.")
     raise UserError(
         "I could not find a date at the end of that: write the name, then the dates, "
-        "e.g. !busy add Workers Co-op Weekend 17-19 May."
+        f"e.g. !busy add Workers Co-op Weekend {times.example_days(zone, now=now)}."
     )

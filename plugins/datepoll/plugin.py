@@ -47,7 +47,7 @@ class DatePoll(Voting, Closing):
 
     @command("poll", usage="TITLE⏎OPTION⏎OPTION…⏎[closes: WHEN]  |  [ID]")
     async def poll(self, ctx: Context, poll: PollId = None, title: Rest = "", *, body: Body) -> None:
-        """Propose dates (one per line), or show a poll's results. Example: !poll CoTech call⏎3-4pm 26 Feb⏎3-4pm 27 Feb
+        """Propose dates (one per line), or show a poll's results. Example: !poll CoTech call⏎3-4pm Monday⏎3-4pm Tuesday
 
         Each option is a date, a time or a time range; 'closes: Friday 5pm' sets a deadline.
         Options in the past, with a weekday that does not match the date, repeated, or on a busy
@@ -62,7 +62,8 @@ class DatePoll(Voting, Closing):
         await self._create(ctx, title, body)
 
     async def _create(self, ctx: Context, title: str, body: Body) -> None:
-        proposal = await self.times.read(lambda times: parse_proposal(title, body, times, ctx.zone))
+        sent = ctx.sent_at()
+        proposal = await self.times.read(lambda times: parse_proposal(title, body, times, ctx.zone, sent))
         await self._post(ctx, proposal)
 
     async def _post(self, ctx: Context, proposal: Proposal) -> None:
@@ -71,7 +72,7 @@ class DatePoll(Voting, Closing):
             Option(number, text, when, self._problems(when), await self._clashes(ctx.room_id, when))
             for number, (text, when) in enumerate(proposal.options, start=1)
         ]
-        closes_at = proposal.closes.start_utc if proposal.closes else None
+        closes_at = proposal.closes
         draft = Poll(
             id=0,
             room_id=ctx.room_id,
@@ -130,7 +131,7 @@ class DatePoll(Voting, Closing):
     async def fix(
         self, ctx: Context, given: PollId = None, number: int | None = None, option: Rest = ""
     ) -> None:
-        """Replace option N; votes on the other options stay. Example: !poll fix P3 3 3-4pm 5 March"""
+        """Replace option N; votes on the other options stay. Example: !poll fix P3 2 3-4pm Wednesday"""
         if number is None or not option:
             raise UsageError("say which option and what it should be")
         found = await self._pick_open(ctx, given, "!poll fix P3 2 3-4pm Tue 5 Mar")
@@ -140,7 +141,10 @@ class DatePoll(Voting, Closing):
                 f"{found.ref} has options 1 to {len(found.options)}; there is no option {number}."
             )
         near = [o.when.start.date() for o in found.options if o.number != number]
-        when = await self.times.read(lambda times: parse_option(option, times, found.zone, near=near))
+        sent = ctx.sent_at()
+        when = await self.times.read(
+            lambda times: parse_option(option, times, found.zone, near=near, now=sent)
+        )
         new = Option(number, option, when, self._problems(when), await self._clashes(ctx.room_id, when))
         poll = replace(found, options=tuple(new if o.number == number else o for o in found.options))
         check_size(native_poll(poll), "That poll")
@@ -215,7 +219,8 @@ class DatePoll(Voting, Closing):
     @busy.sub("add", usage="NAME DATES")
     async def busy_add(self, ctx: Context, text: Rest) -> None:
         """Add a busy date; open polls are checked against it. Example: !busy add Workers Co-op Weekend 17-19 May"""
-        title, when = await self.times.read(lambda times: split_busy(text, times, ctx.zone))
+        sent = ctx.sent_at()
+        title, when = await self.times.read(lambda times: split_busy(text, times, ctx.zone, sent))
         number = await self.busy_dates.add(ctx.room_id, title, when, ctx.sender)
         warnings = "".join(f"<br>⚠️ {h(p.message)}" for p in when.problems)
         await ctx.reply(f"Busy date {number} added: {bdi(title)}, {h(when)}.{warnings}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from matrixbot import Recurrence
@@ -138,7 +138,11 @@ class Slot:
 
     @property
     def due(self) -> datetime:
-        return self.occurrence - self.before
+        """When it goes out; the earliest moment there is, for one that would fall before year 1."""
+        try:
+            return self.occurrence - self.before
+        except OverflowError:
+            return datetime.min.replace(tzinfo=UTC)
 
 
 def slots_for(meeting: Meeting, occurrence: datetime, now: datetime) -> list[Slot]:
@@ -153,7 +157,11 @@ def slots_for(meeting: Meeting, occurrence: datetime, now: datetime) -> list[Slo
         offsets.add(meeting.reveal_before)
     slots = [Slot(occurrence, before, before <= meeting.reveal_before) for before in offsets]
     slots = [s for s in slots if s.due > now]
-    if meeting.code and not meeting.code_revealed and occurrence - meeting.reveal_before <= now < occurrence:
+    if (
+        meeting.code
+        and not meeting.code_revealed
+        and Slot(occurrence, meeting.reveal_before, True).due <= now < occurrence
+    ):
         # the code came after its reveal time (set on the day, shortly before the call): post it now
         slots.append(Slot(occurrence, occurrence - now, True))
     return sorted(slots, key=lambda s: s.due)

@@ -17,6 +17,7 @@ from matrixbot import (
     MAX_TIME_WORDS,
     USER_ID,
     Body,
+    DateRefused,
     Field,
     Recurrence,
     TimeParser,
@@ -52,15 +53,16 @@ def parse_meeting(
     *,
     keys: tuple[str, ...] = MEETING_KEYS,
     required: tuple[str, ...] = ("when",),
+    now: datetime | None = None,
 ) -> MeetingFields:
     """Read a meeting's `key: value` lines: a new one's (`when:` required), an edit's (`title:` too, none
-    required) or those added to a date poll's winner (no `when:`)."""
+    required) or those added to a date poll's winner (no `when:`). `now`: what `when:` counts from."""
     fields, _ = body.fields(keys, required=required)
     values: dict[str, Any] = {}
     if "title" in fields:
         values["title"] = fields["title"].value
     if "when" in fields:
-        when = _on_line(fields["when"], lambda v: read_when(times, v, zone))
+        when = _on_line(fields["when"], lambda v: read_when(times, v, zone, now))
         values.update(start=when.start, zone=zone)
         if when.end is not None:
             values["duration"] = when.end - when.start
@@ -88,12 +90,13 @@ def _on_line(field: Field, read: Callable[[str], T]) -> T:
         raise UserError(f"line {field.line} ({field.key}:): {exc.message}") from None
 
 
-def read_when(times: TimeParser, text: str, zone: str) -> When:
-    when = times.parse(text, zone)
+def read_when(times: TimeParser, text: str, zone: str, now: datetime | None = None) -> When:
+    when = times.parse(text, zone, now=now)
     if when.problems:
         raise UserError(when.problems[0].message)
     if when.all_day:
-        raise UserError("give a time of day too, e.g. 'Tuesday 2 July 2024 3pm'.")
+        example = times.example_at(when.start.date(), zone, now=now)
+        raise UserError(f"give a time of day too, e.g. '{example}'.")
     return when
 
 
@@ -157,7 +160,7 @@ def parse_reminder(text: str, times: TimeParser, zone: str, now: datetime) -> Re
     if words and words[0].lower() in ("me", "us"):
         words = words[1:]
     repeating = bool(words) and words[0].lower() in _REPEAT_WORDS
-    no_such_date = ""  # "There is no 31 November": said instead of "could not find a time"
+    refused = ""  # "There is no 31 November", "… before 1970": said instead of a shorter reading
     for cut in range(min(len(words) - 1, MAX_TIME_WORDS), 0, -1):
         head, rest = " ".join(words[:cut]), _what(words[cut:])
         if not rest:
@@ -168,24 +171,31 @@ def parse_reminder(text: str, times: TimeParser, zone: str, now: datetime) -> Re
             except UserError:
                 continue
             if repeat.time is None:
-                raise UserError(f"At what time? e.g. '{head} 10am {shorten(rest, 30)}'.")
+                raise UserError(f"At what time? Add it to the repeat, e.g. '{repeat.describe()} at 10am'.")
             return ReminderDraft(repeat.first_after(now, zone), repeat, rest)
         try:
-            when = times.parse(head, zone)
-        except UserError as exc:
-            if exc.message.startswith("There is no") and not no_such_date:
-                no_such_date = exc.message
+            when = times.parse(head, zone, now=now)
+        except DateRefused as exc:
+            refused = refused or exc.message
             continue
-        if when.all_day:
-            raise UserError(f"At what time? e.g. '{head} 9am {shorten(rest, 30)}'.")
+        except UserError:
+            continue
+        split = times.split_day(words, cut)  # "31st | November 9am": not the 31st of this month
+        if split is not None:
+            raise UserError(split)
+        if when.all_day and refused:  # "5 March 1969 9am": not the 5 March ahead
+            raise UserError(refused)
         if when.problems:
             raise UserError(when.problems[0].message)
+        if when.all_day:
+            example = times.example_at(when.start.date(), zone, hour=9, now=now)
+            raise UserError(f"At what time? Write it with the date, e.g. '{example}'.")
         return ReminderDraft(when.start, None, rest)
     check_text(
         " ".join(words[:MAX_TIME_WORDS])[:MAX_TIME_TEXT]
     )  # say so if it was other digits ("in ５ minutes")
-    if no_such_date:
-        raise UserError(no_such_date)
+    if refused:
+        raise UserError(refused)
     raise UserError(
         "I could not find a time at the start of that, then what to remind about: "
         "try 'in 10 minutes stand-up', 'tomorrow 9am send invoices' or 'every monday 10am weekly check'."

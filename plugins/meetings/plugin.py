@@ -100,7 +100,8 @@ class Meetings(ReminderCommands):
             raise UsageError("give the meeting a title on the first line")
         if given is not None:
             raise UsageError("give either a meeting id (to see it) or a title (to create one)")
-        fields = await self.times.read(lambda times: parse_meeting(body, times, ctx.zone))
+        sent = ctx.sent_at()
+        fields = await self.times.read(lambda times: parse_meeting(body, times, ctx.zone, now=sent))
         SECRETS.add(fields.code)
         await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, title.strip()), code_note)
 
@@ -122,8 +123,9 @@ class Meetings(ReminderCommands):
         meeting = await self._meeting_here(ctx, MEETING.parse(item), "!meeting edit M3")
         await ctx.require_admin(f"edit {meeting.ref}", or_user=meeting.organiser)
         body.changes(EDIT_KEYS)
+        sent = ctx.sent_at()
         fields = await self.times.read(
-            lambda times: parse_meeting(body, times, ctx.zone, keys=EDIT_KEYS, required=())
+            lambda times: parse_meeting(body, times, ctx.zone, keys=EDIT_KEYS, required=(), now=sent)
         )
         SECRETS.add(fields.code)
         edited = apply_edit(meeting, fields)
@@ -222,8 +224,9 @@ class Meetings(ReminderCommands):
         if number is None or len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
             raise UsageError("say which poll, and from a tie which option, e.g. !meeting from-poll P3 2")
         option = int(words[1]) if len(words) == 2 else None
+        sent = ctx.sent_at()
         fields = await self.times.read(
-            lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=())
+            lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=(), now=sent)
         )
         SECRETS.add(fields.code)
         winner = await datepoll.winner_for_meeting(ctx.room_id, number, option)

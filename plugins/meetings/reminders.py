@@ -52,8 +52,8 @@ class ReminderCommands(Plugin):
         Also "!remind in 10 minutes stand-up" and "!remind every monday 10am weekly check".
         Whoever reacts 👍 to the confirmation is mentioned when it goes out.
         """
-        now = self.clock.now()
-        draft = await self.times.read(lambda times: parse_reminder(text, times, ctx.zone, now))
+        sent = ctx.sent_at()  # "in 60 seconds" counts from when the member sent it
+        draft = await self.times.read(lambda times: parse_reminder(text, times, ctx.zone, sent))
         reminder = SimpleReminder(
             0, ctx.room_id, ctx.sender, draft.text, draft.due, ctx.zone, draft.repeat, draft.due
         )

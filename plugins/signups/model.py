@@ -9,7 +9,7 @@ list moves the newest to the front of the waitlist, and the two can never disagr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -154,11 +154,20 @@ def reorder(speakers: tuple[Entry, ...], source: int, target: int) -> list[int]:
     return ids
 
 
+def later(moment: datetime, delta: timedelta) -> datetime:
+    """`moment + delta`, held at the ends of the years datetime holds, so that a list stored for
+    31 December 9999 (or year 1) is still shown."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return (datetime.max if delta > timedelta(0) else datetime.min).replace(tzinfo=UTC)
+
+
 def talk_starts(details: Details, count: int) -> list[datetime | None]:
     """When each talk of the running order starts: the gathering's start plus one slot per talk."""
     if details.slot is None or details.when.all_day:
         return [None] * count
-    return [details.when.start_utc + details.slot * i for i in range(count)]
+    return [later(details.when.start_utc, details.slot * i) for i in range(count)]
 
 
 def gathering_end(details: Details) -> datetime:
@@ -167,10 +176,10 @@ def gathering_end(details: Details) -> datetime:
     if when.end_utc is not None:
         return when.end_utc
     if when.all_day:
-        return when.start_utc + timedelta(days=1)
+        return later(when.start_utc, timedelta(days=1))
     if details.slot is not None and details.talks:
-        return when.start_utc + details.slot * details.talks
-    return when.start_utc + DEFAULT_LENGTH
+        return later(when.start_utc, details.slot * details.talks)
+    return later(when.start_utc, DEFAULT_LENGTH)
 
 
 def reminder_due(when: When) -> datetime:

@@ -29,15 +29,16 @@ _CLEARABLE = ("where", "places", "closes", "slot")
 """Keys that `none` clears."""
 
 
-def parse_new(title: str, body: Body, times: TimeParser, zone: str) -> Details:
-    """A new list from its title and `key: value` lines; `when:` is required."""
+def parse_new(title: str, body: Body, times: TimeParser, zone: str, now: datetime | None = None) -> Details:
+    """A new list from its title and `key: value` lines; `when:` is required. `now`: what "tomorrow"
+    and "closes: 2 weeks" count from."""
     fields, _ = body.fields(KEYS, required=["when"])
-    when = _when(fields["when"], times, zone)
+    when = _when(fields["when"], times, zone, now)
     details = Details(title=_title(title, "the title"), when=when)
-    return _apply(details, fields, times)
+    return _apply(details, fields, times, now)
 
 
-def parse_edit(body: Body, current: Details, times: TimeParser) -> Details:
+def parse_edit(body: Body, current: Details, times: TimeParser, now: datetime | None = None) -> Details:
     """The list's details with the given lines changed; `where`, `places`, `closes`, `slot` take `none`."""
     fields = body.changes(EDIT_KEYS)
     details = current
@@ -46,8 +47,8 @@ def parse_edit(body: Body, current: Details, times: TimeParser) -> Details:
             details, title=_title(fields["title"].value, f"line {fields['title'].line}: the title")
         )
     if "when" in fields:
-        details = replace(details, when=_when(fields["when"], times, current.when.zone))
-    return _apply(details, fields, times)
+        details = replace(details, when=_when(fields["when"], times, current.when.zone, now))
+    return _apply(details, fields, times, now)
 
 
 def check_topic(topic: str) -> str:
@@ -64,7 +65,7 @@ def check_topic(topic: str) -> str:
     return topic
 
 
-def _apply(details: Details, fields: dict[str, Field], times: TimeParser) -> Details:
+def _apply(details: Details, fields: dict[str, Field], times: TimeParser, now: datetime | None) -> Details:
     """Apply the optional keys to `details`, then check they fit together."""
     cleared = {key for key in _CLEARABLE if key in fields and fields[key].value.lower() in _NONE}
     given = {key: field for key, field in fields.items() if key not in cleared}
@@ -80,26 +81,25 @@ def _apply(details: Details, fields: dict[str, Field], times: TimeParser) -> Det
         talks=_count(given["talks"], 0, MAX_TALKS) if "talks" in given else details.talks,
         places=updated("places", lambda f: _count(f, 1, MAX_PLACES), details.places),
         slot=updated("slot", lambda f: _slot(f, times), details.slot),
-        closes_at=updated(
-            "closes", lambda f: _deadline(_when(f, times, details.when.zone)), details.closes_at
-        ),
+        closes_at=updated("closes", lambda f: _closes(f, times, details.when.zone, now), details.closes_at),
     )
-    _check_fit(details, fields)
+    _check_fit(details, fields, times, now)
     return details
 
 
-def _check_fit(details: Details, fields: dict[str, Field]) -> None:
+def _check_fit(details: Details, fields: dict[str, Field], times: TimeParser, now: datetime | None) -> None:
     if details.slot is not None and details.when.all_day:
         line = fields["slot"].line if "slot" in fields else fields["when"].line
-        raise UserError(f"line {line}: talk slots need a start time in 'when:' (e.g. 'when: 13 June 6pm').")
+        example = times.example_at(details.when.start.date(), details.when.zone, hour=18, now=now)
+        raise UserError(f"line {line}: talk slots need a start time in 'when:' (e.g. 'when: {example}').")
     if details.closes_at is not None and details.closes_at > details.when.start_utc:
         line = fields["closes"].line if "closes" in fields else fields["when"].line
         raise UserError(f"line {line}: sign-ups must close before the gathering starts.")
 
 
-def _when(field: Field, times: TimeParser, zone: str) -> When:
+def _when(field: Field, times: TimeParser, zone: str, now: datetime | None) -> When:
     try:
-        when = times.parse(field.value, zone)
+        when = times.parse(field.value, zone, now=now)
     except UserError as error:
         raise UserError(f"line {field.line}: {error.message}") from None
     if when.problems:
@@ -107,11 +107,12 @@ def _when(field: Field, times: TimeParser, zone: str) -> When:
     return when
 
 
-def _deadline(when: When) -> datetime:
-    """The moment sign-ups close: a bare date means the end of that day."""
-    if when.all_day:
-        return when.end_utc or when.start_utc + timedelta(days=1)
-    return when.start_utc
+def _closes(field: Field, times: TimeParser, zone: str, now: datetime | None) -> datetime:
+    """The moment sign-ups close ("2 weeks", "in 2 weeks", "Friday 5pm"; a bare date: the end of that day)."""
+    try:
+        return times.parse_deadline(field.value, zone, now=now)
+    except UserError as error:
+        raise UserError(f"line {field.line}: {error.message}") from None
 
 
 def _slot(field: Field, times: TimeParser) -> timedelta:

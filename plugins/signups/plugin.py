@@ -99,7 +99,8 @@ class Signups(Plugin):
         talks: the number of talk slots (0: attend only); places: how many can come (left out: no
         limit); closes: when sign-ups end; slot: the length of each talk, giving a running order.
         """
-        details = await self.times.read(lambda times: parse_new(title, body, times, ctx.zone))
+        sent = ctx.sent_at()
+        details = await self.times.read(lambda times: parse_new(title, body, times, ctx.zone, sent))
 
         async def schedule(tx: Tx, created: SignupList) -> None:
             await self._schedule_reminder(tx, created, f"new:{ctx.event.event_id}")
@@ -196,7 +197,8 @@ class Signups(Plugin):
         """
         signup_list = await self._find(ctx, list_id, "!signup edit S3")
         await ctx.require_admin(f"edit {signup_list.ref}", or_user=signup_list.organiser)
-        details = await self.times.read(lambda times: parse_edit(body, signup_list.details, times))
+        sent = ctx.sent_at()
+        details = await self.times.read(lambda times: parse_edit(body, signup_list.details, times, sent))
 
         async def reschedule(tx: Tx, changed: SignupList) -> None:
             if changed.details.when != signup_list.details.when:

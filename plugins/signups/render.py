@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from matrixbot import bdi, format_time, format_when, h, pill
 
-from .model import Entry, Sheet, SignupList, closing_reason, talk_starts
+from .model import Entry, Sheet, SignupList, closing_reason, later, talk_starts
 
 Names = Callable[[str], str]
 """A user id to the display name to show."""
@@ -32,7 +32,7 @@ def render_list(
     if details.where:
         parts.append(f"Where: {bdi(details.where)}")
     if details.closes_at is not None:
-        shown = format_time(details.closes_at - timedelta(minutes=1), zone, other_zone=other_zone)
+        shown = format_time(later(details.closes_at, -timedelta(minutes=1)), zone, other_zone=other_zone)
         parts.append(f"Sign-ups close: {h(shown)}")
     lines = ["<br>".join(parts)]
     if details.talks:

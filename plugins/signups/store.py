@@ -12,9 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from matrixbot import Database, Row, Tx, When, make_once
+from matrixbot import Database, Row, Tx, When, in_zone, make_once
 
 from .model import Details, Entry, Kind, Sheet, SignupList
 
@@ -178,10 +177,9 @@ def _instant(value: float | None) -> datetime | None:
 
 
 def _list(row: Row) -> SignupList:
-    zone = ZoneInfo(row["zone"])
-    start = datetime.fromtimestamp(row["starts_at"], zone)
+    start = in_zone(datetime.fromtimestamp(row["starts_at"], UTC), row["zone"])
     end = _instant(row["ends_at"])
-    when = When(start, None if end is None else end.astimezone(zone), row["zone"], bool(row["all_day"]))
+    when = When(start, None if end is None else in_zone(end, row["zone"]), row["zone"], bool(row["all_day"]))
     details = Details(
         title=row["title"],
         when=when,

@@ -11,13 +11,13 @@ from matrixbot.plugins.signups.model import Details
 from matrixbot.plugins.signups.parse import EDIT_KEYS, parse_edit, parse_new
 
 from matrixbot.api.commands import Body
-from tests.reliability.fuzzing import SIZES, TEXT, TIMES, ZONE, fuzz, lines
+from tests.reliability.fuzzing import CLOCK, SIZES, TEXT, TIMES, ZONE, fuzz, lines
 
 CURRENT = Details("Gathering", TIMES.parse("13 June 2024 6pm", ZONE), slot=timedelta(minutes=20))
 BODIES = {
     "checkins": (
         ("who", "every", "nudge", "closes"),
-        lambda title, body: parse_start(title, body, TIMES, ["@ann:x", "@bob:x"]),
+        lambda title, body: parse_start(title, body, TIMES, ["@ann:x", "@bob:x"], ZONE, CLOCK.now()),
     ),
     "signups": (EDIT_KEYS, lambda title, body: parse_new(title, body, TIMES, ZONE)),
     "signups_edit": (EDIT_KEYS, lambda title, body: parse_edit(body, CURRENT, TIMES)),

@@ -151,3 +151,17 @@ def test_localize_reports_gaps_and_folds() -> None:
         datetime(2024, 10, 27, 2, 0),
         datetime(2024, 10, 27, 1, 0),
     )
+
+
+def test_times_past_the_years_datetime_holds_in_the_zone_are_shown_in_utc() -> None:
+    """23:30 UTC on 31 December 9999 is year 10000 in Auckland, 00:30 UTC on 1 January of year 1 is
+    year 0 in Los Angeles: both were OverflowError / "year 0 is out of range" in every listing."""
+    late = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
+    early = datetime(1, 1, 1, 0, 30, tzinfo=UTC)
+    assert format_time(late, "Pacific/Auckland") == "Fri 31 Dec 9999, 23:30 UTC"
+    assert format_time(late, "America/Los_Angeles") == "Fri 31 Dec 9999, 15:30 PST"
+    assert format_time(early, "America/Los_Angeles") == "Mon 1 Jan 1, 00:30 UTC"
+    assert format_time(late, "Europe/London", other_zone="Pacific/Auckland").endswith("23:30 UTC")
+    day = When(datetime(9999, 12, 31, tzinfo=UTC), None, "Pacific/Auckland", all_day=True)
+    assert format_when(day) == "Fri 31 Dec 9999"
+    assert format_when(When(early, late, "Pacific/Auckland")).startswith("Mon 1 Jan 1, ")

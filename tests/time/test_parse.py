@@ -456,12 +456,12 @@ def weekday_message(when: When) -> str:
 
 
 def test_with_dates_around_it_the_suggestion_is_the_one_closest_to_them():
-    """Among options in 2027, 'Tuesday 2nd March 2037' meant 2027 (not 2038); among options in
+    """Among options in 2027, 'Tuesday 2nd March 2033' meant 2027 (not 2032); among options in
     2030, 'Tuesday 5th March 2014' meant 2030 (not 2024, itself past); with the options all past,
     the past year closest to them."""
     parser = TimeParser(FakeClock("2026-11-25 09:00", "Europe/London"))
     around = [date(2027, 3, 1), date(2027, 3, 4)]
-    when = parser.parse("Tuesday 2nd March 2037 3pm", LONDON, near=around)
+    when = parser.parse("Tuesday 2nd March 2033 3pm", LONDON, near=around)
     assert "did you mean Tuesday 2 March 2027?" in weekday_message(when)
     around = [date(2030, 3, 4), date(2030, 3, 6)]
     when = parser.parse("Tuesday 5th March 2014 3pm", LONDON, near=around)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -31,9 +31,17 @@ class CountingParser(TimeParser):
         super().__init__(CLOCK)
         self.calls = 0
 
-    def parse(self, text: str, zone: str, *, future: bool = True, near: Sequence[date] = ()) -> When:
+    def parse(
+        self,
+        text: str,
+        zone: str,
+        *,
+        future: bool = True,
+        near: Sequence[date] = (),
+        now: datetime | None = None,
+    ) -> When:
         self.calls += 1
-        return super().parse(text, zone, future=future, near=near)
+        return super().parse(text, zone, future=future, near=near, now=now)
 
 
 def test_the_search_for_a_time_tries_a_bounded_number_of_spans() -> None:

@@ -23,7 +23,7 @@ from matrixbot.plugins.checkins.model import (
     states,
     to_ping,
 )
-from matrixbot.plugins.checkins.parse import check_away, check_note, check_org, parse_start
+from matrixbot.plugins.checkins.parse import check_note, check_org, parse_away, parse_start
 from matrixbot.plugins.checkins.render import render_history, render_status
 
 from matrixbot.api.commands import Body
@@ -34,6 +34,7 @@ from matrixbot.time import FakeClock, TimeParser
 ANN, BEN, CAT = "@ann:x", "@ben:x", "@cat:x"
 T0 = datetime(2024, 3, 1, 10, tzinfo=UTC)
 TIMES = TimeParser(FakeClock("2024-03-01 10:00"))
+ZONE = "Europe/London"
 
 
 def show(moment: datetime) -> str:
@@ -56,11 +57,16 @@ def a_round(closed: bool = False) -> Round:
 
 
 def test_start_defaults_and_fields():
-    spec = parse_start(" Still active? ", Body(""), TIMES, [ANN])
+    spec = parse_start(" Still active? ", Body(""), TIMES, [ANN], ZONE, T0)
     assert (spec.question, spec.who, spec.every) == ("Still active?", None, None)
     assert (spec.nudge, spec.closes) == (timedelta(days=3), timedelta(weeks=2))
     full = parse_start(
-        "Q", Body(f"who: {ANN}, {BEN}\nevery: 3 months\nnudge: 1 day\ncloses: 1 week"), TIMES, [ANN, BEN]
+        "Q",
+        Body(f"who: {ANN}, {BEN}\nevery: 3 months\nnudge: 1 day\ncloses: 1 week"),
+        TIMES,
+        [ANN, BEN],
+        ZONE,
+        T0,
     )
     assert (full.who, full.every, full.nudge, full.closes) == (
         (ANN, BEN),
@@ -68,7 +74,7 @@ def test_start_defaults_and_fields():
         timedelta(days=1),
         timedelta(weeks=1),
     )
-    assert parse_start("Q", Body("who: room"), TIMES, [ANN]).who is None
+    assert parse_start("Q", Body("who: room"), TIMES, [ANN], ZONE, T0).who is None
 
 
 @pytest.mark.parametrize(
@@ -80,19 +86,20 @@ def test_start_defaults_and_fields():
         ("every: 1 week", "'closes:' must be shorter than 'every:'"),
         ("every: 1 month\ncloses: 4 weeks", "'closes:' must be shorter than 'every:'"),
         ("every: often", "'every:' I could not read 'often'"),
-        ("closes: 2 months", "'closes:' '2 months': a duration is counted in weeks"),
+        ("closes: yesterday", "'closes:' 'yesterday' is already past"),
+        ("closes: 31 November", "'closes:' There is no 31 November: it has 30 days."),
         ("clses: 2 weeks", "did you mean 'closes:'?"),
     ],
 )
 def test_start_refusals(body, message):
     with pytest.raises(UserError) as caught:
-        parse_start("Q", Body(body), TIMES, [ANN])
+        parse_start("Q", Body(body), TIMES, [ANN], ZONE, T0)
     assert message in caught.value.message
 
 
 def test_question_too_long_is_refused():
     with pytest.raises(UserError, match="keep it under 2000"):
-        parse_start("x" * 2001, Body(""), TIMES, [ANN])
+        parse_start("x" * 2001, Body(""), TIMES, [ANN], ZONE, T0)
 
 
 def test_note_limit_org_and_away():
@@ -105,7 +112,7 @@ def test_note_limit_org_and_away():
     with pytest.raises(UserError, match="under 100"):
         check_org("x" * 101)
     with pytest.raises(UserError, match="has passed"):
-        check_away(T0, T0)
+        parse_away("yesterday", TIMES, ZONE, T0)
 
 
 # -- the rules ------------------------------------------------------------------------------------
@@ -207,3 +214,13 @@ def test_csv_rows():
         ["'@ann:x", "'@ann:x", "Co", "2024-03-01T10:00+00:00", "'=HYPERLINK(x)"],
         ["'@ben:x", "'@ben:x", "", "", ""],
     ]
+
+
+def test_nudge_and_close_are_read_as_deadlines_in_whole_seconds():
+    """`closes:` reads as in polls and sign-up lists ("in 40 seconds", a date), counted from the
+    moment the round opens, to the second."""
+    opened = T0 + timedelta(microseconds=654321)
+    spec = parse_start("Q", Body("nudge: in 10 seconds\ncloses: 40 seconds"), TIMES, [ANN], ZONE, opened)
+    assert (spec.nudge, spec.closes) == (timedelta(seconds=10), timedelta(seconds=40))
+    dated = parse_start("Q", Body("closes: 15 March"), TIMES, [ANN], ZONE, T0)
+    assert T0 + dated.closes == datetime(2024, 3, 16, tzinfo=UTC), "the end of 15 March (GMT)"

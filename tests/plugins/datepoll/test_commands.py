@@ -40,3 +40,33 @@ async def test_busy_dates_clash_escaping_and_unreadable_line(fake_bot: MakeFakeB
     await ask("!busy remove 2")
     listed = await ask("!busy")
     assert "Stir to Action" not in listed and "Workers Co-op Weekend" in listed
+
+
+async def test_typo_fixes_lie_among_the_polls_own_options(fake_bot: MakeFakeBot) -> None:
+    """Issue 22: among options in March 2027, "Tuesday 5th March 2014" got "did you mean Tuesday 5
+    March 2030?" (3 years from every option), and "Tuesday 2nd March 2032" was not flagged at all."""
+    bot = await fake_bot(plugins=[DatePoll], clock=FakeClock("2027-02-01 09:00", "Europe/London"))
+    room = bot.room("@alice:x")
+    poll = await bot.say(
+        room,
+        "@alice:x",
+        "!poll MoU call\n3-4pm Tuesday 2nd March 2027\n3-4pm Thursday 4th March 2027\n"
+        "3-4pm Tuesday 5th March 2014\n3-4pm Tuesday 2nd March 2032",
+    )
+    assert (
+        "5 March 2014 was a Wednesday, not a Tuesday; did you mean Tuesday 2 March 2027 or Friday 5 March 2027?"
+        in (poll.body)
+    )
+    assert "2030" not in poll.body
+    assert "2 March 2032 is 5 years from the other dates; did you mean Tuesday 2 March 2027?" in poll.body
+
+    await bot.say(room, "@alice:x", "!poll fix P1 4 3-4pm Tuesday 9th March 2027")
+    await bot.say(room, "@alice:x", "!poll fix P1 3 3-4pm Friday 5th March 2027")
+    tally = await bot.say(room, "@alice:x", "!poll P1")
+    assert "⚠️" not in tally.body, "fixed as suggested, nothing is flagged"
+    await bot.say(room, "@alice:x", "!poll fix P1 2 3-4pm Tuesday 4th March 2031")
+    [*_, tally_edit] = [p for p in bot.fake.posted if p.edits and p.type == "m.room.message"]
+    assert (
+        "4 March 2031 is 4 years from the other dates; did you mean Tuesday 2 March 2027 or Thursday 4 March 2027?"
+        in (tally_edit.new_body)
+    ), "!poll fix reads the option among the others too"

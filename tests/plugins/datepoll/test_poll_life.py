@@ -49,7 +49,7 @@ async def test_a_deadline_is_added_moved_and_removed_after_the_poll_is_posted(fa
     bot.clock.advance(timedelta(days=2))
     assert not await bot.run_due()
     past = await bot.say(room, ALICE, "!poll closes P2 yesterday 9am")
-    assert "in the past" in past.body
+    assert "is already past" in past.body
 
 
 async def test_a_closed_poll_is_reopened_and_closed_again(fake_bot: MakeFakeBot) -> None:
