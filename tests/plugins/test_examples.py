@@ -93,7 +93,9 @@ async def test_every_example_of_every_commands_help_is_taken(bot: FakeBot) -> No
             helped += examples_of(spec)  # also those in details, which the help's list leaves out
     examples = list(dict.fromkeys(e.strip() for e in helped))
     assert any("!poll CoTech" in e for e in examples) and any("!checkin start" in e for e in examples)
-    examples.sort(key=lambda e: min((LAST.index(w) for w in re.split(r"[\s⏎!]+", e) if w in LAST), default=-1))
+    examples.sort(
+        key=lambda e: min((LAST.index(w) for w in re.split(r"[\s⏎!]+", e) if w in LAST), default=-1)
+    )
     failed = [problem for e in examples if (problem := await check(bot, room, e))]
     assert not failed, "\n".join(failed)
 
