@@ -148,3 +148,21 @@ def test_check_config_from_a_folder_with_its_own_plugins_folder_loads_the_built_
         env={k: v for k, v in os.environ.items() if k not in ("MATRIXBOT_PASSWORD", "PYTHONPATH")},
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.synapse  # the demo starts a homeserver of its own
+def test_the_demo_extra_alone_runs_the_demo(tmp_path):
+    """`pip install 'matrixbot[demo]'` then `matrixbot demo`: nothing on the way needs a dev tool
+    (the demo once imported pytest through the test kit's package face)."""
+    script = tmp_path / "script.txt"
+    script.write_text("!help\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.ops.installed_only", "demo", "demo", "--script", str(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "< Say !help COMMAND for details." in done.stdout, done.stdout
