@@ -34,7 +34,24 @@ _EXPORTS: dict[str, str] = {
     "edit_by": "matrixbot.testing.chat",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Account",
+    "ChatClient",
+    "FakeBot",
+    "FakeClient",
+    "FakeClock",
+    "MakeAccount",
+    "MakeChat",
+    "MakeFakeBot",
+    "NotStarted",
+    "Parts",
+    "Posted",
+    "Seen",
+    "StartBot",
+    "Synapse",
+    "TestBot",
+    "edit_by",
+]
 
 
 def __getattr__(name: str) -> Any:
