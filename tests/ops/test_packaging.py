@@ -166,3 +166,28 @@ def test_the_demo_extra_alone_runs_the_demo(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "< Say !help COMMAND for details." in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_a_fresh_install_of_the_demo_extra_runs_the_demo(tmp_path):
+    """What a new user does: a new virtualenv, `pip install 'matrixbot[demo]'`, `matrixbot demo`."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    installed = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", f"{ROOT}[demo]"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    script = tmp_path / "script.txt"
+    script.write_text("!help\n")
+    done = subprocess.run(
+        [str(venv / "bin" / "matrixbot"), "demo", "--script", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "< Say !help COMMAND for details." in done.stdout, done.stdout
