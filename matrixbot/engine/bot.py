@@ -89,7 +89,7 @@ class Bot:
         """Open the database, log in, load the plugins, catch up, and start syncing."""
         await self._open_database()
         if self.config.http_listen is not None:
-            # aiohttp's server half is imported only when /health is wanted (~20 ms of start-up)
+            # the listener is imported only when /health is wanted
             from matrixbot.engine.health import HealthServer
 
             self._http = await HealthServer.start(self, *self.config.http_listen)

@@ -25,6 +25,7 @@ SUITES = {
     "fault past the limit": "A held lock past `storage_fault_limit`",
     "network faults": "A fault-injecting proxy between the bot and Synapse",
     "outage": "Synapse stopped while reminders fall due",
+    "slow clients": "Half-sent requests to `/health` under a low open-file limit, and a homeserver restart",
     "bad input": "Hypothesis over every parser",
     "secrets at DEBUG": "The whole meeting flow at `log_level: DEBUG`",
 }
