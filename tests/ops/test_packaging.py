@@ -69,6 +69,7 @@ def test_systemd_unit_is_hardened_and_valid(tmp_path):
     assert settings["ProtectSystem"] == "strict" and settings["ReadWritePaths"] == "/var/lib/matrixbot"
     assert "MATRIXBOT_DATA_DIR=/var/lib/matrixbot" in settings["Environment"]
     assert settings["Restart"] == "on-failure"
+    assert int(settings["LimitNOFILE"]) >= 4096, "room above systemd's default of 1024 open files"
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze is not installed")
