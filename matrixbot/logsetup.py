@@ -184,6 +184,13 @@ class BoundedHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().close()
 
 
+def say_held_back() -> None:
+    """Write the counts of what the root handler held back so far (before the process's last line)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, BoundedHandler):
+            handler.limit.flush()
+
+
 def setup_logging(level: str, log_format: str = "text") -> None:
     handler = BoundedHandler()
     handler.setFormatter(formatter_for(log_format))
