@@ -1,12 +1,15 @@
 """`matrixbot check-config`: what a config file promises, checked before the bot relies on it.
 
 Parsing (config.py) catches malformed keys. Here: the plugin names against the plugins actually
-installed, and optionally (`--login`) the homeserver URL and the credentials, by logging in.
+installed, warnings for lists of people that name nobody of the bot's own server (most often the
+sample's example.org left in), and optionally (`--login`) the homeserver URL and the credentials,
+by logging in.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 from collections.abc import Iterable
 
 import aiohttp
@@ -31,6 +34,36 @@ def check_plugin_names(config: Config, installed: Iterable[str]) -> None:
             raise ConfigError(
                 f"{key}: there is no plugin '{name}' ({hint}installed: {', '.join(installed) or 'none'})"
             )
+
+
+def own_server_warnings(config: Config) -> list[str]:
+    """Warnings for `owners` and `allowed_inviters` that name no user of the bot's own server.
+
+    Either may rightly name people elsewhere, so these are warnings, not errors; but a list with
+    nobody of the bot's own server is most often a copied sample: every invite from the bot's own
+    users is refused, or no one there can administer it.
+    """
+    server = config.server_name
+    warnings = []
+    if config.allowed_inviters and not any(_may_match(p, server) for p in config.allowed_inviters):
+        warnings.append(
+            f"allowed_inviters: no pattern matches a user of {server}, the bot's own server "
+            f"({', '.join(config.allowed_inviters)}), so invites from its users will be refused; "
+            f"to accept them, add '@*:{server}'"
+        )
+    if config.owners and not any(o.split(":", 1)[1] == server for o in config.owners):
+        warnings.append(
+            f"owners: none is a user of {server}, the bot's own server ({', '.join(config.owners)}); "
+            "check the server names"
+        )
+    return warnings
+
+
+def _may_match(pattern: str, server: str) -> bool:
+    """Whether the glob `pattern` can match a user id of `server` (`@local:server`, no colon in the
+    local part): by its server part when it has a colon, else only if it ends in `*`."""
+    _, colon, host = pattern.partition(":")
+    return fnmatch.fnmatchcase(server, host) if colon else pattern.endswith("*")
 
 
 async def check_login(config: Config) -> str:

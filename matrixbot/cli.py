@@ -12,12 +12,12 @@ import sys
 from importlib import metadata, resources
 from pathlib import Path
 
-from matrixbot.checks import check_login, check_plugin_names
+from matrixbot.checks import check_login, check_plugin_names, own_server_warnings
 from matrixbot.config import Config, load_config
 from matrixbot.datadir import AlreadyRunning
 from matrixbot.engine.registry import discover
 from matrixbot.errors import ConfigError, FatalError, StartupError
-from matrixbot.logsetup import SECRETS, setup_logging
+from matrixbot.logsetup import SECRETS, say_held_back, setup_logging
 
 log = logging.getLogger("matrixbot")
 DEMO_MODULES = ("synapse", "signedjson")
@@ -52,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
             setup_logging(config.log_level, config.log_format)
             for secret in (config.password, config.access_token):
                 SECRETS.add(secret)
-            return asyncio.run(run_bot(config))
+            try:
+                return asyncio.run(run_bot(config))
+            finally:
+                say_held_back()  # before the line saying why it stopped, if it did
         missing = [m for m in DEMO_MODULES if importlib.util.find_spec(m) is None]
         if missing:
             raise MissingExtra(missing[0])
@@ -78,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
 def check_config(path: str, *, login: bool) -> int:
     config = load_config(path)
     check_plugin_names(config, [cls.name for cls in discover()])
+    for warning in own_server_warnings(config):
+        print(f"matrixbot: warning: {warning}", file=sys.stderr)
     print(f"{path}: OK ({config.user_id} on {config.homeserver})")
     if login:
         logging.disable(logging.CRITICAL)  # nio's own complaints: the one line below says it all

@@ -58,7 +58,8 @@ def make_private(data_dir: Path) -> list[Path]:
                 path.chmod(stat.S_IMODE(info.st_mode) & ~0o077)
                 tightened.append(path)
     except OSError as exc:
-        raise StartupError(f"data_dir {data_dir}: {exc.strerror}") from None
+        where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(data_dir) else ""
+        raise StartupError(f"data_dir {data_dir}: {exc.strerror}{where}") from None
     return tightened
 
 
@@ -88,8 +89,9 @@ class InstanceLock:
             holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
             os.close(fd)
             raise AlreadyRunning(f"another matrixbot (pid {holder}) is using {self.data_dir}") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # the pid only informs; on a full disk the lock is enough
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
 
     def release(self) -> None:

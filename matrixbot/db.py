@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import os
 import sqlite3
 import tempfile
 import time
@@ -122,30 +124,52 @@ class Database:
         busy_timeout: float = 5.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> Database:
-        """Open (or create) the database; a folder or file that cannot be written stops the start.
+        """Open (or create) the database; a folder or file that cannot be written stops the start
+        with one line naming it, and a passing fault (a full disk, a held lock) is waited out as at
+        run time, within `fault_limit`.
 
         `busy_timeout` (seconds) is how long one attempt waits for another process's lock; `sleep`
         is the pause between attempts (tests pass their own).
         """
-        _check_writable(path.parent)
+        _check_writable(path)
         try:
             conn = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
             raise StartupError(f"data_dir {path.parent}: cannot open {path.name} ({exc})") from None
+        conn.row_factory = sqlite3.Row
+        db = cls(conn, path, fault_limit=fault_limit, sleep=sleep)
         try:
-            conn.row_factory = sqlite3.Row
-            pragmas = (
-                "journal_mode=WAL",
-                "synchronous=FULL",
-                "foreign_keys=ON",
-                f"busy_timeout={busy_timeout * 1000:.0f}",
-            )
-            for pragma in pragmas:
-                await conn.execute(f"PRAGMA {pragma}")
-        except sqlite3.Error as exc:
+            await db._configure(busy_timeout)
+        except BaseException:
             await conn.close()
-            raise StartupError(f"data_dir {path.parent}: cannot use {path.name} ({exc})") from None
-        return cls(conn, path, fault_limit=fault_limit, sleep=sleep)
+            raise
+        return db
+
+    async def _configure(self, busy_timeout: float) -> None:
+        """Set the connection's pragmas; a new file's switch to WAL writes, so a full disk waits."""
+        pragmas = (
+            "journal_mode=WAL",
+            "synchronous=FULL",
+            "foreign_keys=ON",
+            f"busy_timeout={busy_timeout * 1000:.0f}",
+        )
+        attempt = 0
+        while True:
+            try:
+                for pragma in pragmas:
+                    await self._conn.execute(f"PRAGMA {pragma}")
+            except sqlite3.Error as exc:
+                cause = _passing(exc)
+                if cause is None:
+                    raise StartupError(
+                        f"data_dir {self.path.parent}: cannot use {self.path.name} ({exc})"
+                    ) from None
+                self._faulted(cause)
+                attempt += 1
+                await self.pause(attempt)
+            else:
+                self._healthy()
+                return
 
     async def close(self) -> None:
         async with self._lock:
@@ -272,33 +296,39 @@ class Database:
         Refuses to start on a schema newer than this code knows: running old code on a newer
         database could silently lose data the newer version depends on.
         """
-        async with self.transaction() as tx:
+
+        async def version(tx: Tx) -> int:
             await tx.execute(
                 "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
             )
-            current = await tx.fetch_value(
+            found = await tx.fetch_value(
                 "SELECT version FROM schema_versions WHERE component = ?", (component,)
             )
-        current = current or 0
+            return int(found or 0)
+
+        current = await self.write(version)  # at start too, a full disk is waited out
         if current > len(migrations):
             raise StartupError(
                 f"the database {self.path} has schema version {current} for '{component}', but this matrixbot "
                 f"knows only {len(migrations)}: it was written by a newer matrixbot. Upgrade matrixbot, "
                 "or restore a backup made by this version."
             )
-        for version in range(current + 1, len(migrations) + 1):
-            migration = migrations[version - 1]
-            async with self.transaction() as tx:
-                if isinstance(migration, str):
-                    await tx.executescript(migration)
-                else:
-                    await migration(tx)
-                await tx.execute(
-                    "INSERT INTO schema_versions (component, version) VALUES (?, ?) "
-                    "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
-                    (component, version),
-                )
+        for number in range(current + 1, len(migrations) + 1):
+            await self.write(functools.partial(_apply, migrations[number - 1], component, number))
         return len(migrations) - current
+
+
+async def _apply(migration: Migration, component: str, version: int, tx: Tx) -> None:
+    """Run one migration and record `component` at `version`, in the transaction `tx`."""
+    if isinstance(migration, str):
+        await tx.executescript(migration)
+    else:
+        await migration(tx)
+    await tx.execute(
+        "INSERT INTO schema_versions (component, version) VALUES (?, ?) "
+        "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+        (component, version),
+    )
 
 
 def _passing(exc: BaseException) -> str | None:
@@ -312,14 +342,27 @@ def _passing(exc: BaseException) -> str | None:
     return next((cause for cause in _PASSING.values() if cause.lower() in message), None)
 
 
-def _check_writable(folder: Path) -> None:
-    """Stop the start with one line when the data folder cannot be created or written."""
+def _check_writable(path: Path) -> None:
+    """Stop the start with one line when the data folder cannot be created or written, or the
+    database's files cannot be written (read-only, immutable): SQLite would open them read-only
+    without a word, and every write would then wait out the whole `storage_fault_limit`."""
+    folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
         raise StartupError(f"data_dir {folder}: cannot write there ({exc.strerror or exc})") from None
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        try:
+            os.close(os.open(file, os.O_RDWR))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise StartupError(
+                f"the database file {file} cannot be written ({exc.strerror or exc}); "
+                "check its mode, owner and attributes (lsattr)"
+            ) from None
 
 
 def _split_script(sql: str) -> list[str]:

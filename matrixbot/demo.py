@@ -16,7 +16,6 @@ import re
 import shutil
 import sys
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from matrixbot.engine.bot import Bot
 from matrixbot.engine.registry import discover
 from matrixbot.engine.tasks import watch
 from matrixbot.matrix.markup import FSI, PDI, html_to_text
+from matrixbot.terminal import bracketed_paste, messages
 from matrixbot.testing.chat import ChatClient, Seen
 from matrixbot.testing.synapse import Synapse
 
@@ -32,8 +32,6 @@ ANSWER_TIMEOUT = 10.0
 QUIET_AFTER_ANSWER = 1.5
 AFTER_LAST_STEP = 3.0
 """Seconds the script waits after its last step for posts that come later (a `#wait` there adds to it)."""
-PASTE_GAP = 0.15
-"""Lines typed within this many seconds of each other (a paste) are one message."""
 
 
 def parse_script(text: str) -> list[str | float]:
@@ -303,8 +301,8 @@ DEMO_HELP = """Demo commands (everything else is sent to the room as alice):
   /tick N 2 3      tick options 2 and 3 of the native poll [N]
   bob: TEXT        say TEXT as bob, the room's second member
   /quit            leave (or Ctrl-D)
-A message of several lines: paste it (lines that arrive together are one message), or end a line
-with \\ to continue it on the next."""
+A message of several lines: paste it and press Enter (the whole paste is one message, whether or
+not its last line ends with a newline), or end a line with \\ to continue it on the next."""
 
 
 async def _interactive(
@@ -312,56 +310,21 @@ async def _interactive(
 ) -> None:
     print(
         "You are alice in a room with the bot and bob. Type !help for the bot's commands, /help for "
-        "the demo's. Paste several lines, or end a line with \\, to send one message of several "
-        "lines; Ctrl-D or /quit leaves.",
+        "the demo's. Paste several lines and press Enter, or end a line with \\, to send one message "
+        "of several lines; Ctrl-D or /quit leaves.",
         flush=True,
     )
     printer = Printer(chat, _from_bot(bot_user_id, room_id), numbered=True)
     printer.start()
-    lines = _stdin_lines()
     try:
-        while True:
-            message = await _next_message(lines)
-            if message is None or message.strip() == "/quit":
-                return
-            if message.strip():
-                await _handle(message.strip(), chat, room_id, members, printer)
+        with bracketed_paste(sys.stdin, sys.stdout):
+            async for message in messages(sys.stdin):
+                if message.strip() == "/quit":
+                    return
+                if message.strip():
+                    await _handle(message.strip(), chat, room_id, members, printer)
     finally:
         await printer.stop()
-
-
-def _stdin_lines() -> asyncio.Queue[str | None]:
-    """Lines typed or pasted, read on a thread (None at the end of input)."""
-    queue: asyncio.Queue[str | None] = asyncio.Queue()
-    loop = asyncio.get_running_loop()
-
-    def read() -> None:
-        for line in sys.stdin:
-            loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\n"))
-        loop.call_soon_threadsafe(queue.put_nowait, None)
-
-    threading.Thread(target=read, daemon=True, name="demo-stdin").start()
-    return queue
-
-
-async def _next_message(lines: asyncio.Queue[str | None]) -> str | None:
-    """One message: a line, with the lines pasted with it (arriving within `PASTE_GAP`) or
-    continued with a trailing backslash."""
-    first = await lines.get()
-    if first is None:
-        return None
-    parts = [first]
-    while True:
-        try:
-            wait = None if parts[-1].endswith("\\") else PASTE_GAP
-            line = await asyncio.wait_for(lines.get(), wait)
-        except TimeoutError:
-            break
-        if line is None:
-            lines.put_nowait(None)  # the end of input, for the next call
-            break
-        parts.append(line)
-    return "\n".join(p[:-1] if p.endswith("\\") else p for p in parts)
 
 
 async def _handle(

@@ -2,8 +2,9 @@
 
 The counters are process-wide, the prometheus-client way: in production a process is one bot
 (the data directory's lock sees to that). They live in their own registry, so nothing else a
-library registers globally leaks into the bot's page. Gauges that describe state (rooms, inbox
-backlog, time since the last sync) are read from the bot when the page is scraped.
+library registers globally leaks into the bot's page. Gauges that describe state (rooms, time
+since the last sync) are read from the bot when the page is scraped; the inbox backlog, read from
+the database, is the value read after the previous scrape (the page never waits on the database).
 """
 
 from __future__ import annotations

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
 from typing import Any
 
-from matrixbot.demo import DEMO_HELP, _next_message, align_tables, preview, speaker
+from matrixbot.demo import DEMO_HELP, align_tables, preview, speaker
 from matrixbot.matrix.markup import Message
+from matrixbot.terminal import PASTE_END, PASTE_START, next_message
 from matrixbot.testing.chat import ChatClient
 
 ICS = (
@@ -54,7 +61,7 @@ def test_a_paste_of_several_lines_is_one_message_and_a_backslash_continues():
         lines: asyncio.Queue[str | None] = asyncio.Queue()
         for line in ["!poll Call", "3pm 1 March", "3pm 2 March"]:
             lines.put_nowait(line)
-        first = await _next_message(lines)
+        first = await next_message(lines)
         lines.put_nowait("!meeting Call\\")
 
         async def later() -> None:
@@ -63,15 +70,87 @@ def test_a_paste_of_several_lines_is_one_message_and_a_backslash_continues():
             lines.put_nowait(None)
 
         task = asyncio.create_task(later())
-        second = await _next_message(lines)
+        second = await next_message(lines)
         await task
-        return [first, second, await _next_message(lines)]
+        return [first, second, await next_message(lines)]
 
     assert asyncio.run(asyncio.wait_for(run(), 5)) == [
         "!poll Call\n3pm 1 March\n3pm 2 March",
         "!meeting Call\nwhen: tomorrow 3pm",
         None,
     ]
+
+
+def test_a_marked_paste_is_one_message_however_late_its_last_line_comes():
+    """A terminal hands over a pasted block's last line (no newline after it) only when Enter is
+    pressed; the paste markers say it belongs to the block, and a line typed after it is its own."""
+
+    async def run() -> list[str | None]:
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+        for line in [f"{PASTE_START}!poll Call", "3pm 1 March"]:
+            lines.put_nowait(line)
+
+        async def enter_later() -> None:
+            await asyncio.sleep(0.5)  # well past the paste gap: the person reads, then presses Enter
+            lines.put_nowait(f"3pm 2 March{PASTE_END}")
+            lines.put_nowait("!polls")
+            lines.put_nowait(None)
+
+        task = asyncio.create_task(enter_later())
+        pasted = await next_message(lines)
+        await task
+        return [pasted, await next_message(lines), await next_message(lines)]
+
+    assert asyncio.run(asyncio.wait_for(run(), 5)) == ["!poll Call\n3pm 1 March\n3pm 2 March", "!polls", None]
+
+
+def test_a_paste_in_a_real_terminal_is_one_message_sent_on_enter():
+    """Through a pseudo-terminal, as a person's terminal would: the prompt turns bracketed paste on,
+    the kernel's line discipline holds the last pasted line until Enter, and the markers are not
+    echoed as ^[[200~."""
+    code = (
+        "import asyncio, sys\n"
+        "from matrixbot.terminal import bracketed_paste, messages\n"
+        "async def main():\n"
+        "    with bracketed_paste(sys.stdin, sys.stdout):\n"
+        "        async for m in messages(sys.stdin):\n"
+        "            print('MESSAGE', repr(m), flush=True)\n"
+        "asyncio.run(main())\n"
+    )
+    main, child = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=child, stdout=child, stderr=child)
+    os.close(child)
+    seen = b""
+
+    def read_for(seconds: float) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if select.select([main], [], [], left)[0]:
+                try:
+                    seen += os.read(main, 4096)
+                except OSError:  # the child closed the terminal
+                    return
+
+    try:
+        read_for(3)  # the start, up to the mode switch
+        assert b"\x1b[?2004h" in seen, seen
+        os.write(main, f"{PASTE_START}!poll Call\r3pm 1 March\r3pm 2 March{PASTE_END}".encode())
+        read_for(1)  # the paste sits there, its last line unsent, until Enter
+        os.write(main, b"\r!polls\r")
+        read_for(2)
+        os.write(main, b"\x04")  # Ctrl-D: the end of input
+        read_for(3)
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
+    out = seen.decode(errors="replace")
+    sent = [line.split("MESSAGE ", 1)[1].strip() for line in out.splitlines() if "MESSAGE " in line]
+    assert sent == [repr("!poll Call\n3pm 1 March\n3pm 2 March"), repr("!polls")], out
+    assert "^[" not in out, "the paste markers are not echoed"
+    assert "\x1b[?2004l" in out, "the mode is turned off again"
 
 
 def test_the_demo_help_and_the_second_member():

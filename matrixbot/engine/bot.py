@@ -37,6 +37,7 @@ from matrixbot.matrix.outages import (
     NETWORK_ERRORS,
     Backoff,
     Kind,
+    OutageLog,
     Trouble,
     TroubleLog,
     trouble_from_exception,
@@ -89,7 +90,7 @@ class Bot:
         """Open the database, log in, load the plugins, catch up, and start syncing."""
         await self._open_database()
         if self.config.http_listen is not None:
-            # aiohttp's server half is imported only when /health is wanted (~20 ms of start-up)
+            # the listener is imported only when /health is wanted
             from matrixbot.engine.health import HealthServer
 
             self._http = await HealthServer.start(self, *self.config.http_listen)
@@ -352,9 +353,10 @@ class Bot:
         reached (so it is heard within seconds of its return), longer while it answers 5xx, as long
         as it asks on `Retry-After`."""
         backoff = Backoff()
+        outage = OutageLog(what, log)
         while True:
             try:
-                return await attempt()
+                result = await attempt()
             except (*NETWORK_ERRORS, SyncFailed, StorageUnavailable) as exc:
                 if self._stopping.is_set():
                     raise StartupError(f"stopped while trying to {what}") from exc
@@ -366,9 +368,12 @@ class Bot:
                     trouble = trouble_from_exception(exc)
                 self.troubles.saw(trouble)
                 delay = backoff.delay(trouble)
-                log.warning("%s failed (%s); retrying in %.1fs", what, trouble.detail, delay)
+                outage.failed(trouble, delay)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), delay)
+            else:
+                outage.worked()
+                return result
 
     async def _note_rate_limit(self, response: nio.ErrorResponse) -> None:
         if response.status_code == "M_LIMIT_EXCEEDED" or response.retry_after_ms:

@@ -24,7 +24,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from matrixbot import metrics
@@ -182,7 +182,7 @@ class Dispatcher:
             await spec.func(plugin, *call_args, **call_keywords)
         except UserError as exc:
             outcome = "refused"
-            text = h(exc.message[:1].upper() + exc.message[1:])
+            text = h(as_sentence(exc.message, {*self._registry.plugins, *ctx.services.settings.declared}))
             if exc.show_usage and ctx.usage:
                 text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
             await ctx.reply(text)
@@ -233,3 +233,14 @@ class Dispatcher:
                     log.info("%s %s handler refused: %s", name, kind, exc.message)
                 except Exception:
                     log.exception("%s %s handler failed", name, kind)
+
+
+def as_sentence(message: str, names: Collection[str]) -> str:
+    """A refusal with its first letter capitalised, unless its first word is a name a person types
+    (a setting, a plugin: `names`) or shaped like one (`checkin_nudge`, `@bob:x`, `P3`), which
+    is shown exactly as written."""
+    first = message.split(None, 1)[0].rstrip(":,;.") if message.strip() else ""
+    word = first.replace("-", "").replace("'", "")  # "sign-ups", "don't" are words
+    if not (word.isalpha() and word.islower()) or first in names:
+        return message
+    return message[:1].upper() + message[1:]

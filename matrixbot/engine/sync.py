@@ -227,7 +227,12 @@ class Syncer:
                     log.warning("could not join %s: %s", room_id, result)
             else:
                 log.warning("refused invite to %s from %s (not in allowed_inviters)", room_id, inviter)
-                await self._client.room_leave(room_id)
+                accepted = self._config.allowed_inviters or (f"@*:{self._config.server_name}",)
+                reason = (
+                    f"This bot accepts invites only from {', '.join(accepted)} (its admin can change that)."
+                )
+                if not await self._rooms.reject_invite(room_id, reason):
+                    log.warning("could not reject the invite to %s", room_id)
 
 
 def _normalise(event: Any, room_id: str, received: int) -> RoomEvent:

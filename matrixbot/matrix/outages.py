@@ -10,11 +10,19 @@ request; `Backoff` does it for answers that reach the bot).
 A database that cannot be written (locked, disk full) is not the homeserver's fault, but it
 delays work the same way: it waits like a failing homeserver and is remembered as well. `TroubleLog`
 remembers when each kind was last seen, so a scheduled post that goes out late can say why.
+
+What the log says of it is `OutageLog`'s: a line when a thing starts failing, a reminder at most
+once a minute while it goes on, and a line when it works again with how long it did not; never a
+line per try (a try every 2 s once made 38 identical lines of a 76 s outage, and none said when it
+was over).
 """
 
 from __future__ import annotations
 
 import enum
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +37,8 @@ FAILING_CAP = 30.0
 """Longest wait between tries while the homeserver answers 5xx without a `Retry-After`."""
 RETRY_AFTER_CAP = 300.0
 """A `Retry-After` longer than this is not believed (a typo in a proxy must not stop the bot for a day)."""
+REMIND_EVERY = 60.0
+"""Seconds between the log's reminders that something still fails."""
 
 
 class Kind(enum.Enum):
@@ -116,3 +126,52 @@ class TroubleLog:
         """Why something due at `since` may be late: the trouble seen most recently after it."""
         seen = [(at, kind) for kind, at in self._last.items() if at >= since]
         return max(seen, key=lambda item: item[0])[1].value if seen else None
+
+
+class OutageLog:
+    """The log's account of one thing tried until it works ("sync", "log in"): a line when it
+    starts failing, a reminder at most every `REMIND_EVERY` seconds, and a line when it works
+    again saying how long it did not."""
+
+    def __init__(self, what: str, log: logging.Logger, *, now: Callable[[], float] = time.monotonic) -> None:
+        self._what, self._log, self._now = what, log, now
+        self._since: float | None = None
+        self._said_at = 0.0
+        self._tries = 0
+        self._last: Trouble | None = None
+
+    def failed(self, trouble: Trouble, delay: float) -> None:
+        """A try failed; the next is in `delay` seconds."""
+        now = self._now()
+        self._tries += 1
+        self._last = trouble
+        if self._since is None:
+            self._since = self._said_at = now
+            self._log.warning(
+                "%s failed (%s); retrying (next try in %.1fs), with a reminder each minute until it works",
+                self._what,
+                trouble.detail,
+                delay,
+            )
+        elif now - self._said_at >= REMIND_EVERY:
+            self._said_at = now
+            self._log.warning(
+                "%s still failing after %.0fs (%d tries; the last: %s)",
+                self._what,
+                now - self._since,
+                self._tries,
+                trouble.detail,
+            )
+
+    def worked(self) -> None:
+        """A try succeeded: say so, with how long it failed, if it had."""
+        if self._since is None or self._last is None:
+            return
+        self._log.warning(
+            "%s works again after %.0fs (%d failed tries; %s)",
+            self._what,
+            self._now() - self._since,
+            self._tries,
+            self._last.kind.value,
+        )
+        self._since, self._tries, self._last = None, 0, None

@@ -47,6 +47,15 @@ class RoomDirectory:
         self._power.pop(room_id, None)
         self._create.pop(room_id, None)
 
+    async def reject_invite(self, room_id: str, reason: str) -> bool:
+        """Reject an invite with a reason the inviter's client shows (the leave API's `reason`,
+        which nio's `room_leave` cannot send); False if the homeserver refused."""
+        method, path = nio.Api.room_leave(self._client.access_token, room_id)
+        response = await self._client._send(
+            nio.RoomLeaveResponse, method, path, nio.Api.to_json({"reason": reason})
+        )
+        return isinstance(response, nio.RoomLeaveResponse)
+
     async def power_levels(self, room_id: str) -> dict[str, Any]:
         if room_id not in self._power:
             response = await self._client.room_get_state_event(room_id, "m.room.power_levels")

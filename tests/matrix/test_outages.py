@@ -6,6 +6,7 @@ clock moves on, as a real outage would.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,8 @@ from matrixbot.matrix.outages import (
     UNREACHABLE_CAP,
     Backoff,
     Kind,
+    OutageLog,
+    Trouble,
     trouble_from_exception,
     trouble_from_response,
 )
@@ -183,3 +186,50 @@ async def test_a_job_held_up_by_an_unwritable_database_says_so(tmp_path):
     await db.close()
     [_, note] = notes
     assert note is not None and note.reason == "the bot could not write to its database"
+
+
+class Ticks:
+    """A monotonic clock moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_outage_is_one_line_a_reminder_a_minute_and_one_line_when_it_is_over(caplog):
+    ticks = Ticks()
+    outage = OutageLog("sync", logging.getLogger("test.outage"), now=ticks)
+    unreachable = Trouble(Kind.UNREACHABLE, "homeserver unreachable: ClientConnectorError")
+    with caplog.at_level(logging.INFO, logger="test.outage"):
+        for _ in range(38):  # a try every 2 s for 76 s
+            outage.failed(unreachable, 2.0)
+            ticks.now += 2.0
+        outage.worked()
+        outage.worked()  # working on is not news
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("sync failed (homeserver unreachable: ClientConnectorError); retrying")
+    assert (
+        lines[1]
+        == "sync still failing after 60s (31 tries; the last: homeserver unreachable: ClientConnectorError)"
+    )
+    assert lines[2] == "sync works again after 76s (38 failed tries; the homeserver was unreachable)"
+
+
+def test_a_new_outage_after_a_recovery_is_said_again(caplog):
+    ticks = Ticks()
+    outage = OutageLog("log in", logging.getLogger("test.outage"), now=ticks)
+    failing = Trouble(Kind.FAILING, "HTTP 502")
+    with caplog.at_level(logging.INFO, logger="test.outage"):
+        outage.failed(failing, 0.5)
+        ticks.now += 5
+        outage.worked()
+        ticks.now += 5
+        outage.failed(failing, 0.5)
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "log in failed",
+        "log in works again after 5s",
+        "log in failed",
+    ]

@@ -1,4 +1,5 @@
-"""The command line after a plain install: version, init-config, config errors, a demo without its extra."""
+"""The command line after a plain install: version, init-config, config errors and warnings, a demo
+without its extra."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from matrixbot.checks import own_server_warnings
 from matrixbot.cli import main
+from matrixbot.config import parse_config
 
 ROOT = Path(__file__).parents[2]
 
@@ -75,3 +78,56 @@ def test_bad_or_missing_config_is_a_one_line_error(tmp_path, capsys):
     assert main(["run", "--config", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_check_config_warns_when_the_sample_s_people_are_of_another_server(tmp_path, capsys, monkeypatch):
+    """The sample's allowed_inviters (@*:example.org) passed check-config, then the bot on
+    coop.example refused its first invite; now check-config says so (and still exits 0: people of
+    other servers may rightly be listed)."""
+    monkeypatch.delenv("MATRIXBOT_PASSWORD", raising=False)
+    target = tmp_path / "config.yaml"
+    main(["init-config", str(target)])
+    raw = yaml.safe_load(target.read_text())
+    target.write_text(
+        target.read_text()
+        .replace(raw["user_id"], "@coopbot:coop.example")
+        .replace(raw["password"], "a real one")
+    )
+    capsys.readouterr()
+    assert main(["check-config", "--config", str(target)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2, err
+    assert err[0].startswith(
+        "matrixbot: warning: allowed_inviters: no pattern matches a user of coop.example"
+    )
+    assert "add '@*:coop.example'" in err[0]
+    assert err[1].startswith("matrixbot: warning: owners: none is a user of coop.example")
+    target.write_text(target.read_text().replace("example.org", "coop.example"))
+    assert main(["check-config", "--config", str(target)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("inviters", "owners", "warned"),
+    [
+        (["@*:coop.example"], ["@ann:coop.example"], []),
+        (["@*"], [], []),  # no colon: may run on to any server
+        (["@ann:*.example", "@bob:matrix.org"], ["@ann:matrix.org", "@bob:coop.example"], []),
+        (["@ann:matrix.org"], ["@ann:matrix.org"], ["allowed_inviters", "owners"]),
+        (["@ann"], [], ["allowed_inviters"]),  # names no user id at all
+        ([], ["@ann:coop.example.org"], ["owners"]),  # not a suffix match
+    ],
+)
+def test_own_server_warnings(inviters, owners, warned):
+    config = parse_config(
+        {
+            "homeserver": "https://coop.example",
+            "user_id": "@bot:coop.example",
+            "password": "pw",
+            "allowed_inviters": inviters,
+            "owners": owners,
+        },
+        base_dir=Path("/srv"),
+        env={},
+    )
+    assert [w.split(":")[0] for w in own_server_warnings(config)] == warned

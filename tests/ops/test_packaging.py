@@ -69,6 +69,7 @@ def test_systemd_unit_is_hardened_and_valid(tmp_path):
     assert settings["ProtectSystem"] == "strict" and settings["ReadWritePaths"] == "/var/lib/matrixbot"
     assert "MATRIXBOT_DATA_DIR=/var/lib/matrixbot" in settings["Environment"]
     assert settings["Restart"] == "on-failure"
+    assert int(settings["LimitNOFILE"]) >= 4096, "room above systemd's default of 1024 open files"
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze is not installed")
@@ -148,3 +149,46 @@ def test_check_config_from_a_folder_with_its_own_plugins_folder_loads_the_built_
         env={k: v for k, v in os.environ.items() if k not in ("MATRIXBOT_PASSWORD", "PYTHONPATH")},
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.synapse  # the demo starts a homeserver of its own
+def test_the_demo_extra_alone_runs_the_demo(tmp_path):
+    """`pip install 'matrixbot[demo]'` then `matrixbot demo`: nothing on the way needs a dev tool
+    (the demo once imported pytest through the test kit's package face)."""
+    script = tmp_path / "script.txt"
+    script.write_text("!help\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.ops.installed_only", "demo", "demo", "--script", str(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "< Say !help COMMAND for details." in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_a_fresh_install_of_the_demo_extra_runs_the_demo(tmp_path):
+    """What a new user does: a new virtualenv, `pip install 'matrixbot[demo]'`, `matrixbot demo`."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    installed = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", f"{ROOT}[demo]"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    script = tmp_path / "script.txt"
+    script.write_text("!help\n")
+    done = subprocess.run(
+        [str(venv / "bin" / "matrixbot"), "demo", "--script", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "< Say !help COMMAND for details." in done.stdout, done.stdout

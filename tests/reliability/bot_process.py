@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import signal
 import sqlite3
 import sys
@@ -15,6 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -29,8 +31,17 @@ class BotProcess:
     """One bot installation (config, data directory) that can be started and killed repeatedly."""
 
     def __init__(
-        self, homeserver: str, account: Account, data_dir: Path, *, plugins: tuple[str, ...]
+        self,
+        homeserver: str,
+        account: Account,
+        data_dir: Path,
+        *,
+        plugins: tuple[str, ...],
+        open_files: int | None = None,
+        **settings: Any,
     ) -> None:
+        """`settings` add to (or override) the config's keys; `open_files` is the process's
+        RLIMIT_NOFILE (as systemd's `LimitNOFILE`), unchanged when None."""
         self.user_id = account.user_id
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -46,10 +57,12 @@ class BotProcess:
                     "timezone": "Europe/London",
                     "log_level": "INFO",
                     "e2ee": {"enabled": True},
+                    **settings,
                 }
             )
         )
         self.log_path = data_dir.parent / f"{data_dir.name}.log"
+        self.open_files = open_files
         self.process: asyncio.subprocess.Process | None = None
         self.kills = 0
 
@@ -69,7 +82,13 @@ class BotProcess:
                 cwd=ROOT,
                 stdout=log,
                 stderr=log,
+                preexec_fn=None if self.open_files is None else self._limit_open_files,
             )
+
+    def _limit_open_files(self) -> None:
+        """In the child, before it runs Python: at most `open_files` descriptors."""
+        assert self.open_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def kill(self) -> None:
         """SIGKILL the process now (no clean-up of any kind runs)."""

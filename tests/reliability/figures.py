@@ -23,9 +23,11 @@ SUITES = {
     "held lock": "Another process holds `BEGIN EXCLUSIVE` for 20 s",
     "full disk": "`data_dir` on a full tmpfs for 20 s",
     "fault past the limit": "A held lock past `storage_fault_limit`",
+    "full disk at start": "`data_dir` on a full tmpfs when the bot starts",
     "network faults": "A fault-injecting proxy between the bot and Synapse",
     "outage": "Synapse stopped while reminders fall due",
     "downtime": "The bot stopped across a poll's deadline and a check-in's close",
+    "slow clients": "Half-sent requests to `/health` under a low open-file limit, and a homeserver restart",
     "bad input": "Hypothesis over every parser",
     "secrets at DEBUG": "The whole meeting flow at `log_level: DEBUG`",
 }

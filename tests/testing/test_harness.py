@@ -274,3 +274,11 @@ async def test_a_message_whose_key_comes_late_is_logged_once_readable(chat: Make
     readable = await bob.wait_for(lambda e: e.event_id == sent and e.type == "m.room.message")
     assert (readable.body, readable.encrypted) == ("two", True)
     assert readable.position > unreadable.position
+
+
+def test_the_kits_face_lists_every_name_it_loads():
+    import matrixbot.testing as kits
+
+    assert sorted(kits.__all__) == sorted(kits._EXPORTS)
+    for name in kits.__all__:
+        assert getattr(kits, name) is not None, name

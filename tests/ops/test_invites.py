@@ -1,0 +1,18 @@
+"""An invite the config's `allowed_inviters` does not allow is rejected with a reason the inviter's
+client shows, through the real homeserver (the rejection itself: tests/engine/test_bot.py)."""
+
+from __future__ import annotations
+
+
+async def test_a_refused_invite_says_why_to_the_inviter(start_bot, chat):
+    t = await start_bot(allowed_inviters=("@ann:localhost", "@*:coop.example"))
+    mallory = await chat("mallory")
+    room = await mallory.create_room(invite=[t.user_id])
+    await mallory.wait_for_membership(room, t.user_id, "leave", timeout=20)
+    rejected = await mallory.wait_for(
+        lambda e: e.room_id == room and e.state_key == t.user_id and e.membership == "leave", timeout=5
+    )
+    assert rejected.sender == t.user_id, "the bot rejected it itself"
+    assert rejected.content.get("reason") == (
+        "This bot accepts invites only from @ann:localhost, @*:coop.example (its admin can change that)."
+    ), rejected.content
