@@ -58,4 +58,6 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (room_id, user_id)
     );
     """,
+    # the organiser gave the repeats a clock time (`at:`): working hours keep it, moving only the day
+    "ALTER TABLE checkins_series ADD COLUMN clock_fixed INTEGER NOT NULL DEFAULT 0;",
 ]
