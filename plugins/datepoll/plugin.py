@@ -22,15 +22,18 @@ from matrixbot import (
     Ref,
     Rest,
     RoomEvent,
+    Scheduled,
     Tx,
     UsageError,
     UserError,
     When,
+    WorkingHours,
     bdi,
     check_size,
     command,
     h,
     job,
+    moved_note,
     on_poll_response,
     on_reaction,
     resolve_single,
@@ -56,6 +59,8 @@ from .render import (
 from .store import BusyStore, PollStore
 
 PollId = Annotated[int | None, Ref("P", "poll")]
+Quiet = tuple[str, WorkingHours | None]
+"""A room's zone and working hours, which a nudge is kept within."""
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_END = "org.matrix.msc3381.poll.end"
 
@@ -111,24 +116,28 @@ class DatePoll(Plugin):
         )
         check_size(native_poll(draft), "That poll")
         check_size(Message.from_html(render_poll(draft, self.prefix)).content(), "That poll")
+        quiet = (ctx.zone, await self.settings.working_hours(ctx.room_id))
         async with self.db.transaction() as tx:
             poll_id = await self.polls.create(tx, draft, ctx.event.event_id)
             if closes_at is not None:
-                await self._schedule_deadline(tx, poll_id, ctx.room_id, ctx.now, closes_at)
+                await self._schedule_deadline(tx, poll_id, ctx.room_id, ctx.now, closes_at, quiet)
         poll = replace(draft, id=poll_id)
         text_id = await ctx.reply(await self._tally(poll))
         poll_event = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(poll))
         await self.polls.set_events(poll_id, text_id, poll_event)
 
     async def _schedule_deadline(
-        self, tx: Tx, poll_id: int, room_id: str, now: datetime, closes_at: datetime
+        self, tx: Tx, poll_id: int, room_id: str, now: datetime, closes_at: datetime, quiet: Quiet
     ) -> None:
+        """The close at the deadline a person set (never moved), and the non-voters' nudge before it,
+        within the room's working hours (`quiet`: its zone and hours, read before the transaction)."""
         payload = {"poll": poll_id}
         await self.jobs.schedule(tx, "close", closes_at, payload, key=f"p{poll_id}:close", room_id=room_id)
-        remind_at = reminder_time(now, closes_at)
-        if remind_at is not None:
+        remind = reminder_time(now, closes_at, *quiet)
+        if remind is not None:
+            moved = payload | remind.to_payload()
             await self.jobs.schedule(
-                tx, "remind", remind_at, payload, key=f"p{poll_id}:remind", room_id=room_id
+                tx, "remind", remind.at, moved, key=f"p{poll_id}:remind", room_id=room_id
             )
 
     async def _notes(self, room_id: str, when: When) -> tuple[str, ...]:
@@ -319,7 +328,8 @@ class DatePoll(Plugin):
             return
         not_voted = self._not_voted(poll, await self.polls.ballots(poll.id))
         if not_voted:
-            html = self._reminder(poll, not_voted, "") + run.late_line(poll.zone, "This reminder")
+            moved = moved_note(Scheduled.from_payload(run.job.due_at, run.payload), poll.zone)
+            html = self._reminder(poll, not_voted, moved) + run.late_line(poll.zone, "This reminder")
             await run.outbox.message(poll.room_id, Message.from_html(html, mentions=not_voted), notify=True)
 
     @job("close")
@@ -418,8 +428,8 @@ class DatePoll(Plugin):
     def _namer(self, room_id: str) -> Callable[[str], str]:
         return lambda user_id: self.rooms.display_name(room_id, user_id)
 
-    def _reminder(self, poll: Poll, not_voted: list[str], note: str) -> str:
-        return render_reminder(poll, not_voted, self._namer(poll.room_id), note, self.prefix)
+    def _reminder(self, poll: Poll, not_voted: list[str], moved: str) -> str:
+        return render_reminder(poll, not_voted, self._namer(poll.room_id), moved, self.prefix)
 
 
 def _numbers(numbers: frozenset[int]) -> str:
