@@ -1,6 +1,6 @@
 """Per-room and per-user settings, and which plugins a room has switched on.
 
-Settings are declared (the core declares timezone; plugins may declare their own),
+Settings are declared (the core declares timezone and working_hours; plugins may declare their own),
 so `!set` validates every value in one place and `!settings` can list them with their help.
 """
 
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from matrixbot.db import Database
 from matrixbot.errors import UserError
-from matrixbot.time import shorten
+from matrixbot.time import DEFAULT_HOURS, WorkingHours, parse_working_hours, shorten
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,12 @@ def check_zone(value: str) -> str:
     return value
 
 
+def check_working_hours(value: str) -> str:
+    """`Mon-Fri 09:00-18:00` as the bot writes it back, or `off`; UserError with an example."""
+    hours = parse_working_hours(value)
+    return "off" if hours is None else hours.text
+
+
 def _zone_hint(value: str) -> str:
     import difflib
     from zoneinfo import available_timezones
@@ -76,6 +82,15 @@ class SettingsStore:
         self.default_plugins = tuple(default_plugins)
         self.declared: dict[str, Setting] = {}
         self.declare(Setting("timezone", "the room's time zone (IANA name)", default_zone, check=check_zone))
+        self.declare(
+            Setting(
+                "working_hours",
+                "when nudges and scheduled check-ins may go out, in the room's zone (e.g. "
+                f"{DEFAULT_HOURS}, or off); outside them they wait for the next working time",
+                DEFAULT_HOURS,
+                check=check_working_hours,
+            )
+        )
 
     def declare(self, setting: Setting) -> None:
         self.declared[setting.name] = setting
@@ -113,6 +128,10 @@ class SettingsStore:
 
     async def zone(self, room_id: str) -> str:
         return await self.get(room_id, "timezone")
+
+    async def working_hours(self, room_id: str) -> WorkingHours | None:
+        """The room's working hours; None when they are off (nothing waits for them)."""
+        return parse_working_hours(await self.get(room_id, "working_hours"))
 
     async def user_zone(self, user_id: str) -> str | None:
         if user_id not in self._user_zones:

@@ -17,12 +17,23 @@ from matrixbot.time.format import (
     valid_zone,
     zone_abbrev,
 )
+from matrixbot.time.hours import (
+    DEFAULT_HOURS,
+    Scheduled,
+    WorkingHours,
+    before_deadline,
+    moved_note,
+    on_working_day,
+    parse_working_hours,
+    quiet,
+)
 from matrixbot.time.parse import TimeParser
 from matrixbot.time.recurrence import Recurrence, parse_recurrence
 from matrixbot.time.service import TOO_SLOW, TimeService
 from matrixbot.time.when import Problem, When
 
 __all__ = [
+    "DEFAULT_HOURS",
     "MAX_TIME_TEXT",
     "MAX_TIME_WORDS",
     "TOO_SLOW",
@@ -30,18 +41,25 @@ __all__ = [
     "FakeClock",
     "Problem",
     "Recurrence",
+    "Scheduled",
     "SystemClock",
     "TimeParseError",
     "TimeParser",
     "TimeService",
     "When",
+    "WorkingHours",
+    "before_deadline",
     "check_text",
     "format_relative",
     "format_time",
     "format_when",
     "in_zone",
     "localize",
+    "moved_note",
+    "on_working_day",
     "parse_recurrence",
+    "parse_working_hours",
+    "quiet",
     "shorten",
     "transition_near",
     "valid_zone",

@@ -62,4 +62,6 @@ MIGRATIONS: list[Migration] = [
     """
     ALTER TABLE checkins_rounds ADD COLUMN summary_event_id TEXT;
     """,
+    # the organiser gave the repeats a clock time (`at:`): working hours keep it, moving only the day
+    "ALTER TABLE checkins_series ADD COLUMN clock_fixed INTEGER NOT NULL DEFAULT 0;",
 ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from matrixbot import localize
+from matrixbot import Scheduled, WorkingHours, before_deadline, localize, on_working_day, quiet
 
 MENTION_BATCH = 20
 """At most this many people are mentioned in one message, so a big room is not one wall of pings."""
@@ -31,6 +31,8 @@ class Series:
     zone: str
     first_at: datetime
     stopped: bool
+    clock_fixed: bool = False
+    """The organiser set the clock time of the repeats (`at:`): rounds keep it, moving only off days off."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,6 @@ class Round:
     @property
     def room_id(self) -> str:
         return self.series.room_id
-
-    @property
-    def nudge_at(self) -> datetime:
-        return self.opened_at + self.series.nudge
 
 
 @dataclass(frozen=True)
@@ -128,6 +126,15 @@ def possibly_inactive(previous: Sequence[tuple[Sequence[Asked], Sequence[Answer]
     return missed(*first) & missed(*second)
 
 
+def asked_now(users: Iterable[str], members: dict[str, Member], now: datetime) -> list[Asked]:
+    """The members to ask in a round opening now, each marked away when they are away now."""
+    result = []
+    for user in users:
+        away = members[user].away_until if user in members else None
+        result.append(Asked(user, away if away is not None and away > now else None))
+    return result
+
+
 def to_ping(
     asked: Iterable[Asked], answers: Iterable[Answer], members: dict[str, Member], now: datetime
 ) -> list[str]:
@@ -172,6 +179,45 @@ def states(
 
 def batches(users: Sequence[str], size: int = MENTION_BATCH) -> list[list[str]]:
     return [list(users[i : i + size]) for i in range(0, len(users), size)]
+
+
+def repeats_from(now: datetime, zone: str, at: time | None) -> datetime:
+    """When a series' repeats count from: the first round's date, at `at` when a clock time is given
+    (even if that is earlier than now), else now. Round n opens `every` × (n-1) after it.
+
+    Rounds that fall outside the room's working hours are moved when they are scheduled
+    (`next_opening`), so the count itself never shifts: every round stays near its date."""
+    if at is None:
+        return now
+    tz = ZoneInfo(zone)
+    first, _ = localize(datetime.combine(now.astimezone(tz).date(), at), tz)
+    return first
+
+
+@dataclass(frozen=True)
+class RoundTimes:
+    """When a round's nudge and close go out; no nudge when working hours would put it at the close."""
+
+    nudge: Scheduled | None
+    close: Scheduled
+
+
+def round_times(opened_at: datetime, series: Series, zone: str, hours: WorkingHours | None) -> RoundTimes:
+    """A round's close (`closes:` after it opened) and nudge (`nudge:` after), each moved to the next
+    working time when it falls outside working hours. A nudge that would then come with the close
+    or after it goes at the start of the last working stretch before, if the round was open then."""
+    close = quiet(opened_at + series.closes, zone, hours)
+    nudge = before_deadline(opened_at + series.nudge, close.at, opened_at, zone, hours)
+    return RoundTimes(nudge, close)
+
+
+def next_opening(
+    series: Series, every: relativedelta, number: int, zone: str, hours: WorkingHours | None
+) -> Scheduled:
+    """When round `number` of a repeating series opens: its occurrence, moved to the next working
+    time when outside working hours; with `at:` the clock time is kept and only a day off moves."""
+    planned = occurrence(series.first_at, series.zone, every, number)
+    return on_working_day(planned, zone, hours) if series.clock_fixed else quiet(planned, zone, hours)
 
 
 def occurrence(first_at: datetime, zone: str, every: relativedelta, number: int) -> datetime:

@@ -8,9 +8,8 @@ loses nor repeats them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from matrixbot import (
     Body,
@@ -23,15 +22,18 @@ from matrixbot import (
     Ref,
     Rest,
     RoomEvent,
+    Scheduled,
     Setting,
     Tx,
     UserError,
     UserId,
+    WorkingHours,
     bdi,
     command,
     format_time,
     h,
     job,
+    moved_note,
     on_message,
     on_reaction,
     resolve_single,
@@ -47,9 +49,12 @@ from .model import (
     MemberState,
     Round,
     Series,
+    asked_now,
     batches,
-    occurrence,
+    next_opening,
     possibly_inactive,
+    repeats_from,
+    round_times,
     states,
     to_ping,
 )
@@ -63,6 +68,7 @@ from .render import (
     render_nudge,
     render_nudge_dm,
     render_question,
+    render_started,
     render_status,
 )
 from .store import CheckinStore
@@ -112,24 +118,26 @@ class Checkins(Plugin):
             raise UserError(
                 "There is nobody to ask here: invite the members first, or list them with 'who:'."
             )
-        repeats_from = _repeats_from(ctx.now, ctx.zone, spec.at)
+        hours = await self.settings.working_hours(ctx.room_id)
+        first_at = repeats_from(ctx.now, ctx.zone, spec.at)
         async with self.db.transaction() as tx:
             series_id = await self.store.create_series(
-                tx, ctx.room_id, ctx.sender, spec, ctx.zone, repeats_from, ctx.event.event_id
+                tx, ctx.room_id, ctx.sender, spec, ctx.zone, first_at, ctx.event.event_id
             )
             series = await self.store.series_in(tx, series_id)
-            round_id = await self._open(tx, series, 1, ctx.now, asked)
+            round_id = await self._open(tx, series, 1, ctx.now, asked, hours, ctx.zone)
         rnd = await self._round(round_id)
         await self._ask(ctx.outbox, rnd)
-        schedule = (
-            f" A new round opens every {h(spec.every)}, at {h(ctx.show_time(repeats_from))} first."
-            if spec.every
-            else ""
-        )
-        await ctx.reply(
-            f"Started check-in {rnd.ref}: {len(asked)} asked. Nudge {h(ctx.show_time(rnd.nudge_at))}, "
-            f"closes {h(ctx.show_time(rnd.closes_at))}.{schedule}"
-        )
+        await ctx.reply(await self._started(ctx, rnd, len(asked), hours))
+
+    async def _started(self, ctx: Context, rnd: Round, asked: int, hours: WorkingHours | None) -> str:
+        """The organiser's confirmation, read back from what was scheduled: the times the jobs use."""
+        jobs = {job.handler: job for job in await self.jobs.pending(f"r{rnd.id}:")}
+        following = await self.jobs.pending(f"s{rnd.series.id}:")
+        nudge, next_at = jobs.get("nudge"), following[0].due_at if following else None
+        moved = hours is not None and any("planned" in job.payload for job in [*jobs.values(), *following])
+        hours_text = hours.text if moved and hours else None
+        return render_started(rnd, asked, nudge.due_at if nudge else None, next_at, hours_text, ctx.show_time)
 
     @command("here", usage="[CID] [NOTE]")
     async def here(self, ctx: Context, given: RoundId = None, note: Rest = "") -> None:
@@ -292,9 +300,10 @@ class Checkins(Plugin):
             series = await self.store.series_in(tx, series_id)
         if series.stopped:
             return
+        hours, zone = await self.settings.working_hours(room_id), await self.settings.zone(room_id)
         if run.missed:
             async with self.db.transaction() as tx:
-                await self._schedule_next(tx, series, number)
+                await self._schedule_next(tx, series, number, hours, zone)
             what = f"Round {number} of check-in “{bdi(series.question)}”"
             html = render_missed(what, run.job.due_at, await self._show(room_id))
             await run.outbox.message(room_id, Message.from_html(html))
@@ -302,10 +311,9 @@ class Checkins(Plugin):
         users = series.who if series.who is not None else self.rooms.humans(room_id)
         asked = await self._to_ask(room_id, users)
         async with self.db.transaction() as tx:
-            round_id = await self._open(tx, series, number, run.now, asked)
-        await self._ask(
-            run.outbox, await self._round(round_id), late=run.late_line(series.zone, "This check-in")
-        )
+            round_id = await self._open(tx, series, number, run.now, asked, hours, zone)
+        late = run.late_line(series.zone, "This check-in")
+        await self._ask(run.outbox, await self._round(round_id), late=late, moved=_moved_note(run, zone))
 
     @job("nudge")
     async def nudge(self, run: JobRun) -> None:
@@ -314,6 +322,7 @@ class Checkins(Plugin):
         if rnd is None or rnd.closed or rnd.closes_at <= run.now:
             return  # overtaken by the round's close (both late, e.g. after an outage): only the close is said
         show = await self._show(rnd.room_id)
+        moved = _moved_note(run, await self.settings.zone(rnd.room_id))
         if run.missed:
             what = f"The reminder for check-in {rnd.ref}"
             await run.outbox.message(
@@ -327,17 +336,15 @@ class Checkins(Plugin):
             room_name = self.rooms.name(rnd.room_id)
             for user in silent:
                 dm = await self.sender.direct_room(user)
-                html = render_nudge_dm(
-                    rnd, room_name, show, prefix, late=run.late_line(rnd.series.zone, "This reminder")
-                )
+                late = run.late_line(rnd.series.zone, "This reminder")
+                html = render_nudge_dm(rnd, room_name, show, prefix, late=late, moved=moved)
                 await run.outbox.message(dm, Message.from_html(html, mentions=[user]), notify=True)
             return
         names = self._names(rnd.room_id, silent)
         reply = {"m.relates_to": {"m.in_reply_to": {"event_id": rnd.event_id}}} if rnd.event_id else None
         for batch in batches(silent):
-            html = render_nudge(
-                rnd, pills(batch, names), show, prefix, late=run.late_line(rnd.series.zone, "This reminder")
-            )
+            late = run.late_line(rnd.series.zone, "This reminder")
+            html = render_nudge(rnd, pills(batch, names), show, prefix, late=late, moved=moved)
             await run.outbox.message(
                 rnd.room_id, Message.from_html(html, mentions=batch), notify=True, extra=reply
             )
@@ -351,7 +358,9 @@ class Checkins(Plugin):
         async with self.db.transaction() as tx:
             await self.store.close(tx, rnd.id)
         rnd = await self._round(rnd.id)
-        html = render_status(rnd, await self._states(rnd), await self._show(rnd.room_id), summary=True)
+        moved = _moved_note(run, await self.settings.zone(rnd.room_id))
+        show = await self._show(rnd.room_id)
+        html = render_status(rnd, await self._states(rnd), show, summary=True, moved=moved)
         late = run.late_line(rnd.series.zone, "This summary")
         event_id = await run.outbox.message(rnd.room_id, Message.from_html(html + late))
         await self.store.set_summary(rnd.id, event_id)
@@ -360,40 +369,44 @@ class Checkins(Plugin):
 
     async def _to_ask(self, room_id: str, users: Sequence[str]) -> list[Asked]:
         """The members asked, each marked away when they are away now."""
-        members = await self.store.members(room_id)
-        now = self.clock.now()
-        result = []
-        for user in users:
-            away = members[user].away_until if user in members else None
-            result.append(Asked(user, away if away is not None and away > now else None))
-        return result
+        return asked_now(users, await self.store.members(room_id), self.clock.now())
 
-    async def _open(self, tx: Tx, series: Series, number: int, now: datetime, asked: list[Asked]) -> int:
-        """Round `number` with its nudge, close and (when repeating) next round scheduled, all at once."""
-        round_id, new = await self.store.open_round(tx, series.id, number, now)
+    async def _open(
+        self,
+        tx: Tx,
+        series: Series,
+        number: int,
+        now: datetime,
+        asked: list[Asked],
+        hours: WorkingHours | None,
+        zone: str,
+    ) -> int:
+        """Round `number` with its nudge, close and (when repeating) next round scheduled, all at once,
+        each moved out of the room's quiet hours (the settings now: a change applies from here on)."""
+        times = round_times(now, series, zone, hours)
+        round_id, new = await self.store.open_round(tx, series.id, number, now, times.close.at)
         if new:
             await self.store.add_asked(tx, round_id, asked)
-            payload, room = {"round": round_id}, series.room_id
-            await self.jobs.schedule(
-                tx, "nudge", now + series.nudge, payload, key=f"r{round_id}:nudge", room_id=room
-            )
-            await self.jobs.schedule(
-                tx, "close", now + series.closes, payload, key=f"r{round_id}:close", room_id=room
-            )
-            await self._schedule_next(tx, series, number)
+            for handler, slot in (("nudge", times.nudge), ("close", times.close)):
+                if slot is not None:
+                    payload, key = {"round": round_id} | slot.to_payload(), f"r{round_id}:{handler}"
+                    await self.jobs.schedule(tx, handler, slot.at, payload, key=key, room_id=series.room_id)
+            await self._schedule_next(tx, series, number, hours, zone)
         return round_id
 
-    async def _schedule_next(self, tx: Tx, series: Series, number: int) -> None:
+    async def _schedule_next(
+        self, tx: Tx, series: Series, number: int, hours: WorkingHours | None, zone: str
+    ) -> None:
         if series.every is None or series.stopped:
             return
         every = series.every
         period = await self.times.read(lambda times: times.parse_period(every))
-        due = occurrence(series.first_at, series.zone, period, number + 1)
-        payload = {"series": series.id, "number": number + 1}
+        opens = next_opening(series, period, number + 1, zone, hours)
+        payload = {"series": series.id, "number": number + 1} | opens.to_payload()
         key = f"s{series.id}:n{number + 1}"
-        await self.jobs.schedule(tx, "open", due, payload, key=key, room_id=series.room_id)
+        await self.jobs.schedule(tx, "open", opens.at, payload, key=key, room_id=series.room_id)
 
-    async def _ask(self, outbox: Outbox, rnd: Round, *, late: str = "") -> None:
+    async def _ask(self, outbox: Outbox, rnd: Round, *, late: str = "", moved: str = "") -> None:
         """Post the question, mentioning the members asked in batches; remember which message it is."""
         asked, answers = await self.store.asked(rnd.id), await self.store.answers(rnd.id)
         ping = to_ping(asked, answers, await self.store.members(rnd.room_id), self.clock.now())
@@ -401,7 +414,9 @@ class Checkins(Plugin):
         groups = batches(ping) or [[]]
         show = await self._show(rnd.room_id)
         organiser = names[rnd.series.organiser]
-        html = render_question(rnd, organiser, pills(groups[0], names), show, self.prefix, late=late)
+        html = render_question(
+            rnd, organiser, pills(groups[0], names), show, self.prefix, late=late, moved=moved
+        )
         event_id = await outbox.message(rnd.room_id, Message.from_html(html, mentions=groups[0]), notify=True)
         await self.store.set_event(rnd.id, event_id)
         for batch in groups[1:]:
@@ -431,20 +446,6 @@ class Checkins(Plugin):
         return lambda moment: format_time(moment, zone)
 
 
-MORNING = time(10)
-"""When repeats start by default if a round is started outside working hours."""
-
-
-def _repeats_from(now: datetime, zone: str, at: time | None) -> datetime:
-    """When the repeats count from: `at` (the next such clock time); without it, now when now is a
-    working hour (08:00–20:00), else the next working-day morning, 10:00, so that a round started
-    at 23:40 does not ping everyone at 23:40 every quarter."""
-    local = now.astimezone(ZoneInfo(zone))
-    if at is None and 8 <= local.hour < 20:
-        return now
-    day = local.date()
-    first = datetime.combine(day, at or MORNING, ZoneInfo(zone))
-    while first <= now or (at is None and first.weekday() >= 5):
-        day += timedelta(days=1)
-        first = datetime.combine(day, at or MORNING, ZoneInfo(zone))
-    return first
+def _moved_note(run: JobRun, zone: str) -> str:
+    """ "moved from Saturday 01:47 to working hours" for a moved job; "" for one on its own time."""
+    return moved_note(Scheduled.from_payload(run.job.due_at, run.payload), zone)

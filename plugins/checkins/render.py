@@ -20,33 +20,59 @@ def pills(users: Sequence[str], names: dict[str, str]) -> str:
     return ", ".join(pill(u, names.get(u)) for u in users)
 
 
+def _moved(note: str) -> str:
+    """ " (moved from Saturday 01:47 to working hours)" after a post's first words; "" when on time."""
+    return f" ({h(note)})" if note else ""
+
+
 def render_question(
-    rnd: Round, organiser: str, mentioned: str, show: Show, prefix: str, *, late: str = ""
+    rnd: Round, organiser: str, mentioned: str, show: Show, prefix: str, *, late: str = "", moved: str = ""
 ) -> str:
     ask = f"<br>{mentioned}" if mentioned else ""
     return (
-        f"<b>Check-in {rnd.ref}</b> from {bdi(organiser)}: {bdi(rnd.series.question)}<br>"
+        f"<b>Check-in {rnd.ref}</b> from {bdi(organiser)}{_moved(moved)}: {bdi(rnd.series.question)}<br>"
         f"Answer with <code>{h(prefix)}here</code> (or <code>{h(prefix)}here NOTE</code>), a ✅ reaction "
         f"on this message, or a reply to it. Closes {h(show(rnd.closes_at))}.{ask}{late}"
     )
+
+
+def render_started(
+    rnd: Round, asked: int, nudge: datetime | None, next_at: datetime | None, hours: str | None, show: Show
+) -> str:
+    """The organiser's confirmation; `hours` is given when working hours moved any of the times."""
+    text = f"Started check-in {rnd.ref}: {asked} asked. "
+    if nudge is None:
+        text += "No nudge: outside working hours it would come with the close. Closes "
+    else:
+        text += f"Nudge {h(show(nudge))}, closes "
+    text += f"{h(show(rnd.closes_at))}."
+    if next_at is not None:
+        text += f" A new round opens every {h(rnd.series.every or '')}; the next on {h(show(next_at))}."
+    if hours is not None:
+        text += f" Times outside this room's working hours ({h(hours)}) moved to the next working time."
+    return text
 
 
 def render_more(rnd: Round, mentioned: str) -> str:
     return f"Also asked in check-in {rnd.ref}: {mentioned}"
 
 
-def render_nudge(rnd: Round, mentioned: str, show: Show, prefix: str, *, late: str = "") -> str:
+def render_nudge(
+    rnd: Round, mentioned: str, show: Show, prefix: str, *, late: str = "", moved: str = ""
+) -> str:
     return (
-        f"Reminder: check-in {rnd.ref} ({bdi(rnd.series.question)}) closes {h(show(rnd.closes_at))}. "
+        f"Reminder{_moved(moved)}: check-in {rnd.ref} ({bdi(rnd.series.question)}) closes {h(show(rnd.closes_at))}. "
         f"Please answer with <code>{h(prefix)}here</code> or a ✅ on the question."
         f"<br>{mentioned}{late}"
     )
 
 
-def render_nudge_dm(rnd: Round, room_name: str, show: Show, prefix: str, *, late: str = "") -> str:
+def render_nudge_dm(
+    rnd: Round, room_name: str, show: Show, prefix: str, *, late: str = "", moved: str = ""
+) -> str:
     link = f'<a href="https://matrix.to/#/{h(rnd.room_id)}">{bdi(room_name)}</a>'
     return (
-        f"Reminder: check-in {rnd.ref} in {link} asks: {bdi(rnd.series.question)}<br>"
+        f"Reminder{_moved(moved)}: check-in {rnd.ref} in {link} asks: {bdi(rnd.series.question)}<br>"
         f"It closes {h(show(rnd.closes_at))}. Please answer there with <code>{h(prefix)}here</code> "
         f"or a ✅ on the question.{late}"
     )
@@ -75,11 +101,13 @@ def _line(state: MemberState, show: Show, closed: bool) -> str:
     return f"<li>{bdi(state.name)} — {text}</li>"
 
 
-def render_status(rnd: Round, members: Sequence[MemberState], show: Show, *, summary: bool = False) -> str:
+def render_status(
+    rnd: Round, members: Sequence[MemberState], show: Show, *, summary: bool = False, moved: str = ""
+) -> str:
     """A round's answers grouped by co-op; `summary` is the closing message's heading."""
     answered = sum(1 for m in members if m.answer is not None)
     if summary:
-        head = f"<b>Check-in {rnd.ref} has closed</b>: {bdi(rnd.series.question)}<br>"
+        head = f"<b>Check-in {rnd.ref} has closed</b>{_moved(moved)}: {bdi(rnd.series.question)}<br>"
     else:
         state = "closed" if rnd.closed else "closes"
         head = (

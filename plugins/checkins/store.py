@@ -16,7 +16,7 @@ _ROUND = (
     "SELECT r.id, r.number, r.opened_at, r.closes_at, r.event_id, r.closed, r.summary_event_id, "
     "s.id AS series_id, s.room_id, "
     "s.organiser, s.question, s.who, s.every, s.nudge_seconds, s.close_seconds, s.zone, s.first_at, "
-    "s.stopped_at FROM checkins_rounds r JOIN checkins_series s ON s.id = r.series_id"
+    "s.stopped_at, s.clock_fixed FROM checkins_rounds r JOIN checkins_series s ON s.id = r.series_id"
 )
 
 
@@ -41,6 +41,7 @@ def _series(row: Row) -> Series:
         zone=row["zone"],
         first_at=datetime.fromtimestamp(row["first_at"], UTC),
         stopped=row["stopped_at"] is not None,
+        clock_fixed=bool(row["clock_fixed"]),
     )
 
 
@@ -74,14 +75,22 @@ class CheckinStore:
     # -- rounds -------------------------------------------------------------------------------
 
     async def create_series(
-        self, tx: Tx, room_id: str, organiser: str, spec: RoundSpec, zone: str, now: datetime, source: str
+        self,
+        tx: Tx,
+        room_id: str,
+        organiser: str,
+        spec: RoundSpec,
+        zone: str,
+        first_at: datetime,
+        source: str,
     ) -> int:
         """A new series, or the one this command already created (a command handled twice)."""
 
         async def insert() -> int:
             return await tx.execute(
                 "INSERT INTO checkins_series (room_id, organiser, question, who, every, nudge_seconds, "
-                "close_seconds, zone, first_at, source_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "close_seconds, zone, first_at, clock_fixed, source_event) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     room_id,
                     organiser,
@@ -91,7 +100,8 @@ class CheckinStore:
                     int(spec.nudge.total_seconds()),
                     int(spec.closes.total_seconds()),
                     zone,
-                    now.timestamp(),
+                    first_at.timestamp(),
+                    int(spec.at is not None),
                     source,
                 ),
             )
@@ -106,13 +116,15 @@ class CheckinStore:
         assert row is not None
         return _series(row)
 
-    async def open_round(self, tx: Tx, series_id: int, number: int, opened_at: datetime) -> tuple[int, bool]:
+    async def open_round(
+        self, tx: Tx, series_id: int, number: int, opened_at: datetime, closes_at: datetime
+    ) -> tuple[int, bool]:
         """Round `number` of a series (created once); returns its id and whether it is new."""
         new = await tx.execute(
             "INSERT INTO checkins_rounds (series_id, number, room_id, opened_at, closes_at) "
-            "SELECT id, ?, room_id, ?, ? + close_seconds FROM checkins_series WHERE id = ? "
+            "SELECT id, ?, room_id, ?, ? FROM checkins_series WHERE id = ? "
             "ON CONFLICT (series_id, number) DO NOTHING",
-            (number, opened_at.timestamp(), opened_at.timestamp(), series_id),
+            (number, opened_at.timestamp(), closes_at.timestamp(), series_id),
         )
         round_id = await tx.fetch_value(
             "SELECT id FROM checkins_rounds WHERE series_id = ? AND number = ?", (series_id, number)

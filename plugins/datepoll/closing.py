@@ -18,11 +18,14 @@ from matrixbot import (
     Message,
     Outbox,
     PollWinner,
+    Scheduled,
     Tx,
     UsageError,
     UserError,
+    WorkingHours,
     h,
     job,
+    moved_note,
 )
 
 from .base import PollsBase
@@ -31,6 +34,8 @@ from .model import Outcome, Poll, count_votes, reminder_time
 from .parse import parse_deadline
 from .render import native_poll, native_poll_end, option_line, render_announcement, winner_summary
 
+Quiet = tuple[str, WorkingHours | None]
+"""A room's zone and working hours, which a nudge is kept within."""
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_END = "org.matrix.msc3381.poll.end"
 NO_DEADLINE = ("none", "off", "never")
@@ -39,18 +44,24 @@ NO_DEADLINE = ("none", "off", "never")
 class Closing(PollsBase):
     # the `poll` command and its other subcommands are declared in plugin.py
     async def _schedule_deadline(
-        self, tx: Tx, poll_id: int, room_id: str, now: datetime, closes_at: datetime
+        self, tx: Tx, poll_id: int, room_id: str, now: datetime, closes_at: datetime, quiet: Quiet
     ) -> None:
+        """The close at the deadline a person set (never moved), and the non-voters' nudge before it,
+        within the room's working hours (`quiet`: its zone and hours, read before the transaction)."""
         payload = {"poll": poll_id, "at": closes_at.timestamp()}
         stamp = int(closes_at.timestamp())
         await self.jobs.schedule(
             tx, "close", closes_at, payload, key=f"p{poll_id}:close@{stamp}", room_id=room_id
         )
-        remind_at = reminder_time(now, closes_at)
-        if remind_at is not None:
+        remind = reminder_time(now, closes_at, *quiet)
+        if remind is not None:
+            moved = payload | remind.to_payload()
             await self.jobs.schedule(
-                tx, "remind", remind_at, payload, key=f"p{poll_id}:remind@{stamp}", room_id=room_id
+                tx, "remind", remind.at, moved, key=f"p{poll_id}:remind@{stamp}", room_id=room_id
             )
+
+    async def _quiet(self, room_id: str) -> Quiet:
+        return (await self.settings.zone(room_id), await self.settings.working_hours(room_id))
 
     async def set_closes(self, ctx: Context, given: int | None, when: str) -> None:
         """`!poll closes [ID] WHEN`: add, move or (`none`) remove the deadline of an open poll."""
@@ -62,11 +73,12 @@ class Closing(PollsBase):
         if when.strip().lower() not in NO_DEADLINE:
             sent = ctx.sent_at()
             closes_at = await self.times.read(lambda times: parse_deadline(when, times, poll.zone, now=sent))
+        quiet = await self._quiet(poll.room_id)
         async with self.db.transaction() as tx:
             await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
             await self.polls.set_deadline(tx, poll.id, closes_at)
             if closes_at is not None:
-                await self._schedule_deadline(tx, poll.id, poll.room_id, ctx.now, closes_at)
+                await self._schedule_deadline(tx, poll.id, poll.room_id, ctx.now, closes_at, quiet)
         was = f" (was {h(ctx.show_time(poll.closes_at))})" if poll.closes_at else ""
         said = f"now closes {h(ctx.show_time(closes_at))}" if closes_at else "has no deadline now"
         await ctx.reply(f"{poll.ref} {said}{was}.")
@@ -90,11 +102,12 @@ class Closing(PollsBase):
         await ctx.require_admin(f"reopen {poll.ref}", or_user=poll.creator)
         keeps = poll.closes_at is not None and poll.closes_at > ctx.now
         closes_at = poll.closes_at if keeps else None
+        quiet = await self._quiet(poll.room_id)
         async with self.db.transaction() as tx:
             await self.polls.reopen(tx, poll.id, closes_at)
             await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
             if closes_at is not None:
-                await self._schedule_deadline(tx, poll.id, poll.room_id, ctx.now, closes_at)
+                await self._schedule_deadline(tx, poll.id, poll.room_id, ctx.now, closes_at, quiet)
         reopened = await self.polls.get(poll.room_id, poll.id) or poll
         # the native poll has ended for good in every client: a new one takes its place
         poll_event = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(reopened))
@@ -165,7 +178,8 @@ class Closing(PollsBase):
             return
         not_voted = self._not_voted(poll, await self.polls.ballots(poll.id))
         if not_voted:
-            html = self._reminder(poll, not_voted, "") + run.late_line(poll.zone, "This reminder")
+            moved = moved_note(Scheduled.from_payload(run.job.due_at, run.payload), poll.zone)
+            html = self._reminder(poll, not_voted, moved) + run.late_line(poll.zone, "This reminder")
             await run.outbox.message(poll.room_id, Message.from_html(html, mentions=not_voted), notify=True)
 
     @job("close")

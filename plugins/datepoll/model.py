@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
-from matrixbot import When
+from matrixbot import Scheduled, When, WorkingHours, before_deadline
 
 
 @dataclass(frozen=True)
@@ -150,13 +150,21 @@ def duplicates(options: Sequence[Option]) -> dict[int, int]:
     return found
 
 
-def reminder_time(created_at: datetime, closes_at: datetime) -> datetime | None:
-    """When to nudge non-voters: a day before the deadline, or halfway for polls shorter than two days."""
+def reminder_time(
+    created_at: datetime, closes_at: datetime, zone: str, hours: WorkingHours | None
+) -> Scheduled | None:
+    """When to nudge non-voters: a day before the deadline, or halfway for polls shorter than two days;
+    outside working hours, at the next working time before the deadline, else at the start of the
+    last working hours before it; None when there is no such time after the poll was made.
+
+    The deadline itself is a time a person set: it never moves."""
     if closes_at <= created_at:
         return None
     if closes_at - created_at >= timedelta(days=2):
-        return closes_at - timedelta(days=1)
-    return created_at + (closes_at - created_at) / 2
+        planned = closes_at - timedelta(days=1)
+    else:
+        planned = created_at + (closes_at - created_at) / 2
+    return before_deadline(planned, closes_at, created_at, zone, hours)
 
 
 def native_ballot(user_id: str, answers: Sequence[str], count: int) -> Ballot | None:

@@ -88,10 +88,11 @@ class DatePoll(Voting, Closing):
         )
         check_size(native_poll(draft), "That poll")
         check_size(Message.from_html(await self._tally(draft)).content(), "That poll")
+        quiet = await self._quiet(ctx.room_id)
         async with self.db.transaction() as tx:
             poll_id = await self.polls.create(tx, draft, ctx.event.event_id)
             if closes_at is not None:
-                await self._schedule_deadline(tx, poll_id, ctx.room_id, ctx.now, closes_at)
+                await self._schedule_deadline(tx, poll_id, ctx.room_id, ctx.now, closes_at, quiet)
         poll = replace(draft, id=poll_id)
         text_id = await ctx.reply(await self._tally(poll))
         poll_event = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(poll))

@@ -218,10 +218,12 @@ def render_correction(poll: Poll, voter: str, before: Outcome, after: Outcome) -
     )
 
 
-def render_reminder(poll: Poll, not_voted: Sequence[str], name: Name, note: str, prefix: str) -> str:
+def render_reminder(poll: Poll, not_voted: Sequence[str], name: Name, moved: str, prefix: str) -> str:
+    """The nudge to non-voters; `moved` says when it was moved to working hours ("" when not)."""
     closes = f" It closes {h(format_time(poll.closes_at, poll.zone))}." if poll.closes_at else ""
+    note = f" (reminder {h(moved)})" if moved else ""
     return (
-        f"{pills(not_voted, name)}: please vote in <b>{poll.ref}: {bdi(poll.title)}</b>{h(note)}.{closes} "
+        f"{pills(not_voted, name)}: please vote in <b>{poll.ref}: {bdi(poll.title)}</b>{note}.{closes} "
         f"Tick the poll, react to its options, or say <code>{h(prefix)}vote {poll.ref} {vote_example(len(poll.options))}</code>."
     )
 

@@ -149,6 +149,7 @@ async def test_a_deadline_reads_the_same_in_a_poll_a_check_in_and_a_signup_list(
 ) -> None:
     """A check-in took only lengths ("could not read 'in 40 seconds' as a length of time")."""
     bot, room = await every_plugin(fake_bot)
+    await bot.say(room, ALICE, "!set working_hours off")  # the close as read (quiet hours: test_quiet_hours)
     poll = await bot.say(room, ALICE, f"!poll Call\n3pm 20 June\n4pm 20 June\ncloses: {closes}")
     assert f"Closes {shown}." in poll.body
     checkin = await bot.say(room, ALICE, f"!checkin start Still here?\nnudge: 10 seconds\ncloses: {closes}")

@@ -124,6 +124,7 @@ async def test_a_nudge_overtaken_by_its_close_is_skipped_and_late_notes_stand_al
 
 async def test_late_reminders_of_every_plugin_say_so_on_a_line_of_their_own(bot):
     room = bot.room("@alice:x", "@bob:x", admins=["@alice:x"])
+    await bot.say(room, "@alice:x", "!set working_hours off")  # the nudges here fall in the evening
     await bot.say(room, "@alice:x", "!signup new Talks\nwhen: 20 February 2027 6pm\nplaces: 3")
     await bot.say(room, "@bob:x", "!signup attend")
     await bot.say(room, "@alice:x", "!poll Call\n3pm 1 March\n3pm 2 March\ncloses: 20 February 2027 7pm")
@@ -158,10 +159,10 @@ async def test_a_round_started_late_at_night_repeats_on_a_working_morning(bot):
     started = await bot.say(
         room, "@alice:x", "!checkin start Still with us?\nevery: 1 week\nnudge: 1 day\ncloses: 2 days"
     )
-    assert "at Mon 22 Feb 2027, 10:00 GMT first" in started.body
+    assert "A new round opens every 1 week; the next on Mon 1 Mar 2027, 09:00 GMT." in started.body
     bot.clock.set("2027-02-26 23:41", "Europe/London")
     assert not [p for p in await bot.run_due() if "Check-in C2" in p.body]
-    bot.clock.set("2027-03-01 10:00", "Europe/London")
+    bot.clock.set("2027-03-01 09:00", "Europe/London")
     assert [p for p in await bot.run_due() if "Check-in C2" in p.body]
 
 
@@ -170,7 +171,7 @@ async def test_at_sets_the_clock_time_rounds_open(bot):
     started = await bot.say(
         room, "@alice:x", "!checkin start Here?\nevery: 1 week\nnudge: 1 day\ncloses: 2 days\nat: 9am"
     )
-    assert "at Wed 17 Feb 2027, 09:00 GMT first" in started.body
+    assert "A new round opens every 1 week; the next on Tue 23 Feb 2027, 09:00 GMT." in started.body
     bad = await bot.say(
         room, "@alice:x", "!checkin start Here?\nevery: 1 week\nnudge: 1 day\ncloses: 2 days\nat: Friday"
     )

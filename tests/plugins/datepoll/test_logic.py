@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -21,10 +22,11 @@ from matrixbot.plugins.datepoll.render import native_poll, render_poll, render_r
 
 from matrixbot.api.commands import Body
 from matrixbot.errors import UserError
-from matrixbot.time import FakeClock, TimeParser
+from matrixbot.time import FakeClock, Scheduled, TimeParser, parse_working_hours
 
 ZONE = "Europe/London"
 TIMES = TimeParser(FakeClock("2024-02-20 12:00", ZONE))
+OFFICE = parse_working_hours("Mon-Fri 09:00-18:00")
 
 
 def option(number: int, text: str) -> Option:
@@ -93,9 +95,31 @@ def test_duplicates_point_at_the_first():
 
 def test_reminder_a_day_before_or_halfway():
     start = datetime(2024, 2, 20, 12, tzinfo=UTC)
-    assert reminder_time(start, start + timedelta(days=3)) == start + timedelta(days=2)
-    assert reminder_time(start, start + timedelta(hours=10)) == start + timedelta(hours=5)
-    assert reminder_time(start, start) is None
+    day_before = reminder_time(start, start + timedelta(days=3), ZONE, None)
+    assert day_before == Scheduled(start + timedelta(days=2), start + timedelta(days=2))
+    halfway = reminder_time(start, start + timedelta(hours=10), ZONE, OFFICE)
+    assert halfway == Scheduled(start + timedelta(hours=5), start + timedelta(hours=5)), (
+        "17:00: a working hour"
+    )
+    assert reminder_time(start, start, ZONE, None) is None
+
+
+def london(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(ZONE)).astimezone(UTC)
+
+
+def test_a_reminder_out_of_hours_moves_to_working_hours_before_the_deadline():
+    # closes Monday 10:00: the day-before nudge (Sunday 10:00) moves to Monday 09:00
+    monday = reminder_time(london("2024-02-23 20:00"), london("2024-02-26 10:00"), ZONE, OFFICE)
+    assert monday == Scheduled(london("2024-02-26 09:00"), london("2024-02-25 10:00"))
+    # closes Sunday noon: Monday is too late, so the nudge goes at the start of Friday's hours
+    friday = reminder_time(london("2024-02-22 12:00"), london("2024-02-25 12:00"), ZONE, OFFICE)
+    assert friday == Scheduled(london("2024-02-23 09:00"), london("2024-02-24 12:00"))
+    # ...unless the poll was made after that: then there is no nudge at a useful time
+    assert reminder_time(london("2024-02-23 10:00"), london("2024-02-25 12:00"), ZONE, OFFICE) is None
+    # with working hours off it stays at Saturday noon
+    off = reminder_time(london("2024-02-23 10:00"), london("2024-02-25 12:00"), ZONE, None)
+    assert off == Scheduled(london("2024-02-24 12:00"), london("2024-02-24 12:00"))
 
 
 def test_proposal_flags_the_typo_with_its_suggestion():
