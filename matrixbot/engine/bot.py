@@ -22,6 +22,7 @@ from matrixbot.config import Config
 from matrixbot.datadir import DB_NAME, InstanceLock, create_private, make_private, warn_if_readable
 from matrixbot.db import Database
 from matrixbot.engine.dispatch import Dispatcher
+from matrixbot.engine.gaps import GapFiller
 from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.lanes import Lanes
 from matrixbot.engine.parts import NotStarted, Parts
@@ -230,6 +231,7 @@ class Bot:
             self.clock,
             self.inbox,
             parts.dispatcher,
+            GapFiller(client, parts.dispatcher.lanes, parts.sender, self.settings),
             self.rooms,
             parts.sender,
             UnreadableNotices(client, self.settings, self.rooms, parts.sender, parts.dispatcher.lanes)

@@ -46,6 +46,11 @@ class Inbox:
         token = await self._db.fetch_value("SELECT value FROM meta WHERE key = 'sync_token'")
         return None if token is None else str(token)
 
+    async def synced_at(self) -> float | None:
+        """When the stored token was written (Unix seconds): where a gap after it begins."""
+        value = await self._db.fetch_value("SELECT value FROM meta WHERE key = 'synced_at'")
+        return None if value is None else float(value)
+
     async def store(self, events: Sequence[RoomEvent], token: str) -> list[RoomEvent]:
         """Write the events and the new token in one transaction; return the events not seen before.
 
@@ -70,10 +75,9 @@ class Inbox:
                 )
                 if inserted:
                     new.append(event)
-            await tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('sync_token', ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (token,),
+            await tx.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [("sync_token", token), ("synced_at", str(now))],
             )
             return new
 

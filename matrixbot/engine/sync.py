@@ -2,7 +2,7 @@
 
 The sync filter asks for 100 timeline events per room (Synapse's default of 10 drops commands
 sent in a burst). When a response is still `limited` (a gap, e.g. after a long downtime), the
-missing events are fetched with `/messages` back to the previous token. On the very first start
+missing events are fetched with `/messages` back to the previous token (`gaps.py`). On the very first start
 the backlog is skipped; in a room the bot has just joined, only what came after its join counts.
 """
 
@@ -17,11 +17,12 @@ import nio
 
 from matrixbot.config import Config
 from matrixbot.engine.dispatch import Dispatcher
+from matrixbot.engine.gaps import GapFiller
 from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.unreadable import UnreadableNotices
 from matrixbot.errors import StartupError
 from matrixbot.matrix import crypto
-from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.events import RoomEvent, from_sync
 from matrixbot.matrix.outages import Trouble, trouble_from_response
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.sender import Sender
@@ -39,7 +40,6 @@ SYNC_FILTER: dict[str, Any] = {
         "account_data": {"not_types": ["*"]},
     },
 }
-GAP_PAGES = 20
 SYNC_TIMEOUT_MS = 30_000
 SYNC_DEADLINE = SYNC_TIMEOUT_MS / 1000 + 15
 """A long-poll answer later than this is given up: a stalled connection must not leave the bot
@@ -71,6 +71,7 @@ class Syncer:
         clock: Clock,
         inbox: Inbox,
         dispatcher: Dispatcher,
+        gaps: GapFiller,
         rooms: RoomDirectory,
         sender: Sender,
         unreadable: UnreadableNotices | None,
@@ -81,11 +82,13 @@ class Syncer:
         self._clock = clock
         self._inbox = inbox
         self._dispatcher = dispatcher
+        self._gaps = gaps
         self._rooms = rooms
         self._sender = sender
         self._unreadable = unreadable
         self._decryptor = decryptor
         self._token: str | None = None
+        self._synced_at: float | None = None
         self._stalled = False
         self._settle = False
         self.last_ok: float | None = None
@@ -94,6 +97,7 @@ class Syncer:
     async def resume(self) -> None:
         """Pick up where the last run stopped: its sync token. Call `replay` after a full-state sync."""
         self._token = await self._inbox.token()
+        self._synced_at = await self._inbox.synced_at()
 
     async def replay(self) -> None:
         """Hand over the events stored but not handled (by the last run, or by the first sync).
@@ -147,9 +151,11 @@ class Syncer:
                     self._rooms.observe_state(room_id, event.source)
             if first_start:
                 continue
-            events = [_normalise(e, room_id, received) for e in info.timeline.events]
+            events = [from_sync(e, room_id, received) for e in info.timeline.events]
             if info.timeline.limited and info.timeline.prev_batch and self._token:
-                gap = await self._fill_gap(room_id, info.timeline.prev_batch, self._token, received)
+                gap = await self._gaps.fill(
+                    room_id, info.timeline.prev_batch, self._token, self._synced_at, received
+                )
                 events = gap + events
             own = self._config.user_id
             batch.extend(e for e in _after_own_join(events, own) if e.sender != own)
@@ -157,6 +163,7 @@ class Syncer:
             self._rooms.forget(room_id)
         new = await self._inbox.store(batch, response.next_batch)
         self._token = response.next_batch
+        self._synced_at = time.time()
         # a sync that brought nothing new (most often the echo of an answer) is followed by a wait
         # for the dispatcher: see SETTLE_MAX
         self._settle = not new
@@ -189,24 +196,6 @@ class Syncer:
         """Now on the bot's clock, in ms: when the events of this sync were received."""
         return int(self._clock.now().timestamp() * 1000)
 
-    async def _fill_gap(self, room_id: str, prev_batch: str, since: str, received: int) -> list[RoomEvent]:
-        """Fetch the events a limited sync left out, from `prev_batch` back to the last token."""
-        found: list[RoomEvent] = []
-        start = prev_batch
-        for _ in range(GAP_PAGES):
-            response = await self._client.room_messages(
-                room_id, start=start, end=since, direction=nio.MessageDirection.back, limit=100
-            )
-            if not isinstance(response, nio.RoomMessagesResponse):
-                log.warning("could not fetch missed events of %s: %s", room_id, response)
-                break
-            found.extend(_normalise(e, room_id, received) for e in response.chunk)
-            if not response.chunk or not response.end or response.end == start:
-                break
-            start = response.end
-        log.info("filled a gap of %d event(s) in %s", len(found), room_id)
-        return list(reversed(found))
-
     async def _handle_invites(self, response: nio.SyncResponse) -> None:
         for room_id, info in response.rooms.invite.items():
             inviter = next(
@@ -233,12 +222,6 @@ class Syncer:
                 )
                 if not await self._rooms.reject_invite(room_id, reason):
                     log.warning("could not reject the invite to %s", room_id)
-
-
-def _normalise(event: Any, room_id: str, received: int) -> RoomEvent:
-    source = getattr(event, "source", None) or {}
-    encrypted = bool(getattr(event, "decrypted", False))
-    return RoomEvent.from_source(source, room_id, encrypted=encrypted, received=received)
 
 
 def _after_own_join(events: list[RoomEvent], bot_user_id: str) -> list[RoomEvent]:

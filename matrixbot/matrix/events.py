@@ -189,6 +189,14 @@ class Membership:
     display_name: str | None
 
 
+def from_sync(event: Any, room_id: str, received: int) -> RoomEvent:
+    """An event as matrix-nio hands it over (in a sync or a `/messages` page), received at
+    `received` (ms, on the bot's clock); decrypted when it came encrypted."""
+    source = getattr(event, "source", None) or {}
+    encrypted = bool(getattr(event, "decrypted", False))
+    return RoomEvent.from_source(source, room_id, encrypted=encrypted, received=received)
+
+
 def strip_reply_fallback(body: str) -> str:
     """Drop the `> <@user:server> quoted` lines and blank line Element puts before a reply's text."""
     lines = body.split("\n")

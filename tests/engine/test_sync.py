@@ -88,7 +88,16 @@ async def test_after_a_sync_with_nothing_new_the_next_waits_for_the_dispatcher()
     rooms: Any = SimpleNamespace(observe_state=lambda *_: None, forget=lambda *_: None)
     config: Any = SimpleNamespace(user_id="@bot:x")
     syncer = Syncer(
-        cast(Any, client), config, FakeClock(), inbox, cast(Any, Busy()), rooms, sender, None, None
+        cast(Any, client),
+        config,
+        FakeClock(),
+        inbox,
+        cast(Any, Busy()),
+        cast(Any, None),
+        rooms,
+        sender,
+        None,
+        None,
     )
 
     await asyncio.wait_for(syncer.sync_once(), 1.0)  # nothing handed over before: no wait
