@@ -92,6 +92,11 @@ class Tx:
         """Run `callback` once the transaction has committed (e.g. re-arm a timer)."""
         self._after_commit.append(callback)
 
+    async def primary_key(self, table: str) -> list[str]:
+        """The columns of `table`'s primary key, in order."""
+        rows = await self.fetch_all(f"PRAGMA table_info({_identifier(table)})")
+        return [row["name"] for row in sorted(rows, key=lambda row: row["pk"]) if row["pk"]]
+
 
 class Database:
     """The bot's database. One connection; writers queue on a lock, one transaction at a time."""
@@ -290,6 +295,16 @@ class Database:
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
 
+    async def tables_with(self, column: str) -> list[str]:
+        """The tables (the core's and every plugin's) that have a column named `column`."""
+        tables = await self.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        found = []
+        for table in tables:
+            columns = await self.fetch_all(f"PRAGMA table_info({_identifier(table['name'])})")
+            if any(c["name"] == column for c in columns):
+                found.append(str(table["name"]))
+        return found
+
     async def migrate(self, component: str, migrations: Sequence[Migration]) -> int:
         """Bring `component`'s tables to the newest version; return how many migrations ran.
 
@@ -377,3 +392,10 @@ def _split_script(sql: str) -> list[str]:
     if current.strip(" \n\t;"):
         statements.append(current.strip())
     return statements
+
+
+def _identifier(name: str) -> str:
+    """A table name as SQL, refused unless it is a plain identifier (they come from the schema)."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a table name: {name!r}")
+    return name

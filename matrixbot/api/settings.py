@@ -104,6 +104,12 @@ class SettingsStore:
             self._rooms[room_id] = {r["key"]: r["value"] for r in rows}
         return self._rooms[room_id]
 
+    def forget(self, *room_ids: str) -> None:
+        """Read these rooms' settings and plugin choices again (their rows changed: a room moved)."""
+        for room_id in room_ids:
+            self._rooms.pop(room_id, None)
+            self._choices.pop(room_id, None)
+
     async def get(self, room_id: str, name: str) -> str:
         return (await self._room(room_id)).get(name, self.declared[name].default)
 

@@ -25,6 +25,7 @@ from matrixbot.engine.dispatch import Dispatcher
 from matrixbot.engine.gaps import GapFiller
 from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.lanes import Lanes
+from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.parts import NotStarted, Parts
 from matrixbot.engine.registry import BUILTIN_PLUGINS, Registry, discover
 from matrixbot.engine.scheduler import Scheduler
@@ -73,6 +74,7 @@ class Bot:
         self.rooms: RoomDirectory
         self.settings: SettingsStore
         self.inbox: Inbox
+        self.moves: RoomMoves
         self.times = TimeService(TimeParser(self.clock, config.languages))
         self.troubles = TroubleLog(self.clock)
         self.syncer: Syncer | None = None
@@ -209,8 +211,9 @@ class Bot:
         for plugin in plugins:
             await plugin.setup()
         self.inbox = Inbox(self.db)
+        self.moves = RoomMoves(self.db, rooms, sender, settings, lanes)
         self.dispatcher = Dispatcher(
-            config, self.registry, self.db, sender, lanes, on_handled=self.inbox.mark_done
+            config, self.registry, self.db, sender, lanes, self.moves, on_handled=self.inbox.mark_done
         )
         self._parts = Parts(self.db, self.registry, self.scheduler, self.dispatcher, sender)
 
@@ -232,6 +235,7 @@ class Bot:
             self.inbox,
             parts.dispatcher,
             GapFiller(client, parts.dispatcher.lanes, parts.sender, self.settings),
+            self.moves,
             self.rooms,
             parts.sender,
             UnreadableNotices(client, self.settings, self.rooms, parts.sender, parts.dispatcher.lanes)

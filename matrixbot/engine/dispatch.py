@@ -34,9 +34,10 @@ from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database
 from matrixbot.engine.lanes import Lanes, Work
+from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.reactions import ReactionLog
 from matrixbot.engine.registry import Registry
-from matrixbot.errors import FatalError, SendPending, StorageUnavailable, UserError
+from matrixbot.errors import FatalError, SendError, SendPending, StorageUnavailable, UserError
 from matrixbot.logformat import log_context
 from matrixbot.matrix.events import (
     POLL_RESPONSE_TYPES,
@@ -64,6 +65,7 @@ class Dispatcher:
         db: Database,
         sender: Sender,
         lanes: Lanes,
+        moves: RoomMoves,
         *,
         on_handled: Callable[[RoomEvent], Awaitable[None]],
     ) -> None:
@@ -73,6 +75,7 @@ class Dispatcher:
         self._sender = sender
         self._reactions = ReactionLog(db)
         self._on_handled = on_handled
+        self._moves = moves
         self.lanes = lanes
 
     async def settle(self, timeout: float) -> None:
@@ -114,6 +117,9 @@ class Dispatcher:
                     await asyncio.wait_for(stopping.wait(), RETRY_PAUSE)
             except FatalError:
                 raise
+            except SendError as exc:  # refused for good (e.g. 403): said once, never retried
+                log.warning("%s in %s: %s", event.event_id, event.room_id, exc)
+                return True
             except Exception:
                 log.exception("event %s in %s could not be handled", event.event_id, event.room_id)
                 return True
@@ -139,6 +145,8 @@ class Dispatcher:
             response = as_poll_response(event)
             if response:
                 await self._to_plugins(event.room_id, "poll_response", response)
+        elif event.type == "m.room.tombstone" and event.state_key == "":
+            await self._moves.upgraded(event)
         elif event.type == "m.room.member":
             change = as_membership(event)
             if change:
@@ -186,7 +194,7 @@ class Dispatcher:
             if exc.show_usage and ctx.usage:
                 text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
             await ctx.reply(text)
-        except (StorageUnavailable, SendPending, FatalError):
+        except (StorageUnavailable, SendPending, SendError, FatalError):
             raise
         except Exception:
             outcome = "error"
@@ -231,6 +239,8 @@ class Dispatcher:
                     raise
                 except UserError as exc:
                     log.info("%s %s handler refused: %s", name, kind, exc.message)
+                except SendError as exc:  # refused for good (e.g. 403): said once, never retried
+                    log.warning("%s %s handler could not post: %s", name, kind, exc)
                 except Exception:
                     log.exception("%s %s handler failed", name, kind)
 

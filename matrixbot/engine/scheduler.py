@@ -45,7 +45,7 @@ from matrixbot.api.jobs import Job, JobHandler, JobRun, PluginJobs, job_from_row
 from matrixbot.db import Database, Tx
 from matrixbot.engine.lanes import Lanes, Work
 from matrixbot.engine.tasks import TaskPool, watch
-from matrixbot.errors import FatalError, StorageUnavailable
+from matrixbot.errors import FatalError, SendError, StorageUnavailable
 from matrixbot.logformat import log_context
 from matrixbot.matrix.outages import Kind, TroubleLog
 from matrixbot.matrix.sender import Sender
@@ -231,6 +231,10 @@ class Scheduler:
             )
         except (asyncio.CancelledError, FatalError):
             raise
+        except SendError as exc:  # refused for good (a 403: the bot may no longer post there)
+            metrics.SCHEDULED.labels("failed").inc()
+            log.warning("job %d (%s.%s) could not post, for good: %s", job.id, job.plugin, job.handler, exc)
+            await self._db.execute("UPDATE jobs SET state = 'failed' WHERE id = ?", (job.id,))
         except Exception:
             metrics.SCHEDULED.labels("failed").inc()
             log.exception(

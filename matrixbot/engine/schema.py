@@ -54,4 +54,11 @@ CORE_MIGRATIONS: list[Migration] = [
     DROP INDEX jobs_due;
     CREATE INDEX jobs_run ON jobs (state, run_at);
     """,
+    # rooms that were upgraded: the successor the bot follows, and whether their things went there
+    """
+    CREATE TABLE room_moves (
+        old_room TEXT PRIMARY KEY, new_room TEXT NOT NULL, state TEXT NOT NULL
+    );
+    CREATE INDEX room_moves_new ON room_moves (new_room, state);
+    """,
 ]

@@ -19,6 +19,7 @@ from matrixbot.config import Config
 from matrixbot.engine.dispatch import Dispatcher
 from matrixbot.engine.gaps import GapFiller
 from matrixbot.engine.inbox import Inbox
+from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.unreadable import UnreadableNotices
 from matrixbot.errors import StartupError
 from matrixbot.matrix import crypto
@@ -72,6 +73,7 @@ class Syncer:
         inbox: Inbox,
         dispatcher: Dispatcher,
         gaps: GapFiller,
+        moves: RoomMoves,
         rooms: RoomDirectory,
         sender: Sender,
         unreadable: UnreadableNotices | None,
@@ -83,6 +85,7 @@ class Syncer:
         self._inbox = inbox
         self._dispatcher = dispatcher
         self._gaps = gaps
+        self._moves = moves
         self._rooms = rooms
         self._sender = sender
         self._unreadable = unreadable
@@ -208,10 +211,12 @@ class Syncer:
                 ),
                 None,
             )
-            if inviter and self._config.may_invite(inviter):
+            successor = await self._moves.successor(room_id)
+            if inviter and (self._config.may_invite(inviter) or successor):
                 result = await self._client.join(room_id)
                 if isinstance(result, nio.JoinResponse):
                     log.info("joined %s on invite from %s", room_id, inviter)
+                    await self._moves.joined(room_id)
                 else:
                     log.warning("could not join %s: %s", room_id, result)
             else:

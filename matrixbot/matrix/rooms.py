@@ -8,7 +8,9 @@ nobody is an admin: permission checks fail closed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import nio
 
@@ -55,6 +57,15 @@ class RoomDirectory:
             nio.RoomLeaveResponse, method, path, nio.Api.to_json({"reason": reason})
         )
         return isinstance(response, nio.RoomLeaveResponse)
+
+    async def join(self, room_id: str, via: Sequence[str] = ()) -> bool:
+        """Join a room by id, through the servers `via` (a room the bot's homeserver does not know
+        yet is found through them; nio's `join` cannot name any); False if the homeserver refused."""
+        method, path = nio.Api.join(self._client.access_token, room_id)
+        if via:
+            path += "".join(f"&server_name={quote(server)}" for server in via)
+        response = await self._client._send(nio.JoinResponse, method, path, nio.Api.to_json({}))
+        return isinstance(response, nio.JoinResponse)
 
     async def power_levels(self, room_id: str) -> dict[str, Any]:
         if room_id not in self._power:

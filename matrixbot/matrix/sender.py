@@ -84,12 +84,16 @@ class Sender:
         self._db = db
         self._nonce = nonce
         self.stopping = asyncio.Event()
-        self._created: set[str] = set()
-        """Rooms the bot made (direct chats), which nio knows only once a sync has brought them."""
+        self._expected: set[str] = set()
+        """Rooms the bot made or joined just now, which nio knows only once a sync has brought them."""
         self.rooms_known = asyncio.Event()
         """Set once the first full-state sync is processed: nio then knows every joined room and
         whether it is encrypted. Before that, nio refuses a send into any room (with encryption
         on); after it, a room nio does not know is one the bot is not in."""
+
+    def expect(self, room_id: str) -> None:
+        """The bot made or joined `room_id` just now: a send there waits for a sync to bring it."""
+        self._expected.add(room_id)
 
     def outbox(self, origin: str) -> Outbox:
         """An outbox whose transaction ids are stable for `origin` (e.g. 'event:$abc' or 'job:12')."""
@@ -145,7 +149,7 @@ class Sender:
 
     def _local_problem(self, room_id: str, exc: nio.LocalProtocolError) -> str:
         """nio refused to send without asking the homeserver: passing until it knows the rooms."""
-        if room_id not in self._client.rooms and self.rooms_known.is_set() and room_id not in self._created:
+        if room_id not in self._client.rooms and self.rooms_known.is_set() and room_id not in self._expected:
             raise SendError(f"the bot is not in {room_id}") from exc
         return f"room not known yet: {exc}"
 
@@ -193,7 +197,7 @@ class Sender:
         )
         if not isinstance(response, nio.RoomCreateResponse):
             raise SendError(f"could not open a direct chat with {user_id}: {response}")
-        self._created.add(response.room_id)
+        self.expect(response.room_id)
         await self._db.execute(
             "INSERT INTO direct_rooms (user_id, room_id) VALUES (?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET room_id = excluded.room_id",

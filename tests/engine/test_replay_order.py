@@ -64,7 +64,7 @@ async def test_left_overs_wait_for_the_first_full_state_sync_then_go_in_order(tm
         sender = SimpleNamespace(rooms_known=asyncio.Event())
         rooms = SimpleNamespace(observe_state=lambda *_: None, forget=lambda *_: None)
         config = SimpleNamespace(user_id="@bot:x")
-        syncer = Syncer(client, config, FakeClock(), inbox, dispatcher, None, rooms, sender, None, None)  # type: ignore[arg-type]
+        syncer = Syncer(client, config, FakeClock(), inbox, dispatcher, None, None, rooms, sender, None, None)  # type: ignore[arg-type]
 
         await syncer.resume()
         assert dispatcher.submitted == [], "nothing may be handled before nio knows the rooms"

@@ -28,7 +28,7 @@ def _event(event_id: str) -> RoomEvent:
 def _dispatcher(release: asyncio.Event, handled: list[str], monkeypatch: pytest.MonkeyPatch) -> Dispatcher:
     sender = SimpleNamespace(stopping=asyncio.Event())
     fake: Any = SimpleNamespace()
-    dispatcher = Dispatcher(fake, fake, fake, cast(Any, sender), Lanes(), on_handled=_noop)
+    dispatcher = Dispatcher(fake, fake, fake, cast(Any, sender), Lanes(), fake, on_handled=_noop)
 
     async def handle(event: RoomEvent) -> None:
         await release.wait()
@@ -93,6 +93,7 @@ async def test_after_a_sync_with_nothing_new_the_next_waits_for_the_dispatcher()
         FakeClock(),
         inbox,
         cast(Any, Busy()),
+        cast(Any, None),
         cast(Any, None),
         rooms,
         sender,

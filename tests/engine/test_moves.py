@@ -1,0 +1,40 @@
+"""A room's things move to its successor in one transaction: every table's rows but the event log;
+a setting the new room already has wins over the old room's."""
+
+from __future__ import annotations
+
+from matrixbot.plugins.meetings import Meetings
+
+from matrixbot.testing.pytest_plugin import MakeFakeBot
+from matrixbot.time import FakeClock
+
+
+async def test_every_table_but_the_event_log_moves_and_the_new_rooms_settings_win(
+    fake_bot: MakeFakeBot,
+) -> None:
+    bot = await fake_bot(plugins=[Meetings], clock=FakeClock("2027-03-01 10:00", "Europe/London"))
+    old, new = bot.room("@alice:x", admins=["@alice:x"]), bot.room("@alice:x", admins=["@alice:x"])
+    await bot.say(old, "@alice:x", "!set timezone Europe/Berlin")
+    await bot.say(old, "@alice:x", "!set working_hours off")
+    await bot.say(new, "@alice:x", "!set timezone Europe/Paris")
+    await bot.say(old, "@alice:x", "!remind tomorrow 9am water the plants")
+    db = bot.database
+    await db.execute(
+        "INSERT INTO room_moves (old_room, new_room, state) VALUES (?, ?, 'waiting')", (old, new)
+    )
+
+    await bot.moves.joined(new)
+
+    assert await db.fetch_value("SELECT COUNT(*) FROM meetings_reminders WHERE room_id = ?", (new,)) == 1
+    assert await db.fetch_value("SELECT COUNT(*) FROM jobs WHERE room_id = ?", (old,)) == 0
+    settings = {
+        r["key"]: r["value"]
+        for r in await db.fetch_all("SELECT * FROM room_settings WHERE room_id = ?", (new,))
+    }
+    assert settings == {"timezone": "Europe/Paris", "working_hours": "off"}
+    assert await db.fetch_value("SELECT COUNT(*) FROM room_settings WHERE room_id = ?", (old,)) == 0
+    assert await db.fetch_value("SELECT COUNT(*) FROM inbox WHERE room_id = ?", (new,)) == 0, "the log stays"
+    assert "R1" in (await bot.say(new, "@alice:x", "!reminders")).body
+    assert await db.fetch_value("SELECT state FROM room_moves WHERE old_room = ?", (old,)) == "done"
+    await bot.moves.joined(new)  # again (a second join event): nothing more to move
+    assert await db.fetch_value("SELECT COUNT(*) FROM meetings_reminders WHERE room_id = ?", (new,)) == 1
