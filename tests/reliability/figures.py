@@ -28,6 +28,7 @@ SUITES = {
     "outage": "Synapse stopped while reminders fall due",
     "downtime": "The bot stopped across a poll's deadline and a check-in's close",
     "long gap": "More than 2,000 messages while the bot is down",
+    "room flood": "One member floods 20 rooms with polls",
     "slow clients": "Half-sent requests to `/health` under a low open-file limit, and a homeserver restart",
     "bad input": "Hypothesis over every parser",
     "secrets at DEBUG": "The whole meeting flow at `log_level: DEBUG`",
