@@ -41,18 +41,20 @@ _BREAK = "\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029"
 """Every line boundary Python's `str.splitlines` knows: LF, CR, VT, FF, FS GS RS, NEL, LS, PS."""
 _LINE_BREAKS = re.compile(f"[ \t]*[{_BREAK}][{_BREAK} \t]*")
 """A run of line breaks with the blanks around it: one space in its place."""
+_ANY_BREAK = re.compile(f"[{_BREAK}]")
 _ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 """Line breaks but LF, which no HTML body of the bot's own needs (clients may break a line at them)."""
 
 _JOINING = (
-    "\u0600-\u06ff\u0700-\u074f\u0750-\u077f\u07c0-\u07ff\u0840-\u085f\u0860-\u089f\u08a0-\u08ff"
-    "\u0900-\u0dff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u1800-\u18af\u1900-\u194f\u1a20-\u1aaf"
+    "\u0600-\u061b\u061d-\u06ff\u0700-\u074f\u0750-\u077f\u07c0-\u07ff\u0840-\u085f\u0860-\u089f\u08a0-\u08ff"
+    "\u0900-\u0dff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u1800-\u180d\u180f-\u18af\u1900-\u194f\u1a20-\u1aaf"
     "\u1b00-\u1bbf\ua800-\ua82f\ua840-\ua8ff\ua900-\ua95f\ua980-\ua9df\uaa00-\uaa7f\uaae0-\uaaff"
     "\uabc0-\uabff\ufb50-\ufdff\ufe70-\ufefe\U00010a00-\U00010a5f\U00011000-\U000111ff"
 )
 """Scripts whose letters join or conjoin, where ZWJ and ZWNJ choose a form: Arabic (Persian, Urdu
 …), Syriac, N'Ko, Mandaic, the Brahmic scripts of South Asia (Devanagari to Sinhala), Tibetan,
-Myanmar, Khmer, Mongolian, Limbu, Tai Tham, Balinese, Sundanese, and their extensions."""
+Myanmar, Khmer, Mongolian, Limbu, Tai Tham, Balinese, Sundanese, and their extensions; without
+the invisible characters among them (ALM, the Mongolian vowel separator), which are dropped."""
 _PICTOGRAPHS = (
     "\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u2199\u21a9\u21aa\u231a-\u23ff\u24c2\u25aa-\u25fe"
     "\u2600-\u27bf\u2934\u2935\u2b05-\u2b55\u3030\u303d\u3297\u3299\U0001f000-\U0001faff"
@@ -78,20 +80,33 @@ tag characters, the Hangul fillers, the interlinear annotation, shorthand and mu
 controls; the group `kept` matches those a language or an emoji sequence needs where they stand."""
 
 
+_MAY_HIDE = re.compile(
+    "[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0"
+    "\ufff9-\ufffb\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f]"
+)
+"""Any character `INVISIBLE` may drop: one quick scan spares most text the slower one."""
+
+
 def _drop_invisible(match: re.Match[str]) -> str:
     return match.group() if match.group("kept") is not None else ""
+
+
+def _visible(text: str) -> str:
+    text = _UNSAFE.sub("", text)
+    return INVISIBLE.sub(_drop_invisible, text) if _MAY_HIDE.search(text) else text
 
 
 def clean(text: object) -> str:
     """`text` without control characters, bidi controls and invisible format characters, line
     breaks other than LF as spaces: for anything the bot repeats (a whole body keeps its LFs)."""
-    return INVISIBLE.sub(_drop_invisible, _UNSAFE.sub("", _ODD_BREAKS.sub(" ", str(text))))
+    return _visible(_ODD_BREAKS.sub(" ", str(text)))
 
 
 def one_line(text: object) -> str:
     """`text` cleaned, each run of line breaks (with the blanks around it) folded to one space:
     a value that must stay on its line (a name, a title, an option)."""
-    return clean(_LINE_BREAKS.sub(" ", str(text)))
+    text = str(text)
+    return _visible(_LINE_BREAKS.sub(" ", text) if _ANY_BREAK.search(text) else text)
 
 
 def h(text: object) -> str:

@@ -5,6 +5,7 @@ for "mallory". Invisible characters in names and titles do not come back. FakeBo
 from __future__ import annotations
 
 from datetime import timedelta
+
 import pytest
 from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.meetings import Meetings
@@ -23,10 +24,14 @@ INVISIBLES = "\u200b\u200c\u200d\u200e\u200f\u061c\ufeff\u2060\u00ad\u3164\uffa0
 fillers, tag characters: none needed between Latin letters."""
 
 
-async def a_poll_and_a_reminder(make: MakeFakeBot, names: dict[str, str], title: str = "Call") -> list[Posted]:
+async def a_poll_and_a_reminder(
+    make: MakeFakeBot, names: dict[str, str], title: str = "Call"
+) -> list[Posted]:
     """What the bot posts in a poll's life (tally, its edits, results, remind) and a reminder's,
     with these display names."""
-    bot: FakeBot = await make(plugins=[DatePoll, Meetings], clock=FakeClock("2024-02-20 12:00", "Europe/London"))
+    bot: FakeBot = await make(
+        plugins=[DatePoll, Meetings], clock=FakeClock("2024-02-20 12:00", "Europe/London")
+    )
     room = bot.room(ALICE, BOB, MALLORY)
     for user, name in names.items():
         bot.fake.rooms[room].users[user].display_name = name
@@ -76,7 +81,9 @@ async def test_a_title_with_a_paragraph_separator_forges_no_line(fake_bot):
 
 async def test_invisible_characters_in_names_and_titles_do_not_come_back(fake_bot):
     hidden = "".join(f"{c}x" for c in INVISIBLES)
-    posts = await a_poll_and_a_reminder(fake_bot, {BOB: f"b{hidden}ob", MALLORY: f"mal{hidden}lory"}, f"Ca{hidden}ll")
+    posts = await a_poll_and_a_reminder(
+        fake_bot, {BOB: f"b{hidden}ob", MALLORY: f"mal{hidden}lory"}, f"Ca{hidden}ll"
+    )
     for post in posts:
         for text in strings(post.content):
             assert not set(text) & set(INVISIBLES), f"an invisible character in {text!r}"
@@ -91,4 +98,6 @@ async def test_what_a_language_needs_comes_back_and_a_blank_name_is_the_user_id(
     posts = await a_poll_and_a_reminder(fake_bot, names)
     results = next(p for p in posts if "Who" in p.body)
     assert f"{persian} {hindi} {coder}" in results.body, "ZWNJ and ZWJ inside words and emoji are kept"
-    assert results.body.endswith("Not voted yet: alice, @bob:x"), "a name of nothing visible shows as the user id"
+    assert results.body.endswith("Not voted yet: alice, @bob:x"), (
+        "a name of nothing visible shows as the user id"
+    )
