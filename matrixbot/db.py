@@ -14,7 +14,8 @@ fatal at once and never silent:
   Callers of `transaction()` whose work is not re-runnable as such (a command handler, a job) let
   the error reach the dispatcher or scheduler, which run the whole handler again later.
 - While a fault lasts, `fault` names its cause (for /health) and one error is logged; a line is
-  logged when a write succeeds again. A fault older than `fault_limit` seconds makes every waiter
+  logged when a write succeeds again. `on_fault` hears of every fault met, reads' too, with its
+  cause, so a post it delayed can say why ("the bot's database was locked"). A fault older than `fault_limit` seconds makes every waiter
   raise `FatalError` and calls `on_fatal`, so the bot exits non-zero and a supervisor restarts it.
 """
 
@@ -116,6 +117,8 @@ class Database:
         self.fault: str | None = None
         """The storage fault going on now (e.g. 'database is locked'), None when writes succeed."""
         self.on_fatal: Callable[[FatalError], None] | None = None
+        self.on_fault: Callable[[str], None] | None = None
+        """Told the cause of each storage fault met (e.g. 'database is locked'), as it is met."""
         self._fault_since = 0.0
         self._failed: FatalError | None = None
         self._sleep = sleep
@@ -242,6 +245,8 @@ class Database:
             raise self._failed
 
     def _faulted(self, cause: str) -> None:
+        if self.on_fault is not None:
+            self.on_fault(cause)
         now = time.monotonic()
         if self.fault is None:
             self._fault_since = now
@@ -289,6 +294,8 @@ class Database:
             cause = _passing(exc)
             if cause is None:
                 raise
+            if self.on_fault is not None:
+                self.on_fault(cause)
             raise StorageUnavailable(f"{self.path}: {cause}") from exc
 
     async def fetch_value(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:

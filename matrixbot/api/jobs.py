@@ -18,8 +18,13 @@ from matrixbot.matrix.sender import Outbox
 from matrixbot.time import Clock
 
 LATE_AFTER = timedelta(minutes=1)
-"""A post this much past its due time says it is late."""
+"""A post this much past its due time says it is late (past a second when the cause is known to be
+no jitter: the bot was offline when it fell due, or it was asked for after its time)."""
 OFFLINE = "the bot was offline"
+ASKED_LATE = "the bot had the request for it only after that time"
+RETRIED = "the bot's first try failed"
+BUSY = "the bot was busy with earlier work"
+SLOW = "the bot was slow to prepare and send it"
 
 
 @dataclass(frozen=True)
@@ -32,14 +37,18 @@ class Job:
     key: str | None
     room_id: str | None
     attempts: int
+    """Tries before this one."""
+    run_at: datetime
+    """When this try was due to start: the due time, or later for a retry or for a job asked for
+    after its due time (a "!remind in 60 seconds" that reached the bot 90 s after it was sent)."""
 
 
 @dataclass(frozen=True)
 class LateNote:
-    """A post is late: when it was due, and why, when the bot knows."""
+    """A post is late: when it was due, and why."""
 
     due_at: datetime
-    reason: str | None
+    reason: str
 
 
 @dataclass
@@ -71,9 +80,13 @@ class JobRun:
 
     def _late_at(self, moment: datetime) -> bool:
         lateness = moment - self.job.due_at
-        return lateness > LATE_AFTER or (
-            self.job.due_at < self.started_at and lateness > timedelta(seconds=1)
-        )
+        known = self.job.due_at < self.started_at or self._asked_late > timedelta(seconds=1)
+        return lateness > LATE_AFTER or (known and lateness > timedelta(seconds=1))
+
+    @property
+    def _asked_late(self) -> timedelta:
+        """How long after its due time the job was asked for (on its first try; else unknown: 0)."""
+        return self.job.run_at - self.job.due_at if self.job.attempts == 0 else timedelta(0)
 
     @property
     def lateness(self) -> timedelta:
@@ -93,14 +106,30 @@ class JobRun:
         return self.state == "missed"
 
     def late_note(self) -> LateNote | None:
-        """Whether a post going out now is late, and why: the bot was down when it fell due, or the
-        latest trouble with the homeserver seen since (unreachable, failing, rate limiting); None
-        as the reason when nothing is known (e.g. slow handlers)."""
-        if not self.late:
-            return None
-        if self.job.due_at < self.started_at:
-            return LateNote(self.job.due_at, OFFLINE)
-        return LateNote(self.job.due_at, self.troubles.reason_since(self.job.due_at))
+        """Whether a post going out now is late, and why (see `why`)."""
+        return LateNote(self.job.due_at, self.why()) if self.late else None
+
+    def why(self) -> str:
+        """Why a post going out now is past its due time, always with a reason:
+        - the bot was offline when it fell due;
+        - else the latest trouble seen since it fell due: the database (locked, disk full) or the
+          homeserver (unreachable, failing, rate limiting);
+        - else an earlier try failed (the job is a retry);
+        - else the biggest part of the delay, as measured: the job was asked for after its time
+          (a command that reached the bot late), it waited to start (the bot was busy with earlier
+          work: the room's earlier messages, other jobs), or its handler and send took the time.
+        """
+        due = self.job.due_at
+        if due < self.started_at:
+            return OFFLINE
+        trouble = self.troubles.reason_since(due)
+        if trouble is not None:
+            return trouble
+        if self.job.attempts:
+            return RETRIED
+        asked = self._asked_late
+        parts = {ASKED_LATE: asked, BUSY: self.now - due - asked, SLOW: self.clock.now() - self.now}
+        return max(parts, key=lambda part: parts[part])
 
     def late_line(self, zone: str, what: str = "This") -> str:
         """The late note as HTML on a line of its own, "" when on time: "This was due Tue 5 Mar,
@@ -108,14 +137,10 @@ class JobRun:
         from matrixbot.matrix.markup import h
         from matrixbot.time.format import format_time
 
-        note = self.late_note()
-        if note is None and self.missed:
-            due = self.job.due_at
-            note = LateNote(due, OFFLINE if due < self.started_at else self.troubles.reason_since(due))
-        if note is None:
+        if not (self.late or self.missed):
             return ""
-        why = f"; {h(note.reason)}" if note.reason else ""
-        return f"<br><i>{h(what)} was due {h(format_time(note.due_at, zone))}{why}.</i>"
+        due = h(format_time(self.job.due_at, zone))
+        return f"<br><i>{h(what)} was due {due}; {h(self.why())}.</i>"
 
 
 JobHandler = Callable[[JobRun], Awaitable[None]]
@@ -124,11 +149,12 @@ JobHandler = Callable[[JobRun], Awaitable[None]]
 class PluginJobs:
     """The scheduler as one plugin sees it: its own jobs, by handler name and optional unique key."""
 
-    def __init__(self, db: Database, plugin: str, rearm: Callable[[], None]) -> None:
+    def __init__(self, db: Database, plugin: str, rearm: Callable[[], None], clock: Clock) -> None:
         self._rearm = rearm
         """Tells the scheduler to look at the table again, once a change has committed."""
         self._db = db
         self._plugin = plugin
+        self._clock = clock
 
     async def schedule(
         self,
@@ -141,9 +167,11 @@ class PluginJobs:
         room_id: str | None = None,
     ) -> int | None:
         """Schedule a job inside the caller's transaction. With a `key` already pending or done, nothing
-        is added (so a re-run handler cannot schedule its follow-up twice); returns the new id or None."""
+        is added (so a re-run handler cannot schedule its follow-up twice); returns the new id or None.
+        A `due_at` already past runs at once, and its post, late, says it was asked for late."""
         if due_at.tzinfo is None:
             raise ValueError("due_at must be timezone-aware")
+        run_at = max(due_at, self._clock.now())
         job_id = await tx.execute(
             "INSERT INTO jobs (plugin, handler, due_at, run_at, payload, key, room_id, state) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending') ON CONFLICT (plugin, key) DO NOTHING",
@@ -151,7 +179,7 @@ class PluginJobs:
                 self._plugin,
                 handler,
                 due_at.timestamp(),
-                due_at.timestamp(),
+                run_at.timestamp(),
                 json.dumps(payload or {}),
                 key,
                 room_id,
@@ -198,4 +226,5 @@ def job_from_row(row: Any) -> Job:
         key=row["key"],
         room_id=row["room_id"],
         attempts=row["attempts"],
+        run_at=datetime.fromtimestamp(row["run_at"], UTC),
     )

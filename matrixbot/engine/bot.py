@@ -120,6 +120,7 @@ class Bot:
             fault_limit=self.config.storage_fault_limit.total_seconds(),
         )
         self.db.on_fatal = self._fail
+        self.db.on_fault = self.troubles.saw_storage_fault
         await self.db.migrate("matrixbot", CORE_MIGRATIONS)
 
     async def _connect(self) -> nio.AsyncClient:

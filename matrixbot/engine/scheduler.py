@@ -47,7 +47,7 @@ from matrixbot.engine.lanes import Lanes, Work
 from matrixbot.engine.tasks import TaskPool, watch
 from matrixbot.errors import FatalError, SendError, StorageUnavailable
 from matrixbot.logformat import log_context
-from matrixbot.matrix.outages import Kind, TroubleLog
+from matrixbot.matrix.outages import Kind, Trouble, TroubleLog
 from matrixbot.matrix.sender import Sender
 from matrixbot.time import Clock
 
@@ -94,7 +94,7 @@ class Scheduler:
             self._nudges.add((plugin, name))
 
     def for_plugin(self, plugin: str) -> PluginJobs:
-        return PluginJobs(self._db, plugin, self.rearm)
+        return PluginJobs(self._db, plugin, self.rearm, self._clock)
 
     async def start(self) -> None:
         """Start the alarm clock and run whatever is due (catch-up after downtime).
@@ -251,8 +251,8 @@ class Scheduler:
             try:
                 await handler(run)
                 return run
-            except StorageUnavailable:
-                self._troubles.saw(Kind.STORAGE)
+            except StorageUnavailable as exc:
+                self._troubles.saw(Trouble(Kind.STORAGE, str(exc)))  # as the database did, if it raised it
                 attempt += 1
                 await self._db.pause(attempt)
                 now = self._clock.now()

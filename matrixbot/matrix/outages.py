@@ -9,7 +9,9 @@ request; `Backoff` does it for answers that reach the bot).
 
 A database that cannot be written (locked, disk full) is not the homeserver's fault, but it
 delays work the same way: it waits like a failing homeserver and is remembered as well. `TroubleLog`
-remembers when each kind was last seen, so a scheduled post that goes out late can say why.
+remembers when each kind was last seen, so a scheduled post that goes out late can say why: every
+storage fault the database meets is reported to it (`Database.on_fault`), by its cause ("the bot's
+database was locked", "the bot's disk was full").
 
 What the log says of it is `OutageLog`'s: a line when a thing starts failing, a reminder at most
 once a minute while it goes on, and a line when it works again with how long it did not; never a
@@ -111,21 +113,44 @@ class Backoff:
         return min(grown, FAILING_CAP)
 
 
+STORAGE_REASONS = {
+    "database is locked": "the bot's database was locked",
+    "database or disk is full": "the bot's disk was full",
+    "disk I/O error": "the bot's disk failed (an I/O error)",
+    "database is read-only": "the bot's database was read-only",
+}
+"""A storage fault's cause (as `matrixbot.db` names it, at the end of a trouble's detail) as the
+reason a late post gives."""
+
+
+def reason(trouble: Trouble) -> str:
+    """Why a post was late, in the words a room reads: the kind, or for storage its cause."""
+    if trouble.kind is Kind.STORAGE:
+        found = (said for cause, said in STORAGE_REASONS.items() if trouble.detail.endswith(cause))
+        return next(found, str(Kind.STORAGE.value))
+    return str(trouble.kind.value)
+
+
 class TroubleLog:
-    """When each kind of trouble was last seen, on the bot's clock."""
+    """When each kind of trouble was last seen, on the bot's clock, and what it was."""
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._last: dict[Kind, datetime] = {}
+        self._last: dict[Kind, tuple[datetime, str]] = {}
 
     def saw(self, trouble: Trouble | Kind) -> None:
-        kind = trouble.kind if isinstance(trouble, Trouble) else trouble
-        self._last[kind] = self._clock.now()
+        if isinstance(trouble, Kind):
+            trouble = Trouble(trouble, "")
+        self._last[trouble.kind] = (self._clock.now(), reason(trouble))
+
+    def saw_storage_fault(self, cause: str) -> None:
+        """The database met a fault (`Database.on_fault`): 'database is locked', …"""
+        self.saw(Trouble(Kind.STORAGE, cause))
 
     def reason_since(self, since: datetime) -> str | None:
         """Why something due at `since` may be late: the trouble seen most recently after it."""
-        seen = [(at, kind) for kind, at in self._last.items() if at >= since]
-        return max(seen, key=lambda item: item[0])[1].value if seen else None
+        seen: list[tuple[datetime, str]] = [(at, said) for at, said in self._last.values() if at >= since]
+        return max(seen, key=lambda item: item[0])[1] if seen else None
 
 
 class OutageLog:

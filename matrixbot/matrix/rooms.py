@@ -16,6 +16,7 @@ import nio
 
 from matrixbot.errors import UserError
 from matrixbot.matrix import permissions
+from matrixbot.matrix.markup import one_line
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +123,13 @@ class RoomDirectory:
         return [u for u in self.members(room_id) if u != self.bot_user_id and u not in self._ignored]
 
     def display_name(self, room_id: str, user_id: str) -> str:
+        """A member's name as the bot repeats it: their display name on one line, without control,
+        bidi or invisible characters (`one_line`), or their user id when that leaves nothing (a
+        name of blanks, zero-width spaces or Hangul fillers cannot pass for nobody)."""
         room = self._client.rooms.get(room_id)
         user = room.users.get(user_id) if room else None
-        return (user.display_name if user and user.display_name else None) or user_id
+        name = one_line(user.display_name).strip() if user and user.display_name else ""
+        return name or user_id
 
     def name(self, room_id: str) -> str:
         """The room's name as clients show it (its name, alias or members), or its id."""

@@ -118,7 +118,10 @@ async def test_a_nudge_overtaken_by_its_close_is_skipped_and_late_notes_stand_al
     posted = await bot.run_due()
     assert not [p for p in posted if p.body.startswith("Reminder")], [p.body for p in posted]
     [summary] = [p for p in posted if "has closed" in p.body]
-    assert "\nThis summary was due Thu 18 Feb 2027, 12:00 GMT." in summary.body
+    assert (
+        "\nThis summary was due Thu 18 Feb 2027, 12:00 GMT; the bot was busy with earlier work."
+        in summary.body
+    )
     assert "(late" not in summary.body
 
 
@@ -136,6 +139,7 @@ async def test_late_reminders_of_every_plugin_say_so_on_a_line_of_their_own(bot)
     for body in late:
         line = next(x for x in body.splitlines() if "was due" in x)
         assert line.startswith("This "), body
+        assert "; the bot was busy with earlier work." in line, f"a late post says why: {line!r}"
     assert not [b for b in posted if "(late" in b]
 
 

@@ -142,6 +142,23 @@ async def test_a_plain_transaction_raises_storage_unavailable_with_nothing_kept(
     await db.close()
 
 
+async def test_each_fault_met_is_told_with_its_cause(tmp_path):
+    pauses = Pauses()
+    db = await open_db(tmp_path, pauses)
+    told: list[str] = []
+    db.on_fault = told.append
+    await db.fetch_value(f"PRAGMA max_page_count = {await db.fetch_value('PRAGMA page_count')}")
+    with pytest.raises(StorageUnavailable):
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE big AS SELECT zeroblob(100000) AS data")
+    assert told == ["database or disk is full"]
+    with held_lock(db.path) as other:
+        pauses._clear_after, pauses._clear = 2, lambda: other.execute("ROLLBACK")
+        await db.execute("INSERT INTO t VALUES (1)")
+    assert told[1:] == ["database is locked"] * 2, "each try that met the held lock, as it met it"
+    await db.close()
+
+
 async def test_a_fault_past_the_limit_is_fatal_once(tmp_path):
     pauses = Pauses()
     db = await open_db(tmp_path, pauses, fault_limit=0.0)
