@@ -94,7 +94,7 @@ class Closing(PollsBase):
         async with self.db.transaction() as tx:
             if await self.polls.close(tx, poll.id, closed_at):
                 await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
-                await self._schedule_announce(tx, poll, ctx.now, ctx.event.event_id, late=False)
+                await self._schedule_announce(tx, poll, ctx.now, ctx.event.event_id, late=None)
 
     async def reopen(self, ctx: Context, given: int | None) -> None:
         """`!poll reopen [ID]`: votes count again; a deadline already past is dropped."""
@@ -160,10 +160,12 @@ class Closing(PollsBase):
             closes = await self.times.read(lambda times: parse_deadline(value, times, poll.zone, now=sent))
         return poll, closes
 
-    async def _schedule_announce(self, tx: Tx, poll: Poll, now: datetime, cause: str, *, late: bool) -> None:
+    async def _schedule_announce(
+        self, tx: Tx, poll: Poll, now: datetime, cause: str, *, late: str | None
+    ) -> None:
         """The announcement is a job, so a crash between closing and posting cannot lose it; keyed
         by what closed the poll (a poll reopened and closed again is announced again)."""
-        payload = {"poll": poll.id, "late": late}
+        payload = {"poll": poll.id, "late": late}  # why the close came after the deadline, or None
         key = f"p{poll.id}:announce:{cause}"
         await self.jobs.schedule(tx, "announce", now, payload, key=key, room_id=poll.room_id)
 
@@ -191,7 +193,7 @@ class Closing(PollsBase):
         async with self.db.transaction() as tx:
             if await self.polls.close(tx, poll.id, poll.closes_at):
                 await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
-                late = run.late or run.missed
+                late = run.why() if run.late or run.missed else None
                 await self._schedule_announce(tx, poll, run.now, f"job{run.job.id}", late=late)
 
     @job("announce")
@@ -207,8 +209,10 @@ class Closing(PollsBase):
         await self._refresh(run.outbox, poll)
         voters = [b.user_id for b in ballots]
         html = render_announcement(poll, outcome, voters, self._namer(poll.room_id), "", self.prefix)
-        if run.payload.get("late"):
-            html += "<br><i>This result is late: the bot was offline at the deadline.</i>"
+        late = run.payload.get("late")
+        if late:  # before, a flag ("True"): the bot was offline, as it was then the only reason
+            why = late if isinstance(late, str) else "the bot was offline"
+            html += f"<br><i>This result is late: {h(why)} at the deadline.</i>"
         event_id = await run.outbox.message(
             poll.room_id, Message.from_html(html, mentions=voters), notify=True
         )
