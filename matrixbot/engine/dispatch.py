@@ -85,7 +85,7 @@ class Dispatcher:
     def submit(self, event: RoomEvent) -> None:
         """Queue an event in its room's lane, at the time it was sent; never waits."""
         work = functools.partial(self._handle_and_mark, event)
-        self.lanes.add(Work(event.room_id, event.sent.at().timestamp(), False, work))
+        self.lanes.add(Work(event.room_id, event.sent.at().timestamp(), False, work, event.sender))
 
     async def _handle_and_mark(self, event: RoomEvent) -> bool:
         if not await self._handle_until_final(event):

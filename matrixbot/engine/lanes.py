@@ -9,8 +9,9 @@ themselves (a member's later `!vote` must win over their earlier one); a job goe
 queued work that is later than it, and an event in front of any queued job that is later than it.
 
 Adding work never waits: a room with work waits for a free slot in a queue of its own, and a room
-gives its slot up after each piece of work when others are waiting, so one member's many rooms
-cannot hold back anybody else's (rooms take turns, one piece of work each).
+gives its slot up after each piece of work when others are waiting (rooms take turns, one piece of
+work each). One member's events hold at most `PER_SENDER` slots at once, however many rooms they
+fill: a member with twenty rooms of commands leaves the other slots to everybody else.
 
 `pause()` holds every lane while a catch-up gathers what it has (the events stored while the bot
 was down, the jobs that fell due meanwhile) and `resume()` lets them go, in time order.
@@ -21,13 +22,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from matrixbot.errors import FatalError
 
 log = logging.getLogger(__name__)
+
+PER_SENDER = 4
+"""Slots the events of one sender may hold at once."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Work:
     """When it happened or fell due (Unix seconds): its place in the lane."""
     is_job: bool
     run: Callable[[], Awaitable[bool]]
+    sender: str | None = None
+    """Who sent the event (None for a job): their events share `PER_SENDER` slots."""
 
 
 class Lanes:
@@ -49,6 +55,8 @@ class Lanes:
         self._waiting: deque[str] = deque()
         """Rooms with work and no slot, in the order they started waiting."""
         self._busy: set[str] = set()
+        self._by_sender: Counter[str] = Counter()
+        """Pieces of work running now, by who sent them."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._paused = False
         self._stopped = False
@@ -86,29 +94,54 @@ class Lanes:
         self._start_turns()
 
     def _start_turns(self) -> None:
-        while self._waiting and len(self._busy) < self._slots and not self._paused and not self._stopped:
-            room_id = self._waiting.popleft()
+        """Give free slots to the waiting rooms in turn, passing over a room whose next work comes
+        from a sender who already holds `PER_SENDER` slots."""
+        index = 0
+        while index < len(self._waiting) and len(self._busy) < self._slots:
+            if self._paused or self._stopped:
+                return
+            room_id = self._waiting[index]
+            sender = self._lanes[room_id][0].sender
+            if sender is not None and self._by_sender[sender] >= PER_SENDER:
+                index += 1
+                continue
+            del self._waiting[index]
             self._busy.add(room_id)
-            task = asyncio.get_running_loop().create_task(self._turn(room_id))
+            first = self._take(room_id)  # counted now: the next room in this loop sees it
+            task = asyncio.get_running_loop().create_task(self._turn(room_id, first))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _turn(self, room_id: str) -> None:
+    def _take(self, room_id: str) -> Work:
+        """The next work of a room, counted in its sender's share."""
+        work = self._lanes[room_id].popleft()
+        if work.sender is not None:
+            self._by_sender[work.sender] += 1
+        return work
+
+    async def _turn(self, room_id: str, first: Work) -> None:
         """Run the room's work in order until its lane is empty, or another room waits for a slot."""
         lane = self._lanes[room_id]
         carry_on = True
+        work: Work | None = first
         try:
-            while lane and carry_on and not self._stopped:
-                work = lane.popleft()
+            while work is not None and carry_on and not self._stopped:
                 try:
                     carry_on = await work.run()
                 except (asyncio.CancelledError, FatalError):
                     raise
                 except Exception:  # a run reports its own failures; this is a last guard
                     log.exception("work in %s failed", room_id)
-                if self._waiting:
-                    break  # let a waiting room have this slot; this one goes to the back
+                finally:
+                    if work.sender is not None:
+                        self._by_sender[work.sender] -= 1
+                    work = None
+                if not lane or self._waiting or self._over_share(lane[0]):
+                    break  # done, or a waiting room gets this slot and this one goes to the back
+                work = self._take(room_id)
         finally:
+            if work is not None and work.sender is not None:  # taken, then stopped before it ran
+                self._by_sender[work.sender] -= 1
             self._busy.discard(room_id)
             if not carry_on:
                 lane.clear()  # stopping: what is left is in the database for the next start
@@ -119,6 +152,9 @@ class Lanes:
             self._start_turns()
             if not self._busy and not (self._waiting and not self._paused and not self._stopped):
                 self._idle.set()
+
+    def _over_share(self, work: Work) -> bool:
+        return work.sender is not None and self._by_sender[work.sender] >= PER_SENDER
 
     async def settle(self, timeout: float) -> None:
         """Wait until no lane has work running or startable, at most `timeout` seconds.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from matrixbot.engine import lanes as lanes_module
 from matrixbot.engine.lanes import Lanes, Work
 
 
@@ -130,3 +131,39 @@ async def test_settle_waits_for_work_added_while_settling() -> None:
     lanes.add(Work("!r", 1.0, False, chained))
     await lanes.settle(1)
     assert done == ["first", "added by the first"]
+
+
+async def test_one_senders_events_hold_at_most_their_share_of_the_slots() -> None:
+    """A member who fills twenty rooms leaves the other slots to everybody else: another member's
+    command starts at once, however many of the flood's rooms wait."""
+    lanes, running, most = Lanes(slots=16), [0], [0]
+    release = asyncio.Event()
+    done: list[str] = []
+
+    def flood(room: str, n: int) -> Work:
+        async def run() -> bool:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            await release.wait()
+            running[0] -= 1
+            done.append(f"{room}.{n}")
+            return True
+
+        return Work(room, float(n), False, run, "@mallory:x")
+
+    for r in range(20):
+        for n in range(3):
+            lanes.add(flood(f"!flood{r}", n))
+    await asyncio.sleep(0)
+    started = asyncio.Event()
+
+    async def help_() -> bool:
+        started.set()
+        return True
+
+    lanes.add(Work("!own", 1.0, False, help_, "@alice:x"))
+    await asyncio.wait_for(started.wait(), 1)
+    assert most[0] == lanes_module.PER_SENDER
+    release.set()
+    await lanes.settle(5)
+    assert len(done) == 60 and most[0] == lanes_module.PER_SENDER
