@@ -182,7 +182,9 @@ class Dispatcher:
             await spec.func(plugin, *call_args, **call_keywords)
         except UserError as exc:
             outcome = "refused"
-            text = h(as_sentence(exc.message, {*self._registry.plugins, *ctx.services.settings.declared}))
+            text = exc.html
+            if text is None:
+                text = h(as_sentence(exc.message, {*self._registry.plugins, *ctx.services.settings.declared}))
             if exc.show_usage and ctx.usage:
                 text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
             await ctx.reply(text)

@@ -25,7 +25,7 @@ async def test_enable_needs_power_to_change_state(fake_bot: MakeFakeBot) -> None
     bot = await fake_bot(plugins=[Crashy], default_plugins=())
     room = bot.room("@admin:x", "@member:x", admins=["@admin:x"])
     refused = await bot.say(room, "@member:x", "!enable crashy")
-    assert "Only a room admin can" in refused.body
+    assert refused.body == "Only a room admin (admin) can use !enable.", "the refusal names who may"
     off = await bot.say(room, "@member:x", "!boom")
     assert "off in this room" in off.body and "!enable crashy" in off.body
     done = await bot.say(room, "@admin:x", "!enable crashy")
@@ -37,7 +37,8 @@ async def test_enable_needs_power_to_change_state(fake_bot: MakeFakeBot) -> None
 async def test_owner_from_config_is_admin_everywhere(fake_bot: MakeFakeBot) -> None:
     bot = await fake_bot(plugins=[Crashy], default_plugins=(), owners=("@owner:x",))
     room = bot.room("@creator:x", "@owner:x", "@member:x", admins=["@creator:x"])
-    assert "Only a room admin can" in (await bot.say(room, "@member:x", "!enable crashy")).body
+    refused = await bot.say(room, "@member:x", "!enable crashy")
+    assert refused.body == "Only a room admin (creator or owner) can use !enable.", "an owner here is one"
     assert "crashy is now on" in (await bot.say(room, "@owner:x", "!enable crashy")).body
 
 

@@ -109,7 +109,7 @@ async def test_a_member_can_do_no_admin_or_organiser_action(bot):
         assert reply.body.startswith("Only "), f"{action} by a member: {reply.body!r}"
     direct = bot.room(BOB)
     refused = await bot.say(direct, BOB, "!meeting code M1 999999")
-    assert refused.body.startswith("Only its organiser"), refused.body
+    assert refused.body.startswith("Only alice (its organiser)"), refused.body
     assert await bot.run_due() == [], "a refused action scheduled nothing"
     after = await snapshot(bot)
     changed = [t for t in before if before[t] != after[t]]

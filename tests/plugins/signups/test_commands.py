@@ -92,7 +92,7 @@ async def test_organiser_edits_moves_removes_exports_and_the_reminder(fake_bot: 
         await bot.say(room, person, f"!signup {command}")
 
     refused = await bot.say(room, BOB, "!signup close S1")
-    assert refused.body == "Only its organiser or a room admin can close S1."
+    assert refused.body == "Only alice (its organiser) or a room admin can close S1."
 
     answer, posted = await say_all(bot, room, ALICE, "!signup edit S1\nplaces: 1")
     assert answer.body == "Updated S1. Moved to the waitlist: carol."
