@@ -33,6 +33,7 @@ from matrixbot.api.context import Context
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database
+from matrixbot.engine.hello import Greeter
 from matrixbot.engine.lanes import Lanes, Work
 from matrixbot.engine.reactions import ReactionLog
 from matrixbot.engine.registry import Registry
@@ -74,6 +75,7 @@ class Dispatcher:
         self._reactions = ReactionLog(db)
         self._on_handled = on_handled
         self.lanes = lanes
+        self.greeter = Greeter(config, registry, db, sender)
 
     async def settle(self, timeout: float) -> None:
         """Wait until no room has work being handled (or left for the next start), at most `timeout` s."""
@@ -124,6 +126,8 @@ class Dispatcher:
     async def handle(self, event: RoomEvent) -> None:
         log_context(replace=True, room=event.room_id, event_id=event.event_id)
         bot = self._sender.rooms.bot_user_id
+        if event.sender == bot and event.type == "m.room.member":
+            await self.greeter.arrived(event)  # the bot's own join: its hello, once per room
         if event.sender == bot or event.sender in self._config.ignore_users:
             return
         if event.type == "m.room.message":

@@ -73,6 +73,7 @@ class Meetings(ReminderCommands):
     name = "meetings"
     description = "Meetings with call links and secret access codes; simple reminders."
     migrations = MIGRATIONS
+    removes = "messages that show a meeting's access code"
 
     async def setup(self) -> None:
         self.store = MeetingStore(self.db)

@@ -234,6 +234,8 @@ async def test_two_bots_in_one_room_do_not_answer_each_other(start_bot, chat):
     room = await alice.create_room(invite=sorted(bots))
     for user_id in bots:
         await alice.wait_for_membership(room, user_id, "join", timeout=30)
+        # its hello (a notice naming !help) comes first; the other bot does not answer it
+        await alice.wait_for(lambda e, u=user_id: e.sender == u and e.body.startswith("👋 Hello!"), after=0)
     start = alice.mark()
     asked = [await alice.say(room, "!help"), await alice.say(room, "!remind in 3 seconds !help")]
     for user_id in bots:

@@ -58,7 +58,9 @@ async def test_reminder_on_time_with_code_and_mentions_code_hidden_before(start_
     reminder = await alice.wait_for(_reminder_from(t, room, CODE))
     assert "Planning call" in reminder.body and "https://meet.example.coop/plan" in reminder.body
     assert "in 50 seconds" in reminder.body and "was due" not in reminder.body
-    assert set(reminder.mentions) == {bob.user_id, carol.user_id, dave.user_id}
+    assert reminder.mentions == [alice.user_id, bob.user_id, carol.user_id, dave.user_id], (
+        "the organiser, the notify: people, then who reacted 👍"
+    )
     assert bob.user_id in reminder.content["formatted_body"]
     assert "room" not in reminder.content["m.mentions"]
 
