@@ -102,11 +102,7 @@ class Context:
         the room (`room_id`, else this one) with the power to change its settings; none named when
         none is a member. Every refusal of a permission says it this way."""
         room = room_id or self.room_id
-        admins = [u for u in await self.services.rooms.admins(room) if u != or_user]
-        admin_text, admin_html = "a room admin", "a room admin"
-        if admins:
-            names, names_html = self.names(admins, room)
-            admin_text, admin_html = f"a room admin ({names})", f"a room admin ({names_html})"
+        admin_text, admin_html = await self.room_admin(room, besides=or_user)
         if or_user is None:
             return PermissionDenied(
                 f"Only {admin_text} can {what}.", html=f"Only {admin_html} can {h(what)}."
@@ -116,6 +112,16 @@ class Context:
             f"Only {name} ({role}) or {admin_text} can {what}.",
             html=f"Only {bdi(name)} ({h(role)}) or {admin_html} can {h(what)}.",
         )
+
+    async def room_admin(self, room_id: str | None = None, *, besides: str | None = None) -> tuple[str, str]:
+        """ "a room admin (Carol or Dan)": the room's admins who are members, by name (but
+        `besides`), or "a room admin" when none is; as plain text and as HTML."""
+        room = room_id or self.room_id
+        admins = [u for u in await self.services.rooms.admins(room) if u != besides]
+        if not admins:
+            return "a room admin", "a room admin"
+        names, names_html = self.names(admins, room)
+        return f"a room admin ({names})", f"a room admin ({names_html})"
 
     async def require_owner(self, what: str) -> None:
         """Refuse unless the sender is one of the bot's owners (its config), naming them."""

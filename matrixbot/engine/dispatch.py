@@ -167,8 +167,10 @@ class Dispatcher:
         spec = self._registry.commands.get(invocation.name)
         started, outcome = time.perf_counter(), "ok"
         try:
-            if spec is None or spec.plugin not in enabled:
-                raise UserError(self._unknown(invocation.name, spec.plugin if spec else None, enabled))
+            if spec is not None and spec.plugin not in enabled:
+                raise await self._off(ctx, invocation.name, spec.plugin)
+            if spec is None:
+                raise UserError(self._unknown(invocation.name, enabled))
             plugin = self._registry.plugins[spec.plugin]
             ctx.services = plugin.services  # its jobs are the handling plugin's; refusals above use core's
             spec, args = resolve(spec, invocation.args, invocation.body, self._config.prefix)
@@ -203,13 +205,19 @@ class Dispatcher:
             )
         metrics.command_done(spec.plugin if spec and spec.plugin in enabled else None, outcome, started)
 
-    def _unknown(self, name: str, plugin: str | None, enabled: set[str]) -> str:
+    async def _off(self, ctx: Context, name: str, plugin: str) -> UserError:
+        """A command of a plugin that is off here: who may turn it on, by name."""
         prefix = self._config.prefix
-        if plugin is not None:
-            return (
-                f"{prefix}{name} belongs to the {plugin} plugin, which is off in this room. "
-                f"A room admin can turn it on with {prefix}enable {plugin}."
-            )
+        said = f"{prefix}{name} belongs to the {plugin} plugin, which is off in this room."
+        turn = f"can turn it on with {prefix}enable {plugin}."
+        admin, admin_html = await ctx.room_admin()
+        return UserError(
+            f"{said} {admin[:1].upper()}{admin[1:]} {turn}",
+            html=f"{h(said)} {admin_html[:1].upper()}{admin_html[1:]} {h(turn)}",
+        )
+
+    def _unknown(self, name: str, enabled: set[str]) -> str:
+        prefix = self._config.prefix
         names = [n for n, s in self._registry.commands.items() if s.plugin in enabled]
         close = suggest(name, names)
         hint = f" Did you mean {' or '.join(prefix + c for c in close)}?" if close else ""
