@@ -56,6 +56,10 @@ def arrival(event: RoomEvent, bot_user_id: str) -> Arrival | None:
     return Arrival(event.room_id, event.event_id, invited, invited and previous.get("is_direct") is True)
 
 
+_ROLES = {50: " (Moderator)", 100: " (Admin)"}
+"""The names Element gives the usual power levels."""
+
+
 def render_hello(prefix: str, plugins: Sequence[str], cannot_remove: Sequence[str], level: int) -> str:
     """The hello of a room: the plugins on (`plugins`), `!help`, and what the bot would remove
     with power level `level` (`cannot_remove`, when it may not remove messages there)."""
@@ -75,7 +79,7 @@ def render_hello(prefix: str, plugins: Sequence[str], cannot_remove: Sequence[st
         what = " and ".join(h(w) for w in cannot_remove)
         lines.append(
             f"I may not remove messages here, so I can only warn about {what}. "
-            f"Give me power level {level} (Moderator) and I will remove them."
+            f"Give me power level {level}{_ROLES.get(level, '')} and I will remove them."
         )
     return "<br>".join(lines)
 
@@ -88,6 +92,8 @@ def render_direct_hello(prefix: str) -> str:
 
 
 class Greeter:
+    """Says the hello on the bot's first arrival in each room (the dispatcher hands it the bot's joins)."""
+
     def __init__(self, config: Config, registry: Registry, db: Database, sender: Sender) -> None:
         self._config = config
         self._registry = registry

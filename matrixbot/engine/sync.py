@@ -17,6 +17,7 @@ import nio
 
 from matrixbot.config import Config
 from matrixbot.engine.dispatch import Dispatcher
+from matrixbot.engine.hello import arrival
 from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.unreadable import UnreadableNotices
 from matrixbot.errors import StartupError
@@ -152,7 +153,7 @@ class Syncer:
                 gap = await self._fill_gap(room_id, info.timeline.prev_batch, self._token, received)
                 events = gap + events
             own = self._config.user_id
-            batch.extend(_own_arrival(events, own))  # what the bot's hello answers (engine/hello.py)
+            batch.extend(_own_arrival(events, own))  # the bot's hello (engine/hello.py)
             batch.extend(e for e in _after_own_join(events, own) if e.sender != own)
         for room_id in response.rooms.leave:
             self._rooms.forget(room_id)
@@ -245,20 +246,17 @@ def _normalise(event: Any, room_id: str, received: int) -> RoomEvent:
 def _after_own_join(events: list[RoomEvent], bot_user_id: str) -> list[RoomEvent]:
     """In a room the bot just joined, only what came after its join is for it."""
     for index in range(len(events) - 1, -1, -1):
-        if _is_arrival(events[index], bot_user_id):
+        event = events[index]
+        if (
+            event.type == "m.room.member"
+            and event.state_key == bot_user_id
+            and event.content.get("membership") == "join"
+            and (event.unsigned.get("prev_content") or {}).get("membership") != "join"
+        ):
             return events[index + 1 :]
     return events
 
 
 def _own_arrival(events: list[RoomEvent], bot_user_id: str) -> list[RoomEvent]:
-    """The bot's own latest join among `events`, if there is one (handled for the hello)."""
-    return [e for e in events if _is_arrival(e, bot_user_id)][-1:]
-
-
-def _is_arrival(event: RoomEvent, bot_user_id: str) -> bool:
-    return (
-        event.type == "m.room.member"
-        and event.state_key == bot_user_id
-        and event.content.get("membership") == "join"
-        and (event.unsigned.get("prev_content") or {}).get("membership") != "join"
-    )
+    """The bot's own latest join among `events`, if there is one: what its hello answers."""
+    return [e for e in events if arrival(e, bot_user_id) is not None][-1:]

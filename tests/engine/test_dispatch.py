@@ -140,3 +140,13 @@ async def test_a_room_goes_on_while_the_marks_of_handled_commands_are_written(
     held.set()
     await bot.inbox.flush()
     assert await bot.database.fetch_value(pending) == 0
+
+
+async def test_a_refusal_names_up_to_three_admins_escaped_and_counts_the_rest(fake_bot: MakeFakeBot) -> None:
+    bot = await fake_bot(plugins=[Crashy], default_plugins=())
+    admins = [f"@admin{n}:x" for n in range(1, 6)]
+    room = bot.room(*admins, "@member:x", admins=admins)
+    bot.fake.rooms[room].users["@admin1:x"].display_name = "<b>Ann</b>\u202e"
+    refused = await bot.say(room, "@member:x", "!enable crashy")
+    assert refused.body == "Only a room admin (<b>Ann</b>, admin2, admin3 or 2 more) can use !enable."
+    assert "(<bdi>&lt;b&gt;Ann&lt;/b&gt;</bdi>, <bdi>admin2</bdi>" in refused.html, "escaped, isolated"

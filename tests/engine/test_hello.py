@@ -44,6 +44,10 @@ async def test_with_the_power_to_redact_or_without_meetings_the_hello_is_two_lin
     await bot.say(quiet, ALICE, "!disable meetings")
     [without] = await bot.arrive(quiet)
     assert "On in this room: datepoll (" in without.body and "power level" not in without.body
+    strict = bot.room(ALICE, bot_level=50)
+    bot.fake.rooms[strict].power_levels["redact"] = 100  # the room's own level for removing messages
+    [asks] = await bot.arrive(strict)
+    assert asks.body.endswith("Give me power level 100 (Admin) and I will remove them.")
 
 
 async def test_no_plugins_on_says_how_to_turn_one_on(fake_bot: MakeFakeBot) -> None:
