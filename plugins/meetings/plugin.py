@@ -203,7 +203,7 @@ class Meetings(ReminderCommands):
                 what = f"set the access code of {meeting.ref} (in a direct message to me)"
                 raise (await ctx.refusal(what, or_user=meeting.organiser)).noted(note)
             raise UserError(
-                f"Send the access code to me in a direct message instead, so the room does not see it: "
+                f"I did not set the code: send it to me in a direct message instead, so the room does not see it: "
                 f"{self.prefix}meeting code ID CODE. {note}"
             )
         number = MEETING.parse(item)

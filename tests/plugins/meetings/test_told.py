@@ -82,7 +82,10 @@ async def test_a_member_who_may_not_set_a_code_is_told_why_and_who_may(fake_bot:
         in_direct.body == "Only alice (its organiser) or a room admin (carol) can set the access code of M1."
     )
     allowed = await bot.say(room, ALICE, "!meeting code M1 123456")
-    assert allowed.body.startswith("Send the access code to me in a direct message instead")
+    assert allowed.body == (
+        "I did not set the code: send it to me in a direct message instead, so the room does not see "
+        "it: !meeting code ID CODE. I removed your message."
+    ), "what was done and what was not, in one line"
 
 
 async def test_a_removed_message_is_explained_when_nothing_was_done(fake_bot: MakeFakeBot) -> None:
