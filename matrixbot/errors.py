@@ -7,6 +7,8 @@ and a traceback in the log.
 
 from __future__ import annotations
 
+import html as html_escape
+
 
 class MatrixbotError(Exception):
     """Base of matrixbot's own errors."""
@@ -15,10 +17,19 @@ class MatrixbotError(Exception):
 class UserError(MatrixbotError):
     """Bad input from a user: the message is safe to show and says how to fix it."""
 
-    def __init__(self, message: str, *, show_usage: bool = False) -> None:
+    def __init__(self, message: str, *, show_usage: bool = False, html: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.show_usage = show_usage
+        self.html = html
+        """The message as HTML, shown instead of `message` when given: for one that names people,
+        their display names escaped and isolated (`bdi`). Else `message` is shown escaped."""
+
+    def noted(self, note: str) -> UserError:
+        """This error with a sentence of the bot's own added (plain text, no user values): what
+        became of the command's message, say."""
+        html = None if self.html is None else f"{self.html} {html_escape.escape(note)}"
+        return UserError(f"{self.message} {note}", show_usage=self.show_usage, html=html)
 
 
 class TimeParseError(UserError):
@@ -32,7 +43,7 @@ class DateRefused(TimeParseError):
 
 
 class PermissionDenied(UserError):
-    """The sender may not do this in this room."""
+    """The sender may not do this in this room; the message says who may (`Context.refusal`)."""
 
 
 class ConfigError(MatrixbotError):

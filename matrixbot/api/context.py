@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from matrixbot.api.plugin import Services
 from matrixbot.errors import PermissionDenied
 from matrixbot.matrix.events import RoomEvent
-from matrixbot.matrix.markup import Message
+from matrixbot.matrix.markup import Message, bdi, h
 from matrixbot.matrix.sender import Outbox
 from matrixbot.time import When, format_time
+
+NAMED = 3
+"""People named in a refusal at most; the rest are counted."""
 
 
 @dataclass
@@ -68,15 +72,80 @@ class Context:
     async def is_admin(self, room_id: str | None = None) -> bool:
         return await self.services.rooms.is_admin(room_id or self.room_id, self.sender)
 
+    async def may(self, *, or_user: str | None = None, room_id: str | None = None) -> bool:
+        """Whether the sender is `or_user` (the organiser of the thing, say) or a room admin."""
+        return (or_user is not None and self.sender == or_user) or await self.is_admin(room_id)
+
     async def require_admin(
-        self, what: str, *, or_user: str | None = None, room_id: str | None = None
+        self,
+        what: str,
+        *,
+        or_user: str | None = None,
+        role: str = "its organiser",
+        room_id: str | None = None,
     ) -> None:
-        """Refuse unless the sender is a room admin (or `or_user`, e.g. the organiser of the thing)."""
-        if or_user is not None and self.sender == or_user:
+        """Refuse unless the sender is a room admin (or `or_user`, e.g. the organiser of the thing,
+        whom `role` describes), naming who may (see `refusal`)."""
+        if not await self.may(or_user=or_user, room_id=room_id):
+            raise await self.refusal(what, or_user=or_user, role=role, room_id=room_id)
+
+    async def refusal(
+        self,
+        what: str,
+        *,
+        or_user: str | None = None,
+        role: str = "its organiser",
+        room_id: str | None = None,
+    ) -> PermissionDenied:
+        """Why the sender may not do `what`, naming who may instead: "Only Alice (its organiser)
+        or a room admin (Carol or Dan) can cancel M1." The room admins named are the members of
+        the room (`room_id`, else this one) with the power to change its settings; none named when
+        none is a member. Every refusal of a permission says it this way."""
+        room = room_id or self.room_id
+        admin_text, admin_html = await self.room_admin(room, besides=or_user)
+        if or_user is None:
+            return PermissionDenied(
+                f"Only {admin_text} can {what}.", html=f"Only {admin_html} can {h(what)}."
+            )
+        name = self.services.rooms.display_name(room, or_user)
+        return PermissionDenied(
+            f"Only {name} ({role}) or {admin_text} can {what}.",
+            html=f"Only {bdi(name)} ({h(role)}) or {admin_html} can {h(what)}.",
+        )
+
+    async def room_admin(self, room_id: str | None = None, *, besides: str | None = None) -> tuple[str, str]:
+        """ "a room admin (Carol or Dan)": the room's admins who are members, by name (but
+        `besides`), or "a room admin" when none is; as plain text and as HTML."""
+        room = room_id or self.room_id
+        admins = [u for u in await self.services.rooms.admins(room) if u != besides]
+        if not admins:
+            return "a room admin", "a room admin"
+        names, names_html = self.names(admins, room)
+        return f"a room admin ({names})", f"a room admin ({names_html})"
+
+    async def require_owner(self, what: str) -> None:
+        """Refuse unless the sender is one of the bot's owners (its config), naming them."""
+        owners = sorted(self.services.rooms.owners)
+        if self.sender in owners:
             return
-        if not await self.is_admin(room_id):
-            who = "its organiser or a room admin" if or_user else "a room admin"
-            raise PermissionDenied(f"Only {who} can {what}.")
+        if not owners:
+            raise PermissionDenied(f"Only the bot's owners can {what}, and its config names none (owners:).")
+        names, names_html = self.names(owners)
+        raise PermissionDenied(
+            f"Only the bot's owners ({names}) can {what}.",
+            html=f"Only the bot's owners ({names_html}) can {h(what)}.",
+        )
+
+    def names(self, users: Sequence[str], room_id: str | None = None) -> tuple[str, str]:
+        """`users` by their display names in the room, for a sentence: "Alice", "Alice or Bob",
+        "Alice, Bob, Carol or 2 more"; as plain text and as HTML (each name isolated)."""
+        shown = [self.services.rooms.display_name(room_id or self.room_id, u) for u in users[:NAMED]]
+        rest = len(users) - len(shown)
+        text, html = list(shown), [bdi(n) for n in shown]
+        if rest:
+            text.append(f"{rest} more")
+            html.append(f"{rest} more")
+        return _or_list(text), _or_list(html)
 
     async def parse_time(self, text: str, *, future: bool = True, now: datetime | None = None) -> When:
         """`text` read as a time in the room's zone; "in 10 minutes", "tomorrow" and "past" count from
@@ -89,3 +158,7 @@ class Context:
         """A time in the room's zone, plus the sender's own zone when theirs differs."""
         other = self.user_zone if self.user_zone and self.user_zone != self.zone else None
         return format_time(moment, self.zone, other_zone=other, with_date=with_date)
+
+
+def _or_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"

@@ -97,6 +97,9 @@ class Plugin:
     description: ClassVar[str] = ""
     migrations: ClassVar[Sequence[Migration]] = ()
     room_settings: ClassVar[Sequence[Setting]] = ()
+    removes: ClassVar[str] = ""
+    """What the plugin removes from a room when the bot may (e.g. "messages that show a meeting's
+    access code"): where it may not, the bot's hello says so and what power level would let it."""
 
     def __init__(self, services: Services) -> None:
         self.services = services

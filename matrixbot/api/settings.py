@@ -1,6 +1,6 @@
 """Per-room and per-user settings, and which plugins a room has switched on.
 
-Settings are declared (the core declares timezone and working_hours; plugins may declare their own),
+Settings are declared (the core declares timezone, working_hours and hello; plugins may declare their own),
 so `!set` validates every value in one place and `!settings` can list them with their help.
 """
 
@@ -89,6 +89,14 @@ class SettingsStore:
                 f"{DEFAULT_HOURS}, or off); outside them they wait for the next working time",
                 DEFAULT_HOURS,
                 check=check_working_hours,
+            )
+        )
+        self.declare(
+            Setting(
+                "hello",
+                "whether the bot says hello when it first joins this room (on or off; never twice)",
+                "on",
+                choices=("on", "off"),
             )
         )
 

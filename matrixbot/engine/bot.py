@@ -246,6 +246,8 @@ class Bot:
         )
         await syncer.resume()
         await self._retrying("sync", lambda: syncer.sync_once(full_state=True))
+        # the rooms the bot is in count as greeted, once (when the hello's table is new: hello.py)
+        await parts.dispatcher.greeter.remember_rooms(client.rooms, self.clock.now().timestamp())
         # only now does nio know the rooms and their encryption: replies and jobs can be sent.
         # The catch-up: what was stored while the bot was down and the jobs that fell due meanwhile
         # are gathered first, then taken in the order of their time (lanes.py)

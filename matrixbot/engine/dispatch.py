@@ -33,6 +33,7 @@ from matrixbot.api.context import Context
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database
+from matrixbot.engine.hello import Greeter
 from matrixbot.engine.lanes import Lanes, Work
 from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.reactions import ReactionLog
@@ -77,6 +78,7 @@ class Dispatcher:
         self._on_handled = on_handled
         self._moves = moves
         self.lanes = lanes
+        self.greeter = Greeter(config, registry, db, sender)
 
     async def settle(self, timeout: float) -> None:
         """Wait until no room has work being handled (or left for the next start), at most `timeout` s."""
@@ -130,6 +132,8 @@ class Dispatcher:
     async def handle(self, event: RoomEvent) -> None:
         log_context(replace=True, room=event.room_id, event_id=event.event_id)
         bot = self._sender.rooms.bot_user_id
+        if event.sender == bot and event.type == "m.room.member":
+            await self.greeter.arrived(event)  # the bot's own join: its hello, once per room
         if event.sender == bot or event.sender in self._config.ignore_users:
             return
         if event.type == "m.room.message":
@@ -171,8 +175,10 @@ class Dispatcher:
         spec = self._registry.commands.get(invocation.name)
         started, outcome = time.perf_counter(), "ok"
         try:
-            if spec is None or spec.plugin not in enabled:
-                raise UserError(self._unknown(invocation.name, spec.plugin if spec else None, enabled))
+            if spec is not None and spec.plugin not in enabled:
+                raise await self._off(ctx, invocation.name, spec.plugin)
+            if spec is None:
+                raise UserError(self._unknown(invocation.name, enabled))
             plugin = self._registry.plugins[spec.plugin]
             ctx.services = plugin.services  # its jobs are the handling plugin's; refusals above use core's
             spec, args = resolve(spec, invocation.args, invocation.body, self._config.prefix)
@@ -190,7 +196,9 @@ class Dispatcher:
             await spec.func(plugin, *call_args, **call_keywords)
         except UserError as exc:
             outcome = "refused"
-            text = h(as_sentence(exc.message, {*self._registry.plugins, *ctx.services.settings.declared}))
+            text = exc.html
+            if text is None:
+                text = h(as_sentence(exc.message, {*self._registry.plugins, *ctx.services.settings.declared}))
             if exc.show_usage and ctx.usage:
                 text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
             await ctx.reply(text)
@@ -205,13 +213,19 @@ class Dispatcher:
             )
         metrics.command_done(spec.plugin if spec and spec.plugin in enabled else None, outcome, started)
 
-    def _unknown(self, name: str, plugin: str | None, enabled: set[str]) -> str:
+    async def _off(self, ctx: Context, name: str, plugin: str) -> UserError:
+        """A command of a plugin that is off here: who may turn it on, by name."""
         prefix = self._config.prefix
-        if plugin is not None:
-            return (
-                f"{prefix}{name} belongs to the {plugin} plugin, which is off in this room. "
-                f"A room admin can turn it on with {prefix}enable {plugin}."
-            )
+        said = f"{prefix}{name} belongs to the {plugin} plugin, which is off in this room."
+        turn = f"can turn it on with {prefix}enable {plugin}."
+        admin, admin_html = await ctx.room_admin()
+        return UserError(
+            f"{said} {admin[:1].upper()}{admin[1:]} {turn}",
+            html=f"{h(said)} {admin_html[:1].upper()}{admin_html[1:]} {h(turn)}",
+        )
+
+    def _unknown(self, name: str, enabled: set[str]) -> str:
+        prefix = self._config.prefix
         names = [n for n, s in self._registry.commands.items() if s.plugin in enabled]
         close = suggest(name, names)
         hint = f" Did you mean {' or '.join(prefix + c for c in close)}?" if close else ""

@@ -27,7 +27,8 @@ from matrixbot.matrix.sender import Sender
 log = logging.getLogger(__name__)
 
 STAYS = frozenset({"inbox", "reactions", "direct_rooms", "room_moves"})
-"""Tables whose rows keep naming the old room: what happened there, and the bot's direct chats."""
+"""Tables whose rows keep naming the old room: what happened there, and the bot's direct chats.
+(The bot's arrival moves: the successor gets no hello, only the line saying what was moved.)"""
 
 
 class RoomMoves:
@@ -96,12 +97,18 @@ async def _move(tx: Tx, tables: list[str], old: str, new: str) -> int:
     the new room already has gives way to it (the new room's setting is the newer)."""
     moved = 0
     for table in tables:
-        keys = [c for c in await tx.primary_key(table) if c != "room_id"]
-        if len(keys) < len(await tx.primary_key(table)) and keys:
+        primary = await tx.primary_key(table)
+        keys = [c for c in primary if c != "room_id"]
+        if "room_id" in primary and keys:
             columns = ", ".join(keys)
             await tx.execute(
                 f"DELETE FROM {table} WHERE room_id = ? AND ({columns}) IN "
                 f"(SELECT {columns} FROM {table} WHERE room_id = ?)",
+                (old, new),
+            )
+        elif "room_id" in primary:  # one row per room (the bot's arrival): the new room's stays
+            await tx.execute(
+                f"DELETE FROM {table} WHERE room_id = ? AND EXISTS (SELECT 1 FROM {table} WHERE room_id = ?)",
                 (old, new),
             )
         moved += await tx.execute(f"UPDATE {table} SET room_id = ? WHERE room_id = ?", (new, old))

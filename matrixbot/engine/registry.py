@@ -37,7 +37,7 @@ class Registry:
     plugin sees it as a `Catalog`)."""
 
     def __init__(self, plugins: Iterable[Plugin], settings: SettingsStore) -> None:
-        self._settings = settings
+        self.settings = settings
         self.plugins: dict[str, Plugin] = {}
         self.commands: dict[str, Command[...]] = {}
         for plugin in plugins:
@@ -61,7 +61,7 @@ class Registry:
 
     async def enabled(self, room_id: str) -> set[str]:
         """The plugins on in a room: its own choice (or the default ones) and the core's."""
-        return await self._settings.enabled_plugins(room_id, self.optional) | ALWAYS_ON
+        return await self.settings.enabled_plugins(room_id, self.optional) | ALWAYS_ON
 
 
 def _check_arguments(plugin: str, spec: Command[...]) -> None:

@@ -61,4 +61,12 @@ CORE_MIGRATIONS: list[Migration] = [
     );
     CREATE INDEX room_moves_new ON room_moves (new_room, state);
     """,
+    # the rooms the bot has been in (its first join to each): the hello goes out once per room
+    # (engine/hello.py); the rooms it is in when this table is made are added at the next start
+    """
+    CREATE TABLE room_arrivals (
+        room_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, arrived_at REAL NOT NULL
+    );
+    INSERT INTO meta (key, value) VALUES ('arrivals_known', 'no');
+    """,
 ]

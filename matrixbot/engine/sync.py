@@ -18,6 +18,7 @@ import nio
 from matrixbot.config import Config
 from matrixbot.engine.dispatch import Dispatcher
 from matrixbot.engine.gaps import GapFiller
+from matrixbot.engine.hello import arrival
 from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.unreadable import UnreadableNotices
@@ -161,6 +162,7 @@ class Syncer:
                 )
                 events = gap + events
             own = self._config.user_id
+            batch.extend(_own_arrival(events, own))  # the bot's hello (engine/hello.py)
             batch.extend(e for e in _after_own_join(events, own) if e.sender != own)
         for room_id in response.rooms.leave:
             self._rooms.forget(room_id)
@@ -241,3 +243,8 @@ def _after_own_join(events: list[RoomEvent], bot_user_id: str) -> list[RoomEvent
         ):
             return events[index + 1 :]
     return events
+
+
+def _own_arrival(events: list[RoomEvent], bot_user_id: str) -> list[RoomEvent]:
+    """The bot's own latest join among `events`, if there is one: what its hello answers."""
+    return [e for e in events if arrival(e, bot_user_id) is not None][-1:]

@@ -102,6 +102,10 @@ class RoomDirectory:
         levels = await self.power_levels(room_id)
         return permissions.is_room_admin(levels, user_id, await self._creators(room_id))
 
+    async def admins(self, room_id: str) -> list[str]:
+        """The people in the room who are its admins (the bot aside): whom a refusal names."""
+        return [u for u in self.humans(room_id) if await self.is_admin(room_id, u)]
+
     async def can_redact(self, room_id: str) -> bool:
         levels = await self.power_levels(room_id)
         return await self.user_level(room_id, self.bot_user_id) >= permissions.redact_level(levels)

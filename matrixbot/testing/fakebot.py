@@ -9,7 +9,8 @@ returns what the bot answered, so a test reads like the chat:
     reply = await bot.say(room, "@alice:x", "!poll MoU call\\n3-4pm Tuesday 5th March 2014\\n…")
     assert "5 March 2014 was a Wednesday" in reply.body
 
-`react`/`unreact` deliver a reaction and its redaction, `replay` hands an event over again as after
+`react`/`unreact` deliver a reaction and its redaction, `arrive` the bot's own join to a room (its
+hello), `replay` hands an event over again as after
 a crash, `run_due` runs the jobs due by the `FakeClock`. Every event is stamped with the clock's time
 as its sending time, or with `sent_at=` (a message that took long to reach the bot). A downtime:
 `backlog(...)` stores events as the sync at the next start would, unhandled, and `catch_up()` then
@@ -313,6 +314,26 @@ class FakeBot(Bot):
         redaction = self._event(room_id, sender, "m.room.redaction", {"redacts": reaction}, reaction)
         return await self._deliver(redaction)
 
+    async def arrive(self, room_id: str, *, direct: bool = False, invited: bool = True) -> list[Posted]:
+        """The bot's own join to `room_id` (made with `room`), as the sync after it accepted an
+        invite brings it (`direct`: the invite said the room is a direct chat; `invited=False`: a
+        room the bot made itself); return what the bot posted for it (its hello)."""
+        bot = self.config.user_id
+        unsigned = {"prev_content": {"membership": "invite", "is_direct": direct}} if invited else {}
+        join = {"membership": "join"}
+        return await self._deliver(
+            self._event(room_id, bot, "m.room.member", join, state_key=bot, unsigned=unsigned)
+        )
+
+    def delivered(self, room_id: str, event_type: str | None = None) -> list[RoomEvent]:
+        """The events handed to the bot in `room_id` (of `event_type`), oldest first: e.g. the bot's
+        own join that `arrive` made, to `replay` it."""
+        return [
+            e
+            for e in self._events.values()
+            if e.room_id == room_id and (event_type is None or e.type == event_type)
+        ]
+
     async def replay(self, handled: str | Posted) -> list[Posted]:
         """Hand an event over again, as the inbox does after a crash cut its handling short; return
         what the bot posted anew. `handled` is the event's id or the bot's answer to it.
@@ -375,6 +396,8 @@ class FakeBot(Bot):
         redacts: str | None = None,
         *,
         sent_at: datetime | None = None,
+        state_key: str | None = None,
+        unsigned: dict[str, Any] | None = None,
     ) -> RoomEvent:
         received = int(self.clock.now().timestamp() * 1000)
         ts = received if sent_at is None else int(sent_at.timestamp() * 1000)
@@ -385,7 +408,9 @@ class FakeBot(Bot):
             event_type,
             content,
             ts=ts,
+            state_key=state_key,
             redacts=redacts,
+            unsigned=unsigned or {},
             received=received,
         )
         self._events[event.event_id] = event

@@ -233,7 +233,7 @@ class DatePoll(Voting, Closing):
         added_by = await self.busy_dates.added_by(ctx.room_id, number)
         if added_by is None:
             raise UserError(f"There is no busy date {number} here; {self.prefix}busy lists them.")
-        await ctx.require_admin(f"remove busy date {number}", or_user=added_by)
+        await ctx.require_admin(f"remove busy date {number}", or_user=added_by, role="who added it")
         await self.busy_dates.remove(ctx.room_id, number)
         await ctx.reply(f"Busy date {number} removed.")
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matrixbot import Context, PermissionDenied, Plugin, UserError, UserId, command, h
+from matrixbot import Context, Plugin, UserError, UserId, command, h
 
 
 class DevicesPlugin(Plugin):
@@ -35,8 +35,7 @@ class DevicesPlugin(Plugin):
     @device.sub("trust", usage="@USER DEVICE")
     async def trust(self, ctx: Context, user: UserId, device_id: str) -> None:
         """Trust a member's device (owners only; matters with e2ee trust: verified-only)."""
-        if ctx.sender not in self.rooms.owners:
-            raise PermissionDenied("Only the bot's owners can trust devices.")
+        await ctx.require_owner("trust devices")
         if not self.services.devices.trust(user, device_id):
             raise UserError(f"{user} has no device {device_id} that I know of: see !device list {user}.")
         await ctx.reply(f"I now trust {h(user)}'s device <code>{h(device_id)}</code>.")

@@ -60,4 +60,8 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE meetings_meetings RENAME COLUMN origin_event TO source_event;
     ALTER TABLE meetings_reminders RENAME COLUMN origin_event TO source_event;
     """,
+    # reminders mention the organiser too, unless `notify: none` / `notify: only …` said not to
+    """
+    ALTER TABLE meetings_meetings ADD COLUMN notify_organiser INTEGER NOT NULL DEFAULT 1;
+    """,
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,6 +31,8 @@ class MeetingFields:
     remind: tuple[timedelta, ...] = DEFAULT_REMIND
     notify: tuple[str, ...] = ()
     notify_room: bool = False
+    notify_organiser: bool = True
+    """False after `notify: none` or `notify: only …`: the organiser is not mentioned."""
     repeat: Recurrence | None = None
     reveal: timedelta | None = None
 
@@ -57,6 +60,7 @@ class Meeting:
     generation: int
     confirm_event: str | None = None
     state: str = "active"
+    notify_organiser: bool = True
 
     @property
     def ref(self) -> str:
@@ -99,6 +103,7 @@ def new_meeting(fields: MeetingFields, room_id: str, organiser: str, title: str)
         remind=fields.remind,
         notify=fields.notify,
         notify_room=fields.notify_room,
+        notify_organiser=fields.notify_organiser,
         repeat=fields.repeat,
         generation=1,
     )
@@ -117,7 +122,12 @@ def apply_edit(meeting: Meeting, fields: MeetingFields) -> Meeting:
         reveal=fields.reveal if "reveal" in given else meeting.reveal,
     )
     if "notify" in given:
-        edited = replace(edited, notify=fields.notify, notify_room=fields.notify_room)
+        edited = replace(
+            edited,
+            notify=fields.notify,
+            notify_room=fields.notify_room,
+            notify_organiser=fields.notify_organiser,
+        )
     if "code" in given:
         edited = replace(edited, code=fields.code, code_revealed=False)
     if "when" in given or "repeat" in given:
@@ -126,6 +136,14 @@ def apply_edit(meeting: Meeting, fields: MeetingFields) -> Meeting:
         first = first_occurrence(start.astimezone(ZoneInfo(zone)), edited.repeat)
         edited = replace(edited, first_at=first, next_at=first, zone=zone)
     return edited
+
+
+def mentioned(meeting: Meeting, subscribers: Iterable[str]) -> list[str]:
+    """Whom a meeting's reminders mention, each once: its organiser (unless `notify: none` or
+    `notify: only …`), the `notify:` people, then whoever reacted 👍 to its confirmation (they
+    asked for it, so `none` does not drop them)."""
+    organiser = (meeting.organiser,) if meeting.notify_organiser else ()
+    return list(dict.fromkeys((*organiser, *meeting.notify, *subscribers)))
 
 
 @dataclass(frozen=True)

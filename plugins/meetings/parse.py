@@ -75,7 +75,8 @@ def parse_meeting(
     if "remind" in fields:
         values["remind"] = _on_line(fields["remind"], lambda v: read_remind(times, v))
     if "notify" in fields:
-        values["notify"], values["notify_room"] = _on_line(fields["notify"], read_notify)
+        notify = _on_line(fields["notify"], read_notify)
+        values.update(notify=notify.users, notify_room=notify.room, notify_organiser=notify.organiser)
     if "repeat" in fields:
         values["repeat"] = _on_line(fields["repeat"], read_repeat)
     if "reveal" in fields:
@@ -123,18 +124,42 @@ def read_remind(times: TimeParser, text: str) -> tuple[timedelta, ...]:
     return tuple(sorted(set(times.parse_durations(text)), reverse=True))
 
 
-def read_notify(text: str) -> tuple[tuple[str, ...], bool]:
-    """User ids separated by spaces or commas; `@room` asks for a room mention."""
+@dataclass(frozen=True)
+class Notify:
+    """A `notify:` line: whom the reminders mention besides those who react 👍."""
+
+    users: tuple[str, ...] = ()
+    room: bool = False
+    organiser: bool = True
+
+
+def read_notify(text: str) -> Notify:
+    """User ids separated by spaces or commas, and the organiser; `@room` asks for a room mention.
+
+    `none` alone: nobody, not even the organiser. `only` before people: those, not the organiser.
+    """
     users: list[str] = []
-    room = False
+    room = only = nobody = False
     for word in re.split(r"[\s,]+", text.strip()):
         if word.lower() == "@room":
             room = True
+        elif word.lower() == "only":
+            only = True
         elif USER_ID.match(word):
             users.append(word)
-        elif word.lower() not in _NONE:
+        elif word.lower() in _NONE:
+            nobody = True
+        else:
             raise UserError(f"'{shorten(word)}' is not a user: write @name:server (or mention them).")
-    return tuple(dict.fromkeys(users)), room
+    named = bool(users) or room
+    if nobody and named:
+        raise UserError(
+            "'none' means nobody, not even the organiser: to mention some people but not yourself, "
+            "write 'only' before them (e.g. notify: only @ann:example.org)."
+        )
+    if only and not named:
+        raise UserError("only whom? e.g. notify: only @ann:example.org (or 'none' for nobody).")
+    return Notify(tuple(dict.fromkeys(users)), room, organiser=not (nobody or only))
 
 
 def read_repeat(text: str) -> Recurrence | None:

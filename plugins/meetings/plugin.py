@@ -33,21 +33,24 @@ from matrixbot import (
 )
 
 from .ics import meeting_ics
+from .mentions import check_room_mention
 from .migrations import MIGRATIONS
 from .model import (
     Meeting,
     Slot,
     apply_edit,
     is_thumbs_up,
+    mentioned,
     new_meeting,
     occurrences_between,
     slot_key,
     slots_for,
     start_key,
 )
-from .parse import EDIT_KEYS, FROM_POLL_KEYS, mentions_code, parse_meeting, read_code
+from .parse import EDIT_KEYS, FROM_POLL_KEYS, parse_meeting, read_code
 from .reminders import ReminderCommands
 from .render import (
+    render_code_note,
     render_code_set,
     render_created,
     render_details,
@@ -56,6 +59,7 @@ from .render import (
     render_reminder,
     times_for,
 )
+from .secrecy import hide_code, redact_secret, told_if_refused
 from .store import MeetingStore
 
 MEETING = Ref("M", "meeting")
@@ -69,6 +73,7 @@ class Meetings(ReminderCommands):
     name = "meetings"
     description = "Meetings with call links and secret access codes; simple reminders."
     migrations = MIGRATIONS
+    removes = "messages that show a meeting's access code"
 
     async def setup(self) -> None:
         self.store = MeetingStore(self.db)
@@ -93,17 +98,19 @@ class Meetings(ReminderCommands):
             meeting = await self._meeting_here(ctx, given, "!meeting M3")
             await ctx.reply(await self._details(meeting, ctx))
             return
-        code_note = await self._hide_code(ctx, body)
-        if not title and given is not None:
-            raise UserError(f"To change M{given}, use {self.prefix}meeting edit M{given}.")
-        if not title:
-            raise UsageError("give the meeting a title on the first line")
-        if given is not None:
-            raise UsageError("give either a meeting id (to see it) or a title (to create one)")
-        sent = ctx.sent_at()
-        fields = await self.times.read(lambda times: parse_meeting(body, times, ctx.zone, now=sent))
-        SECRETS.add(fields.code)
-        await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, title.strip()), code_note)
+        removed = await hide_code(ctx, body)
+        with told_if_refused(removed, "Nothing was scheduled.", self.prefix):
+            if not title and given is not None:
+                raise UserError(f"To change M{given}, use {self.prefix}meeting edit M{given}.")
+            if not title:
+                raise UsageError("give the meeting a title on the first line")
+            if given is not None:
+                raise UsageError("give either a meeting id (to see it) or a title (to create one)")
+            sent = ctx.sent_at()
+            fields = await self.times.read(lambda times: parse_meeting(body, times, ctx.zone, now=sent))
+            SECRETS.add(fields.code)
+            meeting = new_meeting(fields, ctx.room_id, ctx.sender, title.strip())
+            await self._create(ctx, meeting, render_code_note(removed, self.prefix))
 
     @command("meetings")
     async def meetings(self, ctx: Context) -> None:
@@ -119,22 +126,23 @@ class Meetings(ReminderCommands):
     async def edit(self, ctx: Context, item: Rest = "", *, body: Body) -> None:
         """Change a meeting's lines and reschedule its reminders. Example: !meeting edit M3⏎when: Wednesday 3pm"""
         # the id is read only once a code in the lines is hidden: a mistyped id must not leave it shown
-        code_note = await self._hide_code(ctx, body)
-        meeting = await self._meeting_here(ctx, MEETING.parse(item), "!meeting edit M3")
-        await ctx.require_admin(f"edit {meeting.ref}", or_user=meeting.organiser)
-        body.changes(EDIT_KEYS)
-        sent = ctx.sent_at()
-        fields = await self.times.read(
-            lambda times: parse_meeting(body, times, ctx.zone, keys=EDIT_KEYS, required=(), now=sent)
-        )
-        SECRETS.add(fields.code)
-        edited = apply_edit(meeting, fields)
-        if edited.next_at <= self.clock.now():
-            raise UserError("That would put the meeting in the past.")
-        await self._check(ctx, edited)
+        removed = await hide_code(ctx, body)
+        with told_if_refused(removed, "Nothing was changed.", self.prefix):
+            meeting = await self._meeting_here(ctx, MEETING.parse(item), "!meeting edit M3")
+            await ctx.require_admin(f"edit {meeting.ref}", or_user=meeting.organiser)
+            body.changes(EDIT_KEYS)
+            sent = ctx.sent_at()
+            fields = await self.times.read(
+                lambda times: parse_meeting(body, times, ctx.zone, keys=EDIT_KEYS, required=(), now=sent)
+            )
+            SECRETS.add(fields.code)
+            edited = apply_edit(meeting, fields)
+            if edited.next_at <= self.clock.now():
+                raise UserError("That would put the meeting in the past.")
+            await self._check(ctx, edited)
         async with self.db.transaction() as tx:
             edited = await self._reschedule(tx, edited)
-        await ctx.reply(f"Updated {await self._details(edited, ctx)}{code_note}")
+        await ctx.reply(f"Updated {await self._details(edited, ctx)}{render_code_note(removed, self.prefix)}")
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     @meeting.sub("cancel", usage="[ID]")
@@ -184,15 +192,19 @@ class Meetings(ReminderCommands):
         """Set a meeting's access code, in a direct message to the bot. Example: !meeting code M3 486072"""
         # every argument is optional so that a mistyped command in a room still reaches the redaction
         if not ctx.is_direct:
-            removed = await self._redact_secret(ctx)
+            removed = await redact_secret(ctx)
+            note = (
+                "I removed your message."
+                if removed
+                else "I may not remove your message: the code is visible here."
+            )
+            meeting = await self._meeting_meant(ctx, item)
+            if meeting is not None and not await ctx.may(or_user=meeting.organiser):
+                what = f"set the access code of {meeting.ref} (in a direct message to me)"
+                raise (await ctx.refusal(what, or_user=meeting.organiser)).noted(note)
             raise UserError(
-                f"Send the access code to me in a direct message instead, so the room does not see it: "
-                f"{self.prefix}meeting code ID CODE. "
-                + (
-                    "I removed your message."
-                    if removed
-                    else "I may not remove your message: the code is visible here."
-                )
+                f"I did not set the code: send it to me in a direct message instead, so the room does not see it: "
+                f"{self.prefix}meeting code ID CODE. {note}"
             )
         number = MEETING.parse(item)
         if number is None or not code.strip():
@@ -215,24 +227,26 @@ class Meetings(ReminderCommands):
     async def from_poll(self, ctx: Context, poll: Rest = "", *, body: Body) -> None:
         """Schedule a meeting at the winning date of a closed date poll (or option N of a tie). Example: !meeting from-poll P3"""
         # the id is read only once a code in the lines is hidden: a mistyped id must not leave it shown
-        code_note = await self._hide_code(ctx, body)
-        datepoll = self.services.provider(POLL_WINNERS)
-        if datepoll is None:
-            raise UserError("The datepoll plugin is not installed, so I cannot read its polls.")
-        words = poll.split()
-        number = POLL.parse(words[0]) if words else None
-        if number is None or len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
-            raise UsageError("say which poll, and from a tie which option, e.g. !meeting from-poll P3 2")
-        option = int(words[1]) if len(words) == 2 else None
-        sent = ctx.sent_at()
-        fields = await self.times.read(
-            lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=(), now=sent)
-        )
-        SECRETS.add(fields.code)
-        winner = await datepoll.winner_for_meeting(ctx.room_id, number, option)
-        duration = None if winner.end is None else winner.end - winner.start
-        fields = replace(fields, start=winner.start, zone=winner.zone, duration=duration)
-        await self._create(ctx, new_meeting(fields, ctx.room_id, ctx.sender, winner.title), code_note)
+        removed = await hide_code(ctx, body)
+        with told_if_refused(removed, "Nothing was scheduled.", self.prefix):
+            datepoll = self.services.provider(POLL_WINNERS)
+            if datepoll is None:
+                raise UserError("The datepoll plugin is not installed, so I cannot read its polls.")
+            words = poll.split()
+            number = POLL.parse(words[0]) if words else None
+            if number is None or len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
+                raise UsageError("say which poll, and from a tie which option, e.g. !meeting from-poll P3 2")
+            option = int(words[1]) if len(words) == 2 else None
+            sent = ctx.sent_at()
+            fields = await self.times.read(
+                lambda times: parse_meeting(body, times, ctx.zone, keys=FROM_POLL_KEYS, required=(), now=sent)
+            )
+            SECRETS.add(fields.code)
+            winner = await datepoll.winner_for_meeting(ctx.room_id, number, option)
+            duration = None if winner.end is None else winner.end - winner.start
+            fields = replace(fields, start=winner.start, zone=winner.zone, duration=duration)
+            meeting = new_meeting(fields, ctx.room_id, ctx.sender, winner.title)
+            await self._create(ctx, meeting, render_code_note(removed, self.prefix))
 
     # -- events and jobs ------------------------------------------------------------------------
 
@@ -261,8 +275,7 @@ class Meetings(ReminderCommands):
         if run.missed:
             await run.outbox.message(meeting.room_id, Message.from_html(render_missed(meeting, slot, due)))
             return
-        users = [*meeting.notify, *await self.store.subscribers("M", meeting.id)]
-        users = list(dict.fromkeys(users))
+        users = mentioned(meeting, await self.store.subscribers("M", meeting.id))
         zones = [z for u in users if (z := await self.settings.user_zone(u)) and z != meeting.zone]
         everyone = meeting.notify_room and await self.rooms.can_mention_room(
             meeting.room_id, meeting.organiser
@@ -339,15 +352,14 @@ class Meetings(ReminderCommands):
 
     async def _check(self, ctx: Context, meeting: Meeting) -> None:
         """Refuse an @room the organiser could not send, and a reminder too big to post."""
-        if meeting.notify_room and not await self.rooms.can_mention_room(ctx.room_id, meeting.organiser):
-            raise UserError("You cannot mention @room in this room, so its reminders cannot either.")
+        if meeting.notify_room:
+            await check_room_mention(ctx, meeting.organiser)
         slot = Slot(meeting.next_at, timedelta(days=1), True)
-        pills = [pill(u, self.rooms.display_name(ctx.room_id, u)) for u in meeting.notify]
+        users = mentioned(meeting, ())
+        pills = [pill(u, self.rooms.display_name(ctx.room_id, u)) for u in users]
         late = format_time(meeting.next_at, meeting.zone)
         html = render_reminder(meeting, slot, self.clock.now(), late, pills, room=True, late_due=late)
-        check_size(
-            Message.from_html(html, mentions=meeting.notify).content("m.text"), "That meeting's reminder"
-        )
+        check_size(Message.from_html(html, mentions=users).content("m.text"), "That meeting's reminder")
 
     async def _schedule(self, tx: Tx, meeting: Meeting) -> None:
         """Jobs for the reminders of the next occurrence, and for its start."""
@@ -381,30 +393,19 @@ class Meetings(ReminderCommands):
         return active[chosen]
 
     async def _details(self, meeting: Meeting, ctx: Context) -> str:
-        subscribers = await self.store.subscribers("M", meeting.id)
-        people = {
-            u: pill(u, self.rooms.display_name(ctx.room_id, u)) for u in (*meeting.notify, *subscribers)
-        }
+        users = mentioned(meeting, await self.store.subscribers("M", meeting.id))
+        pills = [pill(u, self.rooms.display_name(ctx.room_id, u)) for u in users]
         slots = slots_for(meeting, meeting.next_at, self.clock.now())
-        return render_details(meeting, slots, ctx.show_time, people, subscribers)
+        return render_details(meeting, slots, ctx.show_time, pills)
 
-    async def _hide_code(self, ctx: Context, body: Body) -> str:
-        """Redact a room message that shows an access code; else say it is visible and how to avoid it."""
-        if ctx.is_direct or not mentions_code(body.text):
-            return ""
-        if await self._redact_secret(ctx):
-            return "<br>I removed your message, since it showed the access code."
-        return (
-            "<br>⚠️ Your message shows the access code to everyone here, and I may not remove it. "
-            f"Next time leave out <code>code:</code> and send <code>{h(self.prefix)}meeting code ID CODE</code> "
-            "to me in a direct message."
-        )
-
-    async def _redact_secret(self, ctx: Context) -> bool:
-        """Redact the command message when the bot may; whether it did."""
-        if not await self.rooms.can_redact(ctx.room_id):
-            return False
-        return await self.sender.redact(ctx.room_id, ctx.event.event_id, reason="it showed an access code")
+    async def _meeting_meant(self, ctx: Context, item: str) -> Meeting | None:
+        """The room's meeting a `!meeting code` sent in the room is about: the id given, else the
+        room's only one; None when that is not clear (it is refused before any id is checked)."""
+        active = {m.id: m for m in await self.store.active_in(ctx.room_id)}
+        number = MEETING.number(item) if item else None
+        if number is None and len(active) == 1:
+            return next(iter(active.values()))
+        return active.get(number) if number is not None else None
 
 
 def _at(timestamp: float) -> datetime:

@@ -93,7 +93,7 @@ class ReminderCommands(Plugin):
     async def cancel_reminder(self, ctx: Context, given: ReminderId = None) -> None:
         """Cancel a reminder (whoever set it, or a room admin). Example: !reminder cancel R7"""
         found = await self._reminder_here(ctx, given, "!reminder cancel R7")
-        await ctx.require_admin(f"cancel {found.ref}", or_user=found.creator)
+        await ctx.require_admin(f"cancel {found.ref}", or_user=found.creator, role="who set it")
         async with self.db.transaction() as tx:
             await self.jobs.cancel(tx, key_prefix=f"r{found.id}:")
             await self.store.cancel_reminder(tx, found.id)

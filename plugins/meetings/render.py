@@ -6,7 +6,7 @@ Before its reveal an access code is shown as `••••••` with when it w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from matrixbot import bdi, format_relative, format_time, h
@@ -52,14 +52,9 @@ def _link(url: str) -> str:
     return f'<a href="{h(url)}">{h(url)}</a>'
 
 
-def render_details(
-    meeting: Meeting,
-    slots: list[Slot],
-    show_time: ShowTime,
-    pills: Mapping[str, str],
-    subscribers: Iterable[str] = (),
-) -> str:
-    """A meeting's fields, as shown on creation, by `!meeting ID` and after an edit."""
+def render_details(meeting: Meeting, slots: list[Slot], show_time: ShowTime, pills: Iterable[str]) -> str:
+    """A meeting's fields, as shown on creation, by `!meeting ID` and after an edit; `pills`: whom
+    its reminders mention (`mentioned`)."""
     parts = [
         f"<b>{h(meeting.ref)}</b>: <b>{bdi(meeting.title)}</b>",
         f"<br>When: {show_time(meeting.next_at)}",
@@ -76,11 +71,11 @@ def render_details(
         parts.append(f"<br>Reminders: {items}")
     else:
         parts.append("<br>Reminders: none to come for this occurrence")
-    people = [pills[u] for u in (*meeting.notify, *subscribers) if u in pills]
-    if meeting.notify_room:
-        people.insert(0, "@room")
+    people = (["@room"] if meeting.notify_room else []) + list(pills)
     if people:
-        parts.append(f"<br>Mentions: {', '.join(dict.fromkeys(people))}")
+        parts.append(f"<br>Mentions: {', '.join(people)}")
+    else:
+        parts.append("<br>Mentions: nobody (<code>notify: none</code>): its reminders notify no one")
     return "".join(parts)
 
 
@@ -147,6 +142,28 @@ def render_missed(meeting: Meeting, slot: Slot, due: str) -> str:
         f"⚠️ I missed the reminder for <b>{bdi(meeting.title)}</b> ({h(meeting.ref)}) "
         f"that was due {due}: the bot was offline."
     )
+
+
+def render_code_note(removed: bool | None, prefix: str) -> str:
+    """Under a confirmation: what became of the command's message, which showed the access code."""
+    if removed is None:
+        return ""
+    if removed:
+        return "<br>I removed your message, since it showed the access code."
+    return (
+        "<br>⚠️ Your message shows the access code to everyone here, and I may not remove it. "
+        f"Next time leave out <code>code:</code> and send <code>{h(prefix)}meeting code ID CODE</code> "
+        "to me in a direct message."
+    )
+
+
+def code_refusal_note(removed: bool, undone: str, prefix: str) -> str:
+    """After a refusal (plain text): what was not done, and what became of the message that showed
+    the access code."""
+    how = f"send the code to me in a direct message ({prefix}meeting code ID CODE)"
+    if removed:
+        return f"{undone} I removed your message, since it showed the access code: {how}."
+    return f"{undone} ⚠️ Your message shows the access code to everyone here, and I may not remove it: next time {how}."
 
 
 def render_code_set(meeting: Meeting) -> str:

@@ -12,7 +12,7 @@ from .model import Meeting, SimpleReminder
 
 _MEETING_COLUMNS = (
     "room_id, organiser, title, first_at, next_at, zone, duration_s, url, code, code_revealed, "
-    "reveal_s, remind, notify, notify_room, repeat, generation, state"
+    "reveal_s, remind, notify, notify_room, repeat, generation, state, notify_organiser"
 )
 
 
@@ -51,6 +51,7 @@ def _meeting_values(m: Meeting) -> tuple[Any, ...]:
         None if m.repeat is None else m.repeat.to_json(),
         m.generation,
         m.state,
+        int(m.notify_organiser),
     )
 
 
@@ -75,6 +76,7 @@ def _meeting(row: Row) -> Meeting:
         generation=row["generation"],
         confirm_event=row["confirm_event"],
         state=row["state"],
+        notify_organiser=bool(row["notify_organiser"]),
     )
 
 

@@ -35,4 +35,16 @@ MIGRATIONS: list[Migration] = [
         UNIQUE (list_id, user_id, kind)
     );
     """,
+    # who an organiser took off a list, by whom and what they held: told once, also after a crash
+    """
+    CREATE TABLE signups_removals (
+        id INTEGER PRIMARY KEY,
+        list_id INTEGER NOT NULL REFERENCES signups_lists (id),
+        user_id TEXT NOT NULL,
+        removed_by TEXT NOT NULL,
+        held TEXT NOT NULL,              -- comma-separated: talk, talk waitlist, place, waitlist
+        topic TEXT,
+        source_event TEXT NOT NULL UNIQUE
+    );
+    """,
 ]

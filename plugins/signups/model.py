@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from matrixbot import UserError, When, format_ref
 
 Kind = Literal["talk", "attend"]
+Held = Literal["talk", "talk waitlist", "place", "waitlist"]
+"""What a person holds on a list: a talk slot, a place on the talk waitlist, a place, a place on the waitlist."""
 LETTER = "S"
 DEFAULT_LENGTH = timedelta(hours=2)
 """How long a gathering is taken to last when `when:` gives no end and no talk slots."""
@@ -101,6 +103,29 @@ class Sheet:
 
     def entry(self, user_id: str, kind: Kind) -> Entry | None:
         return next((e for e in self.entries if e.user_id == user_id and e.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Someone an organiser (or a room admin) took off a list, and what they held there."""
+
+    user_id: str
+    removed_by: str
+    held: tuple[Held, ...]
+    topic: str | None = None
+    """Their talk's topic, if they held a talk or waited for one."""
+
+
+def holdings(sheet: Sheet, user_id: str) -> tuple[Held, ...]:
+    """What `user_id` holds on the list, in the order a person reads it."""
+    alloc = sheet.allocation
+    groups: tuple[tuple[Held, tuple[Entry, ...]], ...] = (
+        ("talk", alloc.speakers),
+        ("talk waitlist", alloc.talk_waitlist),
+        ("place", alloc.attendees),
+        ("waitlist", alloc.waitlist),
+    )
+    return tuple(held for held, entries in groups if any(e.user_id == user_id for e in entries))
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ from .render import (
     render_moved,
     render_overview,
     render_reminder,
+    render_removed,
 )
 from .store import Change, Check, SignupStore
 
@@ -179,14 +180,23 @@ class Signups(Plugin):
 
     @show.sub("remove", usage="[ID] @USER")
     async def remove(self, ctx: Context, list_id: ListId = None, user: UserId = "") -> None:
-        """Take someone off a list (organiser or room admin). Example: !signup remove S2 @bob:example.org"""
+        """Take someone off a list (organiser or room admin); they are told. Example: !signup remove S2 @bob:example.org"""
         if not user:
             raise UsageError("say whom to remove, e.g. !signup remove S2 @bob:example.org")
         signup_list = await self._find(ctx, list_id, "!signup remove S3 @user")
         await ctx.require_admin(f"remove people from {signup_list.ref}", or_user=signup_list.organiser)
-        name = self.rooms.display_name(ctx.room_id, user)
-        await self._leave(ctx.outbox, signup_list, user, ("talk", "attend"), f"{name} is not on")
-        await ctx.reply(f"Removed {bdi(name)} from {h(signup_list.ref)}.")
+        removed = await self.store.remove(signup_list.id, user, ctx.sender, ctx.event.event_id)
+        if removed is None:
+            name = self.rooms.display_name(ctx.room_id, user)
+            raise UserError(f"{name} is not on {signup_list.ref}.")
+        removal, change = removed
+        html = render_removed(signup_list, removal, self._names(ctx.room_id), self.prefix, ctx.now)
+        told = [u for u in (user, signup_list.organiser) if u != ctx.sender]
+        await ctx.reply(html, mentions=told, notify=bool(told))  # the person told first, then the list
+        if change is None:  # handled again after a crash: the list as it is now
+            await self._refresh(ctx.outbox, await self.store.sheet(signup_list))
+        else:
+            await self._publish(ctx.outbox, change)
 
     @show.sub("edit", usage="[ID]⏎key: value…")
     async def edit(self, ctx: Context, list_id: ListId = None, *, body: Body) -> None:

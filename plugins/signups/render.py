@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from matrixbot import bdi, format_time, format_when, h, pill
 
-from .model import Entry, Sheet, SignupList, closing_reason, later, talk_starts
+from .model import Entry, Held, Removal, Sheet, SignupList, closing_reason, later, talk_starts
 
 Names = Callable[[str], str]
 """A user id to the display name to show."""
@@ -122,6 +122,39 @@ def render_moved(
     if organiser not in {e.user_id for e in (*promoted, *demoted)}:
         sentences.append(f"({pill(organiser, names(organiser))}, as the organiser: FYI.)")
     return "<br>".join(sentences)
+
+
+_HELD: dict[Held, str] = {
+    "talk": "your talk slot",
+    "talk waitlist": "your place on the talk waitlist",
+    "place": "your place",
+    "waitlist": "your place on the waitlist",
+}
+
+
+def render_removed(
+    signup_list: SignupList, removal: Removal, names: Names, prefix: str, now: datetime
+) -> str:
+    """Tell whoever was taken off a list (with a pill): by whom, what they held, how to sign up
+    again; and the organiser, when someone else did it."""
+    ref = h(signup_list.ref)
+    title = f"<b>{ref} {bdi(signup_list.details.title)}</b>"
+    user, by, organiser = removal.user_id, removal.removed_by, signup_list.organiser
+    held = [_HELD[h_] for h_ in removal.held]
+    if removal.topic is not None:
+        held[0] += f" for “{bdi(removal.topic)}”"
+    lost = held[0] if len(held) == 1 else f"{', '.join(held[:-1])} and {held[-1]}"
+    who = "You took yourself" if user == by else f"{pill(user, names(user))}: {bdi(names(by))} took you"
+    reason = closing_reason(signup_list, now)
+    if reason:
+        again = f"{h(reason)} Ask {bdi(names(organiser))} (its organiser) if this was a mistake."
+    else:
+        talk = f"<code>{h(prefix)}signup talk {ref} TOPIC</code> or " if removal.topic is not None else ""
+        again = f"To sign up again: {talk}<code>{h(prefix)}signup attend {ref}</code>."
+    told = f"{who} off {title} ({lost}). {again}"
+    if organiser not in (user, by):
+        told += f"<br>({pill(organiser, names(organiser))}, as the organiser: FYI.)"
+    return told
 
 
 def render_reminder(sheet: Sheet, names: Names, *, late: str = "") -> str:

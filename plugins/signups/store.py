@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from matrixbot import Database, Row, Tx, When, in_zone, make_once
+from matrixbot import Database, Row, Tx, When, in_zone, made_by, make_once
 
-from .model import Details, Entry, Kind, Sheet, SignupList
+from .model import Details, Entry, Held, Kind, Removal, Sheet, SignupList, holdings
 
 Check = Callable[[Sheet], None]
 """Called with the sheet as it would be after a change, before it commits; raising refuses the change."""
@@ -123,6 +123,38 @@ class SignupStore:
             )
             return Change(before, await _sheet(tx, list_id))
 
+    async def remove(
+        self, list_id: int, user_id: str, removed_by: str, source_event: str
+    ) -> tuple[Removal, Change | None] | None:
+        """Take a person off a list (every signup of theirs) for the command `source_event`, and
+        remember it; None if they are not on it. Handled again (after a crash) the command finds
+        the removal it made, with no change (None): the person is told again, in the same words."""
+        async with self.db.transaction() as tx:
+            found = await made_by(tx, "signups_removals", source_event)
+            if found is not None:
+                return _removal(
+                    await tx.fetch_one("SELECT * FROM signups_removals WHERE id = ?", (found,))
+                ), None
+            before = await _sheet(tx, list_id)
+            held = holdings(before, user_id)
+            if not held:
+                return None
+            topic = next((e.topic for e in before.entries if e.user_id == user_id and e.kind == "talk"), None)
+            removal = Removal(user_id, removed_by, held, topic)
+
+            async def insert() -> int:
+                await tx.execute(
+                    "DELETE FROM signups_entries WHERE list_id = ? AND user_id = ?", (list_id, user_id)
+                )
+                return await tx.execute(
+                    "INSERT INTO signups_removals (list_id, user_id, removed_by, held, topic, source_event) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (list_id, user_id, removed_by, ",".join(held), topic, source_event),
+                )
+
+            await make_once(tx, "signups_removals", source_event, insert)
+            return removal, Change(before, await _sheet(tx, list_id))
+
     async def update(self, list_id: int, details: Details, check: Check, schedule: Schedule) -> Change:
         """Change a list's details (and reschedule its jobs) in one transaction."""
         async with self.db.transaction() as tx:
@@ -197,6 +229,12 @@ def _list(row: Row) -> SignupList:
         event_id=row["event_id"],
         closed=bool(row["closed"]),
     )
+
+
+def _removal(row: Row | None) -> Removal:
+    assert row is not None, "a removal found by its command is read in the same transaction"
+    held = tuple(cast(Held, h) for h in row["held"].split(","))
+    return Removal(row["user_id"], row["removed_by"], held, row["topic"])
 
 
 def _entry(row: Row) -> Entry:

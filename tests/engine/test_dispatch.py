@@ -25,9 +25,12 @@ async def test_enable_needs_power_to_change_state(fake_bot: MakeFakeBot) -> None
     bot = await fake_bot(plugins=[Crashy], default_plugins=())
     room = bot.room("@admin:x", "@member:x", admins=["@admin:x"])
     refused = await bot.say(room, "@member:x", "!enable crashy")
-    assert "Only a room admin can" in refused.body
+    assert refused.body == "Only a room admin (admin) can use !enable.", "the refusal names who may"
     off = await bot.say(room, "@member:x", "!boom")
-    assert "off in this room" in off.body and "!enable crashy" in off.body
+    assert off.body == (
+        "!boom belongs to the crashy plugin, which is off in this room. "
+        "A room admin (admin) can turn it on with !enable crashy."
+    ), "who may turn it on is named"
     done = await bot.say(room, "@admin:x", "!enable crashy")
     assert "crashy is now on" in done.body
     listing = await bot.say(room, "@member:x", "!plugins")
@@ -37,7 +40,8 @@ async def test_enable_needs_power_to_change_state(fake_bot: MakeFakeBot) -> None
 async def test_owner_from_config_is_admin_everywhere(fake_bot: MakeFakeBot) -> None:
     bot = await fake_bot(plugins=[Crashy], default_plugins=(), owners=("@owner:x",))
     room = bot.room("@creator:x", "@owner:x", "@member:x", admins=["@creator:x"])
-    assert "Only a room admin can" in (await bot.say(room, "@member:x", "!enable crashy")).body
+    refused = await bot.say(room, "@member:x", "!enable crashy")
+    assert refused.body == "Only a room admin (creator or owner) can use !enable.", "an owner here is one"
     assert "crashy is now on" in (await bot.say(room, "@owner:x", "!enable crashy")).body
 
 
@@ -136,3 +140,13 @@ async def test_a_room_goes_on_while_the_marks_of_handled_commands_are_written(
     held.set()
     await bot.inbox.flush()
     assert await bot.database.fetch_value(pending) == 0
+
+
+async def test_a_refusal_names_up_to_three_admins_escaped_and_counts_the_rest(fake_bot: MakeFakeBot) -> None:
+    bot = await fake_bot(plugins=[Crashy], default_plugins=())
+    admins = [f"@admin{n}:x" for n in range(1, 6)]
+    room = bot.room(*admins, "@member:x", admins=admins)
+    bot.fake.rooms[room].users["@admin1:x"].display_name = "<b>Ann</b>\u202e"
+    refused = await bot.say(room, "@member:x", "!enable crashy")
+    assert refused.body == "Only a room admin (<b>Ann</b>, admin2, admin3 or 2 more) can use !enable."
+    assert "(<bdi>&lt;b&gt;Ann&lt;/b&gt;</bdi>, <bdi>admin2</bdi>" in refused.html, "escaped, isolated"

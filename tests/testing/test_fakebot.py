@@ -50,7 +50,7 @@ async def test_reminder_reveals_the_code_when_due(bot):
     assert await bot.run_due() == []
     bot.clock.advance(timedelta(hours=26, minutes=50))
     [reminder] = [p for p in await bot.run_due() if p.msgtype == "m.text"]
-    assert "486072" in reminder.body and reminder.mentions == ["@bob:x"]
+    assert "486072" in reminder.body and reminder.mentions == ["@alice:x", "@bob:x"]
     assert await bot.run_due() == []
 
 

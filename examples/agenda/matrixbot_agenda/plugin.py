@@ -58,7 +58,7 @@ class Agenda(Plugin):
     async def done(self, ctx: Context, topic_id: TopicId = None) -> None:
         """Tick a topic off (whoever added it, or a room admin). Example: !agenda done T3"""
         topic = await self._find(ctx, topic_id, "!agenda done T3")
-        await ctx.require_admin(f"tick off {topic.ref}", or_user=topic.proposer)
+        await ctx.require_admin(f"tick off {topic.ref}", or_user=topic.proposer, role="who added it")
         await self.topics.set_done(topic.id)
         await ctx.reply(render_done(topic))
 

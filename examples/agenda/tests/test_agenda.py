@@ -80,7 +80,7 @@ async def test_done_takes_a_topic_off_and_only_its_proposer_or_an_admin_may(bot,
     own = await bot.say(room, BOB, "!agenda done t2")
     admin = await bot.say(room, ALICE, "!agenda done")  # the only open topic left: T1
 
-    assert refused.body == "Only its organiser or a room admin can tick off T1."
+    assert refused.body == "Only alice (who added it) or a room admin can tick off T1."
     assert own.body == "Done: T2 Pay review. It is off the agenda."
     assert admin.body == "Done: T1 Rota. It is off the agenda."
     assert "The agenda is empty" in (await bot.say(room, BOB, "!agenda")).body

@@ -35,7 +35,7 @@ async def test_a_deadline_is_added_moved_and_removed_after_the_poll_is_posted(fa
     edit = bot.fake.posted[-1]
     assert edit.edits == tally.event_id and "Closes Mon 22 Feb 2027, 12:00 GMT." in edit.new_body
     refused = await bot.say(room, BOB, "!poll closes P1 in 3 days")
-    assert refused.body == "Only its organiser or a room admin can change the deadline of P1."
+    assert refused.body == "Only alice (its organiser) or a room admin can change the deadline of P1."
     moved = await bot.say(room, ALICE, "!poll closes 23 February 5pm")
     assert moved.body == "P1 now closes Tue 23 Feb 2027, 17:00 GMT (was Mon 22 Feb 2027, 12:00 GMT)."
     bot.clock.advance(timedelta(days=2, hours=1))
@@ -89,7 +89,7 @@ async def test_a_tie_is_settled_by_a_pick_a_meeting_or_a_runoff(fake_bot: MakeFa
         "Option 2 is not one of the tied options of P1 (1, 3)."
         in (await bot.say(room, ALICE, "!poll pick 2")).body
     )
-    assert "Only its organiser or a room admin" in (await bot.say(room, BOB, "!poll pick 3")).body
+    assert "Only alice (its organiser) or a room admin" in (await bot.say(room, BOB, "!poll pick 3")).body
 
     runoff = await bot.say(room, ALICE, "!poll runoff P1\ncloses: in 2 days")
     assert runoff.body.startswith("P2: Run-off of P1: Social\n1. Tue 2 Mar 2027, 14:00 GMT")

@@ -18,7 +18,14 @@ from matrixbot.plugins.meetings.model import (
     slot_key,
     slots_for,
 )
-from matrixbot.plugins.meetings.parse import EDIT_KEYS, mentions_code, parse_meeting, parse_reminder
+from matrixbot.plugins.meetings.parse import (
+    EDIT_KEYS,
+    Notify,
+    mentions_code,
+    parse_meeting,
+    parse_reminder,
+    read_notify,
+)
 from matrixbot.plugins.meetings.render import render_details, render_list, render_reminder, times_for
 
 from matrixbot.api.commands import Body
@@ -73,6 +80,28 @@ def test_only_when_is_required_and_remind_defaults():
 def test_errors_name_the_line(line, expected):
     with pytest.raises(UserError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         meeting_from(f"when: tomorrow 3pm\n{line}")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("@ann:x @bob:x", Notify(("@ann:x", "@bob:x"), room=False, organiser=True)),
+        ("@ann:x, @room", Notify(("@ann:x",), room=True, organiser=True)),
+        ("none", Notify((), room=False, organiser=False)),
+        ("only @ann:x", Notify(("@ann:x",), room=False, organiser=False)),
+        ("only @room", Notify((), room=True, organiser=False)),
+    ],
+)
+def test_notify_mentions_the_organiser_unless_none_or_only(line, expected):
+    assert read_notify(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"), [("none @ann:x", "write 'only' before them"), ("only", "only whom?")]
+)
+def test_notify_none_with_people_and_only_alone_are_refused(line, expected):
+    with pytest.raises(UserError, match=expected):
+        read_notify(line)
 
 
 def test_past_time_and_code_errors_never_show_the_code():

@@ -92,7 +92,7 @@ async def test_organiser_edits_moves_removes_exports_and_the_reminder(fake_bot: 
         await bot.say(room, person, f"!signup {command}")
 
     refused = await bot.say(room, BOB, "!signup close S1")
-    assert refused.body == "Only its organiser or a room admin can close S1."
+    assert refused.body == "Only alice (its organiser) or a room admin can close S1."
 
     answer, posted = await say_all(bot, room, ALICE, "!signup edit S1\nplaces: 1")
     assert answer.body == "Updated S1. Moved to the waitlist: carol."
@@ -105,7 +105,11 @@ async def test_organiser_edits_moves_removes_exports_and_the_reminder(fake_bot: 
     assert "18:00 BST alice — Second" in moved and "18:20 BST dave — First" in moved
 
     answer, posted = await say_all(bot, room, ALICE, f"!signup remove S1 {BOB}")
-    assert answer.body == "Removed bob from S1."
+    assert (
+        answer.body
+        == "bob: alice took you off S1 Co-op gathering (your place). To sign up again: !signup attend S1."
+    )
+    assert answer.mentions == [BOB] and answer.msgtype == "m.text"
     ping(posted, CAROL, "a place opened up")
     assert "(1 of 1 places taken, 0 left): carol" in list_edit(posted, original)
 
