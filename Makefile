@@ -49,6 +49,12 @@ typecheck: $(STAMP)
 	mkdir -p $(MYPY_PATH)/matrixbot
 	ln -sfn $(CURDIR)/plugins $(MYPY_PATH)/matrixbot/plugins
 	MYPYPATH=$(MYPY_PATH) $(BIN)/mypy
+	@# a misspelt name from the public faces must fail type checking (their lazy __getattr__ is hidden)
+	@for face in matrixbot matrixbot.testing; do \
+		echo "from $$face import Misspelt" >$(VENV)/face_probe.py; \
+		! MYPYPATH=$(MYPY_PATH) $(BIN)/mypy --follow-imports=silent $(VENV)/face_probe.py >/dev/null \
+		|| { echo "mypy took a misspelt name from $$face"; exit 1; }; \
+	done
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

@@ -4,9 +4,12 @@ loads the test kits, and the public face `matrixbot` offers what plugins use and
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import matrixbot
 
@@ -194,3 +197,23 @@ def test_the_tests_mirror_the_tree():
         )
     )
     assert not wrong, f"test folders with no source package of that name: {wrong}"
+
+
+@pytest.mark.parametrize("face", ["matrixbot", "matrixbot.testing"])
+def test_a_faces_lazy_names_its_all_and_what_type_checkers_see_agree(face: str) -> None:
+    """A name listed in `__all__` but not imported for type checkers would be `Any` to plugin
+    authors' mypy (`from matrixbot import Contxt` passed); one imported but not lazily exported
+    would pass mypy and fail at run time."""
+    module = importlib.import_module(face)
+    tree = ast.parse(Path(module.__file__ or "").read_text())
+    typed: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for stmt in node.body:
+                if isinstance(stmt, ast.ImportFrom):
+                    typed |= {alias.asname or alias.name for alias in stmt.names}
+    exports = set(module._EXPORTS)
+    assert exports == set(module.__all__), sorted(exports ^ set(module.__all__))
+    assert exports == typed, f"lazy only: {sorted(exports - typed)}; typed only: {sorted(typed - exports)}"
+    for name, source in module._EXPORTS.items():
+        assert getattr(module, name) is getattr(importlib.import_module(source), name), name
