@@ -42,7 +42,7 @@ _EXPORTS: dict[str, str] = {
     "Ref": "matrixbot.api.commands",
     "Rest": "matrixbot.api.commands",
     "UserId": "matrixbot.api.commands",
-    "UsageError": "matrixbot.api.commands",
+    "UsageError": "matrixbot.errors",
     "format_ref": "matrixbot.api.commands",
     "resolve_single": "matrixbot.api.commands",
     "Context": "matrixbot.api.context",
@@ -204,7 +204,6 @@ if TYPE_CHECKING:
         Field,
         Ref,
         Rest,
-        UsageError,
         UserId,
         command,
         format_ref,
@@ -229,7 +228,7 @@ if TYPE_CHECKING:
     from matrixbot.api.settings import Setting
     from matrixbot.config import USER_ID
     from matrixbot.db import Database, Migration, Row, Tx
-    from matrixbot.errors import DateRefused, PermissionDenied, TimeParseError, UserError
+    from matrixbot.errors import DateRefused, PermissionDenied, TimeParseError, UsageError, UserError
     from matrixbot.logsetup import SECRETS
     from matrixbot.matrix.events import Membership, PollResponse, Reaction, RoomEvent, strip_reply_fallback
     from matrixbot.matrix.markup import Message, bdi, h, isolate, pill

@@ -14,9 +14,8 @@ from pathlib import Path
 
 from matrixbot.checks import check_login, check_plugin_names, own_server_warnings
 from matrixbot.config import Config, load_config
-from matrixbot.datadir import AlreadyRunning
 from matrixbot.engine.registry import discover
-from matrixbot.errors import ConfigError, FatalError, StartupError
+from matrixbot.errors import AlreadyRunning, ConfigError, FatalError, MissingExtra, StartupError
 from matrixbot.logsetup import SECRETS, say_held_back, setup_logging
 
 log = logging.getLogger("matrixbot")
@@ -109,16 +108,6 @@ def init_config(path: Path) -> int:
         handle.write(sample)
     print(f"wrote {path}: edit it, then run: matrixbot check-config --config {path} --login")
     return 0
-
-
-class MissingExtra(Exception):
-    """`matrixbot demo` without the `demo` extra installed."""
-
-    def __init__(self, module: str) -> None:
-        super().__init__(
-            f"the demo needs a local Synapse, which is not installed (no module '{module}'): "
-            "pip install 'matrixbot[demo]'"
-        )
 
 
 def _version() -> str:

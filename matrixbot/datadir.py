@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from matrixbot.errors import StartupError
+from matrixbot.errors import AlreadyRunning, StartupError
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,6 @@ DB_NAME = "matrixbot.sqlite3"
 OWN_FILES = {LOCK_NAME, "session.json", "session.tmp", "crypto"}
 DIR_MODE = 0o700
 FILE_MODE = 0o600
-
-
-class AlreadyRunning(StartupError):
-    """Another process holds the data directory's lock."""
 
 
 def make_private(data_dir: Path) -> list[Path]:

@@ -8,6 +8,10 @@ and a traceback in the log.
 from __future__ import annotations
 
 import html as html_escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matrixbot.matrix.outages import Trouble
 
 
 class MatrixbotError(Exception):
@@ -32,6 +36,21 @@ class UserError(MatrixbotError):
         return UserError(f"{self.message} {note}", show_usage=self.show_usage, html=html)
 
 
+class UsageError(UserError):
+    """The command's words do not fit its usage; the reply shows the usage line.
+
+    The message is made a sentence (a full stop is added when it has no end mark): it is shown to
+    the user as it is, above the usage line.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message if message.endswith((".", "?", "!")) else message + ".", show_usage=True)
+
+
+class MessageTooLarge(UserError):
+    """Given content the homeserver would refuse for its size: refused when it is given."""
+
+
 class TimeParseError(UserError):
     """A time, range, duration or repeat the bot could not read; the message says which part and why."""
 
@@ -52,6 +71,20 @@ class ConfigError(MatrixbotError):
 
 class StartupError(MatrixbotError):
     """The bot cannot start (database from a newer version, bad crypto store, login refused)."""
+
+
+class AlreadyRunning(StartupError):
+    """Another process holds the data directory's lock."""
+
+
+class MissingExtra(StartupError):
+    """`matrixbot demo` without the `demo` extra installed."""
+
+    def __init__(self, module: str) -> None:
+        super().__init__(
+            f"the demo needs a local Synapse, which is not installed (no module '{module}'): "
+            "pip install 'matrixbot[demo]'"
+        )
 
 
 class FatalError(MatrixbotError):
@@ -75,3 +108,20 @@ class SendPending(MatrixbotError):
 
     What triggered it (a command, a job) is not finished: it must be tried again, never marked done.
     """
+
+
+class SyncFailed(MatrixbotError):
+    """A sync the homeserver refused for a passing reason; the caller retries."""
+
+    def __init__(self, trouble: Trouble) -> None:
+        super().__init__(trouble.detail)
+        self.trouble = trouble
+
+
+class OutOfTime(Exception):
+    """A time parser's budget ran out. Not a `UserError` (nor a `MatrixbotError`), so the parsers'
+    "try the next candidate" loops let it through; the time service turns it into one reply."""
+
+
+class NotStarted(RuntimeError):
+    """A part of a bot that has not started was asked for."""

@@ -24,23 +24,12 @@ from typing import Annotated, Any, Literal, ParamSpec, get_args, get_origin, get
 
 from matrixbot.api.declared import Declared, Method
 from matrixbot.config import USER_ID
-from matrixbot.errors import UserError
+from matrixbot.errors import UsageError, UserError
 from matrixbot.time import shorten
 
 _KEY_LINE = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
 MAX_DIGITS = 9
 """The most digits a number or an id may have: more is no count a chat command needs."""
-
-
-class UsageError(UserError):
-    """The command's words do not fit its usage; the reply shows the usage line.
-
-    The message is made a sentence (a full stop is added when it has no end mark): it is shown to
-    the user as it is, above the usage line.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message if message.endswith((".", "?", "!")) else message + ".", show_usage=True)
 
 
 class ArgReader:

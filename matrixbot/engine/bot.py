@@ -26,14 +26,21 @@ from matrixbot.engine.gaps import GapFiller
 from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.lanes import Lanes
 from matrixbot.engine.moves import RoomMoves
-from matrixbot.engine.parts import NotStarted, Parts
+from matrixbot.engine.parts import Parts
 from matrixbot.engine.registry import BUILTIN_PLUGINS, Registry, discover
 from matrixbot.engine.scheduler import Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
-from matrixbot.engine.sync import Syncer, SyncFailed
+from matrixbot.engine.sync import Syncer
 from matrixbot.engine.tasks import watch
 from matrixbot.engine.unreadable import UnreadableNotices
-from matrixbot.errors import FatalError, MatrixbotError, StartupError, StorageUnavailable
+from matrixbot.errors import (
+    FatalError,
+    MatrixbotError,
+    NotStarted,
+    StartupError,
+    StorageUnavailable,
+    SyncFailed,
+)
 from matrixbot.matrix import crypto
 from matrixbot.matrix.outages import (
     NETWORK_ERRORS,

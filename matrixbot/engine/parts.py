@@ -20,10 +20,6 @@ from matrixbot.matrix.sender import Sender
 P = TypeVar("P", bound=Plugin)
 
 
-class NotStarted(RuntimeError):
-    """A part of a bot that has not started was asked for."""
-
-
 @dataclass(frozen=True)
 class Parts:
     db: Database

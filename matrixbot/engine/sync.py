@@ -22,10 +22,10 @@ from matrixbot.engine.hello import arrival
 from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.unreadable import UnreadableNotices
-from matrixbot.errors import StartupError
+from matrixbot.errors import StartupError, SyncFailed
 from matrixbot.matrix import crypto
 from matrixbot.matrix.events import RoomEvent, from_sync
-from matrixbot.matrix.outages import Trouble, trouble_from_response
+from matrixbot.matrix.outages import trouble_from_response
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.sender import Sender
 from matrixbot.time import Clock
@@ -55,14 +55,6 @@ each parsed by nio (~4 ms) and answered by the homeserver. Waiting lets the next
 everything that arrived meanwhile. A sync that brought commands is followed by the next long-poll
 at once, as before, so a lone command's answer is not delayed. Bounded, so a room whose answer
 cannot be sent (retried for minutes) does not leave the other rooms unheard for long."""
-
-
-class SyncFailed(Exception):
-    """A sync the homeserver refused for a passing reason; the caller retries."""
-
-    def __init__(self, trouble: Trouble) -> None:
-        super().__init__(trouble.detail)
-        self.trouble = trouble
 
 
 class Syncer:

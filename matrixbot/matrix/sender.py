@@ -21,7 +21,7 @@ import nio
 
 from matrixbot import metrics
 from matrixbot.db import Database
-from matrixbot.errors import SendError, SendPending, UserError
+from matrixbot.errors import MessageTooLarge, SendError, SendPending
 from matrixbot.matrix.crypto import apply_trust
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import Message
@@ -42,10 +42,6 @@ MAX_CONTENT_BYTES = 60_000
 """Synapse refuses events over 64 KiB (whole event, signatures included): keep content below this."""
 
 _PERMANENT = {"M_FORBIDDEN", "M_TOO_LARGE", "M_NOT_FOUND", "M_BAD_JSON", "M_NOT_JSON", "M_UNKNOWN_TOKEN"}
-
-
-class MessageTooLarge(UserError):
-    pass
 
 
 def check_size(content: dict[str, Any], what: str = "That message") -> None:

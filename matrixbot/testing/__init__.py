@@ -24,7 +24,7 @@ _EXPORTS: dict[str, str] = {
     "MakeAccount": "matrixbot.testing.pytest_plugin",
     "MakeChat": "matrixbot.testing.pytest_plugin",
     "MakeFakeBot": "matrixbot.testing.pytest_plugin",
-    "NotStarted": "matrixbot.engine.parts",
+    "NotStarted": "matrixbot.errors",
     "Parts": "matrixbot.engine.parts",
     "Posted": "matrixbot.testing.fakebot",
     "Seen": "matrixbot.testing.chat",
@@ -70,7 +70,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from matrixbot.engine.parts import NotStarted, Parts
+    from matrixbot.engine.parts import Parts
+    from matrixbot.errors import NotStarted
     from matrixbot.testing.chat import ChatClient, Seen, edit_by
     from matrixbot.testing.fakebot import FakeBot, FakeClient, Posted
     from matrixbot.testing.pytest_plugin import MakeAccount, MakeChat, MakeFakeBot, StartBot

@@ -17,8 +17,9 @@ from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database
 from matrixbot.engine.bot import Bot
-from matrixbot.engine.parts import NotStarted, P, Parts
+from matrixbot.engine.parts import P, Parts
 from matrixbot.engine.registry import discover
+from matrixbot.errors import NotStarted
 from matrixbot.testing.chat import ChatClient, Seen
 from matrixbot.testing.synapse import Account, Synapse
 from matrixbot.time import Clock

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from matrixbot.errors import TimeParseError
+from matrixbot.errors import OutOfTime, TimeParseError
 
 MAX_TIME_TEXT = 100
 """The longest date, time, duration or repeat read, in characters; 'from 10:30am to 11:45am on
@@ -23,10 +23,6 @@ MAX_TIME_WORDS = 12
 """The most words a time found at the start or end of a text may have."""
 
 _deadline: ContextVar[float | None] = ContextVar("time_parse_deadline", default=None)
-
-
-class OutOfTime(Exception):
-    """The budget ran out. Not a `UserError`, so the parsers' "try the next candidate" loops let it through."""
 
 
 def check_text(text: str, what: str = "A date or time") -> None:

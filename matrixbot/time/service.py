@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from matrixbot.errors import TimeParseError
+from matrixbot.errors import OutOfTime, TimeParseError
 from matrixbot.time import budget as timebudget
 from matrixbot.time.parse import TimeParser
 
@@ -49,7 +49,7 @@ class TimeService:
         future = asyncio.get_running_loop().run_in_executor(self._worker, self._run, parse)
         try:
             return await asyncio.wait_for(future, self._patience)
-        except (timebudget.OutOfTime, TimeoutError):
+        except (OutOfTime, TimeoutError):
             raise TimeParseError(TOO_SLOW) from None
 
     async def warm(self) -> None:

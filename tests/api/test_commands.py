@@ -11,14 +11,13 @@ from matrixbot.api.commands import (
     Command,
     Ref,
     Rest,
-    UsageError,
     UserId,
     command,
     parse_invocation,
     resolve,
     resolve_single,
 )
-from matrixbot.errors import StartupError, UserError
+from matrixbot.errors import StartupError, UsageError, UserError
 from matrixbot.testing.fakebot import FakeBot
 
 

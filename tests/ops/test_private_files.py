@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from matrixbot.datadir import AlreadyRunning, InstanceLock, make_private, warn_if_readable
-from matrixbot.errors import StartupError
+from matrixbot.datadir import InstanceLock, make_private, warn_if_readable
+from matrixbot.errors import AlreadyRunning, StartupError
 from matrixbot.testing.fakebot import FakeBot
 
 
