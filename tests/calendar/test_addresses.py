@@ -4,6 +4,7 @@ one ends the old), working while its holder is in the room; `reset` and `off` en
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 
 import pytest
@@ -113,3 +114,12 @@ async def test_a_bot_without_a_listener_or_public_address_says_what_to_configure
         reply = await bot.say(room, ALICE, command)
         assert missing in reply.body and "\n" not in reply.body, reply.body
     assert await bot.database.fetch_value("SELECT COUNT(*) FROM calendar_feeds") == 0
+
+
+async def test_no_log_line_shows_an_address(bot, room, debug_log):
+    url = await address_of(bot, room, BOB)
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    await get(url)
+    logging.getLogger("matrixbot.test").warning("a client asked for %s", url)
+    text = debug_log.getvalue()
+    assert "a client asked for" in text and token not in text
