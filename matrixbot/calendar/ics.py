@@ -26,7 +26,6 @@ PRODID = "-//matrixbot//room calendar//EN"
 REFRESH = "PT1H"
 """How often calendar apps are asked to fetch the feed again."""
 UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/Zulu", "Zulu", "Universal", "Etc/Universal"})
-_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
 
 
 def render_ics(name: str, zone: str, entries: Sequence[Entry], last_year: int) -> bytes:
@@ -89,7 +88,10 @@ def event_lines(entry: Entry) -> list[str]:
 
 def text(value: str) -> str:
     """A TEXT value: escaped, without control characters (a line break becomes `\\n`)."""
-    return clean(value.replace("\r\n", "\n").replace("\r", "\n")).translate(_ESCAPES)
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = clean(value)  # str.replace is several times faster than str.translate here
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def fold(line: str) -> bytes:
