@@ -3,7 +3,7 @@ returns `CalendarItem`s), and the feed addresses the core's `!calendar` command 
 
 A plugin says what is on the room's calendar now, nothing more. The core gathers the items of every
 plugin that is on in the room into one calendar: an iCalendar feed members subscribe to once, and an
-agenda page. It gives each item a stable UID (plugin, key and bot), counts its versions (SEQUENCE,
+agenda page. It gives each item a stable UID (key, plugin, room and bot), counts its versions (SEQUENCE,
 raised when anything in it changes), and keeps an item no plugin offers any longer (cancelled,
 deleted, its plugin turned off) in the feed as cancelled for a while, so calendars remove it.
 
@@ -22,7 +22,8 @@ from typing import Protocol
 from matrixbot.time import Recurrence, valid_zone
 
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-"""An item's key: what the plugin calls it (`M3`, `S12`), unique within the plugin and never reused."""
+"""An item's key: what the plugin calls it (`M3`, `S12`), unique among the plugin's items in the room
+and never reused for another thing."""
 WEB_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f\"<>\\^`{|}]+", re.I)
 """A link an item may carry (a call link): http or https, nothing a calendar or a page would misread."""
 

@@ -176,6 +176,7 @@ class CalendarService:
     async def _offers(self, room_id: str, start: datetime, end: datetime) -> tuple[list[Offer], set[str]]:
         """What each plugin on in the room offers, and the plugins that failed to say."""
         enabled = await self._catalog.enabled(room_id)
+        room = hashlib.sha256(room_id.encode()).hexdigest()[:10]  # a key need be unique in its room only
         offers: list[Offer] = []
         failed: set[str] = set()
         for name, plugin in sorted(self._catalog.plugins.items()):
@@ -190,7 +191,7 @@ class CalendarService:
                 failed.add(name)
                 continue
             offers.extend(
-                Offer(f"{item.key}.{name}.{self._uid_tail}", name, item) for item in items[:MAX_ITEMS]
+                Offer(f"{item.key}.{name}.{room}.{self._uid_tail}", name, item) for item in items[:MAX_ITEMS]
             )
         return offers, failed
 

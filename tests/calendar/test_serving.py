@@ -190,3 +190,12 @@ async def test_at_most_a_few_calendars_are_gathered_at_once_and_health_still_ans
     assert (await get(f"{base(bot)}/health")).headers["content-type"] == "application/json"
     Board.gate.set()
     assert [a.status for a in await asyncio.gather(*waiting)] == [200] * http.MAX_AT_ONCE
+
+
+async def test_the_same_key_in_two_rooms_is_two_uids(bot):
+    """A key need be unique among a plugin's items in its room only: a member who subscribes to two
+    rooms' calendars gets two events, not one that each calendar takes for the other's."""
+    first, second = bot.room(ALICE, BOB), bot.room(ALICE, BOB)
+    uids = [set(events((await get(await address_of(bot, room, BOB))).body)) for room in (first, second)]
+    assert all(len(u) == 1 and next(iter(u)).startswith("B1.board.") for u in uids)
+    assert uids[0] != uids[1]
