@@ -52,7 +52,8 @@ class CalendarItem:
     """Occurrences of the repeat that do not take place (the feed's EXDATE)."""
     place: str | None = None
     url: str | None = None
-    """A web link (a video call); http(s) only."""
+    """A web link (a video call); http(s) only. The feed gives it as URL and at the end of the
+    description (many calendar apps show no URL); the agenda page as a link."""
     details: str = ""
     """Plain text for the event's description: never a secret."""
     busy: bool = True
