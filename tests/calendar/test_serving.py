@@ -13,9 +13,12 @@ import pytest
 from matrixbot import CalendarItem, Plugin
 from matrixbot.calendar import http, service
 from matrixbot.calendar.ics import render_ics
+from matrixbot.config import Config
+from matrixbot.engine.health import HealthServer
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import FakeClock
 from tests.calendar.feeds import ALICE, BOB, CAROL, address_of, calendar_bot, events, get
+from tests.ops.test_processes import free_port
 
 CLOCK = "2024-03-01 12:00"
 
@@ -199,3 +202,18 @@ async def test_the_same_key_in_two_rooms_is_two_uids(bot):
     uids = [set(events((await get(await address_of(bot, room, BOB))).body)) for room in (first, second)]
     assert all(len(u) == 1 and next(iter(u)).startswith("B1.board.") for u in uids)
     assert uids[0] != uids[1]
+
+
+async def test_calendars_are_a_503_until_the_bot_knows_its_rooms(tmp_path):
+    """The listener starts before the login; until the first sync, no holder's membership can be
+    checked, so a calendar app is asked to come back rather than told its address is gone (404)."""
+    config = Config(
+        homeserver="http://fake.invalid", user_id="@bot:fake", password="unused", data_dir=tmp_path
+    )
+    port = free_port()
+    server = await HealthServer.start(FakeBot(config), "127.0.0.1", port)
+    try:
+        early = await get(f"http://127.0.0.1:{port}/calendar/{'A' * 32}.ics")
+        assert early.status == 503 and early.headers["retry-after"] == "10"
+    finally:
+        await server.stop()
