@@ -1,7 +1,9 @@
 """Every name the bench takes from matrixbot's internals, in one place (the bench runs the bot as a
-separate process; these are its test homeserver, test client, store seeding and parser)."""
+separate process; these are its test homeserver, test client, store seeding, parser and calendar feed)."""
 
 from matrixbot.api.commands import Body
+from matrixbot.calendar.ics import render_ics
+from matrixbot.calendar.ledger import Entry, fingerprint, to_json
 from matrixbot.db import Database
 from matrixbot.engine.registry import discover
 from matrixbot.engine.schema import CORE_MIGRATIONS
@@ -16,6 +18,7 @@ __all__ = [
     "Body",
     "ChatClient",
     "Database",
+    "Entry",
     "FakeBot",
     "FakeClock",
     "Seen",
@@ -23,4 +26,7 @@ __all__ = [
     "SystemClock",
     "TimeParser",
     "discover",
+    "fingerprint",
+    "render_ics",
+    "to_json",
 ]

@@ -12,6 +12,15 @@ from bench.stats import Figure, Spread
 from bench.timing import Burst
 
 
+@dataclass(frozen=True)
+class Calendar:
+    """A room calendar of 1,000 items (bench/calendar.py)."""
+
+    written_ms: Spread
+    served_changed_ms: Spread
+    served_unchanged_ms: Spread
+
+
 @dataclass
 class Measured:
     floors: Floors
@@ -19,6 +28,7 @@ class Measured:
     mass: MassReminders | None = None
     scale: list[StoreSize] | None = None
     poll_parse_ms: Spread | None = None
+    calendar: Calendar | None = None
 
 
 def figures(m: Measured) -> list[Figure]:
@@ -72,6 +82,18 @@ def figures(m: Measured) -> list[Figure]:
                 "8-option poll body parsed, warm (max)", m.poll_parse_ms.max, "ms", None, "", 50, "≤ 50 ms"
             )
         )
+    if m.calendar is not None:
+        c = m.calendar
+        rows += [
+            Figure(
+                "calendar feed of 1,000 items written (max)", c.written_ms.max, "ms", None, "", 50, "≤ 50 ms"
+            ),
+            Figure("calendar feed of 1,000 items written p50", c.written_ms.p50, "ms"),
+            Figure("calendar feed of 1,000 items served after a change p50", c.served_changed_ms.p50, "ms"),
+            Figure(
+                "calendar feed of 1,000 items served unchanged (304) p50", c.served_unchanged_ms.p50, "ms"
+            ),
+        ]
     return rows
 
 

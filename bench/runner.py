@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import machine, report
+from bench.calendar import feed_fetch_ms, feed_write_ms
 from bench.env import BenchEnv
 from bench.floors import measure_floors, start_peers
-from bench.judge import Measured, figures
+from bench.judge import Calendar, Measured, figures
 from bench.parsing import poll_parse_ms
 from bench.plot import plot_scaling
 from bench.reminders import mass_reminders
@@ -24,7 +25,7 @@ from bench.sizes import Sizes
 from bench.stats import Figure, Spread
 
 log = logging.getLogger("bench")
-PARTS = ("replies", "mass", "scale", "parse")
+PARTS = ("replies", "mass", "scale", "parse", "calendar")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,12 @@ async def run(
         await env.close()
     if "parse" in parts:
         measured.poll_parse_ms = Spread.of(poll_parse_ms(sizes.parse_runs))
+    if "calendar" in parts:
+        log.info("a room calendar of 1,000 items: written, and served")
+        changed, unchanged = await feed_fetch_ms(sizes.calendar_runs)
+        measured.calendar = Calendar(
+            Spread.of(feed_write_ms(sizes.calendar_runs)), Spread.of(changed), Spread.of(unchanged)
+        )
     found = figures(measured)
     run_info = {
         "command": command,

@@ -25,6 +25,8 @@ class Sizes:
     scale: tuple[int, ...] = (1_000, 10_000, 100_000)
     scale_replies: int = 100
     parse_runs: int = 20
+    calendar_runs: int = 20
+    """Writes of a 1,000-item feed, and fetches of it (each after a change, and unchanged)."""
 
 
 FULL = Sizes()
@@ -45,4 +47,5 @@ QUICK = Sizes(
     scale=(200,),
     scale_replies=5,
     parse_runs=3,
+    calendar_runs=2,
 )

@@ -18,6 +18,10 @@ _EXPORTS: dict[str, str] = {
     "ALWAYS_ON": "matrixbot.api.catalog",
     "Catalog": "matrixbot.api.catalog",
     "BusyTime": "matrixbot.api.plugin",
+    # the room's calendar: what a plugin puts on it, and the feed addresses `!calendar` hands out
+    "CalendarItem": "matrixbot.api.calendar",
+    "CalendarFeeds": "matrixbot.api.calendar",
+    "FeedAddress": "matrixbot.api.calendar",
     "job": "matrixbot.api.plugin",
     "on_message": "matrixbot.api.plugin",
     "on_reaction": "matrixbot.api.plugin",
@@ -110,12 +114,15 @@ __all__ = [
     "USER_ID",
     "Body",
     "BusyTime",
+    "CalendarFeeds",
+    "CalendarItem",
     "Catalog",
     "Command",
     "Context",
     "Contract",
     "Database",
     "DateRefused",
+    "FeedAddress",
     "Field",
     "JobRun",
     "Made",
@@ -197,6 +204,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from matrixbot.api.calendar import CalendarFeeds, CalendarItem, FeedAddress
     from matrixbot.api.catalog import ALWAYS_ON, Catalog
     from matrixbot.api.commands import (
         Body,

@@ -2,7 +2,8 @@
 
 Parsing (config.py) catches malformed keys. Here: the plugin names against the plugins actually
 installed, warnings for lists of people that name nobody of the bot's own server (most often the
-sample's example.org left in), and optionally (`--login`) the homeserver URL and the credentials,
+sample's example.org left in), warnings for a calendar address members' apps cannot use or a
+listener that shows /metrics to anyone, and optionally (`--login`) the homeserver URL and the credentials,
 by logging in.
 """
 
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import ipaddress
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 import aiohttp
 import nio
@@ -57,6 +60,43 @@ def own_server_warnings(config: Config) -> list[str]:
             "check the server names"
         )
     return warnings
+
+
+def http_warnings(config: Config) -> list[str]:
+    """Warnings for room calendars (`http.public_url`): an address calendar apps refuse or cannot
+    reach, and a listener on a public address, where /metrics and /health are anyone's too."""
+    url = config.http_public_url
+    if url is None or config.http_listen is None:
+        return []
+    guide = "(README: The room's calendar)"
+    warnings = []
+    if url.startswith("http://"):
+        warnings.append(
+            f"http.public_url: {url} is not https: Google Calendar and Outlook refuse such feeds, and "
+            f"the addresses (links that give access) would travel unencrypted; put a reverse proxy with TLS in front {guide}"
+        )
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or _internal(host):
+        warnings.append(
+            f"http.public_url: {host} cannot be reached by members' calendar apps (Google Calendar "
+            f"fetches from its own servers); give the address your reverse proxy serves {guide}"
+        )
+    listen = config.http_listen[0]
+    if listen != "localhost" and not _internal(listen, loopback_only=True):
+        warnings.append(
+            f"http.listen: {listen} is not a loopback address: unless a firewall or Docker's port mapping "
+            "keeps the port private, whoever reaches it reads /metrics and /health too; listen on "
+            f"127.0.0.1 behind a reverse proxy that passes only /calendar/ {guide}"
+        )
+    return warnings
+
+
+def _internal(host: str, *, loopback_only: bool = False) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or (not loopback_only and (address.is_private or address.is_link_local))
 
 
 def _may_match(pattern: str, server: str) -> bool:

@@ -12,7 +12,7 @@ import sys
 from importlib import metadata, resources
 from pathlib import Path
 
-from matrixbot.checks import check_login, check_plugin_names, own_server_warnings
+from matrixbot.checks import check_login, check_plugin_names, http_warnings, own_server_warnings
 from matrixbot.config import Config, load_config
 from matrixbot.engine.registry import discover
 from matrixbot.errors import AlreadyRunning, ConfigError, FatalError, MissingExtra, StartupError
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 def check_config(path: str, *, login: bool) -> int:
     config = load_config(path)
     check_plugin_names(config, [cls.name for cls in discover()])
-    for warning in own_server_warnings(config):
+    for warning in [*own_server_warnings(config), *http_warnings(config)]:
         print(f"matrixbot: warning: {warning}", file=sys.stderr)
     print(f"{path}: OK ({config.user_id} on {config.homeserver})")
     if login:

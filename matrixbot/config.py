@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -41,7 +42,7 @@ KNOWN_KEYS = {
     "languages": "languages the time parser understands",
     "log_level": "DEBUG, INFO, WARNING or ERROR",
     "log_format": "text (one line per record) or json (one JSON object per line)",
-    "http": "the health and metrics endpoint, e.g. {listen: 127.0.0.1:9090} (off when absent)",
+    "http": "the bot's HTTP listener (health, metrics, room calendars), e.g. {listen: 127.0.0.1:9090} (off when absent)",
     "e2ee": "end-to-end encryption settings",
     "plugins": "per-plugin settings, by plugin name",
 }
@@ -63,6 +64,12 @@ ENV_KEYS = {
 }
 """Environment variables that override a key (a container can run from the environment alone)."""
 HTTP_ENV = "MATRIXBOT_HTTP_LISTEN"
+PUBLIC_URL_ENV = "MATRIXBOT_HTTP_PUBLIC_URL"
+HTTP_KEYS = {"listen", "public_url", "trusted_proxies"}
+LOOPBACK = ("127.0.0.0/8", "::1")
+_PUBLIC_URL = re.compile(
+    r"^(https?)://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,11 @@ class Config:
     log_level: str = "INFO"
     log_format: str = "text"
     http_listen: tuple[str, int] | None = None
+    http_public_url: str | None = None
+    """The address members' calendar apps reach the listener at (`http.public_url`), without a
+    trailing slash: the room calendars are served under it at /calendar/."""
+    http_trusted_proxies: tuple[str, ...] = LOOPBACK
+    """Networks whose X-Forwarded-For is believed (a reverse proxy), for per-client rate limits."""
     e2ee: E2EEConfig = E2EEConfig()
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = field(default=None, compare=False)
@@ -211,7 +223,7 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, env: Mapping[str, str])
         languages=languages,
         log_level=log_level,
         log_format=log_format,
-        http_listen=_http(raw.get("http"), env.get(HTTP_ENV)),
+        **_http(raw.get("http"), env.get(HTTP_ENV), env.get(PUBLIC_URL_ENV)),
         e2ee=_e2ee(raw.get("e2ee")),
         plugins={name: dict(value or {}) for name, value in plugins.items()},
     )
@@ -253,19 +265,65 @@ def _user_list(raw: dict[str, Any], key: str, *, pattern: str) -> tuple[str, ...
     return tuple(value)
 
 
-def _http(value: Any, from_env: str | None) -> tuple[str, int] | None:
-    """`http: {listen: HOST:PORT}` (or MATRIXBOT_HTTP_LISTEN) → (host, port); None keeps it off."""
-    if from_env:
-        value = {"listen": from_env}
-    if value is None:
-        return None
-    if not isinstance(value, dict) or set(value) - {"listen"}:
-        raise ConfigError("http: expected a mapping with listen: HOST:PORT, e.g. {listen: 127.0.0.1:9090}")
+def _http(value: Any, listen_env: str | None, public_env: str | None) -> dict[str, Any]:
+    """`http: {listen: HOST:PORT, public_url: URL, trusted_proxies: [...]}` (MATRIXBOT_HTTP_LISTEN and
+    MATRIXBOT_HTTP_PUBLIC_URL override) → the Config's http_* fields; no listen keeps it off."""
+    if value is not None and (not isinstance(value, dict) or set(value) - HTTP_KEYS):
+        unknown = sorted(map(str, set(value) - HTTP_KEYS)) if isinstance(value, dict) else []
+        raise ConfigError(
+            "http: expected a mapping with listen: HOST:PORT and optionally public_url: URL, "
+            "e.g. {listen: 127.0.0.1:9090, public_url: https://bot.example.org}"
+            + (f" ('{unknown[0]}' is not one of its keys)" if unknown else "")
+        )
+    value = dict(value or {})
+    if listen_env:
+        value["listen"] = listen_env
+    if public_env:
+        value["public_url"] = public_env
+    if not value:
+        return {}
     listen = str(value.get("listen") or "")
+    public_url = _public_url(value.get("public_url"))
+    if not listen:
+        raise ConfigError(
+            "http.listen: missing (HOST:PORT, e.g. 127.0.0.1:9090): the calendar at http.public_url "
+            "is served by the bot's own listener"
+        )
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"http.listen: '{listen}' is not HOST:PORT (e.g. 127.0.0.1:9090)")
-    return host.strip("[]"), int(port)
+    found: dict[str, Any] = {"http_listen": (host.strip("[]"), int(port)), "http_public_url": public_url}
+    if "trusted_proxies" in value:
+        found["http_trusted_proxies"] = _networks(value["trusted_proxies"])
+    return found
+
+
+def _public_url(value: Any) -> str | None:
+    """The base address of the bot's listener as members reach it: http(s), a host, maybe a path."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip().rstrip("/")
+    if not isinstance(value, str) or not _PUBLIC_URL.match(text):
+        raise ConfigError(
+            f"http.public_url: '{value}' is not a web address without query or fragment "
+            "(e.g. https://bot.example.org)"
+        )
+    return text
+
+
+def _networks(value: Any) -> tuple[str, ...]:
+    """`trusted_proxies`: addresses or networks (CIDR) of reverse proxies."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ConfigError("http.trusted_proxies: expected a list of addresses or networks, e.g. [127.0.0.1]")
+    for item in items:
+        try:
+            ipaddress.ip_network(str(item), strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"http.trusted_proxies: '{item}' is not an IP address or network (e.g. 172.18.0.0/16)"
+            ) from None
+    return tuple(str(item) for item in items)
 
 
 def _e2ee(value: Any) -> E2EEConfig:

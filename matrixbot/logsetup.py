@@ -23,6 +23,7 @@ _TOKEN_PATTERNS = [
     re.compile(r"(access_token[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+", re.I),
     re.compile(r"(Bearer\s+)\S+", re.I),
     re.compile(r"(password[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+", re.I),
+    re.compile(r"(/calendar/)[A-Za-z0-9_-]{20,}"),  # a room calendar's address gives access to it
 ]
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from matrixbot.logsetup import QUIET_LOGGERS, setup_logging
+from matrixbot.calendar.http import CalendarRoutes, Request
+from matrixbot.logsetup import QUIET_LOGGERS, SECRETS, setup_logging
 from matrixbot.testing.synapse import Synapse
 
 
@@ -48,3 +50,28 @@ async def own_synapse(tmp_path: Path) -> AsyncIterator[Synapse]:
         yield server
     finally:
         await asyncio.to_thread(server.stop)
+
+
+_ADDRESSES = re.compile(r"/calendar/[A-Za-z0-9_-]+")
+
+
+@pytest.fixture(autouse=True)
+def no_calendar_serves_a_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
+    """Every feed and agenda page served anywhere in the suite is searched, after its test, for
+    every secret the bot knows (each access code a meeting was given is registered with SECRETS,
+    revealed or not): none may be in it. A feed address is a link anyone can be forwarded."""
+    served: list[bytes] = []
+    answer = CalendarRoutes.answer
+
+    async def recorded(self: CalendarRoutes, request: Request) -> bytes:
+        body = await answer(self, request)
+        served.append(body)
+        return body
+
+    monkeypatch.setattr(CalendarRoutes, "answer", recorded)
+    yield served
+    for body in served:
+        text = _ADDRESSES.sub(
+            "", body.decode("utf-8", "replace")
+        )  # addresses are masked in logs, not secret here
+        assert SECRETS.mask(text) == text, f"a calendar served a secret: {body[:300]!r}"

@@ -41,7 +41,7 @@ async def test_quick_bench_runs_every_part(synapse: Synapse, tmp_path: Path) -> 
         (f.metric, f.target) for f in correctness
     ]
     metrics = " ".join(f.metric for f in found)
-    for part in ("relay", "echo bot", "first answer", "reply !poll", "reminders", "parsed"):
+    for part in ("relay", "echo bot", "first answer", "reply !poll", "reminders", "parsed", "calendar feed"):
         assert part in metrics
     document = json.loads(results.read_text())
     assert document["figures"] and document["run"]["machine"]["python"]

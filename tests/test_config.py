@@ -127,3 +127,45 @@ def test_a_container_can_run_from_the_environment_alone(tmp_path):
     assert config.http_listen == ("127.0.0.1", 9090)
     with pytest.raises(ConfigError, match="matrixbot init-config"):
         load_config(tmp_path / "absent.yaml", env={"MATRIXBOT_PASSWORD": "pw"})
+
+
+def test_the_calendars_public_url_and_trusted_proxies():
+    listen = {"listen": "127.0.0.1:9090"}
+    config = parse(http={**listen, "public_url": "https://bot.example.org/"})
+    assert config.http_public_url == "https://bot.example.org", "without its trailing slash"
+    assert config.http_trusted_proxies == ("127.0.0.0/8", "::1")
+    assert parse(http=listen).http_public_url is None
+    behind = parse(
+        http={**listen, "public_url": "https://coop.example/bot", "trusted_proxies": ["172.18.0.0/16"]}
+    )
+    assert (behind.http_public_url, behind.http_trusted_proxies) == (
+        "https://coop.example/bot",
+        ("172.18.0.0/16",),
+    )
+    env = {"MATRIXBOT_HTTP_LISTEN": "127.0.0.1:9191", "MATRIXBOT_HTTP_PUBLIC_URL": "https://env.example"}
+    from_env = parse_config(
+        {**BASE, "http": {**listen, "public_url": "https://file.example"}}, base_dir=Path("/srv"), env=env
+    )
+    assert (from_env.http_listen, from_env.http_public_url) == (("127.0.0.1", 9191), "https://env.example")
+    cases: list[tuple[dict[str, Any], str]] = [
+        (
+            {"public_url": "https://bot.example.org"},
+            "http.listen: missing .* served by the bot's own listener",
+        ),
+        (
+            {**listen, "public_url": "ftp://bot.example.org"},
+            "http.public_url: 'ftp://bot.example.org' is not a web address",
+        ),
+        ({**listen, "public_url": "https://bot.example.org/?x=1"}, "is not a web address without query"),
+        ({**listen, "public_url": "https://bot example.org"}, "is not a web address"),
+        ({**listen, "public_url": 443}, "is not a web address"),
+        (
+            {**listen, "trusted_proxies": ["proxy"]},
+            "http.trusted_proxies: 'proxy' is not an IP address or network",
+        ),
+        ({**listen, "trusted_proxies": {"a": 1}}, "http.trusted_proxies: expected a list"),
+        ({**listen, "publicurl": "https://x.example"}, "'publicurl' is not one of its keys"),
+    ]
+    for bad, message in cases:
+        with pytest.raises(ConfigError, match=message):
+            parse(http=bad)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import nio
 
+from matrixbot.api.calendar import CalendarItem
 from matrixbot.api.commands import Command
 from matrixbot.api.contracts import Contract
 from matrixbot.api.declared import Declared, Method
@@ -123,6 +124,13 @@ class Plugin:
 
     async def busy_times(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
         """Override to report what this plugin has booked in the room (overlapping start–end)."""
+        return []
+
+    async def calendar_items(self, room_id: str, start: datetime, end: datetime) -> list[CalendarItem]:
+        """Override to put this plugin's things on the room's calendar (the `!calendar` feed and
+        its agenda page): each one-off item that overlaps start–end, and each repeating item that
+        has an occurrence in it (with its repeat and skips), as it is now. Leave out what is
+        cancelled: the core keeps it in the feed as cancelled for a while. Nothing secret."""
         return []
 
     async def busy_changed(self, room_id: str, cause: str) -> None:

@@ -18,6 +18,7 @@ import nio
 from matrixbot import metrics
 from matrixbot.api.plugin import Plugin, Services
 from matrixbot.api.settings import SettingsStore
+from matrixbot.calendar.service import CalendarService
 from matrixbot.config import Config
 from matrixbot.datadir import DB_NAME, InstanceLock, create_private, make_private, warn_if_readable
 from matrixbot.db import Database
@@ -82,6 +83,7 @@ class Bot:
         self.settings: SettingsStore
         self.inbox: Inbox
         self.moves: RoomMoves
+        self.calendars: CalendarService
         self.times = TimeService(TimeParser(self.clock, config.languages))
         self.troubles = TroubleLog(self.clock)
         self.syncer: Syncer | None = None
@@ -107,6 +109,10 @@ class Bot:
         self.client = await self._connect()
         await self._assemble()
         await self._go_live()
+        if self._http is not None:  # members and rooms are known now: a feed's holder can be checked
+            from matrixbot.calendar.http import CalendarRoutes
+
+            self._http.serve_calendars(CalendarRoutes(self.calendars, self.config.http_trusted_proxies))
 
     async def _open_database(self) -> None:
         """Take the data directory's one-instance lock, make it private, then open the database."""
@@ -203,6 +209,16 @@ class Bot:
         core = plugins[0]
         assert isinstance(core, CorePlugin)
         core.catalog = self.registry
+        self.calendars = CalendarService(
+            self.db,
+            self.registry,
+            settings,
+            rooms,
+            self.clock,
+            public_url=config.http_public_url,
+            listening=config.http_listen is not None,
+        )
+        core.feeds = self.calendars
         for name in config.default_plugins or ():
             if name not in self.registry.plugins:
                 raise StartupError(

@@ -15,6 +15,11 @@ headers must arrive within `HEAD_TIMEOUT` seconds and `MAX_HEAD` bytes; a body i
 and one more when it works again. The pages read only what the bot holds in memory: /metrics never
 waits on the database, it serves the inbox backlog as last read, and starts a new read (one at a
 time) for the next scrape.
+
+Room calendars (`/calendar/…`, matrixbot/calendar/http.py) are served here too, once the bot is
+live (`serve_calendars`; until then they answer 503): they do wait on the database, so they have
+their own bounds (at most a few gathered at once, each within a time limit) and never hold the
+connections /health and /metrics need.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from matrixbot import metrics
+from matrixbot.calendar.http import PREFIX, CalendarRoutes, Request, plain, request_headers
 from matrixbot.engine.tasks import watch
 from matrixbot.errors import MatrixbotError, StartupError
 
@@ -106,6 +112,7 @@ class HealthServer:
         self._connections: set[asyncio.Task[None]] = set()
         self._reading: asyncio.Task[None] | None = None
         self._starved = False
+        self._calendars: CalendarRoutes | None = None
         self._accepting = asyncio.get_running_loop().create_task(self._accept_forever())
         watch(self._accepting, "the health listener")
         self._read_backlog()
@@ -120,6 +127,10 @@ class HealthServer:
         listener.setblocking(False)
         return cls(bot, listener)
 
+    def serve_calendars(self, routes: CalendarRoutes) -> None:
+        """Answer /calendar/… from now on (the bot knows its rooms and their members)."""
+        self._calendars = routes
+
     async def stop(self) -> None:
         self._accepting.cancel()
         tasks = [self._accepting, *self._connections, *([self._reading] if self._reading else [])]
@@ -133,7 +144,7 @@ class HealthServer:
         while True:
             await self._slots.acquire()
             try:
-                conn, _ = await loop.sock_accept(self._listener)
+                conn, address = await loop.sock_accept(self._listener)
             except OSError as exc:  # EMFILE, ENFILE, ENOBUFS: the process or the system is out of room
                 self._slots.release()
                 if not self._starved:
@@ -146,11 +157,11 @@ class HealthServer:
             if self._starved:
                 log.warning("http.listen: accepting connections again")
                 self._starved = False
-            task = loop.create_task(self._serve(conn))
+            task = loop.create_task(self._serve(conn, str(address[0])))
             self._connections.add(task)
             task.add_done_callback(self._connections.discard)
 
-    async def _serve(self, conn: socket.socket) -> None:
+    async def _serve(self, conn: socket.socket, peer: str) -> None:
         """One request, one answer, then the connection is closed; a client that is slow, hangs up
         or sends nonsense costs a slot for at most HEAD_TIMEOUT + WRITE_TIMEOUT, and no log line."""
         loop = asyncio.get_running_loop()
@@ -159,7 +170,8 @@ class HealthServer:
                 conn.setblocking(False)
                 head = await asyncio.wait_for(self._read_head(loop, conn), HEAD_TIMEOUT)
                 if head is not None:
-                    await asyncio.wait_for(loop.sock_sendall(conn, self._answer(head)), WRITE_TIMEOUT)
+                    answer = await self._respond(head, peer)
+                    await asyncio.wait_for(loop.sock_sendall(conn, answer), WRITE_TIMEOUT)
                     with contextlib.suppress(OSError):
                         conn.shutdown(socket.SHUT_WR)
         except (OSError, TimeoutError):
@@ -177,6 +189,15 @@ class HealthServer:
                 return None
             data += chunk
         return data
+
+    async def _respond(self, head: bytes, peer: str) -> bytes:
+        """The answer to a whole request head: a calendar's (which may wait), or one of `_answer`'s."""
+        target = request_target(head) if b"\r\n\r\n" in head else None
+        if isinstance(target, tuple) and target[1].startswith(PREFIX):
+            if self._calendars is None:
+                return plain(503, "Service Unavailable", ("Retry-After", "10"))
+            return await self._calendars.answer(Request(*target, request_headers(head), peer))
+        return self._answer(head)
 
     def _answer(self, head: bytes) -> bytes:
         if b"\r\n\r\n" not in head:

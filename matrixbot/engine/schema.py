@@ -69,4 +69,29 @@ CORE_MIGRATIONS: list[Migration] = [
     );
     INSERT INTO meta (key, value) VALUES ('arrivals_known', 'no');
     """,
+    # the room calendars (`!calendar`, matrixbot/calendar): each address is held as the SHA-256 of its
+    # token, never the token; a room admin's `!calendar off` is remembered; every item served is
+    # remembered with its version, so a change raises its SEQUENCE and one no longer offered is
+    # served as cancelled for a while
+    """
+    CREATE TABLE calendar_feeds (
+        token_hash TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        UNIQUE (room_id, user_id)
+    );
+    CREATE TABLE calendar_off (room_id TEXT PRIMARY KEY, since REAL NOT NULL);
+    CREATE TABLE calendar_items (
+        room_id TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        plugin TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        changed_at REAL NOT NULL,
+        item TEXT NOT NULL,
+        gone_at REAL,
+        PRIMARY KEY (room_id, uid)
+    );
+    """,
 ]

@@ -158,14 +158,27 @@ class Recurrence:
             return month
         return datetime.combine(_nth_weekday(month.date(), self.nth, self.weekday or 0), start.time())
 
-    def to_rrule(self) -> dict[str, str | int]:
-        """An icalendar `vRecur`-compatible dict: {"FREQ": "MONTHLY", "BYDAY": "1TU"}."""
-        rule: dict[str, str | int] = {"FREQ": self.freq}
+    def to_rrule(self, first: datetime | None = None) -> dict[str, str | int | list[int]]:
+        """An icalendar `vRecur`-compatible dict: {"FREQ": "MONTHLY", "BYDAY": "1TU"}.
+
+        `first` (the first occurrence, in its zone) settles a day some months or years lack:
+        repeated from the 31st, a month without one gets its last day (as `occurrences` does),
+        where a plain FREQ=MONTHLY would leave that month out; so the rule picks the last of the
+        days 28 to 31 that the month has (BYMONTHDAY=28,29,30,31;BYSETPOS=-1). Likewise 29 February.
+        """
+        rule: dict[str, str | int | list[int]] = {"FREQ": self.freq}
         if self.interval != 1:
             rule["INTERVAL"] = self.interval
         if self.weekday is not None:
             code = _BYDAY[self.weekday]
             rule["BYDAY"] = code if self.nth is None else f"{self.nth}{code}"
+        if first is not None and self.freq == "MONTHLY" and self.nth is None and first.day > 28:
+            rule["BYMONTHDAY"] = list(range(28, first.day + 1))
+            rule["BYSETPOS"] = -1
+        if first is not None and self.freq == "YEARLY" and (first.month, first.day) == (2, 29):
+            rule["BYMONTH"] = 2
+            rule["BYMONTHDAY"] = [28, 29]
+            rule["BYSETPOS"] = -1
         return rule
 
     def describe(self) -> str:

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from matrixbot import (
     Body,
+    CalendarItem,
     Context,
     JobRun,
     Message,
@@ -40,6 +41,7 @@ from matrixbot import (
     strip_reply_fallback,
 )
 
+from .calendar import close_items
 from .export import render_csv
 from .lookup import answered_round, shown_round
 from .migrations import MIGRATIONS
@@ -364,6 +366,11 @@ class Checkins(Plugin):
         late = run.late_line(rnd.series.zone, "This summary")
         event_id = await run.outbox.message(rnd.room_id, Message.from_html(html + late))
         await self.store.set_summary(rnd.id, event_id)
+
+    async def calendar_items(self, room_id: str, start: datetime, end: datetime) -> list[CalendarItem]:
+        """The closes of the room's open rounds, for its calendar."""
+        rounds = list((await self.store.open_rounds(room_id)).values())
+        return close_items(rounds, start, end, self.prefix)
 
     # -- helpers ------------------------------------------------------------------------------
 

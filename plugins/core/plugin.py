@@ -1,4 +1,4 @@
-"""The core's own commands: help, plugins on and off, room and personal settings."""
+"""The core's own commands: help, plugins on and off, room and personal settings, the room's calendar."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Literal
 
 from matrixbot import (
     ALWAYS_ON,
+    CalendarFeeds,
     Catalog,
     Command,
     Context,
@@ -20,6 +21,8 @@ from matrixbot import (
     suggest,
 )
 
+from .calendar import render_address, render_reset
+
 HELP_CACHE_SIZE = 64
 """Distinct help texts kept rendered (a help text depends only on the prefix and the room's plugins)."""
 
@@ -30,6 +33,8 @@ class CorePlugin(Plugin):
 
     catalog: Catalog
     """Set by the bot once every plugin is loaded: help and enable need to see them all."""
+    feeds: CalendarFeeds
+    """Set by the bot: the addresses of room calendars (`!calendar`)."""
 
     def __init__(self, services: Services) -> None:
         super().__init__(services)
@@ -149,6 +154,48 @@ class CorePlugin(Plugin):
             if cleared
             else f"I will also show you times in {h(zone)}."
         )
+
+    @command("calendar")
+    async def calendar(self, ctx: Context) -> None:
+        """Get this room's calendar for your calendar app: meetings, gatherings and deadlines, kept up to date.
+
+        The address is yours (asking again gives you a new one and ends the old); it works while
+        you are in the room. The same address without .ics is the agenda page, for a browser."""
+        self._calendars_ready()
+        if await self.feeds.is_off(ctx.room_id):
+            raise UserError(
+                f"A room admin turned this room's calendar off; a room admin can turn it on with {self.prefix}calendar on."
+            )
+        address, replaced = await self.feeds.issue(ctx.room_id, ctx.sender)
+        await ctx.reply(render_address(address, replaced, self.prefix))
+
+    @calendar.sub("reset", admin=True)
+    async def calendar_reset(self, ctx: Context) -> None:
+        """End every address of this room's calendar, and get a new one (room admins): for a leaked address."""
+        self._calendars_ready()
+        address, ended = await self.feeds.reset(ctx.room_id, ctx.sender)
+        await ctx.reply(render_reset(address, ended, self.prefix))
+
+    @calendar.sub("off", admin=True)
+    async def calendar_off(self, ctx: Context) -> None:
+        """End this room's calendar: every address stops working, and none is given until it is on (room admins)."""
+        ended = await self.feeds.turn_off(ctx.room_id)
+        await ctx.reply(
+            f"This room's calendar is off; {ended} address{'es' if ended != 1 else ''} stopped working. "
+            f"{h(self.prefix)}calendar on lets members get addresses again."
+        )
+
+    @calendar.sub("on", admin=True)
+    async def calendar_on(self, ctx: Context) -> None:
+        """Let members get addresses of this room's calendar again, after !calendar off (room admins)."""
+        self._calendars_ready()
+        was_off = await self.feeds.turn_on(ctx.room_id)
+        state = "is on again" if was_off else "was on already"
+        await ctx.reply(f"This room's calendar {state}: {h(self.prefix)}calendar gives you its address.")
+
+    def _calendars_ready(self) -> None:
+        if self.feeds.unavailable:
+            raise UserError(self.feeds.unavailable)
 
 
 def render_command_help(spec: Command[...], prefix: str) -> str:

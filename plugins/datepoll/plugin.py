@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from matrixbot import (
     Body,
     BusyTime,
+    CalendarItem,
     Context,
     Message,
     Rest,
@@ -21,6 +22,7 @@ from matrixbot import (
 )
 
 from .base import PollId
+from .calendar import deadline_items
 from .closing import POLL_START, Closing
 from .migrations import MIGRATIONS
 from .model import Option, Poll, count_votes
@@ -241,6 +243,10 @@ class DatePoll(Voting, Closing):
     async def busy_times(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
         entries = await self.busy_dates.overlapping(room_id, start, end)
         return [BusyTime(title, w.start_utc, w.end_utc or w.start_utc, self.name) for _, title, w in entries]
+
+    async def calendar_items(self, room_id: str, start: datetime, end: datetime) -> list[CalendarItem]:
+        """The deadlines of the room's open polls, for its calendar."""
+        return deadline_items(await self.polls.open_polls(room_id), start, end, self.prefix)
 
     async def busy_changed(self, room_id: str, cause: str) -> None:
         """The room's busy times changed (a busy date, a meeting): mark the open polls' options

@@ -22,7 +22,9 @@ def meeting_ics(meeting: Meeting, server: str, now: datetime) -> bytes:
         meeting.zone,
         all_day=False,
         now=now,
-        rrule=meeting.repeat.to_rrule() if meeting.repeat is not None else None,
+        rrule=None
+        if meeting.repeat is None
+        else meeting.repeat.to_rrule(meeting.first_at.astimezone(ZoneInfo(meeting.zone))),
     )
     description = []
     if meeting.url:

@@ -64,4 +64,13 @@ MIGRATIONS: list[Migration] = [
     """
     ALTER TABLE meetings_meetings ADD COLUMN notify_organiser INTEGER NOT NULL DEFAULT 1;
     """,
+    # the occurrences of repeating meetings that `!meeting skip` left out: the room's calendar
+    # feed lists them as EXDATEs (next_at alone cannot tell a skipped occurrence from a past one)
+    """
+    CREATE TABLE meetings_skips (
+        meeting_id INTEGER NOT NULL REFERENCES meetings_meetings (id),
+        occurrence REAL NOT NULL,
+        PRIMARY KEY (meeting_id, occurrence)
+    );
+    """,
 ]

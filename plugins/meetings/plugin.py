@@ -11,6 +11,7 @@ from matrixbot import (
     SECRETS,
     Body,
     BusyTime,
+    CalendarItem,
     Context,
     JobRun,
     Message,
@@ -32,6 +33,7 @@ from matrixbot import (
     resolve_single,
 )
 
+from .calendar import meeting_items
 from .ics import meeting_ics
 from .mentions import check_room_mention
 from .migrations import MIGRATIONS
@@ -170,6 +172,7 @@ class Meetings(ReminderCommands):
                 f"{meeting.ref} does not repeat: cancel it with {self.prefix}meeting cancel {meeting.ref}."
             )
         async with self.db.transaction() as tx:
+            await self.store.add_skip(tx, meeting.id, meeting.next_at)
             skipped = await self._reschedule(tx, replace(meeting, next_at=following))
         await ctx.reply(
             f"Skipped {h(meeting.ref)} on {ctx.show_time(meeting.next_at)}. "
@@ -324,6 +327,10 @@ class Meetings(ReminderCommands):
             for m in await self.store.active_in(room_id)
             for s, e in occurrences_between(m, start, end)
         ]
+
+    async def calendar_items(self, room_id: str, start: datetime, end: datetime) -> list[CalendarItem]:
+        """The room's meetings for its calendar: repeats with their skips, the call link, never the code."""
+        return meeting_items(await self.store.on_calendar(room_id, start), start, end)
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -132,6 +132,30 @@ class MeetingStore:
         )
         return [_meeting(r) for r in rows]
 
+    async def on_calendar(self, room_id: str, since: datetime) -> list[tuple[Meeting, list[datetime]]]:
+        """The room's meetings for its calendar: the active ones, and one-offs that took place since
+        `since` (a day's margin: the caller checks each end), each with its skipped occurrences."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM meetings_meetings WHERE room_id = ? "
+            "AND (state = 'active' OR (state = 'done' AND next_at >= ?)) ORDER BY next_at, id",
+            (room_id, _ts(since - timedelta(days=1))),
+        )
+        skips = await self._db.fetch_all(
+            "SELECT s.meeting_id, s.occurrence FROM meetings_skips s JOIN meetings_meetings m "
+            "ON m.id = s.meeting_id WHERE m.room_id = ? ORDER BY s.occurrence",
+            (room_id,),
+        )
+        skipped: dict[int, list[datetime]] = {}
+        for skip in skips:
+            skipped.setdefault(skip["meeting_id"], []).append(_dt(skip["occurrence"]))
+        return [(m, skipped.get(m.id, [])) for m in map(_meeting, rows)]
+
+    async def add_skip(self, tx: Tx, meeting_id: int, occurrence: datetime) -> None:
+        await tx.execute(
+            "INSERT OR IGNORE INTO meetings_skips (meeting_id, occurrence) VALUES (?, ?)",
+            (meeting_id, _ts(occurrence)),
+        )
+
     async def set_confirm_event(self, meeting_id: int, event_id: str) -> None:
         await self._db.execute(
             "UPDATE meetings_meetings SET confirm_event = ? WHERE id = ?", (event_id, meeting_id)

@@ -9,6 +9,7 @@ from typing import Annotated
 from matrixbot import (
     Body,
     BusyTime,
+    CalendarItem,
     Context,
     JobRun,
     Message,
@@ -30,6 +31,7 @@ from matrixbot import (
     resolve_single,
 )
 
+from .calendar import gathering_item
 from .export import to_csv, to_ics
 from .migrations import MIGRATIONS
 from .model import (
@@ -281,6 +283,12 @@ class Signups(Plugin):
             for s in await self.store.overlapping(room_id, start, end)
             if s.end > start
         ]
+
+    async def calendar_items(self, room_id: str, start: datetime, end: datetime) -> list[CalendarItem]:
+        """The room's gatherings for its calendar, with their place and the places left."""
+        now = self.clock.now()
+        sheets = await self.store.sheets_overlapping(room_id, start, end)
+        return [gathering_item(sheet, now, self.prefix) for sheet in sheets]
 
     # -- helpers ------------------------------------------------------------------------------
 

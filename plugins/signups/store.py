@@ -21,6 +21,8 @@ Check = Callable[[Sheet], None]
 """Called with the sheet as it would be after a change, before it commits; raising refuses the change."""
 Schedule = Callable[[Tx, SignupList], Awaitable[None]]
 """Schedules a list's jobs inside the transaction that creates or changes it."""
+LONGEST = timedelta(days=366)
+"""Lists starting this long before a window are read to see whether they still overlap it."""
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,24 @@ class SignupStore:
         """Lists of the room starting before `end` (the caller checks each one's end against `start`)."""
         rows = await self.db.fetch_all(
             "SELECT * FROM signups_lists WHERE room_id = ? AND starts_at < ? AND starts_at > ? ORDER BY starts_at",
-            (room_id, end.timestamp(), (start - timedelta(days=366)).timestamp()),
+            (room_id, end.timestamp(), (start - LONGEST).timestamp()),
         )
         return [_list(r) for r in rows]
+
+    async def sheets_overlapping(self, room_id: str, start: datetime, end: datetime) -> list[Sheet]:
+        """The room's lists overlapping start–end with their entries, read in two statements."""
+        lists = [s for s in await self.overlapping(room_id, start, end) if s.end > start]
+        if not lists:
+            return []
+        rows = await self.db.fetch_all(
+            "SELECT e.* FROM signups_entries e JOIN signups_lists l ON l.id = e.list_id "
+            "WHERE l.room_id = ? AND l.starts_at < ? AND l.starts_at > ? ORDER BY e.id",
+            (room_id, end.timestamp(), (start - LONGEST).timestamp()),
+        )
+        entries: dict[int, list[Entry]] = {}
+        for row in rows:
+            entries.setdefault(row["list_id"], []).append(_entry(row))
+        return [Sheet(s, tuple(entries.get(s.id, ()))) for s in lists]
 
     async def sheet(self, signup_list: SignupList) -> Sheet:
         rows = await self.db.fetch_all(

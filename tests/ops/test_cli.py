@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from matrixbot.checks import own_server_warnings
+from matrixbot.checks import http_warnings, own_server_warnings
 from matrixbot.cli import main
 from matrixbot.config import parse_config
 
@@ -131,3 +131,46 @@ def test_own_server_warnings(inviters, owners, warned):
         env={},
     )
     assert [w.split(":")[0] for w in own_server_warnings(config)] == warned
+
+
+@pytest.mark.parametrize(
+    ("listen", "public_url", "warned"),
+    [
+        ("127.0.0.1:9090", "https://bot.coop.example", []),
+        ("127.0.0.1:9090", None, []),
+        ("127.0.0.1:9090", "http://bot.coop.example", ["is not https"]),
+        ("127.0.0.1:9090", "https://localhost:8443", ["cannot be reached by members' calendar apps"]),
+        ("127.0.0.1:9090", "https://192.168.1.20", ["cannot be reached by members' calendar apps"]),
+        ("0.0.0.0:9090", "https://bot.coop.example", ["http.listen: 0.0.0.0 is not a loopback address"]),
+    ],
+)
+def test_http_warnings_for_a_calendar_address_apps_cannot_use(listen, public_url, warned):
+    http: dict[str, str] = {"listen": listen, **({"public_url": public_url} if public_url else {})}
+    config = parse_config(
+        {
+            "homeserver": "https://coop.example",
+            "user_id": "@bot:coop.example",
+            "password": "pw",
+            "http": http,
+        },
+        base_dir=Path("/srv"),
+        env={},
+    )
+    warnings = http_warnings(config)
+    assert len(warnings) == len(warned) and all(
+        w in found for w, found in zip(warned, warnings, strict=True)
+    ), warnings
+    assert all("README: The room's calendar" in w for w in warnings)
+
+
+def test_check_config_prints_the_http_warnings(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MATRIXBOT_PASSWORD", raising=False)
+    target = tmp_path / "config.yaml"
+    target.write_text(
+        "homeserver: https://coop.example\nuser_id: '@bot:coop.example'\npassword: pw\n"
+        "http: {listen: '127.0.0.1:9090', public_url: 'http://bot.coop.example'}\n"
+    )
+    assert main(["check-config", "--config", str(target)]) == 0
+    assert (
+        "matrixbot: warning: http.public_url: http://bot.coop.example is not https" in capsys.readouterr().err
+    )

@@ -44,6 +44,10 @@ ATTEMPTS = {
     "reminder cancel": "!reminder cancel R1",
     "poll fix": "!poll fix P1 1 3-4pm Wed 28 Feb 2024",
     "poll close": "!poll close P1",
+    "poll closes": "!poll closes P1 in 3 days",
+    "poll reopen": "!poll reopen P2",
+    "poll pick": "!poll pick P2 1",
+    "poll runoff": "!poll runoff P2",
     "busy remove": "!busy remove 1",
     "checkin stop": "!checkin stop C1",
     "signup close": "!signup close S1",
@@ -51,6 +55,9 @@ ATTEMPTS = {
     "signup remove": "!signup remove S1 @carol:x",
     "signup edit": "!signup edit S1\nwhere: Elsewhere",
     "signup move": "!signup move S1 1 2",
+    "calendar reset": "!calendar reset",
+    "calendar off": "!calendar off",
+    "calendar on": "!calendar on",
 }
 """Every action reserved to room admins or to the thing's organiser, as a member would try it."""
 BOOKKEEPING = {"inbox", "meta", "direct_rooms"}
@@ -91,12 +98,16 @@ async def test_a_member_can_do_no_admin_or_organiser_action(bot):
         f"!meeting Board\nwhen: tomorrow 3pm\nrepeat: weekly\ncode: {CODE}",
         "!remind tomorrow 9am invoices",
         "!poll Call\n3-4pm Mon 26 Feb 2024\n3-4pm Tue 27 Feb 2024",
+        "!poll Tied\n3-4pm Mon 26 Feb 2024\n3-4pm Tue 27 Feb 2024",
+        "!vote P2 1 2",
+        "!poll close P2",
         "!busy add Congress 1-3 March 2024",
         "!checkin start Still here?\nevery: 3 months",
         "!signup new Talks\nwhen: 1 March 2024 6pm\ntalks: 3",
     ]
     for text in setup:
-        await bot.say(room, ALICE, text)
+        await bot.send(room, ALICE, "m.room.message", {"msgtype": "m.text", "body": text})
+    await bot.run_due()
     for text in ("!signup talk S1 First", "!signup talk S1 Second"):
         await bot.say(room, CAROL, text)
     declared = admin_commands(list(bot.registry.commands.values()))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from dateutil import rrule as dateutil_rrule
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -221,3 +223,32 @@ def test_occurrences_increase_and_keep_the_wall_time(rule: Recurrence, start: da
     assert all(d.time() == time(15) for d in got)
     if rule.weekday is not None:
         assert all(d.weekday() == rule.weekday for d in got)
+
+
+@pytest.mark.parametrize(
+    ("first", "recurrence", "extra"),
+    [
+        (datetime(2024, 1, 31, 15), Recurrence("MONTHLY"), {"BYMONTHDAY": [28, 29, 30, 31], "BYSETPOS": -1}),
+        (datetime(2024, 1, 29, 15), Recurrence("MONTHLY", 3), {"BYMONTHDAY": [28, 29], "BYSETPOS": -1}),
+        (
+            datetime(2024, 2, 29, 9),
+            Recurrence("YEARLY"),
+            {"BYMONTH": 2, "BYMONTHDAY": [28, 29], "BYSETPOS": -1},
+        ),
+        (datetime(2024, 1, 28, 15), Recurrence("MONTHLY"), {}),
+        (datetime(2024, 1, 2, 15), Recurrence("MONTHLY", 1, 1, 1), {}),  # the first Tuesday
+    ],
+)
+def test_to_rrule_keeps_the_days_short_months_lack(first, recurrence, extra):
+    """From the 31st the bot meets on each month's last day; a plain FREQ=MONTHLY would skip the
+    short months in every calendar app. dateutil reads the rule as the bot schedules."""
+    zone = ZoneInfo("Europe/London")
+    start = first.replace(tzinfo=zone)
+    rule = recurrence.to_rrule(start)
+    assert rule == {**recurrence.to_rrule(), **extra}
+    text = icalendar.vRecur(rule).to_ical().decode()
+    rule_set = dateutil_rrule.rrulestr(text, dtstart=start.replace(tzinfo=None), cache=False)
+    assert isinstance(rule_set, dateutil_rrule.rrule)
+    expanded = list(itertools.islice(rule_set, 25))
+    own = [start, *recurrence.occurrences(start, start, 24)]
+    assert expanded == [t.replace(tzinfo=None) for t in own]

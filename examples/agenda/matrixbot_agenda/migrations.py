@@ -23,4 +23,14 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (topic_id, user_id)
     );
     """,
+    # when the agenda is for (`!agenda for`): its meeting goes on the room's calendar
+    """
+    CREATE TABLE agenda_dates (
+        room_id TEXT PRIMARY KEY,
+        starts_at REAL NOT NULL,
+        ends_at REAL NOT NULL,
+        all_day INTEGER NOT NULL,
+        zone TEXT NOT NULL
+    );
+    """,
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from matrixbot import UserError, format_ref
+from matrixbot import UserError, When, format_ref
 
 LETTER = "T"
 """Topic ids are T and the row number: T3."""
@@ -13,6 +14,8 @@ MAX_TITLE = 200
 """A topic is a line on an agenda, not a document: longer belongs in the notes."""
 SUPPORT = "👍"
 """The reaction that supports a topic (skin tones count too)."""
+MEETING_LENGTH = timedelta(hours=1)
+"""How long the agenda's meeting is taken to last when `!agenda for` gives no end."""
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,10 @@ def in_order(topics: list[Topic]) -> list[Topic]:
 def supports(key: str) -> bool:
     """Whether a reaction key is a 👍 (with or without a skin tone or variation selector)."""
     return key.startswith(SUPPORT)
+
+
+def meeting_end(when: When) -> datetime:
+    """The end of the agenda's meeting: as given, else a day for a date, else `MEETING_LENGTH`."""
+    if when.end_utc is not None:
+        return when.end_utc
+    return when.start_utc + (timedelta(days=1) if when.all_day else MEETING_LENGTH)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from matrixbot import (
     Body,
+    CalendarItem,
     Context,
     Plugin,
     Reaction,
@@ -14,10 +16,13 @@ from matrixbot import (
     UserError,
     command,
     format_ref,
+    format_when,
+    h,
     on_reaction,
     resolve_single,
 )
 
+from .calendar import agenda_item
 from .migrations import MIGRATIONS
 from .model import LETTER, NOUN, Topic, check_title, in_order, supports
 from .render import Names, render_added, render_agenda, render_done
@@ -61,6 +66,34 @@ class Agenda(Plugin):
         await ctx.require_admin(f"tick off {topic.ref}", or_user=topic.proposer, role="who added it")
         await self.topics.set_done(topic.id)
         await ctx.reply(render_done(topic))
+
+    @show.sub("for", usage="WHEN | none")
+    async def set_for(self, ctx: Context, when: Rest) -> None:
+        """Say when the agenda is for: its meeting goes on the room's calendar. Example: !agenda for Thursday 6pm
+
+        "none" takes it off the calendar again."""
+        if when.strip().lower() in ("none", "off"):
+            cleared = await self.topics.clear_date(ctx.room_id)
+            await ctx.reply(
+                "The agenda is off the room's calendar." if cleared else "The agenda had no date."
+            )
+            return
+        meeting = await ctx.parse_time(when, now=ctx.sent_at())
+        if meeting.problems:
+            raise UserError(meeting.problems[0].message)
+        await self.topics.set_date(ctx.room_id, meeting)
+        shown = format_when(meeting)
+        await ctx.reply(
+            f"The agenda is for {h(shown)}: it is on the room's calendar ({h(self.prefix)}calendar)."
+        )
+
+    async def calendar_items(self, room_id: str, start: datetime, end: datetime) -> list[CalendarItem]:
+        """The meeting the agenda is for, with its topics, on the room's calendar."""
+        when = await self.topics.date(room_id)
+        if when is None:
+            return []
+        item = agenda_item(when, in_order(await self.topics.open_topics(room_id)), self.prefix)
+        return [item] if item.start < end and item.end >= start else []
 
     @on_reaction
     async def supported(self, reaction: Reaction) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from matrixbot import Database, Row, make_once
+from datetime import UTC, datetime
 
-from .model import Topic
+from matrixbot import Database, Row, When, in_zone, make_once
+
+from .model import Topic, meeting_end
 
 _SELECT = (
     "SELECT t.*, (SELECT COUNT(*) FROM agenda_support s WHERE s.topic_id = t.id) AS support "
@@ -63,6 +65,32 @@ class TopicStore:
             await self.db.execute(
                 "DELETE FROM agenda_support WHERE topic_id = ? AND user_id = ?", (topic_id, user_id)
             )
+
+    async def set_date(self, room_id: str, when: When) -> None:
+        """Say when the room's agenda is for (one date per room: a new one replaces it)."""
+        await self.db.execute(
+            "INSERT INTO agenda_dates (room_id, starts_at, ends_at, all_day, zone) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (room_id) DO UPDATE SET starts_at = excluded.starts_at, "
+            "ends_at = excluded.ends_at, all_day = excluded.all_day, zone = excluded.zone",
+            (
+                room_id,
+                when.start_utc.timestamp(),
+                meeting_end(when).timestamp(),
+                int(when.all_day),
+                when.zone,
+            ),
+        )
+
+    async def clear_date(self, room_id: str) -> bool:
+        return await self.db.execute("DELETE FROM agenda_dates WHERE room_id = ?", (room_id,)) > 0
+
+    async def date(self, room_id: str) -> When | None:
+        row = await self.db.fetch_one("SELECT * FROM agenda_dates WHERE room_id = ?", (room_id,))
+        if row is None:
+            return None
+        zone = row["zone"]
+        start, end = (in_zone(datetime.fromtimestamp(row[c], UTC), zone) for c in ("starts_at", "ends_at"))
+        return When(start, end, zone, bool(row["all_day"]))
 
 
 def _topic(row: Row) -> Topic:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 import pytest
+from matrixbot import CalendarItem
 from matrixbot.testing import FakeBot, MakeFakeBot
 
 from matrixbot_agenda import Agenda
@@ -108,3 +111,26 @@ async def test_a_command_handled_again_after_a_crash_adds_nothing_twice(bot, roo
     assert again == [], "the second reply must reuse the first one's transaction id"
     agenda = await bot.say(room, ALICE, "!agenda")
     assert "T1 Rota" in agenda.body and "T2" not in agenda.body
+
+
+async def test_the_agendas_meeting_goes_on_the_rooms_calendar_with_its_topics(bot, room):
+    """`!agenda for` puts the meeting on the room's calendar through matrixbot's calendar API
+    (`calendar_items` returning `CalendarItem`s): the `!calendar` feed and agenda page show it."""
+    agenda = bot.plugin(Agenda)
+    now = bot.clock.now()
+    window = (now - timedelta(days=90), now + timedelta(days=700))
+    assert await agenda.calendar_items(room, *window) == []
+    await bot.say(room, BOB, "!agenda add Budget")
+    await bot.say(room, ALICE, "!agenda add Rota")
+
+    said = await bot.say(room, ALICE, "!agenda for Thursday 6pm")
+
+    assert "on the room's calendar" in said.body
+    (item,) = await agenda.calendar_items(room, *window)
+    assert (
+        isinstance(item, CalendarItem) and item.key == "agenda" and item.title == "Meeting agenda (2 topics)"
+    )
+    assert item.start.astimezone(UTC).weekday() == 3 and item.end - item.start == timedelta(hours=1)
+    assert item.details.splitlines()[:2] == ["1. Budget", "2. Rota"]
+    await bot.say(room, ALICE, "!agenda for none")
+    assert await agenda.calendar_items(room, *window) == []
