@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from matrixbot.errors import UserError
-from matrixbot.time.format import DAY_ABBR, DAY_NAMES, WEEKDAY_FORMS, localize, shorten
+from matrixbot.time.format import DAY_ABBR, DAY_NAMES, WEEKDAY_FORMS, localize, shorten, transition_near
 
 __all__ = [
     "DEFAULT_HOURS",
@@ -54,11 +54,14 @@ class WorkingHours:
         return f"{_days_text(self.days)} {_minutes_text(self.start)}-{_minutes_text(self.end)}"
 
     def _stretch(self, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-        """The working stretch of `day` (a working day or not) as UTC times: [start, end)."""
+        """The working stretch of `day` (a working day or not) as UTC times: [start, end). A start
+        or end the clocks skip (in a spring-forward gap) is the moment they jump: 02:02 on the
+        night Lord Howe goes from 02:00 to 02:30 is 02:30, not 02:32."""
         midnight = datetime.combine(day, time())
-        start, _ = localize(midnight + timedelta(minutes=self.start), zone)
-        end, _ = localize(midnight + timedelta(minutes=self.end), zone)
-        return start.astimezone(UTC), end.astimezone(UTC)
+        return (
+            _first_at_or_after(midnight + timedelta(minutes=self.start), zone),
+            _first_at_or_after(midnight + timedelta(minutes=self.end), zone),
+        )
 
     def next_working(self, moment: datetime, zone: str) -> datetime:
         """`moment` itself when it is within working hours, else the start of the next working
@@ -115,6 +118,15 @@ class Scheduled:
         """A job due `at`, with what `to_payload` put in its payload."""
         planned = payload.get("planned")
         return cls(at, at if planned is None else datetime.fromtimestamp(planned, UTC))
+
+
+def _first_at_or_after(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The first moment whose wall-clock time in `zone` is `wall` or later, in UTC."""
+    moment, kind = localize(wall, zone)
+    if kind == "gap":
+        _, shown = transition_near(wall, zone)
+        moment, _ = localize(shown, zone)
+    return moment.astimezone(UTC)
 
 
 def quiet(planned: datetime, zone: str, hours: WorkingHours | None) -> Scheduled:

@@ -120,8 +120,9 @@ def test_next_working_moment_across_the_clock_changes():
 
 def test_hours_in_the_night_the_clocks_skip_or_repeat():
     sundays = WorkingHours(frozenset({6}), 60 + 30, 3 * 60)  # Sun 01:30-03:00
-    # 31 March 2024: 01:30 does not exist in London; the hours start at 02:30 BST (01:30 UTC)
-    assert sundays.next_working(utc("2024-03-31 00:00"), LONDON) == utc("2024-03-31 01:30")
+    # 31 March 2024: 01:30 does not exist in London; the hours start when the clocks jump to 02:00
+    # BST (01:00 UTC), which is within 01:30-03:00 by the clock
+    assert sundays.next_working(utc("2024-03-31 00:00"), LONDON) == utc("2024-03-31 01:00")
     # 27 October 2024: 01:30 happens twice; the hours start at the first (00:30 UTC), and the
     # second 01:30 (01:30 UTC) is inside them
     assert sundays.next_working(utc("2024-10-26 23:00"), LONDON) == utc("2024-10-27 00:30")
@@ -227,3 +228,12 @@ def test_any_text_is_read_or_refused_with_a_message_and_what_is_read_reads_back_
         assert refused.message and len(refused.message) < 300
         return
     assert hours is None or parse_working_hours(hours.text) == hours
+
+
+def test_a_stretch_that_starts_in_the_hour_the_clocks_skip_starts_when_they_jump():
+    """Lord Howe goes from 02:00 to 02:30 on 6 October 2024: working hours from 02:02 start at 02:30
+    that night (hypothesis found 02:32, a moment after the first working one)."""
+    sunday = WorkingHours(frozenset({6}), 2 * 60 + 2, 3 * 60 + 32)
+    found = sunday.next_working(datetime(2024, 10, 1, tzinfo=UTC), "Australia/Lord_Howe")
+    local = found.astimezone(ZoneInfo("Australia/Lord_Howe"))
+    assert (local.date().isoformat(), local.hour, local.minute) == ("2024-10-06", 2, 30)
