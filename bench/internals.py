@@ -1,10 +1,12 @@
 """Every name the bench takes from matrixbot's internals, in one place (the bench runs the bot as a
-separate process; these are its test homeserver, test client, store seeding and parser)."""
+separate process; these are its test homeserver, test client, store seeding, parser and the
+delay before it tells a room about unreadable messages)."""
 
 from matrixbot.api.commands import Body
 from matrixbot.db import Database
 from matrixbot.engine.registry import discover
 from matrixbot.engine.schema import CORE_MIGRATIONS
+from matrixbot.matrix.crypto import NOTICE_AFTER
 from matrixbot.testing.chat import ChatClient, Seen
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.testing.synapse import Account, Synapse
@@ -12,6 +14,7 @@ from matrixbot.time import FakeClock, SystemClock, TimeParser
 
 __all__ = [
     "CORE_MIGRATIONS",
+    "NOTICE_AFTER",
     "Account",
     "Body",
     "ChatClient",

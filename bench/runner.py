@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bench import machine, report
 from bench.env import BenchEnv
+from bench.floods import measure_floods
 from bench.floors import measure_floors, start_peers
 from bench.judge import Measured, figures
 from bench.parsing import poll_parse_ms
@@ -24,7 +25,7 @@ from bench.sizes import Sizes
 from bench.stats import Figure, Spread
 
 log = logging.getLogger("bench")
-PARTS = ("replies", "mass", "scale", "parse")
+PARTS = ("replies", "mass", "scale", "floods", "parse")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,13 @@ async def run(
             if "scale" in parts:
                 log.info("start-up and memory at store sizes %s", ", ".join(map(str, sizes.scale)))
                 measured.scale = await measure_scale(env, sizes, peers.echo)
+            if "floods" in parts:
+                log.info(
+                    "floods: %s; then %s made-up encrypted events",
+                    ", ".join(f"{polls} polls over {rooms} rooms" for polls, rooms in sizes.flood_polls),
+                    " and ".join(map(str, sizes.flood_unreadable)),
+                )
+                measured.floods = await measure_floods(env, sizes)
         finally:
             await peers.stop()
     finally:
