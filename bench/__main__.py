@@ -1,6 +1,6 @@
 """`python -m bench [--quick] [--only PART …]`: run the benchmarks and print the table.
 
-The full run (about six minutes; the first one also makes maubot's venv, bench/.venv-maubot) writes bench/results/latest.json and rewrites the figures section
+The full run (about eleven minutes; the first one also makes maubot's venv, bench/.venv-maubot) writes bench/results/latest.json and rewrites the figures section
 of bench/README.md and docs/bench/scaling.png; `--quick` (the smoke sizes) and `--only` print the
 table and write bench/results/quick.json or partial.json.
 """

@@ -18,13 +18,16 @@ from bench.internals import Account, Synapse
 class BenchEnv:
     """One Synapse and the accounts every benchmark shares; `close()` removes everything it made."""
 
-    def __init__(self, synapse: Synapse | None = None, *, keep: bool = False) -> None:
+    def __init__(
+        self, synapse: Synapse | None = None, *, keep: bool = False, workdir: Path | None = None
+    ) -> None:
         """With `synapse` given (a running one, e.g. the test suite's), use it and leave it running.
 
-        `keep` leaves the work directory (logs, bots' stores) behind for a post-mortem.
+        `keep` leaves the work directory (logs, bots' stores) behind for a post-mortem; `workdir`
+        (default: a new temporary one) is where they go.
         """
         self.keep = keep
-        self.workdir = Path(tempfile.mkdtemp(prefix="matrixbot-bench-"))
+        self.workdir = workdir or Path(tempfile.mkdtemp(prefix="matrixbot-bench-"))
         self._own_synapse = synapse is None
         self.synapse = synapse or Synapse(self.workdir / "synapse")
         self.clients: list[TimedClient] = []

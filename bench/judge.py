@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bench.floods import Floods
 from bench.floors import Floors, PeerFloor
+from bench.judge_floods import flood_rows
 from bench.reminders import MassReminders, Punctuality
 from bench.replies import EmptyStore
 from bench.scale import StoreSize
@@ -27,6 +29,7 @@ class Measured:
     empty: EmptyStore | None = None
     mass: MassReminders | None = None
     scale: list[StoreSize] | None = None
+    floods: Floods | None = None
     poll_parse_ms: Spread | None = None
     calendar: Calendar | None = None
 
@@ -76,6 +79,8 @@ def figures(m: Measured) -> list[Figure]:
         rows += _mass_rows(m.mass, f)
     if m.scale:
         rows += _scale_rows(m.scale)
+    if m.floods is not None:
+        rows += flood_rows(m.floods)
     if m.poll_parse_ms is not None:
         rows.append(
             Figure(

@@ -43,10 +43,12 @@ async def launch(
     *,
     prepare: Callable[[Path], Awaitable[None]] | None = None,
     e2ee: bool = True,
+    notice_after: float | None = None,
 ) -> Launched:
     """Start the bot on its data directory `name` (filled by `prepare(db_path)` first) and ask `!help`.
 
-    With `e2ee=False` the bot runs with `e2ee.enabled: false` (as maubot runs in the bench).
+    With `e2ee=False` the bot runs with `e2ee.enabled: false` (as maubot runs in the bench);
+    `notice_after` shortens its wait before telling a room about unreadable messages (quick runs).
 
     The bot account must already be in `room_id`. The caller stops `process`.
     """
@@ -54,7 +56,9 @@ async def launch(
     db_path = workdir / "data" / "matrixbot.sqlite3"
     if prepare is not None:
         await prepare(db_path)
-    process = processes.matrixbot(workdir, env.url, env.bot, installed_plugins(), e2ee=e2ee)
+    process = processes.matrixbot(
+        workdir, env.url, env.bot, installed_plugins(), e2ee=e2ee, notice_after=notice_after
+    )
     await process.start()
     try:
         event_id = await env.alice.say(room_id, "!help")

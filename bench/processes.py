@@ -135,12 +135,19 @@ def cpu_seconds(pid: int) -> float:
 
 
 def matrixbot(
-    workdir: Path, homeserver: str, account: Account, plugins: list[str], *, e2ee: bool = True
+    workdir: Path,
+    homeserver: str,
+    account: Account,
+    plugins: list[str],
+    *,
+    e2ee: bool = True,
+    notice_after: float | None = None,
 ) -> BotProcess:
     """Our bot, as an operator runs it: `python -m matrixbot run --config FILE`, default settings
     (end-to-end encryption on, as in config.sample.yaml; `e2ee=False` for comparisons).
 
-    It logs in with the password, so every fresh data directory is a fresh device.
+    It logs in with the password, so every fresh data directory is a fresh device. `notice_after`
+    (quick runs only) starts it through `bench.notice_soon`, which shortens that one delay.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     config = {
@@ -156,6 +163,8 @@ def matrixbot(
     path = workdir / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     argv = [sys.executable, "-m", "matrixbot", "run", "--config", str(path)]
+    if notice_after is not None:
+        argv[2:3] = ["bench.notice_soon", f"{notice_after:g}"]
     compile_bytecode()
     return BotProcess(argv, workdir / "bot.log", READY_BOT)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from bench import machine, report
 from bench.calendar import feed_fetch_ms, feed_write_ms
 from bench.env import BenchEnv
+from bench.floods import measure_floods
 from bench.floors import measure_floors, start_peers
 from bench.judge import Calendar, Measured, figures
 from bench.parsing import poll_parse_ms
@@ -25,7 +26,7 @@ from bench.sizes import Sizes
 from bench.stats import Figure, Spread
 
 log = logging.getLogger("bench")
-PARTS = ("replies", "mass", "scale", "parse", "calendar")
+PARTS = ("replies", "mass", "scale", "floods", "parse", "calendar")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,13 @@ async def run(
             if "scale" in parts:
                 log.info("start-up and memory at store sizes %s", ", ".join(map(str, sizes.scale)))
                 measured.scale = await measure_scale(env, sizes, peers.echo)
+            if "floods" in parts:
+                log.info(
+                    "floods: %s; then %s made-up encrypted events",
+                    ", ".join(f"{polls} polls over {rooms} rooms" for polls, rooms in sizes.flood_polls),
+                    " and ".join(map(str, sizes.flood_unreadable)),
+                )
+                measured.floods = await measure_floods(env, sizes)
         finally:
             await peers.stop()
     finally:

@@ -27,6 +27,18 @@ class Sizes:
     parse_runs: int = 20
     calendar_runs: int = 20
     """Writes of a 1,000-item feed, and fetches of it (each after a change, and unchanged)."""
+    flood_polls: tuple[tuple[int, int], ...] = ((400, 8), (400, 20), (800, 20))
+    """Many-room floods (issue 28): (twenty-option `!poll`s, rooms they are spread over), one member's."""
+    flood_poll_options: int = 20
+    flood_ask_pause_s: float = 0.5
+    """During a many-room flood, another room's `!help` is sent this long after the last one's answer."""
+    flood_unreadable: tuple[int, ...] = (30, 40)
+    """Made-up encrypted events one member sends into one room, the bot limited to `flood_bot_rate`."""
+    flood_bot_rate: float = 0.5
+    """Messages a second the homeserver lets the bot post during the unreadable flood (burst 1)."""
+    flood_notice_after_s: float | None = None
+    """When the bot tells a room about unreadable messages: None as shipped (`NOTICE_AFTER`, 60 s,
+    so each unreadable flood lasts a minute); a quick run shortens it (see `bench/notice_soon.py`)."""
 
 
 FULL = Sizes()
@@ -48,4 +60,8 @@ QUICK = Sizes(
     scale_replies=5,
     parse_runs=3,
     calendar_runs=2,
+    flood_polls=((6, 2),),
+    flood_unreadable=(3,),
+    flood_bot_rate=4.0,
+    flood_notice_after_s=0.0,
 )

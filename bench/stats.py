@@ -42,8 +42,8 @@ class Spread:
 class Figure:
     """One row of the table: a measured value, the floor it is judged against, and its target.
 
-    `limit` is the largest passing value (computed from the floor and the issue's target); None
-    means the figure is shown for information only.
+    `limit` is the largest passing value (computed from the floor and the issue's target); with
+    neither it nor `lower`, the figure is shown for information only.
     """
 
     metric: str
@@ -55,6 +55,8 @@ class Figure:
     target: str = ""
     maubot: float | None = None
     """maubot's figure for the same thing in the same run (None: not measured, or no counterpart)."""
+    lower: float | None = None
+    """The smallest passing value, for a count that must be exactly something (with `limit`)."""
 
     @property
     def ratio(self) -> float | None:
@@ -70,9 +72,13 @@ class Figure:
 
     @property
     def passed(self) -> bool | None:
-        if self.limit is None:
+        if self.limit is None and self.lower is None:
             return None
-        return not math.isnan(self.value) and self.value <= self.limit
+        return (
+            not math.isnan(self.value)
+            and (self.limit is None or self.value <= self.limit)
+            and (self.lower is None or self.value >= self.lower)
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "ratio": self.ratio, "maubot_ratio": self.maubot_ratio, "passed": self.passed}

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bench.clients import TimedClient
 from bench.processes import BotProcess
+
+T = TypeVar("T")
 
 
 async def relay_ms(
@@ -113,3 +116,58 @@ async def burst(client: TimedClient, plan: Sequence[tuple[str, str]], *, timeout
         doubled=sum(1 for c in counts if c > 1),
         tail_ms=(max(arrivals) - last_sent) * 1000 if arrivals else float("nan"),
     )
+
+
+def answered_once(client: TimedClient, event_ids: Iterable[str]) -> int:
+    """How many of `event_ids` (sent by `client`) it saw answered exactly once."""
+    return sum(1 for event_id in event_ids if client.reply_count[event_id] == 1)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Commands sent one at a time while something else went on."""
+
+    waits: list[float]
+    """Milliseconds from send to answer seen, of those answered within the timeout."""
+    event_ids: list[str]
+
+
+async def asking(
+    client: TimedClient,
+    room_id: str,
+    text: str,
+    pause_s: float,
+    meanwhile: Awaitable[T],
+    *,
+    after: int = 2,
+    timeout: float = 300.0,
+) -> tuple[T, Asked]:
+    """Send `text` in `room_id` from now until `meanwhile` is done and `after` times more, each
+    `pause_s` seconds after the answer to the one before (or its timeout), as a person asks in a
+    quiet room; return the result of `meanwhile` and the waits for the answers.
+
+    One at a time, so that what is timed is what the others' traffic costs one command: asked on a
+    clock instead, a room that gets its fair turn would queue its own commands as soon as they come
+    faster than its turns."""
+    running = asyncio.ensure_future(meanwhile)
+    waits: list[float] = []
+    event_ids: list[str] = []
+    try:
+        left = after
+        while True:
+            finishing = running.done()
+            sent_at = time.time()
+            event_ids.append(await client.say(room_id, text))
+            try:
+                _, arrived = await client.first_reply(event_ids[-1], timeout)
+                waits.append((arrived - sent_at) * 1000)
+            except TimeoutError:
+                pass
+            if finishing:
+                left -= 1
+            if finishing and left <= 0:
+                break
+            await asyncio.sleep(pause_s)
+        return await running, Asked(waits, event_ids)
+    finally:
+        running.cancel()
