@@ -232,6 +232,10 @@ class Scheduler:
         except (asyncio.CancelledError, FatalError):
             raise
         except SendError as exc:  # refused for good (a 403: the bot may no longer post there)
+            if await self._moving(job.room_id):  # posted in the successor once the room's things move
+                log.info("job %d waits for its room %s to move to its successor", job.id, job.room_id)
+                await self._retry_later(job)
+                return
             metrics.SCHEDULED.labels("failed").inc()
             log.warning("job %d (%s.%s) could not post, for good: %s", job.id, job.plugin, job.handler, exc)
             await self._db.execute("UPDATE jobs SET state = 'failed' WHERE id = ?", (job.id,))
@@ -256,6 +260,13 @@ class Scheduler:
                 attempt += 1
                 await self._db.pause(attempt)
                 now = self._clock.now()
+
+    async def _moving(self, room_id: str | None) -> bool:
+        """Whether `room_id` was upgraded and its things wait to move to the successor (moves.py)."""
+        found = await self._db.fetch_value(
+            "SELECT 1 FROM room_moves WHERE old_room = ? AND state = 'waiting'", (room_id,)
+        )
+        return found is not None
 
     async def _retry_later(self, job: Job) -> None:
         """Try a failed job again later (10 s, 20 s, … at most 10 min apart).

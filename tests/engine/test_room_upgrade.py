@@ -5,6 +5,7 @@ new room; a post the old room refuses (403) is given up at once, without a trace
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from urllib.parse import quote
 
 import aiohttp
@@ -14,6 +15,7 @@ from matrixbot.plugins.meetings import Meetings
 
 from matrixbot.testing.chat import ChatClient
 from matrixbot.testing.pytest_plugin import MakeChat, StartBot
+from matrixbot.time import FakeClock
 
 
 async def _upgrade(homeserver: str, owner: ChatClient, room_id: str) -> str:
@@ -30,11 +32,12 @@ async def _upgrade(homeserver: str, owner: ChatClient, room_id: str) -> str:
 async def test_an_upgraded_room_keeps_its_reminders_polls_and_settings(
     start_bot: StartBot, chat: MakeChat, caplog: pytest.LogCaptureFixture
 ) -> None:
-    t = await start_bot(plugins=[Meetings, DatePoll])
+    clock = FakeClock("2024-03-01 10:00", "Europe/London")  # before the homeserver's own clock: see Sent
+    t = await start_bot(plugins=[Meetings, DatePoll], clock=clock)
     alice, bob = await chat("alice"), await chat("bob")
     old = await t.room_with(alice, bob)
     await t.ask(alice, old, "!set timezone Europe/Berlin")
-    await t.ask(alice, old, "!remind in 12 seconds water the plants")
+    await t.ask(alice, old, "!remind in 1 hour water the plants")
     await t.ask(alice, old, "!poll Social\n2pm 2 March 2030\n2pm 3 March 2030")
 
     new = await _upgrade(t.config.homeserver, alice, old)
@@ -49,6 +52,8 @@ async def test_an_upgraded_room_keeps_its_reminders_polls_and_settings(
     assert "Europe/Berlin" in (await t.ask(alice, new, "!settings")).body
 
     caplog.set_level(logging.WARNING)
+    clock.advance(timedelta(hours=1))
+    await t.parts.scheduler.run_due()
     posted = await alice.wait_for(
         lambda e: e.sender == t.user_id and "water the plants" in e.body and e.msgtype == "m.text", timeout=30
     )

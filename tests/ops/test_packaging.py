@@ -151,7 +151,7 @@ def test_check_config_from_a_folder_with_its_own_plugins_folder_loads_the_built_
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.synapse  # the demo starts a homeserver of its own
+@pytest.mark.slow  # the demo starts a homeserver of its own
 def test_the_demo_extra_alone_runs_the_demo(tmp_path):
     """`pip install 'matrixbot[demo]'` then `matrixbot demo`: nothing on the way needs a dev tool
     (the demo once imported pytest through the test kit's package face)."""

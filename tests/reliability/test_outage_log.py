@@ -11,12 +11,15 @@ import asyncio
 import logging
 import time
 
+import pytest
+
 from matrixbot.testing.testbot import TestBot
 from tests.reliability.faultproxy import FaultProxy
 
 DOWN_SECONDS = 6.0
 
 
+@pytest.mark.slow
 async def test_an_outage_at_log_in_is_one_line_and_its_end_another(synapse, account, tmp_path, caplog):
     proxy = FaultProxy(synapse.url, seed=1, rates={"drop": 1.0})
     await proxy.start()

@@ -59,6 +59,7 @@ def run(config: Path, timeout: float) -> subprocess.CompletedProcess[str]:
         pytest.fail(f"the bot did not exit within {timeout:g} s: {exc.stderr!r}")
 
 
+@pytest.mark.slow
 def test_a_full_disk_at_start_past_the_limit_is_one_line(tmp_path):
     with tmpfs(tmp_path / "disk", "size=2m") as disk, full(disk):
         config = write_config(
