@@ -125,6 +125,17 @@ def test_the_api_imports_nothing_from_the_engine():
     assert not {k: v for k, v in wrong.items() if v}
 
 
+def test_the_engine_imports_no_plugin():
+    """The engine finds every plugin by its entry point, the core's own `core` and `devices` too:
+    it never imports one (and so never depends on what a plugin is called or how it is built)."""
+    wrong = {
+        name: sorted(i for i in imported if i.startswith("matrixbot.plugins"))
+        for name, imported in graph().items()
+        if name.startswith("matrixbot.engine")
+    }
+    assert not {k: v for k, v in wrong.items() if v}
+
+
 def test_time_is_imported_from_outside_only_through_its_init():
     wrong = {
         name: sorted(i for i in imported if i.startswith("matrixbot.time."))

@@ -2,22 +2,20 @@
 
 A plugin is a class with a name, a description, its migrations and declared commands, event
 handlers and job handlers. It reaches the world only through `Services` (database, scheduler,
-sender, settings, rooms, clock, time parser); `raw_client` exists for the rare plugin that needs
-nio itself.
+sender, settings, rooms, clock, time parser, the encryption session's devices), and sees the
+other plugins one way: the `catalog`.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
 
-import nio
-
-from matrixbot.api.calendar import CalendarItem
+from matrixbot.api.calendar import CalendarFeeds, CalendarItem
 from matrixbot.api.commands import Command
 from matrixbot.api.contracts import Contract
 from matrixbot.api.declared import Declared, Method
@@ -28,6 +26,9 @@ from matrixbot.matrix.devices import Devices
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.sender import Outbox, Sender
 from matrixbot.time import Clock, TimeService
+
+if TYPE_CHECKING:
+    from matrixbot.api.catalog import Catalog
 
 T = TypeVar("T")
 
@@ -55,20 +56,18 @@ class Services:
     prefix: str
     late_grace: timedelta
     log: logging.Logger
-    raw_client: nio.AsyncClient
-    """matrix-nio itself, for the rare plugin that needs what no service offers."""
-    peers: Callable[[], Mapping[str, Plugin]]
-    """Every loaded plugin by name (filled in once all are loaded)."""
-
-    @property
-    def devices(self) -> Devices:
-        """The bot's encryption session and the devices it knows (`!device`)."""
-        return Devices(self.raw_client)
+    devices: Devices
+    """The bot's encryption session and the devices it knows (`!device`)."""
+    catalog: Catalog
+    """The loaded plugins, their commands, and which of them a room has on: the one way a plugin
+    sees the others (filled in once all are loaded)."""
+    calendars: CalendarFeeds
+    """The addresses of the rooms' calendars (`!calendar`)."""
 
     def provider(self, contract: Contract[T]) -> T | None:
         """The first loaded plugin that offers `contract`, typed as its Protocol, or None: for
         optional cooperation (a meeting from a poll: `provider(POLL_WINNERS)`)."""
-        for plugin in self.peers().values():
+        for plugin in self.catalog.plugins.values():
             if contract.offered_by(plugin):
                 return plugin
         return None
@@ -76,14 +75,14 @@ class Services:
     async def busy(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
         """What takes the room's time between start and end, from every plugin's `busy_times`."""
         found: list[BusyTime] = []
-        for plugin in self.peers().values():
+        for plugin in self.catalog.plugins.values():
             found.extend(await plugin.busy_times(room_id, start, end))
         return sorted(found, key=lambda b: b.start)
 
     async def busy_changed(self, room_id: str, cause: str) -> None:
         """Tell every plugin that the room's busy times changed (`cause`: the id of the event that
         changed them, for the transaction ids of what they post about it)."""
-        for plugin in self.peers().values():
+        for plugin in self.catalog.plugins.values():
             await plugin.busy_changed(room_id, cause)
 
 
@@ -114,6 +113,7 @@ class Plugin:
         self.config = services.config
         self.prefix = services.prefix
         self.log = services.log
+        self.catalog = services.catalog
         self._declarations: _Declarations | None = None
 
     async def setup(self) -> None:

@@ -39,6 +39,7 @@ from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.reactions import ReactionLog
 from matrixbot.engine.registry import Registry
 from matrixbot.errors import FatalError, SendError, SendPending, StorageUnavailable, UserError
+from matrixbot.lifecycle import Lifecycle
 from matrixbot.logformat import log_context
 from matrixbot.matrix.events import (
     POLL_RESPONSE_TYPES,
@@ -67,9 +68,11 @@ class Dispatcher:
         sender: Sender,
         lanes: Lanes,
         moves: RoomMoves,
+        lifecycle: Lifecycle,
         *,
         on_handled: Callable[[RoomEvent], Awaitable[None]],
     ) -> None:
+        self._life = lifecycle
         self._config = config
         self._registry = registry
         self._db = db
@@ -102,7 +105,7 @@ class Dispatcher:
         as handled (it would fail again).
         """
         attempt = 0
-        stopping = self._sender.stopping
+        closing = self._life.closing
         while True:
             try:
                 await self.handle(event)
@@ -111,12 +114,12 @@ class Dispatcher:
                 attempt += 1
                 await self._db.pause(attempt)
             except SendPending as exc:
-                if stopping.is_set():
+                if closing.is_set():
                     log.warning("%s left for the next start: %s", event.event_id, exc)
                     return False
                 log.warning("%s not finished (%s); trying again in %.0fs", event.event_id, exc, RETRY_PAUSE)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stopping.wait(), RETRY_PAUSE)
+                    await asyncio.wait_for(closing.wait(), RETRY_PAUSE)
             except FatalError:
                 raise
             except SendError as exc:  # refused for good (e.g. 403): said once, never retried

@@ -20,6 +20,7 @@ from matrixbot.engine.lanes import Lanes, Work
 from matrixbot.matrix.events import RoomEvent, from_sync
 from matrixbot.matrix.markup import Message, h
 from matrixbot.matrix.sender import Sender
+from matrixbot.matrix.transport import Transport
 from matrixbot.time import format_time
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,7 @@ BUDGET = 120.0
 
 
 class GapFiller:
-    def __init__(
-        self, client: nio.AsyncClient, lanes: Lanes, sender: Sender, settings: SettingsStore
-    ) -> None:
+    def __init__(self, client: Transport, lanes: Lanes, sender: Sender, settings: SettingsStore) -> None:
         self._client = client
         self._lanes = lanes
         self._sender = sender
@@ -50,9 +49,7 @@ class GapFiller:
         found: list[RoomEvent] = []
         start, complete, why = prev_batch, False, ""
         while loop.time() < deadline:
-            response = await self._client.room_messages(
-                room_id, start=start, end=since, direction=nio.MessageDirection.back, limit=PAGE
-            )
+            response = await self._client.messages(room_id, start=start, end=since, limit=PAGE)
             if not isinstance(response, nio.RoomMessagesResponse):
                 why = str(getattr(response, "message", response))
                 break

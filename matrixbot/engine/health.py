@@ -31,7 +31,7 @@ import logging
 import socket
 import sqlite3
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -39,9 +39,6 @@ from matrixbot import metrics
 from matrixbot.calendar.http import PREFIX, CalendarRoutes, Request, plain, request_headers
 from matrixbot.engine.tasks import watch
 from matrixbot.errors import MatrixbotError, StartupError
-
-if TYPE_CHECKING:
-    from matrixbot.engine.bot import Bot
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +56,39 @@ ACCEPT_PAUSE = 1.0
 """Seconds to wait after a failed `accept()` (out of descriptors) before trying again."""
 
 
-def health_of(bot: Bot) -> tuple[bool, dict[str, Any]]:
+class Status(Protocol):
+    """What the listener reads of the bot it reports on (the bot is one: engine/bot.py)."""
+
+    @property
+    def last_sync(self) -> float | None:
+        """time.monotonic() of the last sync handled in full, None before the first."""
+        ...
+
+    @property
+    def scheduling(self) -> bool:
+        """Whether the scheduler's alarm runs."""
+        ...
+
+    @property
+    def storage_fault(self) -> str | None:
+        """Why the database cannot be written now, or None."""
+        ...
+
+    @property
+    def room_count(self) -> int: ...
+
+    async def inbox_backlog(self) -> int | None:
+        """Events stored and not handled yet (None: nothing to read them from); may wait on the database."""
+        ...
+
+
+def health_of(bot: Status) -> tuple[bool, dict[str, Any]]:
     """Whether the bot is healthy, and a small report of each part."""
-    last_ok = bot.syncer.last_ok if bot.syncer is not None else None
+    last_ok = bot.last_sync
     age = None if last_ok is None else time.monotonic() - last_ok
     sync_ok = age is not None and age <= SYNC_MAX_AGE
-    scheduler_ok = bot.scheduler is not None and bot.scheduler.running
-    fault = bot.db.fault if bot.db is not None else "not open"
+    scheduler_ok = bot.scheduling
+    fault = bot.storage_fault
     healthy = sync_ok and scheduler_ok and fault is None
     report = {
         "status": "ok" if healthy else "failing",
@@ -105,7 +128,7 @@ def request_target(head: bytes) -> tuple[str, str] | bytes:
 class HealthServer:
     """The bot's HTTP endpoints; started before login so a port clash stops the start at once."""
 
-    def __init__(self, bot: Bot, listener: socket.socket) -> None:
+    def __init__(self, bot: Status, listener: socket.socket) -> None:
         self._bot = bot
         self._listener = listener
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
@@ -118,7 +141,7 @@ class HealthServer:
         self._read_backlog()
 
     @classmethod
-    async def start(cls, bot: Bot, host: str, port: int) -> HealthServer:
+    async def start(cls, bot: Status, host: str, port: int) -> HealthServer:
         try:
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             listener = socket.create_server((host, port), family=family, backlog=128)
@@ -220,10 +243,10 @@ class HealthServer:
 
     def _metrics(self) -> bytes:
         bot = self._bot
-        last_ok = bot.syncer.last_ok if bot.syncer is not None else None
+        last_ok = bot.last_sync
         metrics.SYNC_AGE.set(float("nan") if last_ok is None else time.monotonic() - last_ok)
-        metrics.SCHEDULER_RUNNING.set(int(bot.scheduler is not None and bot.scheduler.running))
-        metrics.ROOMS.set(len(bot.client.rooms) if bot.client is not None else 0)
+        metrics.SCHEDULER_RUNNING.set(int(bot.scheduling))
+        metrics.ROOMS.set(bot.room_count)
         self._read_backlog()  # for the next scrape: this one serves the last value read
         return generate_latest(metrics.REGISTRY)
 
@@ -235,11 +258,9 @@ class HealthServer:
             watch(self._reading, "reading the inbox backlog")
 
     async def _backlog(self) -> None:
-        db = self._bot.db
-        if db is None:
-            return
         with contextlib.suppress(
             sqlite3.Error, ValueError, MatrixbotError
         ):  # closed or failing: keep the last value
-            backlog = await db.fetch_value("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")
-            metrics.INBOX_BACKLOG.set(backlog or 0)
+            backlog = await self._bot.inbox_backlog()
+            if backlog is not None:
+                metrics.INBOX_BACKLOG.set(backlog)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from importlib.metadata import entry_points
 
 from matrixbot.api.catalog import ALWAYS_ON
@@ -19,7 +18,8 @@ BUILTIN_PLUGINS = ("checkins", "datepoll", "meetings", "signups")
 
 
 def discover() -> list[type[Plugin]]:
-    """Every plugin class exposed under the `matrixbot.plugins` entry-point group (built-ins included)."""
+    """Every plugin class exposed under the `matrixbot.plugins` entry-point group: the core's own
+    (`core`, `devices`), the built-in ones and any installed package's."""
     found: list[type[Plugin]] = []
     for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
         try:
@@ -33,26 +33,26 @@ def discover() -> list[type[Plugin]]:
 
 
 class Registry:
-    """The loaded plugins and their commands, by name, and which of them a room has on (the core
-    plugin sees it as a `Catalog`)."""
+    """The loaded plugins and their commands, by name, and which of them a room has on: what every
+    plugin sees of the others (`Services.catalog`). Made before the plugins (their services hold
+    it), it is filled as they are loaded (`add`)."""
 
-    def __init__(self, plugins: Iterable[Plugin], settings: SettingsStore) -> None:
+    def __init__(self, settings: SettingsStore) -> None:
         self.settings = settings
         self.plugins: dict[str, Plugin] = {}
         self.commands: dict[str, Command[...]] = {}
-        for plugin in plugins:
-            if plugin.name in self.plugins:
-                raise StartupError(f"two plugins are named '{plugin.name}'")
-            self.plugins[plugin.name] = plugin
-            for spec in plugin.commands():
-                _check_arguments(plugin.name, spec)
-                for name in (spec.name, *spec.aliases):
-                    if name in self.commands:
-                        other = self.commands[name].plugin
-                        raise StartupError(
-                            f"command '{name}' is declared by both '{other}' and '{plugin.name}'"
-                        )
-                    self.commands[name] = spec
+
+    def add(self, plugin: Plugin) -> None:
+        if plugin.name in self.plugins:
+            raise StartupError(f"two plugins are named '{plugin.name}'")
+        self.plugins[plugin.name] = plugin
+        for spec in plugin.commands():
+            _check_arguments(plugin.name, spec)
+            for name in (spec.name, *spec.aliases):
+                if name in self.commands:
+                    other = self.commands[name].plugin
+                    raise StartupError(f"command '{name}' is declared by both '{other}' and '{plugin.name}'")
+                self.commands[name] = spec
 
     @property
     def optional(self) -> list[str]:

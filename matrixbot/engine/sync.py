@@ -23,11 +23,12 @@ from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.unreadable import UnreadableNotices
 from matrixbot.errors import StartupError, SyncFailed
+from matrixbot.lifecycle import Lifecycle
 from matrixbot.matrix import crypto
 from matrixbot.matrix.events import RoomEvent, from_sync
 from matrixbot.matrix.outages import trouble_from_response
 from matrixbot.matrix.rooms import RoomDirectory
-from matrixbot.matrix.sender import Sender
+from matrixbot.matrix.transport import Transport
 from matrixbot.time import Clock
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ cannot be sent (retried for minutes) does not leave the other rooms unheard for 
 class Syncer:
     def __init__(
         self,
-        client: nio.AsyncClient,
+        transport: Transport,
         config: Config,
         clock: Clock,
         inbox: Inbox,
@@ -68,11 +69,10 @@ class Syncer:
         gaps: GapFiller,
         moves: RoomMoves,
         rooms: RoomDirectory,
-        sender: Sender,
+        lifecycle: Lifecycle,
         unreadable: UnreadableNotices | None,
-        decryptor: crypto.Decryptor | None,
     ) -> None:
-        self._client = client
+        self._transport = transport
         self._config = config
         self._clock = clock
         self._inbox = inbox
@@ -80,9 +80,10 @@ class Syncer:
         self._gaps = gaps
         self._moves = moves
         self._rooms = rooms
-        self._sender = sender
+        self._life = lifecycle
         self._unreadable = unreadable
-        self._decryptor = decryptor
+        self._encryption = transport.encryption
+        self._decryptor = None if self._encryption is None else self._encryption.decryptor
         self._token: str | None = None
         self._synced_at: float | None = None
         self._stalled = False
@@ -102,7 +103,7 @@ class Syncer:
         encryption on it refuses to send into any) nor the rooms' power levels. Until this runs,
         syncs store their events without handing them over, so everything goes in order, once.
         """
-        self._sender.rooms_known.set()
+        self._life.rooms_known.set()
         for row in await self._inbox.unfinished(undecrypted_since=time.time() - crypto.GIVE_UP_AFTER):
             event = RoomEvent.from_json(row["event"])
             if row["state"] == "pending":
@@ -115,7 +116,7 @@ class Syncer:
         if self._settle:
             self._settle = False
             await self._dispatcher.settle(SETTLE_MAX)
-        request = self._client.sync(
+        request = self._transport.sync(
             timeout=SYNC_TIMEOUT_MS if long_poll else 0,
             sync_filter=SYNC_FILTER,
             since=self._token,
@@ -164,7 +165,7 @@ class Syncer:
         # a sync that brought nothing new (most often the echo of an answer) is followed by a wait
         # for the dispatcher: see SETTLE_MAX
         self._settle = not new
-        for event in new if self._sender.rooms_known.is_set() else ():
+        for event in new if self._life.rooms_known.is_set() else ():
             if event.type != "m.room.encrypted":
                 self._dispatcher.submit(event)
             elif self._decryptor is not None and event.sender != self._config.user_id:
@@ -173,10 +174,10 @@ class Syncer:
             # let the handlers just started run to their first wait (most often their answer's
             # send) before this loop builds the next request: ~0.6 ms sooner per answer
             await asyncio.sleep(0)
-        if self._decryptor is not None:
-            await crypto.upkeep(self._client)
-            await self._decryptor.ask_for_keys()
-            await self._retry_unreadable(self._decryptor)
+        if self._encryption is not None:
+            await self._encryption.upkeep()
+            await self._encryption.decryptor.ask_for_keys()
+            await self._retry_unreadable(self._encryption.decryptor)
 
     async def _retry_unreadable(self, decryptor: crypto.Decryptor) -> None:
         """Hand over events whose keys have arrived; tell rooms about ones still unreadable (in
@@ -207,12 +208,11 @@ class Syncer:
             )
             successor = await self._moves.successor(room_id)
             if inviter and (self._config.may_invite(inviter) or successor):
-                result = await self._client.join(room_id)
-                if isinstance(result, nio.JoinResponse):
+                if await self._transport.join(room_id):
                     log.info("joined %s on invite from %s", room_id, inviter)
                     await self._moves.joined(room_id)
                 else:
-                    log.warning("could not join %s: %s", room_id, result)
+                    log.warning("could not join %s", room_id)
             else:
                 log.warning("refused invite to %s from %s (not in allowed_inviters)", room_id, inviter)
                 accepted = self._config.allowed_inviters or (f"@*:{self._config.server_name}",)

@@ -14,14 +14,13 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime
 
-import nio
-
 from matrixbot.api.settings import SettingsStore
 from matrixbot.engine.lanes import Lanes, Work
 from matrixbot.matrix import crypto
 from matrixbot.matrix.markup import Message, h
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.sender import Sender
+from matrixbot.matrix.transport import Transport
 from matrixbot.time import format_time
 
 log = logging.getLogger(__name__)
@@ -35,13 +34,13 @@ ROOM_CAP = 3
 class UnreadableNotices:
     def __init__(
         self,
-        client: nio.AsyncClient,
+        transport: Transport,
         settings: SettingsStore,
         rooms: RoomDirectory,
         sender: Sender,
         lanes: Lanes,
     ) -> None:
-        self._client = client
+        self._transport = transport
         self._settings = settings
         self._rooms = rooms
         self._sender = sender
@@ -81,8 +80,8 @@ class UnreadableNotices:
         html = (
             f"I could not read {what} encrypted with a key my session did not receive. Please send "
             "again what matters. If this keeps happening, your app may share keys only with verified "
-            f"sessions: verify my session (device <code>{h(self._client.device_id or '')}</code>, key "
-            f"<code>{h(crypto.fingerprint(self._client))}</code>) or allow unverified sessions."
+            f"sessions: verify my session (device <code>{h(self._transport.device_id)}</code>, key "
+            f"<code>{h(self._transport.devices.fingerprint)}</code>) or allow unverified sessions."
         )
         outbox = self._sender.outbox(f"unreadable:{first.event.event_id}")
         await outbox.message(room_id, Message.from_html(html))

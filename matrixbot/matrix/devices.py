@@ -22,26 +22,29 @@ class Device:
 
 
 class Devices:
-    def __init__(self, client: nio.AsyncClient) -> None:
+    """Over matrix-nio's client, or over nothing (a transport without encryption: a test's)."""
+
+    def __init__(self, client: nio.AsyncClient | None, device_id: str = "") -> None:
         self._client = client
+        self._device_id = device_id
 
     @property
     def enabled(self) -> bool:
         """Whether the bot runs with end-to-end encryption (`e2ee.enabled`)."""
-        return self._client.olm is not None
+        return self._client is not None and self._client.olm is not None
 
     @property
     def device_id(self) -> str:
-        return self._client.device_id or ""
+        return (self._client.device_id if self._client else None) or self._device_id
 
     @property
     def fingerprint(self) -> str:
         """The bot device's ed25519 key, grouped in fours as Element shows it ("" without encryption)."""
-        return crypto.fingerprint(self._client)
+        return crypto.fingerprint(self._client) if self._client else ""
 
     def of(self, user_id: str) -> list[Device]:
         """The member's active devices the bot knows (none without encryption)."""
-        if not self.enabled:
+        if self._client is None or not self.enabled:
             return []
         return [
             Device(d.id, d.display_name or "", _trust(d))
@@ -50,7 +53,9 @@ class Devices:
 
     def trust(self, user_id: str, device_id: str) -> bool:
         """Verify the member's device (and stop ignoring it); False when the bot does not know it."""
-        device = self._client.device_store[user_id].get(device_id) if self.enabled else None
+        if self._client is None or not self.enabled:
+            return False
+        device = self._client.device_store[user_id].get(device_id)
         if device is None:
             return False
         self._client.unignore_device(device)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
 
 import nio
 
 from matrixbot.errors import UserError
 from matrixbot.matrix import permissions
 from matrixbot.matrix.markup import one_line
+from matrixbot.matrix.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class RoomDirectory:
     def __init__(
         self,
-        client: nio.AsyncClient,
+        client: Transport,
         bot_user_id: str,
         *,
         owners: tuple[str, ...] = (),
@@ -51,26 +51,17 @@ class RoomDirectory:
         self._create.pop(room_id, None)
 
     async def reject_invite(self, room_id: str, reason: str) -> bool:
-        """Reject an invite with a reason the inviter's client shows (the leave API's `reason`,
-        which nio's `room_leave` cannot send); False if the homeserver refused."""
-        method, path = nio.Api.room_leave(self._client.access_token, room_id)
-        response = await self._client._send(
-            nio.RoomLeaveResponse, method, path, nio.Api.to_json({"reason": reason})
-        )
-        return isinstance(response, nio.RoomLeaveResponse)
+        """Reject an invite with a reason the inviter's client shows; False if the homeserver refused."""
+        return await self._client.leave(room_id, reason)
 
     async def join(self, room_id: str, via: Sequence[str] = ()) -> bool:
         """Join a room by id, through the servers `via` (a room the bot's homeserver does not know
-        yet is found through them; nio's `join` cannot name any); False if the homeserver refused."""
-        method, path = nio.Api.join(self._client.access_token, room_id)
-        if via:
-            path += "".join(f"&server_name={quote(server)}" for server in via)
-        response = await self._client._send(nio.JoinResponse, method, path, nio.Api.to_json({}))
-        return isinstance(response, nio.JoinResponse)
+        yet is found through them); False if the homeserver refused."""
+        return await self._client.join(room_id, via)
 
     async def power_levels(self, room_id: str) -> dict[str, Any]:
         if room_id not in self._power:
-            response = await self._client.room_get_state_event(room_id, "m.room.power_levels")
+            response = await self._client.state_event(room_id, "m.room.power_levels")
             if not isinstance(response, nio.RoomGetStateEventResponse):
                 raise UserError(
                     "I do not know this room's power levels yet, so I cannot check permissions. "
@@ -83,7 +74,7 @@ class RoomDirectory:
         if room_id not in self._create:
             # Asked for the whole state: the one-event endpoint answers with the content only, and
             # the creator is the create event's sender.
-            response = await self._client.room_get_state(room_id)
+            response = await self._client.state(room_id)
             if isinstance(response, nio.RoomGetStateResponse):
                 for event in response.events:
                     if isinstance(event, dict) and event.get("type") == "m.room.create":

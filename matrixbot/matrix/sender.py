@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import json
 import logging
 from collections.abc import Callable
@@ -22,7 +21,7 @@ import nio
 from matrixbot import metrics
 from matrixbot.db import Database
 from matrixbot.errors import MessageTooLarge, SendError, SendPending
-from matrixbot.matrix.crypto import apply_trust
+from matrixbot.lifecycle import Lifecycle
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import Message
 from matrixbot.matrix.outages import (
@@ -35,6 +34,7 @@ from matrixbot.matrix.outages import (
     trouble_from_response,
 )
 from matrixbot.matrix.rooms import RoomDirectory
+from matrixbot.matrix.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -65,27 +65,22 @@ class Sender:
 
     def __init__(
         self,
-        client: nio.AsyncClient,
+        transport: Transport,
         rooms: RoomDirectory,
         db: Database,
         nonce: str,
+        lifecycle: Lifecycle,
         *,
-        trust: str = "all",
         troubles: TroubleLog | None = None,
     ) -> None:
-        self._client = client
+        self._transport = transport
         self._troubles = troubles
-        self._trust = trust
         self.rooms = rooms
         self._db = db
         self._nonce = nonce
-        self.stopping = asyncio.Event()
+        self._life = lifecycle
         self._expected: set[str] = set()
-        """Rooms the bot made or joined just now, which nio knows only once a sync has brought them."""
-        self.rooms_known = asyncio.Event()
-        """Set once the first full-state sync is processed: nio then knows every joined room and
-        whether it is encrypted. Before that, nio refuses a send into any room (with encryption
-        on); after it, a room nio does not know is one the bot is not in."""
+        """Rooms the bot made or joined just now, which the transport knows only once a sync brought them."""
 
     def expect(self, room_id: str) -> None:
         """The bot made or joined `room_id` just now: a send there waits for a sync to bring it."""
@@ -119,10 +114,7 @@ class Sender:
             check_size(body)
             trouble: Trouble
             try:
-                apply_trust(self._client, room_id, self._trust)
-                response = await self._client.room_send(
-                    room_id, event_type, body, tx_id=txn_id, ignore_unverified_devices=self._trust == "all"
-                )
+                response = await self._transport.send(room_id, event_type, body, txn_id)
             except NETWORK_ERRORS as exc:
                 trouble = trouble_from_exception(exc)
             except nio.LocalProtocolError as exc:
@@ -136,16 +128,18 @@ class Sender:
             if self._troubles is not None and trouble.kind is not Kind.LOCAL:
                 self._troubles.saw(trouble)
             delay = backoff.delay(trouble)
-            if self.stopping.is_set() or (deadline is not None and loop.time() + delay > deadline):
+            closing = self._life.closing
+            if closing.is_set() or (deadline is not None and loop.time() + delay > deadline):
                 raise SendPending(f"could not send to {room_id} yet: {trouble.detail}")
             metrics.count_send_retry(trouble.detail)
             log.warning("send to %s failed (%s); retrying in %.1fs", room_id, trouble.detail, delay)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), delay)
+                await asyncio.wait_for(closing.wait(), delay)
 
     def _local_problem(self, room_id: str, exc: nio.LocalProtocolError) -> str:
         """nio refused to send without asking the homeserver: passing until it knows the rooms."""
-        if room_id not in self._client.rooms and self.rooms_known.is_set() and room_id not in self._expected:
+        known = self._life.rooms_known.is_set()
+        if known and room_id not in self._transport.rooms and room_id not in self._expected:
             raise SendError(f"the bot is not in {room_id}") from exc
         return f"room not known yet: {exc}"
 
@@ -158,7 +152,7 @@ class Sender:
         return trouble_from_response(response)
 
     async def redact(self, room_id: str, event_id: str, reason: str | None = None) -> bool:
-        response = await self._client.room_redact(room_id, event_id, reason=reason)
+        response = await self._transport.redact(room_id, event_id, reason)
         if isinstance(response, nio.RoomRedactResponse):
             return True
         log.warning("could not redact %s in %s: %s", event_id, room_id, response)
@@ -168,13 +162,7 @@ class Sender:
         """Upload a file (encrypted in encrypted rooms); return the content fields that point at it."""
         encrypt = self.rooms.is_encrypted(room_id)
         for attempt in range(5):
-            response, keys = await self._client.upload(
-                io.BytesIO(data),
-                content_type=mimetype,
-                filename=filename,
-                encrypt=encrypt,
-                filesize=len(data),
-            )
+            response, keys = await self._transport.upload(data, mimetype, filename, encrypt=encrypt)
             if isinstance(response, nio.UploadResponse):
                 if encrypt and keys:
                     return {"file": {**keys, "url": response.content_uri}}
@@ -186,11 +174,9 @@ class Sender:
     async def direct_room(self, user_id: str) -> str:
         """The bot's direct chat with a user, created on first use and remembered."""
         room_id = await self._db.fetch_value("SELECT room_id FROM direct_rooms WHERE user_id = ?", (user_id,))
-        if room_id and room_id in self._client.rooms:
+        if room_id and room_id in self._transport.rooms:
             return str(room_id)
-        response = await self._client.room_create(
-            is_direct=True, invite=[user_id], preset=nio.RoomPreset.trusted_private_chat
-        )
+        response = await self._transport.create_direct_room(user_id)
         if not isinstance(response, nio.RoomCreateResponse):
             raise SendError(f"could not open a direct chat with {user_id}: {response}")
         self.expect(response.room_id)

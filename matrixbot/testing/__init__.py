@@ -25,7 +25,7 @@ _EXPORTS: dict[str, str] = {
     "MakeChat": "matrixbot.testing.pytest_plugin",
     "MakeFakeBot": "matrixbot.testing.pytest_plugin",
     "NotStarted": "matrixbot.errors",
-    "Parts": "matrixbot.engine.parts",
+    "Started": "matrixbot.engine.assembly",
     "Posted": "matrixbot.testing.fakebot",
     "Seen": "matrixbot.testing.chat",
     "StartBot": "matrixbot.testing.pytest_plugin",
@@ -44,10 +44,10 @@ __all__ = [
     "MakeChat",
     "MakeFakeBot",
     "NotStarted",
-    "Parts",
     "Posted",
     "Seen",
     "StartBot",
+    "Started",
     "Synapse",
     "TestBot",
     "edit_by",
@@ -70,7 +70,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from matrixbot.engine.parts import Parts
+    from matrixbot.engine.assembly import Started
     from matrixbot.errors import NotStarted
     from matrixbot.testing.chat import ChatClient, Seen, edit_by
     from matrixbot.testing.fakebot import FakeBot, FakeClient, Posted

@@ -22,6 +22,8 @@ many small cases in between.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,10 +37,11 @@ from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database
 from matrixbot.engine.bot import Bot
-from matrixbot.engine.parts import P
 from matrixbot.engine.registry import discover
+from matrixbot.matrix.devices import Devices
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import FSI, PDI
+from matrixbot.matrix.transport import Encryption
 from matrixbot.time import FakeClock
 
 
@@ -107,57 +110,86 @@ class _Room:
 
 
 class FakeClient:
-    """The slice of nio.AsyncClient the core uses, answering locally and recording every send."""
+    """A `Transport` that answers locally and records every send: the homeserver of a `FakeBot`.
+
+    Its syncs bring nothing (a test hands events to the bot itself, see `FakeBot.send`); a repeated
+    transaction id posts nothing new, as on a homeserver. A test may swap in a failing `send`.
+    """
 
     def __init__(self, user_id: str) -> None:
         self.user_id = user_id
         self.device_id = "FAKEDEVICE"
-        self.olm = None
         self.rooms: dict[str, _Room] = {}
         self.posted: list[Posted] = []
         self.redacted: list[str] = []
         self.uploads: dict[str, bytes] = {}
+        self.encryption: Encryption | None = None
+        self.devices = Devices(None, self.device_id)
         self._by_txn: dict[str, Posted] = {}
         self._ids = itertools.count(1)
+        self._syncs = itertools.count(1)
+        self._closed = asyncio.Event()
 
     def new_id(self, sigil: str) -> str:
         return f"{sigil}fake{next(self._ids)}"
 
-    async def room_send(
-        self,
-        room_id: str,
-        message_type: str,
-        content: dict[str, Any],
-        tx_id: str | None = None,
-        ignore_unverified_devices: bool = False,
-    ) -> nio.RoomSendResponse | nio.ErrorResponse:  # as nio's: a test may swap in one that fails
-        posted = self._by_txn.get(tx_id or "")
+    async def connect(self, db: Database) -> None:
+        return None
+
+    async def sync(
+        self, *, timeout: int, sync_filter: dict[str, Any], since: str | None, full_state: bool | None
+    ) -> nio.SyncResponse | nio.SyncError:
+        if timeout:  # a long-poll: nothing comes, until it times out or the bot stops
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closed.wait(), timeout / 1000)
+        token = f"s{next(self._syncs)}"  # its own count: room and event ids stay as tests know them
+        response = nio.SyncResponse.from_dict({"next_batch": token, "rooms": {}})
+        assert isinstance(response, nio.SyncResponse)
+        return response
+
+    async def send(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
+    ) -> nio.RoomSendResponse | nio.RoomSendError:
+        posted = self._by_txn.get(txn_id)
         if posted is None:  # like the homeserver: a repeated transaction id posts nothing new
-            posted = Posted(self.new_id("$"), room_id, message_type, content)
+            posted = Posted(self.new_id("$"), room_id, event_type, content)
             self.posted.append(posted)
-            if tx_id:
-                self._by_txn[tx_id] = posted
+            self._by_txn[txn_id] = posted
         return nio.RoomSendResponse(posted.event_id, room_id)
 
-    async def room_redact(
+    async def redact(
         self, room_id: str, event_id: str, reason: str | None = None
-    ) -> nio.RoomRedactResponse:
+    ) -> nio.RoomRedactResponse | nio.RoomRedactError:
         self.redacted.append(event_id)
         return nio.RoomRedactResponse(self.new_id("$"), room_id)
 
     async def upload(
-        self,
-        data_provider: Any,
-        content_type: str = "",
-        filename: str | None = None,
-        encrypt: bool = False,
-        filesize: int | None = None,
-    ) -> tuple[nio.UploadResponse, None]:
+        self, data: bytes, content_type: str, filename: str, *, encrypt: bool
+    ) -> tuple[nio.UploadResponse | nio.UploadError, dict[str, Any] | None]:
         uri = f"mxc://fake/{next(self._ids)}"
-        self.uploads[uri] = data_provider.read()
+        self.uploads[uri] = data
         return nio.UploadResponse(uri), None
 
-    async def room_get_state_event(self, room_id: str, event_type: str, state_key: str = "") -> Any:
+    async def create_direct_room(self, user_id: str) -> nio.RoomCreateResponse | nio.RoomCreateError:
+        room_id = self.new_id("!")
+        members = {self.user_id: _User("bot"), user_id: _User(_name(user_id))}
+        self.rooms[room_id] = _Room(room_id, self.user_id, members, {"users": {self.user_id: 100}})
+        return nio.RoomCreateResponse(room_id)
+
+    async def join(self, room_id: str, via: Sequence[str] = ()) -> bool:
+        return room_id in self.rooms
+
+    async def leave(self, room_id: str, reason: str | None = None) -> bool:
+        return self.rooms.pop(room_id, None) is not None
+
+    async def messages(
+        self, room_id: str, *, start: str, end: str, limit: int
+    ) -> nio.RoomMessagesResponse | nio.RoomMessagesError:
+        return nio.RoomMessagesResponse(room_id, [], start, end)
+
+    async def state_event(
+        self, room_id: str, event_type: str, state_key: str = ""
+    ) -> nio.RoomGetStateEventResponse | nio.RoomGetStateEventError:
         room = self.rooms.get(room_id)
         if room is None:
             return nio.RoomGetStateEventError("not in that room", "M_FORBIDDEN")
@@ -165,7 +197,7 @@ class FakeClient:
             return nio.RoomGetStateEventResponse(room.power_levels, event_type, state_key, room_id)
         return nio.RoomGetStateEventError("no such state", "M_NOT_FOUND")
 
-    async def room_get_state(self, room_id: str) -> Any:
+    async def state(self, room_id: str) -> nio.RoomGetStateResponse | nio.RoomGetStateError:
         room = self.rooms.get(room_id)
         if room is None:
             return nio.RoomGetStateError("not in that room", "M_FORBIDDEN")
@@ -178,18 +210,13 @@ class FakeClient:
             room_id,
         )
 
-    async def room_create(self, *, invite: Sequence[str] = (), **_: Any) -> nio.RoomCreateResponse:
-        room_id = self.new_id("!")
-        members = {self.user_id: _User("bot"), **{u: _User(_name(u)) for u in invite}}
-        self.rooms[room_id] = _Room(room_id, self.user_id, members, {"users": {self.user_id: 100}})
-        return nio.RoomCreateResponse(room_id)
-
     async def close(self) -> None:
-        return None
+        self._closed.set()
 
 
 class FakeBot(Bot):
-    """The core and plugins as in production, talking to a `FakeClient` instead of a homeserver.
+    """The core and plugins as in production, on a `FakeClient` transport instead of a homeserver:
+    a `Bot` like any, started as any.
 
     Its clock is always a `FakeClock` (`bot.clock.advance(...)`); its started parts are typed as
     present in `bot.parts` (`bot.database`, `bot.plugin(Cls)` for the two a plugin's tests use most).
@@ -201,7 +228,8 @@ class FakeBot(Bot):
     def __init__(
         self, config: Config, *, clock: FakeClock | None = None, plugins: Sequence[type[Plugin]] | None = None
     ) -> None:
-        super().__init__(config, clock=clock or FakeClock(), plugins=plugins)
+        self.fake = FakeClient(config.user_id)
+        super().__init__(config, clock=clock or FakeClock(), plugins=plugins, transport=self.fake)
         self._events: dict[str, RoomEvent] = {}
 
     @classmethod
@@ -229,28 +257,9 @@ class FakeBot(Bot):
         await bot.start()
         return bot
 
-    async def _connect(self) -> Any:
-        return FakeClient(self.config.user_id)
-
-    async def _go_live(self) -> None:
-        parts = self.parts
-        parts.sender.rooms_known.set()
-        await parts.scheduler.start()
-
-    @property
-    def fake(self) -> FakeClient:
-        # The engine types its client as nio's; here `_connect` put a FakeClient, which is no subclass.
-        client: object = self.client
-        assert isinstance(client, FakeClient)
-        return client
-
     @property
     def database(self) -> Database:
         return self.parts.db
-
-    def plugin(self, cls: type[P]) -> P:
-        """The loaded instance of plugin class `cls`, typed as it."""
-        return self.parts.plugin(cls)
 
     def room(self, *members: str, admins: Iterable[str] = (), bot_level: int = 100) -> str:
         """A room with the bot and `members`; `admins` get power level 100 (others 0), the bot
@@ -352,7 +361,7 @@ class FakeBot(Bot):
         start stores it: received now, by the clock (so advance the clock to the restart first),
         and not handled until `catch_up()`."""
         event = self._event(room_id, sender, "m.room.message", _text(text), sent_at=sent_at)
-        await self.inbox.store([event], self.fake.new_id("s"))
+        await self.parts.inbox.store([event], self.fake.new_id("s"))
         return event
 
     async def backlog_event(
@@ -360,7 +369,7 @@ class FakeBot(Bot):
     ) -> RoomEvent:
         """Any event sent while the bot is down (a reaction, a poll response): see `backlog`."""
         event = self._event(room_id, sender, event_type, content, sent_at=sent_at)
-        await self.inbox.store([event], self.fake.new_id("s"))
+        await self.parts.inbox.store([event], self.fake.new_id("s"))
         return event
 
     async def catch_up(self) -> list[Posted]:
@@ -370,7 +379,7 @@ class FakeBot(Bot):
         parts = self.parts
         parts.dispatcher.lanes.pause()
         try:
-            for row in await self.inbox.unfinished(undecrypted_since=0):
+            for row in await self.parts.inbox.unfinished(undecrypted_since=0):
                 parts.dispatcher.submit(RoomEvent.from_json(row["event"]))
             await parts.scheduler.run_due()
         finally:

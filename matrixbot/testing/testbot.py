@@ -16,8 +16,8 @@ from typing import Any
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database
+from matrixbot.engine.assembly import P, Started
 from matrixbot.engine.bot import Bot
-from matrixbot.engine.parts import P, Parts
 from matrixbot.engine.registry import discover
 from matrixbot.errors import NotStarted
 from matrixbot.testing.chat import ChatClient, Seen
@@ -72,7 +72,7 @@ class TestBot:
         return self.bot
 
     @property
-    def parts(self) -> Parts:
+    def parts(self) -> Started:
         """The running bot's database, registry, scheduler, dispatcher and sender, typed as present."""
         return self.running.parts
 

@@ -6,8 +6,6 @@ from typing import Literal
 
 from matrixbot import (
     ALWAYS_ON,
-    CalendarFeeds,
-    Catalog,
     Command,
     Context,
     Message,
@@ -30,11 +28,6 @@ HELP_CACHE_SIZE = 64
 class CorePlugin(Plugin):
     name = "core"
     description = "Help, plugins and settings."
-
-    catalog: Catalog
-    """Set by the bot once every plugin is loaded: help and enable need to see them all."""
-    feeds: CalendarFeeds
-    """Set by the bot: the addresses of room calendars (`!calendar`)."""
 
     def __init__(self, services: Services) -> None:
         super().__init__(services)
@@ -162,24 +155,24 @@ class CorePlugin(Plugin):
         The address is yours (asking again gives you a new one and ends the old); it works while
         you are in the room. The same address without .ics is the agenda page, for a browser."""
         self._calendars_ready()
-        if await self.feeds.is_off(ctx.room_id):
+        if await self.services.calendars.is_off(ctx.room_id):
             raise UserError(
                 f"A room admin turned this room's calendar off; a room admin can turn it on with {self.prefix}calendar on."
             )
-        address, replaced = await self.feeds.issue(ctx.room_id, ctx.sender)
+        address, replaced = await self.services.calendars.issue(ctx.room_id, ctx.sender)
         await ctx.reply(render_address(address, replaced, self.prefix))
 
     @calendar.sub("reset", admin=True)
     async def calendar_reset(self, ctx: Context) -> None:
         """End every address of this room's calendar, and get a new one (room admins): for a leaked address."""
         self._calendars_ready()
-        address, ended = await self.feeds.reset(ctx.room_id, ctx.sender)
+        address, ended = await self.services.calendars.reset(ctx.room_id, ctx.sender)
         await ctx.reply(render_reset(address, ended, self.prefix))
 
     @calendar.sub("off", admin=True)
     async def calendar_off(self, ctx: Context) -> None:
         """End this room's calendar: every address stops working, and none is given until it is on (room admins)."""
-        ended = await self.feeds.turn_off(ctx.room_id)
+        ended = await self.services.calendars.turn_off(ctx.room_id)
         await ctx.reply(
             f"This room's calendar is off; {ended} address{'es' if ended != 1 else ''} stopped working. "
             f"{h(self.prefix)}calendar on lets members get addresses again."
@@ -189,13 +182,13 @@ class CorePlugin(Plugin):
     async def calendar_on(self, ctx: Context) -> None:
         """Let members get addresses of this room's calendar again, after !calendar off (room admins)."""
         self._calendars_ready()
-        was_off = await self.feeds.turn_on(ctx.room_id)
+        was_off = await self.services.calendars.turn_on(ctx.room_id)
         state = "is on again" if was_off else "was on already"
         await ctx.reply(f"This room's calendar {state}: {h(self.prefix)}calendar gives you its address.")
 
     def _calendars_ready(self) -> None:
-        if self.feeds.unavailable:
-            raise UserError(self.feeds.unavailable)
+        if self.services.calendars.unavailable:
+            raise UserError(self.services.calendars.unavailable)
 
 
 def render_command_help(spec: Command[...], prefix: str) -> str:

@@ -180,7 +180,7 @@ class Declares(Plugin):
 
 async def test_the_plugin_collects_commands_handlers_and_jobs_by_type(fake_bot):
     bot = await fake_bot(plugins=[Declares])
-    plugin = bot.registry.plugins["declares"]
+    plugin = bot.parts.registry.plugins["declares"]
     assert plugin.commands() == [Declares.thing]
     assert [h.__func__ for h in plugin.event_handlers("reaction")] == [Declares.reacted.func]
     assert {n: h.__func__ for n, h in plugin.job_handlers().items()} == {"tick": Declares.tick.func}
@@ -310,7 +310,7 @@ async def test_a_mistyped_meeting_id_still_hides_the_code_it_came_with(fake_bot)
 async def test_set_my_timezone_is_a_declared_subcommand(fake_bot):
     bot = await fake_bot()
     room = bot.room("@alice:x")
-    core = bot.registry.commands["set"]
+    core = bot.parts.registry.commands["set"]
     sub, args = resolve(core, "my timezone Europe/Berlin")
     assert sub.full_name == "set my" and args == "timezone Europe/Berlin"
     assert (

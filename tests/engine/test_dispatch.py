@@ -130,7 +130,7 @@ async def test_a_room_goes_on_while_the_marks_of_handled_commands_are_written(
         )
         for n in range(3)
     ]
-    await bot.inbox.store(events, "token")
+    await bot.parts.inbox.store(events, "token")
     for event in events:
         bot.parts.dispatcher.submit(event)
     await bot.parts.dispatcher.drain(5)
@@ -138,7 +138,7 @@ async def test_a_room_goes_on_while_the_marks_of_handled_commands_are_written(
     pending = "SELECT COUNT(*) FROM inbox WHERE state = 'pending'"
     assert await bot.database.fetch_value(pending) == 3, "no mark written yet"
     held.set()
-    await bot.inbox.flush()
+    await bot.parts.inbox.flush()
     assert await bot.database.fetch_value(pending) == 0
 
 

@@ -25,8 +25,8 @@ class History:
     def __init__(self, count: int, fail_after: int | None = None) -> None:
         self.count, self.fail_after, self.pages = count, fail_after, 0
 
-    async def room_messages(self, room_id: str, *, start: str, end: str, direction: Any, limit: int) -> Any:
-        assert direction == nio.MessageDirection.back and end == "t0"
+    async def messages(self, room_id: str, *, start: str, end: str, limit: int) -> Any:
+        assert end == "t0"
         self.pages += 1
         if self.fail_after is not None and self.pages > self.fail_after:
             return nio.RoomMessagesError("it went away", "M_UNKNOWN")
@@ -92,9 +92,9 @@ async def test_the_fetch_is_bounded_in_time(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(gaps, "BUDGET", 0.05)
 
     class Slow(History):
-        async def room_messages(self, room_id: str, **kwargs: Any) -> Any:
+        async def messages(self, room_id: str, **kwargs: Any) -> Any:
             await asyncio.sleep(0.03)
-            return await super().room_messages(room_id, **kwargs)
+            return await super().messages(room_id, **kwargs)
 
     posts, lanes = Posts(), Lanes()
     found = await _filler(Slow(100_000), posts, lanes).fill(ROOM, "t100000", "t0", None, 1_800_200_000_000)

@@ -25,7 +25,7 @@ async def test_every_table_but_the_event_log_moves_and_the_new_rooms_settings_wi
         "INSERT INTO room_moves (old_room, new_room, state) VALUES (?, ?, 'waiting')", (old, new)
     )
 
-    await bot.moves.joined(new)
+    await bot.parts.moves.joined(new)
 
     assert await db.fetch_value("SELECT COUNT(*) FROM meetings_reminders WHERE room_id = ?", (new,)) == 1
     assert await db.fetch_value("SELECT COUNT(*) FROM jobs WHERE room_id = ?", (old,)) == 0
@@ -38,7 +38,7 @@ async def test_every_table_but_the_event_log_moves_and_the_new_rooms_settings_wi
     assert await db.fetch_value("SELECT COUNT(*) FROM inbox WHERE room_id = ?", (new,)) == 0, "the log stays"
     assert "R1" in (await bot.say(new, "@alice:x", "!reminders")).body
     assert await db.fetch_value("SELECT state FROM room_moves WHERE old_room = ?", (old,)) == "done"
-    await bot.moves.joined(new)  # again (a second join event): nothing more to move
+    await bot.parts.moves.joined(new)  # again (a second join event): nothing more to move
     assert await db.fetch_value("SELECT COUNT(*) FROM meetings_reminders WHERE room_id = ?", (new,)) == 1
 
 
@@ -55,18 +55,18 @@ async def test_a_post_the_old_room_refuses_while_it_moves_waits_and_goes_to_the_
     await bot.database.execute(
         "INSERT INTO room_moves (old_room, new_room, state) VALUES (?, ?, 'waiting')", (old, new)
     )
-    send = bot.fake.room_send
+    send = bot.fake.send
 
     async def refused_in_the_old_room(room_id: str, *args: object, **kwargs: object) -> object:
         if room_id == old:
             return nio.RoomSendError("the room was upgraded", "M_FORBIDDEN")
         return await send(room_id, *args, **kwargs)  # type: ignore[arg-type]
 
-    bot.fake.room_send = refused_in_the_old_room  # type: ignore[assignment]
+    bot.fake.send = refused_in_the_old_room  # type: ignore[assignment]
     bot.clock.advance(timedelta(minutes=1))
     assert await bot.run_due() == []
     assert await bot.database.fetch_value("SELECT state FROM jobs WHERE plugin = 'meetings'") == "pending"
-    await bot.moves.joined(new)
+    await bot.parts.moves.joined(new)
     bot.clock.advance(timedelta(minutes=1))
     posted = [p for p in await bot.run_due() if "water the plants" in p.body]
     assert [p.room_id for p in posted] == [new]

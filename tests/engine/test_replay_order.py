@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,6 +11,7 @@ from matrixbot.db import Database
 from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.engine.sync import Syncer
+from matrixbot.lifecycle import Lifecycle
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.time import FakeClock
 
@@ -31,6 +31,8 @@ def _message(event_id: str) -> dict[str, Any]:
 
 class OneSync:
     """A homeserver whose next sync brings one new message; records what was asked."""
+
+    encryption = None
 
     def __init__(self) -> None:
         self.asked: list[dict[str, Any]] = []
@@ -61,19 +63,19 @@ async def test_left_overs_wait_for_the_first_full_state_sync_then_go_in_order(tm
         left_over = RoomEvent.from_source(_message("$old"), ROOM)
         await inbox.store([left_over], "s1")  # stored by the last run, which was killed before handling it
         client, dispatcher = OneSync(), Recorder()
-        sender = SimpleNamespace(rooms_known=asyncio.Event())
+        life = Lifecycle()
         rooms = SimpleNamespace(observe_state=lambda *_: None, forget=lambda *_: None)
         config = SimpleNamespace(user_id="@bot:x")
-        syncer = Syncer(client, config, FakeClock(), inbox, dispatcher, None, None, rooms, sender, None, None)  # type: ignore[arg-type]
+        syncer = Syncer(client, config, FakeClock(), inbox, dispatcher, None, None, rooms, life, None)  # type: ignore[arg-type]
 
         await syncer.resume()
         assert dispatcher.submitted == [], "nothing may be handled before nio knows the rooms"
         await syncer.sync_once(full_state=True)
         assert client.asked[0]["since"] == "s1" and client.asked[0]["full_state"]
         assert dispatcher.submitted == [], "the first sync's events wait behind the left-overs"
-        assert not sender.rooms_known.is_set()
+        assert not life.rooms_known.is_set()
         await syncer.replay()
-        assert sender.rooms_known.is_set()
+        assert life.rooms_known.is_set()
         assert dispatcher.submitted == ["$old", "$new"]
     finally:
         await db.close()

@@ -14,6 +14,7 @@ import pytest
 from matrixbot.engine.dispatch import Dispatcher
 from matrixbot.engine.lanes import Lanes
 from matrixbot.engine.sync import Syncer
+from matrixbot.lifecycle import Lifecycle
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.time import FakeClock
 
@@ -26,9 +27,8 @@ def _event(event_id: str) -> RoomEvent:
 
 
 def _dispatcher(release: asyncio.Event, handled: list[str], monkeypatch: pytest.MonkeyPatch) -> Dispatcher:
-    sender = SimpleNamespace(stopping=asyncio.Event())
     fake: Any = SimpleNamespace()
-    dispatcher = Dispatcher(fake, fake, fake, cast(Any, sender), Lanes(), fake, on_handled=_noop)
+    dispatcher = Dispatcher(fake, fake, fake, fake, Lanes(), fake, Lifecycle(), on_handled=_noop)
 
     async def handle(event: RoomEvent) -> None:
         await release.wait()
@@ -65,6 +65,8 @@ async def test_settle_returns_when_idle_waits_while_busy_and_is_bounded(
 
 
 class EmptySync:
+    encryption = None
+
     def __init__(self) -> None:
         self.asked = 0
 
@@ -84,7 +86,6 @@ async def test_after_a_sync_with_nothing_new_the_next_waits_for_the_dispatcher()
 
     client = EmptySync()
     inbox: Any = SimpleNamespace(store=_store)
-    sender: Any = SimpleNamespace(rooms_known=asyncio.Event())
     rooms: Any = SimpleNamespace(observe_state=lambda *_: None, forget=lambda *_: None)
     config: Any = SimpleNamespace(user_id="@bot:x")
     syncer = Syncer(
@@ -96,8 +97,7 @@ async def test_after_a_sync_with_nothing_new_the_next_waits_for_the_dispatcher()
         cast(Any, None),
         cast(Any, None),
         rooms,
-        sender,
-        None,
+        Lifecycle(),
         None,
     )
 

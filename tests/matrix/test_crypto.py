@@ -30,11 +30,11 @@ async def test_answers_encrypted_and_keeps_its_device_across_restarts(start_bot,
     t = await start_bot(plugins=[Filer])
     alice = await chat("alice", encrypted=True)
     room = await t.room_with(alice, encrypted=True)
-    device = t.bot.client.device_id
+    device = t.running.parts.transport.device_id
     reply = await t.ask(alice, room, "!help")
     assert reply.encrypted and "!help" in reply.body
     await t.restart()
-    assert t.bot.client.device_id == device
+    assert t.running.parts.transport.device_id == device
     again = await t.ask(alice, room, "!plugins")
     assert again.encrypted and "filer on" in again.body
 
@@ -89,7 +89,9 @@ async def test_unreadable_message_is_reported_once(start_bot, chat, monkeypatch)
             continue
     else:
         raise AssertionError("the bot never said it could not read the message")
-    assert t.bot.client.device_id in found.body and "Please send again what matters" in found.body
+    assert (
+        t.running.parts.transport.device_id in found.body and "Please send again what matters" in found.body
+    )
     await t.ask(alice, room, "!plugins")
     await alice.until_synced()
     assert len([e for e in alice.events(room) if notice(e)]) == 1
@@ -100,7 +102,7 @@ async def test_lost_or_damaged_crypto_store_stops_the_start_clearly(start_bot, c
     alice = await chat("alice", encrypted=True)
     room = await t.room_with(alice, encrypted=True)
     await t.ask(alice, room, "!help")
-    device = t.bot.client.device_id
+    device = t.running.parts.transport.device_id
     await t.stop()
     store = crypto.crypto_dir(t.config) / f"{t.user_id}_{device}.db"
     store.rename(store.with_suffix(".bak"))
@@ -120,7 +122,7 @@ async def test_device_shows_the_bot_session_and_owners_trust_devices(start_bot, 
     member = await chat("member", encrypted=True)
     room = await t.room_with(owner, member, encrypted=True)
     shown = await t.ask(owner, room, "!device")
-    assert f"/verify {t.bot.client.device_id} " in shown.body
+    assert f"/verify {t.running.parts.transport.device_id} " in shown.body
     refused = await t.ask(member, room, f"!device trust {owner.user_id} {owner.nio.device_id}")
     assert "Only the bot's owners" in refused.body
     listed = await t.ask(owner, room, f"!device list {member.user_id}")

@@ -43,7 +43,7 @@ async def bot(tmp_path):
 def failing_sends(bot: FakeBot, failures: list[Any], step: timedelta) -> None:
     """The next sends fail as listed (an exception is raised, a response returned), each one
     `step` later on the bot's clock; then sends succeed again."""
-    real = bot.fake.room_send
+    real = bot.fake.send
 
     async def room_send(*args: Any, **kwargs: Any) -> Any:
         if failures:
@@ -54,7 +54,7 @@ def failing_sends(bot: FakeBot, failures: list[Any], step: timedelta) -> None:
             return failure
         return await real(*args, **kwargs)
 
-    bot.fake.room_send = room_send  # type: ignore[method-assign]
+    bot.fake.send = room_send  # type: ignore[method-assign]
 
 
 def late_line(body: str) -> str | None:

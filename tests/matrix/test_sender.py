@@ -10,6 +10,7 @@ import nio
 import pytest
 
 from matrixbot.errors import SendError, SendPending
+from matrixbot.lifecycle import Lifecycle
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.sender import Sender
 from matrixbot.testing.fakebot import FakeBot
@@ -26,13 +27,8 @@ class RefusingClient:
         self.attempts = 0
         self.tried = asyncio.Event()
 
-    async def room_send(
-        self,
-        room_id: str,
-        message_type: str,
-        content: dict[str, Any],
-        tx_id: str | None = None,
-        ignore_unverified_devices: bool = False,
+    async def send(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
     ) -> nio.RoomSendResponse | nio.ErrorResponse:
         self.attempts += 1
         self.tried.set()
@@ -41,16 +37,16 @@ class RefusingClient:
         return self.failure
 
 
-def _sender(client: RefusingClient) -> Sender:
-    return Sender(client, SimpleNamespace(), None, "nonce")  # type: ignore[arg-type]
+def _sender(client: RefusingClient, life: Lifecycle) -> Sender:
+    return Sender(client, SimpleNamespace(), None, "nonce", life)  # type: ignore[arg-type]
 
 
 async def test_unknown_room_before_the_first_sync_is_passing_and_after_it_final():
-    client = RefusingClient(nio.LocalProtocolError("No such room with id !r:x found."))
-    sender = _sender(client)
+    client, life = RefusingClient(nio.LocalProtocolError("No such room with id !r:x found.")), Lifecycle()
+    sender = _sender(client, life)
     with pytest.raises(SendPending, match="room not known yet"):
         await sender.send("!r:x", "m.room.message", {"body": "hi"}, "t1", retry_for=0.1)
-    sender.rooms_known.set()
+    life.rooms_known.set()
     with pytest.raises(SendError, match="not in !r:x"):
         await sender.send("!r:x", "m.room.message", {"body": "hi"}, "t1", retry_for=0.1)
 
@@ -65,8 +61,9 @@ async def test_unknown_room_before_the_first_sync_is_passing_and_after_it_final(
     ],
 )
 async def test_passing_failures_are_pending_and_refusals_final(failure, outcome):
-    sender = _sender(RefusingClient(failure))
-    sender.rooms_known.set()
+    life = Lifecycle()
+    sender = _sender(RefusingClient(failure), life)
+    life.rooms_known.set()
     with pytest.raises(outcome):
         await sender.send("!r:x", "m.room.message", {"body": "hi"}, "t1", retry_for=0.1)
 
@@ -77,11 +74,11 @@ async def test_a_command_whose_answer_could_not_be_sent_stays_in_the_inbox(tmp_p
         room = bot.room("@alice:x")
         event = RoomEvent("$cmd", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!help"})
         refusing = RefusingClient(error_answer(502))
-        bot.fake.room_send = refusing.room_send  # type: ignore[method-assign]
-        await bot.inbox.store([event], "token")
+        bot.fake.send = refusing.send  # type: ignore[method-assign, assignment]
+        await bot.parts.inbox.store([event], "token")
         bot.parts.dispatcher.submit(event)
         await asyncio.wait_for(refusing.tried.wait(), 5)  # the send failed once and waits to try again
-        bot.parts.sender.stopping.set()
+        bot.lifecycle.closing.set()
         await bot.parts.dispatcher.drain(5)
         state = await bot.database.fetch_value("SELECT state FROM inbox WHERE event_id = '$cmd'")
         assert state == "pending", "an unanswered command must be handled again at the next start"

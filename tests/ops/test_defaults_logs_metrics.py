@@ -53,7 +53,7 @@ async def builtin_bot(tmp_path):
 
 async def test_without_default_plugins_the_builtins_are_on_and_third_party_ones_off(builtin_bot):
     room = builtin_bot.room(ALICE)
-    enabled = await builtin_bot.registry.enabled(room)
+    enabled = await builtin_bot.parts.registry.enabled(room)
     assert set(BUILTIN_PLUGINS) <= enabled, "the four built-in plugins must be on by default"
     assert "leaky" not in enabled, "a third-party plugin stays off until enabled"
     reply = await builtin_bot.say(room, ALICE, "!polls")
@@ -126,13 +126,13 @@ async def test_scheduled_posts_are_counted_on_time_and_late(builtin_bot):
 
 async def test_send_retries_and_429s_are_counted(builtin_bot):
     room = builtin_bot.room(ALICE)
-    real_send = builtin_bot.fake.room_send
+    real_send = builtin_bot.fake.send
     failures = [nio.RoomSendError("upstream down", "M_UNKNOWN")]
 
     async def flaky_send(*args, **kwargs):
         return failures.pop() if failures else await real_send(*args, **kwargs)
 
-    builtin_bot.fake.room_send = flaky_send
+    builtin_bot.fake.send = flaky_send
     other = sample("matrixbot_send_retries_total", reason="other")
     await builtin_bot.say(room, ALICE, "!help")
     assert sample("matrixbot_send_retries_total", reason="other") == other + 1

@@ -196,10 +196,10 @@ async def test_a_command_that_met_a_storage_fault_is_handled_again_and_answered_
     event = RoomEvent(
         "$cmd", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": "!flaky"}, ts=0
     )
-    await bot.inbox.store([event], "token")
+    await bot.parts.inbox.store([event], "token")
     bot.parts.dispatcher.submit(event)
     await bot.parts.dispatcher.drain(5)
-    await bot.inbox.flush()
+    await bot.parts.inbox.flush()
     assert Flaky.runs == 2, "the command is run again after the fault, not dropped"
     assert [p.body for p in bot.fake.posted] == ["answer 1"], "the same transaction id: one answer"
     assert await bot.database.fetch_value("SELECT state FROM inbox WHERE event_id = '$cmd'") == "done"

@@ -110,7 +110,7 @@ async def test_a_member_can_do_no_admin_or_organiser_action(bot):
     await bot.run_due()
     for text in ("!signup talk S1 First", "!signup talk S1 Second"):
         await bot.say(room, CAROL, text)
-    declared = admin_commands(list(bot.registry.commands.values()))
+    declared = admin_commands(list(bot.parts.registry.commands.values()))
     assert declared and declared <= set(ATTEMPTS), (
         f"an admin command is not tried here: {declared - set(ATTEMPTS)}"
     )

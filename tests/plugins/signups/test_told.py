@@ -74,16 +74,16 @@ async def test_a_removal_cut_short_by_a_crash_is_told_when_handled_again(
 ) -> None:
     bot, room = await _bot(fake_bot)
     await bot.say(room, BOB, "!signup attend")
-    send = bot.fake.room_send
+    send = bot.fake.send
     commands: list[str] = []
 
-    async def crash_on_the_telling(room_id: str, kind: str, content: dict[str, Any], **kw: Any) -> Any:
+    async def crash_on_the_telling(room_id: str, kind: str, content: dict[str, Any], txn_id: str) -> Any:
         if "took you off" in content.get("body", "") and not commands:
             commands.append(content["m.relates_to"]["m.in_reply_to"]["event_id"])
             raise Crash
-        return await send(room_id, kind, content, **kw)
+        return await send(room_id, kind, content, txn_id)
 
-    monkeypatch.setattr(bot.fake, "room_send", crash_on_the_telling)
+    monkeypatch.setattr(bot.fake, "send", crash_on_the_telling)
     with pytest.raises(Crash):
         await bot.send(
             room, ALICE, "m.room.message", {"msgtype": "m.text", "body": f"!signup remove S1 {BOB}"}
