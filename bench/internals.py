@@ -2,7 +2,7 @@
 separate process; these are its test homeserver, test client, store seeding, parser, calendar feed,
 and the delay before it tells a room about unreadable messages)."""
 
-from matrixbot.api.commands import Body
+from matrixbot.api.arguments import Body
 from matrixbot.calendar.ics import render_ics
 from matrixbot.calendar.ledger import Entry, fingerprint, to_json
 from matrixbot.db import Database

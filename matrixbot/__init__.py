@@ -41,13 +41,16 @@ _EXPORTS: dict[str, str] = {
     "command": "matrixbot.api.commands",
     "suggest": "matrixbot.api.commands",
     "Command": "matrixbot.api.commands",
-    "Body": "matrixbot.api.commands",
-    "Field": "matrixbot.api.commands",
-    "Ref": "matrixbot.api.commands",
-    "Rest": "matrixbot.api.commands",
-    "UserId": "matrixbot.api.commands",
+    "Body": "matrixbot.api.arguments",
+    "Field": "matrixbot.api.arguments",
+    "Ref": "matrixbot.api.arguments",
+    "RawRef": "matrixbot.api.arguments",
+    "Rest": "matrixbot.api.arguments",
+    "Shown": "matrixbot.api.arguments",
+    "Title": "matrixbot.api.arguments",
+    "UserId": "matrixbot.api.arguments",
     "UsageError": "matrixbot.errors",
-    "format_ref": "matrixbot.api.commands",
+    "format_ref": "matrixbot.api.arguments",
     "resolve_single": "matrixbot.api.commands",
     "Context": "matrixbot.api.context",
     "Setting": "matrixbot.api.settings",
@@ -135,6 +138,7 @@ __all__ = [
     "PollResponse",
     "PollWinner",
     "PollWinners",
+    "RawRef",
     "Reaction",
     "Recurrence",
     "Ref",
@@ -144,9 +148,11 @@ __all__ = [
     "Scheduled",
     "Services",
     "Setting",
+    "Shown",
     "TimeParseError",
     "TimeParser",
     "TimeService",
+    "Title",
     "Tx",
     "UsageError",
     "UserError",
@@ -204,20 +210,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from matrixbot.api.arguments import Body, Field, RawRef, Ref, Rest, Shown, Title, UserId, format_ref
     from matrixbot.api.calendar import CalendarFeeds, CalendarItem, FeedAddress
     from matrixbot.api.catalog import ALWAYS_ON, Catalog
-    from matrixbot.api.commands import (
-        Body,
-        Command,
-        Field,
-        Ref,
-        Rest,
-        UserId,
-        command,
-        format_ref,
-        resolve_single,
-        suggest,
-    )
+    from matrixbot.api.commands import Command, command, resolve_single, suggest
     from matrixbot.api.context import Context
     from matrixbot.api.contracts import POLL_WINNERS, Contract, PollWinner, PollWinners
     from matrixbot.api.exports import calendar_event, calendar_file, csv_file

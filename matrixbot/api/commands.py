@@ -1,14 +1,16 @@
-"""Declared commands: a decorator records name, usage, help and typed arguments in one place.
+"""Declared commands: a decorator records name, help, example and typed arguments in one place.
 
-`!help`, usage errors and "did you mean" are all derived from these declarations; handlers never
-split their own arguments. Arguments are bound from the handler's signature:
+`!help`, usage lines, usage errors and "did you mean" are all derived from these declarations;
+handlers never split their own arguments. Arguments are bound from the handler's signature, and
+the usage line is derived from it (`!vote [ID] N…`):
 
-    @command("vote", usage="[ID] N… [maybe N…] | none")
-    async def vote(self, ctx: Context, poll: Annotated[int | None, Ref("P", "poll")], choices: Rest) -> None:
-        '''Vote in a date poll. Example: !vote P3 1 3 maybe 5'''
+    @command("vote", example="!vote P3 1 3 maybe 5")
+    async def vote(self, ctx: Context, poll: PollId = None, choices: Annotated[Rest, Shown("N…")] = "") -> None:
+        '''Vote in a date poll: yes to some options, maybe to others.'''
 
 A command's first line is the command and its words; the following lines are its `Body`, declared
 last and keyword-only (`..., *, body: Body`): it is `Body("")`, false, when there are no lines.
+What the lines hold is the one hand-written part of a usage (`lines="OPTION⏎OPTION…"`).
 `command` returns a `Command`; its `.sub(...)` declares a subcommand (`@vote.sub("undo")`).
 """
 
@@ -22,227 +24,24 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Any, Literal, ParamSpec, get_args, get_origin, get_type_hints
 
+from matrixbot.api.arguments import (
+    ID_SHAPE,
+    ArgReader,
+    Body,
+    Choice,
+    Converter,
+    Number,
+    RawRef,
+    Ref,
+    Shown,
+    TitleArg,
+    Word,
+    check_done,
+    format_ref,
+)
 from matrixbot.api.declared import Declared, Method
-from matrixbot.config import USER_ID
 from matrixbot.errors import UsageError, UserError
 from matrixbot.time import shorten
-
-_KEY_LINE = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
-MAX_DIGITS = 9
-"""The most digits a number or an id may have: more is no count a chat command needs."""
-
-
-class ArgReader:
-    """The words of a command's first line, consumed left to right; spacing of the rest is kept."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text.strip()
-
-    def peek(self) -> str | None:
-        return self.text.split(None, 1)[0] if self.text else None
-
-    def pop(self) -> str:
-        parts = self.text.split(None, 1)
-        self.text = parts[1].strip() if len(parts) > 1 else ""
-        return parts[0]
-
-    def rest(self) -> str:
-        text, self.text = self.text, ""
-        return text
-
-
-class Converter:
-    """Turns the next word(s) into a value or raises UsageError. `optional` converters may take nothing."""
-
-    optional = False
-
-    def take(self, reader: ArgReader, name: str) -> Any:
-        raise NotImplementedError
-
-
-class Word(Converter):
-    def take(self, reader: ArgReader, name: str) -> str:
-        return reader.pop()
-
-
-class Number(Converter):
-    def take(self, reader: ArgReader, name: str) -> int:
-        word = reader.pop()
-        if not re.fullmatch(r"-?[0-9]+", word):
-            raise UsageError(
-                f"'{shorten(word)}' is not a number (expected {name.upper()}, in the digits 0-9)"
-            )
-        if len(word.lstrip("-")) > MAX_DIGITS:
-            raise UsageError(f"'{shorten(word)}' is too large a number (expected {name.upper()})")
-        return int(word)
-
-
-class UserIdArg(Converter):
-    def take(self, reader: ArgReader, name: str) -> str:
-        word = reader.pop()
-        if not USER_ID.match(word):
-            raise UsageError(f"'{shorten(word)}' is not a user (mention them, or write @name:server)")
-        return word
-
-
-class RestArg(Converter):
-    """Everything left on the first line, spacing kept."""
-
-    def take(self, reader: ArgReader, name: str) -> str:
-        text = reader.rest()
-        if not text:
-            raise UsageError(f"{name} is missing")
-        return text
-
-
-class Choice(Converter):
-    """One of a few fixed words (a `Literal["timezone", "zone"]` argument), case-insensitive.
-
-    `Literal["until"] | None` is an optional word: when the next word is not one of them, it is
-    left for the next argument and the value is None.
-    """
-
-    def __init__(self, words: Iterable[str], *, optional: bool = False) -> None:
-        self.words = tuple(words)
-        self.optional = optional
-
-    def take(self, reader: ArgReader, name: str) -> str:
-        word = reader.pop()
-        if word.lower() not in self.words:
-            *others, last = self.words
-            listed = f"{', '.join(others)} or {last}" if others else last
-            raise UsageError(f"expected {listed}, not '{shorten(word)}'")
-        return word.lower()
-
-
-_ID_SHAPE = re.compile(r"[A-Za-z][0-9]+")
-"""A word that can only be meant as an id: a letter and digits (`P3`, `X12`)."""
-
-
-@dataclass(frozen=True)
-class Ref(Converter):
-    """An id the bot gave something: a letter and a number (`P12`), case-insensitive.
-
-    Optional by design: a word that is not shaped like an id is left for the next argument, and
-    the value is None; the plugin then uses the room's only open item (see `resolve_single`). A
-    word shaped like another kind of id (`X3` where a poll id may go) is refused, saying what ids
-    look like. A Ref parameter with no default and no `None` in its type must be given.
-    """
-
-    letter: str
-    noun: str
-    optional = True
-
-    def number(self, word: str) -> int | None:
-        """The number of `word` when it is this kind of id (`P12` → 12), else None."""
-        match = re.fullmatch(rf"{self.letter}([0-9]{{1,{MAX_DIGITS}}})", word, re.I)
-        return int(match.group(1)) if match else None
-
-    def not_an_id(self, word: str) -> str:
-        return f"'{shorten(word)}' is not a {self.noun} id ({self.noun} ids look like {self.letter}12)"
-
-    def take(self, reader: ArgReader, name: str) -> int | None:
-        word = reader.peek()
-        if word is None:
-            return None
-        number = self.number(word)
-        if number is None:
-            if _ID_SHAPE.fullmatch(word):
-                raise UsageError(self.not_an_id(word))
-            return None
-        reader.pop()
-        return number
-
-    def parse(self, text: str) -> int | None:
-        """The optional id that is the whole of `text`, for a handler that must act before its words
-        are read (meetings hides an access code even from a mistyped command). Refused as the
-        declared argument would be: a word that is not an id, or words after it."""
-        reader = ArgReader(text)
-        word = reader.peek()
-        number = self.take(reader, self.noun)
-        if number is None and word is not None:
-            raise UsageError(self.not_an_id(word))
-        _check_done(reader)
-        return number
-
-
-def format_ref(letter: str, number: int) -> str:
-    return f"{letter}{number}"
-
-
-Rest = Annotated[str, RestArg()]
-UserId = Annotated[str, UserIdArg()]
-
-
-@dataclass(frozen=True)
-class Field:
-    key: str
-    value: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Body:
-    """The lines after a command's first line. Line numbers count the command line as line 1."""
-
-    text: str = ""
-
-    def __bool__(self) -> bool:
-        """Whether the command has lines: `if not body:` tells "show" from "create"."""
-        return bool(self.lines)
-
-    @property
-    def lines(self) -> list[tuple[int, str]]:
-        return [(n + 2, line.strip()) for n, line in enumerate(self.text.split("\n")) if line.strip()]
-
-    def changes(self, keys: Iterable[str]) -> dict[str, Field]:
-        """The `key: value` lines of an edit command (`!meeting edit`, `!signup edit`): at least one,
-        each a known key."""
-        known = tuple(keys)
-        if not self:
-            raise UsageError(f"Say what to change, one 'key: value' per line (keys: {', '.join(known)})")
-        return self.fields(known)[0]
-
-    def fields(
-        self, keys: Iterable[str], *, required: Iterable[str] = (), free: bool = False
-    ) -> tuple[dict[str, Field], list[tuple[int, str]]]:
-        """Parse `key: value` lines. With `free`, other lines are returned (numbered) instead of refused.
-
-        A line whose key looks like a known one (`clses:`) is refused with a suggestion even when free
-        lines are allowed, so a typo never silently becomes an option.
-        """
-        known = list(keys)
-        found: dict[str, Field] = {}
-        others: list[tuple[int, str]] = []
-        for number, line in self.lines:
-            match = _KEY_LINE.match(line)
-            key = match.group(1).lower() if match else None
-            if key in known and match:
-                if key in found:
-                    raise UsageError(
-                        f"line {number}: '{key}:' is given twice (first on line {found[key].line})"
-                    )
-                value = match.group(2).strip()
-                if not value:
-                    raise UsageError(f"line {number}: '{key}:' has no value")
-                found[key] = Field(key, value, number)
-                continue
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.75) if key else []
-            if close or (key and not free):
-                hint = f"did you mean '{close[0]}:'? " if close else ""
-                raise UsageError(
-                    f"line {number}: unknown key '{shorten(key or '')}:'; {hint}Known keys: {', '.join(known)}"
-                )
-            if not free:
-                raise UsageError(
-                    f"line {number}: expected 'key: value' (keys: {', '.join(known)}), got '{shorten(line)}'"
-                )
-            others.append((number, line))
-        for key in required:
-            if key not in found:
-                raise UsageError(f"'{key}:' is missing: add a line like '{key}: …'")
-        return found, others
-
 
 P = ParamSpec("P")
 """The parameters of a handler being declared."""
@@ -261,6 +60,24 @@ class Argument:
     default: Any
     required: bool
     """No default and no `None` in its type: an optional converter (`Ref`) must find its word."""
+    place: str = ""
+    """What it is called in the usage line: `ID`, `TITLE`, `@USER`, `timezone|zone|tz`, or its
+    `Shown` text."""
+    optional: bool = False
+    """It may be left out (it has a default, or an optional converter such as `Ref` finds no word)."""
+    written: bool = False
+    """`place` is a `Shown` text: shown as written, brackets included."""
+
+    @property
+    def shown(self) -> str:
+        return f"[{self.place}]" if self.optional and not self.written else self.place
+
+    @property
+    def ref(self) -> Ref | None:
+        """The kind of id it takes, if it takes one (a `Ref`, or a `RawRef`'s)."""
+        if isinstance(self.converter, RawRef):
+            return self.converter.ref
+        return self.converter if isinstance(self.converter, Ref) else None
 
 
 @dataclass(eq=False)
@@ -272,7 +89,11 @@ class Command(Declared[Q]):
     """
 
     name: str = ""
-    usage: str = ""
+    lines: str = ""
+    """What the lines after the first hold, for the usage (`OPTION⏎OPTION…⏎[closes: WHEN]`)."""
+    example: str = ""
+    """A whole command the bot takes as it is (`!poll CoTech call⏎3-4pm Monday⏎3-4pm Tuesday`):
+    shown by `!help` and when an argument is missing."""
     summary: str = ""
     details: str = ""
     aliases: tuple[str, ...] = ()
@@ -286,16 +107,36 @@ class Command(Declared[Q]):
     def full_name(self) -> str:
         return f"{self.parent} {self.name}" if self.parent else self.name
 
-    def usage_line(self, prefix: str) -> str:
-        return f"{prefix}{self.full_name}{' ' + self.usage if self.usage else ''}"
+    @property
+    def words(self) -> str:
+        """What its first line takes, derived from its arguments: `[ID] N OPTION`."""
+        return " ".join(a.shown for a in self.positional)
+
+    @property
+    def usage(self) -> str:
+        """Its own usage: its `words`, then its `lines` (`[ID] [TITLE]⏎OPTION⏎OPTION…`)."""
+        return f"{self.words}⏎{self.lines}" if self.lines else self.words
+
+    def usage_line(self, prefix: str, *, subcommands: bool = True) -> str:
+        """`!poll fix [ID] N OPTION`; a command with subcommands lists them after its own usage,
+        each by its words (`!busy | add NAME DATES | remove N`)."""
+        line = _joined(f"{prefix}{self.full_name}", self.usage)
+        subs = dict.fromkeys(self.subcommands.values()) if subcommands else {}
+        return " | ".join([line, *(_joined(sub.name, sub.words) for sub in subs)])
 
     def sub(
-        self, name: str, *, usage: str = "", aliases: Iterable[str] = (), admin: bool = False
+        self,
+        name: str,
+        *,
+        lines: str = "",
+        example: str = "",
+        aliases: Iterable[str] = (),
+        admin: bool = False,
     ) -> Callable[[Method[P]], Command[P]]:
-        """Declare a subcommand: `@poll.sub("close", usage="[ID]")`."""
+        """Declare a subcommand: `@poll.sub("close", example="!poll close P3")`."""
 
         def decorate(func: Method[P]) -> Command[P]:
-            sub = _command_from(func, name, usage, aliases, admin)
+            sub = _command_from(func, name, lines, example, aliases, admin)
             sub.parent = self.full_name
             for key in (name, *sub.aliases):
                 self.subcommands[key] = sub
@@ -322,8 +163,21 @@ class Command(Declared[Q]):
             if param.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD:
                 raise TypeError(f"{where}: only the Body may be keyword-only")
             required = param.default is EMPTY and type(None) not in get_args(_bare(hint))
-            found.append(Argument(param.name, _converter_for(hint, where), param.default, required))
+            converter = _converter_for(hint, where)
+            shown = next((x for x in _extras(hint) if isinstance(x, Shown)), None)
+            place = shown.text if shown else converter.shown(param.name)
+            optional = param.default is not EMPTY or (not required and converter.optional)
+            found.append(
+                Argument(param.name, converter, param.default, required, place, optional, shown is not None)
+            )
+        if self.lines and not any(a.converter is None for a in found):
+            raise TypeError(f"{self.func.__qualname__}: lines= describes the Body; declare one")
         return found
+
+    @cached_property
+    def positional(self) -> list[Argument]:
+        """The arguments read from the first line, in order (all but the Body)."""
+        return [a for a in self.arguments if a.converter is not None]
 
     def bind(self, ctx: Any, args: str, body: str, *, prefix: str = "!") -> tuple[list[Any], dict[str, Any]]:
         """Turn the words into the handler's arguments after `self` (positional, keyword), or raise
@@ -331,13 +185,12 @@ class Command(Declared[Q]):
         reader = ArgReader(args)
         values: list[Any] = [ctx]
         keywords: dict[str, Any] = {}
-        positional = [a for a in self.arguments if a.converter is not None]
         for arg in self.arguments:
             if arg.converter is None:
                 keywords[arg.name] = Body(body)
                 continue
-            values.append(self._take(reader, arg, _title_after(positional, arg, body), prefix))
-        _check_done(reader)
+            values.append(self._take(reader, arg, self._title_after(arg, body), prefix))
+        check_done(reader)
         return values, keywords
 
     def _take(self, reader: ArgReader, arg: Argument, before_title: bool, prefix: str) -> Any:
@@ -348,7 +201,7 @@ class Command(Declared[Q]):
             if arg.default is not EMPTY:
                 return arg.default
             if arg.required or not converter.optional:
-                raise UsageError(self._missing(arg.name, prefix))
+                raise UsageError(self._missing(arg, prefix))
             return None
         if isinstance(converter, Choice) and converter.optional and word.lower() not in converter.words:
             return None  # an optional word ("away [until] DATE") that was left out
@@ -359,54 +212,71 @@ class Command(Declared[Q]):
                 return None
         return converter.take(reader, arg.name)
 
-    def _missing(self, name: str, prefix: str) -> str:
+    def _missing(self, arg: Argument, prefix: str) -> str:
         """ "VALUE is missing: it comes after !set NAME, e.g. !set timezone Europe/London": the
-        argument as the usage names it, where it goes, and the command's example."""
-        words = self.usage.split("⏎")[0].split()
-        upper = name.upper()
-        place = next((w for w in words if w.strip("[]").upper() == upper), None)
-        if place is None:  # a Rest named otherwise in the usage ("NAME DATES"): name what it covers
-            upper, before = " ".join(w for w in words if not w.startswith("[")) or upper, ""
-        else:
-            before = " ".join(w for w in words[: words.index(place)] if not w.startswith("["))
-        text = f"{upper} is missing: it comes after {prefix}{self.full_name}{' ' + before if before else ''}"
-        found = re.search(r"Example: (\S[^\n]*?)(?:\.(?:\s|$)|\n|$)", f"{self.summary}\n{self.details}")
-        return text + (f", e.g. {found.group(1).strip()}" if found else "")
+        argument as the usage names it (an id by its kind: "the poll id"), the arguments that must
+        come before it, and the example."""
+        before = self.positional[: self.positional.index(arg)]
+        words = "".join(f" {_said(a)}" for a in before if not a.optional)
+        what = f"the {arg.ref.noun} id" if arg.ref else arg.place
+        text = f"{what} is missing: it comes after {prefix}{self.full_name}{words}"
+        return text + (f", e.g. {self.example}" if self.example else "")
+
+    def _title_after(self, arg: Argument, body: str) -> bool:
+        """Whether `arg` comes before a title: the command has lines, and a `Title` follows. There a
+        word shaped like a wrong id is the title's first word ("Q3 planning"), not a mistake."""
+        if not body.strip():
+            return False
+        later = self.positional[self.positional.index(arg) + 1 :]
+        return any(isinstance(a.converter, TitleArg) for a in later)
+
+    @property
+    def takes_a_title(self) -> bool:
+        return any(isinstance(a.converter, TitleArg) for a in self.positional)
+
+    @property
+    def starts_with_an_id(self) -> bool:
+        """Whether it takes an id alone (`!poll close [ID]`), or first and required
+        (`!meeting code ID CODE`)."""
+        words = self.positional
+        return bool(words) and words[0].ref is not None and (len(words) == 1 or words[0].required)
 
 
-def _check_done(reader: ArgReader) -> None:
-    extra = reader.peek()
-    if extra is not None:
-        raise UsageError(f"unexpected '{shorten(extra)}'")
+def _joined(start: str, usage: str) -> str:
+    """`!poll` and its usage: a space before words, none before lines (`!x⏎LINES`)."""
+    if not usage:
+        return start
+    return f"{start}{usage}" if usage.startswith("⏎") else f"{start} {usage}"
 
 
-def _title_after(positional: list[Argument], arg: Argument, body: str) -> bool:
-    """Whether `arg` comes before a title: the command has lines, and a `Rest` takes what follows.
-    There a word shaped like a wrong id is the title's first word ("Q3 planning"), not a mistake."""
-    if not body.strip():
-        return False
-    later = positional[positional.index(arg) + 1 :]
-    return any(isinstance(a.converter, RestArg) for a in later)
+def _said(arg: Argument) -> str:
+    """An argument as a member would type it, in "it comes after !set my timezone": one of a
+    `Literal`'s words is its first."""
+    return arg.converter.words[0] if isinstance(arg.converter, Choice) else arg.place
 
 
 def command(
-    name: str, *, usage: str = "", aliases: Iterable[str] = (), admin: bool = False
+    name: str, *, lines: str = "", example: str = "", aliases: Iterable[str] = (), admin: bool = False
 ) -> Callable[[Method[P]], Command[P]]:
-    """Declare a plugin method as a chat command. The docstring's first line is its summary."""
+    """Declare a plugin method as a chat command. The docstring's first line is its summary, the
+    rest its details; the usage comes from the arguments (and `lines`), the example is declared."""
 
     def decorate(func: Method[P]) -> Command[P]:
-        return _command_from(func, name, usage, aliases, admin)
+        return _command_from(func, name, lines, example, aliases, admin)
 
     return decorate
 
 
-def _command_from(func: Method[P], name: str, usage: str, aliases: Iterable[str], admin: bool) -> Command[P]:
+def _command_from(
+    func: Method[P], name: str, lines: str, example: str, aliases: Iterable[str], admin: bool
+) -> Command[P]:
     doc = inspect.cleandoc(func.__doc__ or "")
     summary, _, details = doc.partition("\n")
     return Command(
         func,
         name=name.lower(),
-        usage=usage,
+        lines=lines,
+        example=example,
         summary=summary.strip(),
         details=details.strip(),
         aliases=tuple(a.lower() for a in aliases),
@@ -419,12 +289,16 @@ def _bare(hint: Any) -> Any:
     return get_args(hint)[0] if get_origin(hint) is Annotated else hint
 
 
+def _extras(hint: Any) -> tuple[Any, ...]:
+    """What `Annotated[...]` adds to a type (converters, `Shown`)."""
+    return get_args(hint)[1:] if get_origin(hint) is Annotated else ()
+
+
 def _converter_for(hint: Any, where: str) -> Converter:
-    if get_origin(hint) is Annotated:
-        for extra in get_args(hint)[1:]:
-            if isinstance(extra, Converter):
-                return extra
-        hint = get_args(hint)[0]
+    for extra in _extras(hint):
+        if isinstance(extra, Converter):
+            return extra
+    hint = _bare(hint)
     args = [a for a in get_args(hint) if a is not type(None)]
     optional = len(args) < len(get_args(hint))
     if args and get_origin(hint) is not Literal:
@@ -487,12 +361,10 @@ def resolve(spec: Command[...], args: str, body: str = "", prefix: str = "!") ->
 
 def _title_not_sub(parent: Command[...], sub: Command[...], rest: list[str], body: str) -> bool:
     """Whether "!PARENT SUB words…⏎lines" is a new item titled "SUB words…" rather than SUB: the
-    parent takes a title, lines follow, SUB takes only an id and the next word is not one."""
-    if not parent.usage.startswith("TITLE") or not body.strip() or not rest:
+    parent takes a `Title`, lines follow, SUB starts with an id and the next word is not one."""
+    if not parent.takes_a_title or not body.strip() or not rest:
         return False
-    usage = sub.usage.split("⏎")[0].split()
-    takes_id = usage == ["[ID]"] or usage[:1] == ["ID"]
-    return takes_id and not _ID_SHAPE.fullmatch(rest[0].split()[0])
+    return sub.starts_with_an_id and not ID_SHAPE.fullmatch(rest[0].split()[0])
 
 
 def suggest(name: str, names: Iterable[str]) -> list[str]:

@@ -25,6 +25,7 @@ from matrixbot import (
     RoomEvent,
     Scheduled,
     Setting,
+    Shown,
     Tx,
     UserError,
     UserId,
@@ -94,23 +95,18 @@ class Checkins(Plugin):
 
     # -- starting and answering ---------------------------------------------------------------
 
-    @command(
-        "checkin",
-        usage="[CID] | start QUESTION | status | history @USER | org NAME | export | stop | optout | optin | away until DATE | back",
-    )
+    @command("checkin", example="!checkin C3")
     async def checkin(self, ctx: Context, given: RoundId = None) -> None:
-        """Check-in rounds: show a round's status (same as !checkin status). Example: !checkin C3"""
+        """Check-in rounds: show a round's status (same as !checkin status)."""
         await self.status(ctx, given)
 
     @checkin.sub(
         "start",
-        usage="QUESTION⏎[who: room | @user …]⏎[every: 3 months]⏎[nudge: 3 days]⏎[closes: 2 weeks]⏎[at: 10am]",
+        lines="[who: room | @user …]⏎[every: 3 months]⏎[nudge: 3 days]⏎[closes: 2 weeks]⏎[at: 10am]",
+        example="!checkin start Are you still active?⏎every: 3 months⏎nudge: 3 days⏎closes: 2 weeks",
     )
     async def start(self, ctx: Context, question: Rest, *, body: Body) -> None:
-        """Ask the room (or the users listed) a question and collect answers.
-
-        Example: !checkin start Are you still active?⏎every: 3 months⏎nudge: 3 days⏎closes: 2 weeks
-        """
+        """Ask the room (or the users listed) a question and collect answers."""
         members, sent = self.rooms.humans(ctx.room_id), ctx.sent_at()
         spec = await self.times.read(
             lambda times: parse_start(question, body, times, members, ctx.zone, sent)
@@ -141,9 +137,9 @@ class Checkins(Plugin):
         hours_text = hours.text if moved and hours else None
         return render_started(rnd, asked, nudge.due_at if nudge else None, next_at, hours_text, ctx.show_time)
 
-    @command("here", usage="[CID] [NOTE]")
+    @command("here", example="!here busy but here")
     async def here(self, ctx: Context, given: RoundId = None, note: Rest = "") -> None:
-        """Answer a check-in: you are still here, with an optional note. Example: !here busy but here
+        """Answer a check-in: you are still here, with an optional note.
 
         An answer counts when it was sent while the round was open, even if it reaches me later."""
         sent = ctx.sent_at()
@@ -212,15 +208,15 @@ class Checkins(Plugin):
 
     # -- what organisers see ------------------------------------------------------------------
 
-    @checkin.sub("status", usage="[CID]")
+    @checkin.sub("status")
     async def status(self, ctx: Context, given: RoundId = None) -> None:
         """Who answered (with note and date), who has not, who missed the last two rounds."""
         rnd = await shown_round(self.store, ctx.room_id, given)
         await ctx.reply(render_status(rnd, await self._states(rnd), ctx.show_time))
 
-    @checkin.sub("history", usage="@USER")
+    @checkin.sub("history", example="!checkin history @sam:example.org")
     async def history(self, ctx: Context, user: UserId) -> None:
-        """One member's answers, round by round. Example: !checkin history @sam:example.org"""
+        """One member's answers, round by round."""
         asked = await self.store.user_asked(ctx.room_id, user)
         answers = await self.store.user_answers(ctx.room_id, user)
         rounds = [r for r in await self.store.rounds(ctx.room_id) if r.id in asked or r.id in answers]
@@ -229,16 +225,16 @@ class Checkins(Plugin):
         org = member.org if member else None
         await ctx.reply(render_history(name, org, rounds, asked, answers, ctx.show_time))
 
-    @checkin.sub("export", usage="[CID]")
+    @checkin.sub("export")
     async def export(self, ctx: Context, given: RoundId = None) -> None:
         """Upload a round's answers as CSV (member, name, org, answered at, note)."""
         rnd = await shown_round(self.store, ctx.room_id, given)
         data = render_csv(await self._states(rnd), ctx.zone)
         await ctx.outbox.file(ctx.room_id, data, f"checkin-{rnd.ref}.csv", "text/csv", reply_to=ctx.event)
 
-    @checkin.sub("stop", usage="[CID]")
+    @checkin.sub("stop", example="!checkin stop C3")
     async def stop_series(self, ctx: Context, given: RoundId = None) -> None:
-        """End a repeating check-in's schedule (its organiser or a room admin). Example: !checkin stop C3"""
+        """End a repeating check-in's schedule (its organiser or a room admin)."""
         repeating = await self.store.repeating(ctx.room_id)
         if given is not None and given not in repeating:
             raise UserError(f"C{given} is not a repeating check-in here (or it has been stopped already).")
@@ -258,9 +254,9 @@ class Checkins(Plugin):
 
     # -- members about themselves -------------------------------------------------------------
 
-    @checkin.sub("org", usage="NAME | none")
-    async def org(self, ctx: Context, name: Rest) -> None:
-        """Say which co-op you belong to; status and exports group by it. Example: !checkin org Good Praxis"""
+    @checkin.sub("org", example="!checkin org Good Praxis")
+    async def org(self, ctx: Context, name: Annotated[Rest, Shown("NAME|none")]) -> None:
+        """Say which co-op you belong to; status and exports group by it."""
         org = check_org(name)
         await self.store.set_member(ctx.room_id, ctx.sender, org=org)
         await ctx.reply(f"Noted: you are with {bdi(org)}." if org else "Noted: no co-op for you.")
@@ -277,9 +273,9 @@ class Checkins(Plugin):
         await self.store.set_member(ctx.room_id, ctx.sender, opted_out=0)
         await ctx.reply("You will be pinged by check-ins here again.")
 
-    @checkin.sub("away", usage="[until] DATE")
+    @checkin.sub("away", example="!checkin away until Friday")
     async def away(self, ctx: Context, _until: Literal["until"] | None, date: Rest) -> None:
-        """Pause pings while you are away; rounds meanwhile do not count as missed. Example: !checkin away until Friday"""
+        """Pause pings while you are away; rounds meanwhile do not count as missed."""
         sent = ctx.sent_at()
         until = await self.times.read(lambda times: parse_away(date, times, ctx.zone, sent))
         await self.store.set_member(ctx.room_id, ctx.sender, away_until=until)

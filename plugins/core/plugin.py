@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from matrixbot import (
     ALWAYS_ON,
@@ -12,6 +12,7 @@ from matrixbot import (
     Plugin,
     Rest,
     Services,
+    Shown,
     UserError,
     command,
     h,
@@ -33,9 +34,9 @@ class CorePlugin(Plugin):
         super().__init__(services)
         self._rendered: dict[str, Message] = {}
 
-    @command("help", usage="[COMMAND]")
-    async def help(self, ctx: Context, topic: str | None = None) -> None:
-        """List the commands you can use here, or show how one works. Example: !help poll"""
+    @command("help", example="!help poll")
+    async def help(self, ctx: Context, topic: Annotated[str | None, Shown("[COMMAND]")] = None) -> None:
+        """List the commands you can use here, or show how one works."""
         enabled = await self.catalog.enabled(ctx.room_id)
         p = self.prefix
         if topic:
@@ -53,7 +54,9 @@ class CorePlugin(Plugin):
             specs = sorted((s for s in plugin.commands()), key=lambda s: s.name)
             if not specs:
                 continue
-            items = "".join(f"<li><code>{h(s.usage_line(p))}</code> — {h(s.summary)}</li>" for s in specs)
+            items = "".join(
+                f"<li><code>{h(s.usage_line(p))}</code> — {render_summary(s)}</li>" for s in specs
+            )
             sections.append(f"<b>{h(plugin.name)}</b>: {h(plugin.description)}<ul>{items}</ul>")
         off = sorted(set(self.catalog.optional) - enabled)
         footer = (
@@ -90,14 +93,14 @@ class CorePlugin(Plugin):
         )
         await ctx.reply(f"Plugins in this room:<ul>{rows}</ul>" if rows else "No plugins are installed.")
 
-    @command("enable", usage="PLUGIN", admin=True)
+    @command("enable", example="!enable datepoll", admin=True)
     async def enable(self, ctx: Context, plugin: str) -> None:
-        """Turn a plugin on in this room (room admins). Example: !enable datepoll"""
+        """Turn a plugin on in this room (room admins)."""
         await self._switch(ctx, plugin, True)
 
-    @command("disable", usage="PLUGIN", admin=True)
+    @command("disable", example="!disable checkins", admin=True)
     async def disable(self, ctx: Context, plugin: str) -> None:
-        """Turn a plugin off in this room (room admins). Example: !disable checkins"""
+        """Turn a plugin off in this room (room admins)."""
         await self._switch(ctx, plugin, False)
 
     async def _switch(self, ctx: Context, name: str, on: bool) -> None:
@@ -128,16 +131,16 @@ class CorePlugin(Plugin):
             f"Settings of this room:<ul>{rows}</ul>Change one with <code>{h(self.prefix)}set NAME VALUE</code>.{mine}"
         )
 
-    @command("set", usage="NAME VALUE | my timezone ZONE")
+    @command("set", example="!set timezone Europe/London")
     async def set(self, ctx: Context, name: str, value: Rest) -> None:
-        """Change a room setting (room admins), or your own time zone. Example: !set timezone Europe/London"""
+        """Change a room setting (room admins), or your own time zone."""
         await ctx.require_admin("change this room's settings")
         stored = await self.settings.set(ctx.room_id, name.lower(), value.strip())
         await ctx.reply(f"{h(name.lower())} is now {h(stored)}.")
 
-    @set.sub("my", usage="timezone ZONE")
+    @set.sub("my", example="!set my timezone Europe/Berlin")
     async def set_mine(self, ctx: Context, setting: Literal["timezone", "zone", "tz"], zone: Rest) -> None:
-        """Set your own time zone: times are shown to you in it too. Example: !set my timezone Europe/Berlin
+        """Set your own time zone: times are shown to you in it too.
 
         'none' goes back to the room's zone alone."""
         cleared = zone.lower() in ("none", "off", "room")
@@ -191,17 +194,24 @@ class CorePlugin(Plugin):
             raise UserError(self.services.calendars.unavailable)
 
 
+def render_summary(spec: Command[...]) -> str:
+    """A command's summary and its example, as HTML."""
+    example = f" Example: {h(spec.example)}" if spec.example else ""
+    return f"{h(spec.summary)}{example}".strip()
+
+
 def render_command_help(spec: Command[...], prefix: str) -> str:
-    parts = [f"<code>{h(spec.usage_line(prefix))}</code>"]
-    if spec.summary:
-        parts.append(h(spec.summary))
+    """One command's help: its usage, summary and example, details, and each subcommand's."""
+    parts = [f"<code>{h(spec.usage_line(prefix, subcommands=False))}</code>"]
+    if spec.summary or spec.example:
+        parts.append(render_summary(spec))
     if spec.details:
         paragraphs = [" ".join(p.split()) for p in spec.details.split("\n\n") if p.strip()]
         parts.extend(h(p) for p in paragraphs)
     subs = {s.name: s for s in spec.subcommands.values()}
     if subs:
         items = "".join(
-            f"<li><code>{h(s.usage_line(prefix))}</code> — {h(s.summary)}</li>" for s in subs.values()
+            f"<li><code>{h(s.usage_line(prefix))}</code> — {render_summary(s)}</li>" for s in subs.values()
         )
         parts.append(f"<ul>{items}</ul>")
     return "<br>".join(parts)

@@ -65,8 +65,6 @@ class Closing(PollsBase):
 
     async def set_closes(self, ctx: Context, given: int | None, when: str) -> None:
         """`!poll closes [ID] WHEN`: add, move or (`none`) remove the deadline of an open poll."""
-        if not when.strip():
-            raise UsageError("say when the poll should close, e.g. !poll closes P3 Friday 5pm, or none")
         poll = await self._pick_open(ctx, given, "!poll closes P3 Friday 5pm")
         await ctx.require_admin(f"change the deadline of {poll.ref}", or_user=poll.creator)
         closes_at = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from matrixbot import (
     Body,
@@ -12,6 +13,8 @@ from matrixbot import (
     Context,
     Message,
     Rest,
+    Shown,
+    Title,
     UsageError,
     UserError,
     When,
@@ -47,13 +50,18 @@ class DatePoll(Voting, Closing):
 
     # -- creating and showing -----------------------------------------------------------------
 
-    @command("poll", usage="TITLE⏎OPTION⏎OPTION…⏎[closes: WHEN]  |  [ID]")
-    async def poll(self, ctx: Context, poll: PollId = None, title: Rest = "", *, body: Body) -> None:
-        """Propose dates (one per line), or show a poll's results. Example: !poll CoTech call⏎3-4pm Monday⏎3-4pm Tuesday
+    @command(
+        "poll",
+        lines="OPTION⏎OPTION…⏎[closes: WHEN]",
+        example="!poll CoTech call⏎3-4pm Monday⏎3-4pm Tuesday",
+    )
+    async def poll(self, ctx: Context, poll: PollId = None, title: Title = "", *, body: Body) -> None:
+        """Propose dates (one per line), or show a poll's results.
 
         Each option is a date, a time or a time range; 'closes: Friday 5pm' sets a deadline.
         Options in the past, with a weekday that does not match the date, repeated, or on a busy
-        date are flagged; fix one with !poll fix ID N NEW OPTION."""
+        date are flagged; fix one with !poll fix ID N NEW OPTION. "!poll P3" shows a poll's
+        results."""
         if not title and not body:
             await self._show_results(ctx, poll)
             return
@@ -110,9 +118,9 @@ class DatePoll(Voting, Closing):
         end = when.end_utc or when.start_utc + timedelta(minutes=1)
         return tuple(busy.title for busy in await self.services.busy(room_id, when.start_utc, end))
 
-    @poll.sub("results", usage="[ID]")
+    @poll.sub("results", example="!poll results P3")
     async def results(self, ctx: Context, poll: PollId = None) -> None:
-        """Show who voted what, and who has not voted yet. Example: !poll results P3"""
+        """Show who voted what, and who has not voted yet."""
         await self._show_results(ctx, poll)
 
     async def _show_results(self, ctx: Context, given: int | None) -> None:
@@ -130,26 +138,20 @@ class DatePoll(Voting, Closing):
         voters = {p.id: len(await self.polls.ballots(p.id)) for p in polls}
         await ctx.reply(render_open_polls(polls, voters))
 
-    @poll.sub("fix", usage="[ID] N NEW OPTION")
-    async def fix(
-        self, ctx: Context, given: PollId = None, number: int | None = None, option: Rest = ""
-    ) -> None:
-        """Replace option N; votes on the other options stay. Example: !poll fix P3 2 3-4pm Wednesday"""
-        if number is None or not option:
-            raise UsageError("say which option and what it should be")
+    @poll.sub("fix", example="!poll fix P3 2 3-4pm Wednesday")
+    async def fix(self, ctx: Context, given: PollId, n: int, option: Rest) -> None:
+        """Replace option N; votes on the other options stay."""
         found = await self._pick_open(ctx, given, "!poll fix P3 2 3-4pm Tue 5 Mar")
         await ctx.require_admin(f"change {found.ref}", or_user=found.creator)
-        if not 1 <= number <= len(found.options):
-            raise UserError(
-                f"{found.ref} has options 1 to {len(found.options)}; there is no option {number}."
-            )
-        near = [o.when.start.date() for o in found.options if o.number != number]
+        if not 1 <= n <= len(found.options):
+            raise UserError(f"{found.ref} has options 1 to {len(found.options)}; there is no option {n}.")
+        near = [o.when.start.date() for o in found.options if o.number != n]
         sent = ctx.sent_at()
         when = await self.times.read(
             lambda times: parse_option(option, times, found.zone, near=near, now=sent)
         )
-        new = Option(number, option, when, self._problems(when), await self._clashes(ctx.room_id, when))
-        poll = replace(found, options=tuple(new if o.number == number else o for o in found.options))
+        new = Option(n, option, when, self._problems(when), await self._clashes(ctx.room_id, when))
+        poll = replace(found, options=tuple(new if o.number == n else o for o in found.options))
         check_size(native_poll(poll), "That poll")
         async with self.db.transaction() as tx:
             voters = await self.polls.replace_option(tx, poll.id, new)
@@ -160,7 +162,7 @@ class DatePoll(Voting, Closing):
             await ctx.outbox.event(
                 ctx.room_id, POLL_START, {**content, "m.new_content": content, "m.relates_to": relation}
             )
-        text = f"{poll.ref}: option {option_line(new)} replaces {bdi(found.option(number).text)}."
+        text = f"{poll.ref}: option {option_line(new)} replaces {bdi(found.option(n).text)}."
         if not voters:
             await ctx.reply(text)
             return
@@ -170,9 +172,9 @@ class DatePoll(Voting, Closing):
             notify=True,
         )
 
-    @poll.sub("remind", usage="[ID]")
+    @poll.sub("remind", example="!poll remind P3")
     async def remind(self, ctx: Context, poll: PollId = None) -> None:
-        """Mention the members who have not voted yet. Example: !poll remind P3"""
+        """Mention the members who have not voted yet."""
         found = await self._pick_open(ctx, poll, "!poll remind P3")
         not_voted = self._not_voted(found, await self.polls.ballots(found.id))
         if not not_voted:
@@ -180,33 +182,31 @@ class DatePoll(Voting, Closing):
             return
         await ctx.reply(self._reminder(found, not_voted, ""), mentions=not_voted, notify=True)
 
-    @poll.sub("close", usage="[ID]")
+    @poll.sub("close", example="!poll close P3")
     async def close(self, ctx: Context, poll: PollId = None) -> None:
-        """Close a poll and announce the winner (its creator or a room admin). Example: !poll close P3
+        """Close a poll and announce the winner (its creator or a room admin).
 
         Votes sent before you sent this still count, even if they reach me later."""
         await self.close_now(ctx, poll)
 
-    @poll.sub("closes", usage="[ID] WHEN | none")
-    async def closes(self, ctx: Context, poll: PollId = None, when: Rest = "") -> None:
-        """Set, move or remove a poll's deadline (its creator or a room admin). Example: !poll closes P3 in 3 days"""
+    @poll.sub("closes", example="!poll closes P3 in 3 days")
+    async def closes(self, ctx: Context, poll: PollId, when: Annotated[Rest, Shown("WHEN|none")]) -> None:
+        """Set, move or remove a poll's deadline (its creator or a room admin)."""
         await self.set_closes(ctx, poll, when)
 
-    @poll.sub("reopen", usage="[ID]")
+    @poll.sub("reopen", example="!poll reopen P3")
     async def reopen_poll(self, ctx: Context, poll: PollId = None) -> None:
-        """Open a closed poll again; earlier votes stay (its creator or a room admin). Example: !poll reopen P3"""
+        """Open a closed poll again; earlier votes stay (its creator or a room admin)."""
         await self.reopen(ctx, poll)
 
-    @poll.sub("pick", usage="[ID] N")
-    async def pick_winner(self, ctx: Context, poll: PollId = None, number: int | None = None) -> None:
-        """Settle a tie: pick one of the tied options (its creator or a room admin). Example: !poll pick P3 2"""
-        if number is None:
-            raise UsageError("say which of the tied options wins")
-        await self.pick(ctx, poll, number)
+    @poll.sub("pick", example="!poll pick P3 2")
+    async def pick_winner(self, ctx: Context, poll: PollId, n: int) -> None:
+        """Settle a tie: pick one of the tied options (its creator or a room admin)."""
+        await self.pick(ctx, poll, n)
 
-    @poll.sub("runoff", usage="[ID]⏎[closes: WHEN]")
+    @poll.sub("runoff", lines="[closes: WHEN]", example="!poll runoff P3⏎closes: in 2 days")
     async def runoff(self, ctx: Context, poll: PollId = None, *, body: Body) -> None:
-        """Ask again between a tied poll's tied options only, as a new poll. Example: !poll runoff P3⏎closes: in 2 days"""
+        """Ask again between a tied poll's tied options only, as a new poll."""
         tied, closes = await self.runoff_options(ctx, poll, body)
         winners = count_votes(tied.options, await self.polls.ballots(tied.id)).winners
         options = tuple((o.text, o.when) for o in winners)
@@ -214,14 +214,14 @@ class DatePoll(Voting, Closing):
 
     # -- busy dates -----------------------------------------------------------------------------
 
-    @command("busy", usage="| add NAME DATES | remove N")
+    @command("busy")
     async def busy(self, ctx: Context) -> None:
         """List the room's busy dates, which poll options are checked against."""
         await ctx.reply(render_busy(await self.busy_dates.all(ctx.room_id), self.prefix))
 
-    @busy.sub("add", usage="NAME DATES")
-    async def busy_add(self, ctx: Context, text: Rest) -> None:
-        """Add a busy date; open polls are checked against it. Example: !busy add Workers Co-op Weekend 17-19 May"""
+    @busy.sub("add", example="!busy add Workers Co-op Weekend 17-19 May")
+    async def busy_add(self, ctx: Context, text: Annotated[Rest, Shown("NAME DATES")]) -> None:
+        """Add a busy date; open polls are checked against it."""
         sent = ctx.sent_at()
         title, when = await self.times.read(lambda times: split_busy(text, times, ctx.zone, sent))
         number = await self.busy_dates.add(ctx.room_id, title, when, ctx.sender)
@@ -229,15 +229,15 @@ class DatePoll(Voting, Closing):
         await ctx.reply(f"Busy date {number} added: {bdi(title)}, {h(when)}.{warnings}")
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
-    @busy.sub("remove", usage="N")
-    async def busy_remove(self, ctx: Context, number: int) -> None:
-        """Remove a busy date (whoever added it, or a room admin). Example: !busy remove 2"""
-        added_by = await self.busy_dates.added_by(ctx.room_id, number)
+    @busy.sub("remove", example="!busy remove 2")
+    async def busy_remove(self, ctx: Context, n: int) -> None:
+        """Remove a busy date (whoever added it, or a room admin)."""
+        added_by = await self.busy_dates.added_by(ctx.room_id, n)
         if added_by is None:
-            raise UserError(f"There is no busy date {number} here; {self.prefix}busy lists them.")
-        await ctx.require_admin(f"remove busy date {number}", or_user=added_by, role="who added it")
-        await self.busy_dates.remove(ctx.room_id, number)
-        await ctx.reply(f"Busy date {number} removed.")
+            raise UserError(f"There is no busy date {n} here; {self.prefix}busy lists them.")
+        await ctx.require_admin(f"remove busy date {n}", or_user=added_by, role="who added it")
+        await self.busy_dates.remove(ctx.room_id, n)
+        await ctx.reply(f"Busy date {n} removed.")
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     async def busy_times(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:

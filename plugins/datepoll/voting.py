@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Annotated
 
 from matrixbot import (
     Context,
@@ -15,6 +16,7 @@ from matrixbot import (
     Reaction,
     Rest,
     RoomEvent,
+    Shown,
     UserError,
     command,
     format_time,
@@ -30,9 +32,11 @@ from .render import render_correction, too_late
 
 
 class Voting(PollsBase):
-    @command("vote", usage="[ID] N… [maybe N…] | none")
-    async def vote(self, ctx: Context, poll: PollId = None, choices: Rest = "") -> None:
-        """Vote in a date poll: yes to some options, maybe to others. Example: !vote P3 1 3 maybe 5
+    @command("vote", example="!vote P3 1 3 maybe 5")
+    async def vote(
+        self, ctx: Context, poll: PollId = None, choices: Annotated[Rest, Shown("N… [maybe N…]|none")] = ""
+    ) -> None:
+        """Vote in a date poll: yes to some options, maybe to others.
 
         Your latest vote replaces your earlier one, however you voted. A vote counts when it was
         sent before the poll closed, even if it reaches me later."""

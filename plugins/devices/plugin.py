@@ -9,7 +9,7 @@ class DevicesPlugin(Plugin):
     name = "devices"
     description = "The bot's encryption session, and device trust."
 
-    @command("device", usage="| list @USER | trust @USER DEVICE")
+    @command("device")
     async def device(self, ctx: Context) -> None:
         """Show the bot's session (device id and key), to verify it from your app.
 
@@ -23,7 +23,7 @@ class DevicesPlugin(Plugin):
             f"To verify it in Element Web: <code>/verify {h(device)} {h(key.replace(' ', ''))}</code>"
         )
 
-    @device.sub("list", usage="@USER")
+    @device.sub("list")
     async def list_devices(self, ctx: Context, user: UserId) -> None:
         """List a member's devices as the bot sees them, and whether it trusts them."""
         devices = self.services.devices.of(user)
@@ -32,10 +32,10 @@ class DevicesPlugin(Plugin):
         rows = "".join(f"<li><code>{h(d.id)}</code> {h(d.display_name)} — {d.trust}</li>" for d in devices)
         await ctx.reply(f"Devices of {h(user)}:<ul>{rows}</ul>")
 
-    @device.sub("trust", usage="@USER DEVICE")
-    async def trust(self, ctx: Context, user: UserId, device_id: str) -> None:
+    @device.sub("trust")
+    async def trust(self, ctx: Context, user: UserId, device: str) -> None:
         """Trust a member's device (owners only; matters with e2ee trust: verified-only)."""
         await ctx.require_owner("trust devices")
-        if not self.services.devices.trust(user, device_id):
-            raise UserError(f"{user} has no device {device_id} that I know of: see !device list {user}.")
-        await ctx.reply(f"I now trust {h(user)}'s device <code>{h(device_id)}</code>.")
+        if not self.services.devices.trust(user, device):
+            raise UserError(f"{user} has no device {device} that I know of: see !device list {user}.")
+        await ctx.reply(f"I now trust {h(user)}'s device <code>{h(device)}</code>.")

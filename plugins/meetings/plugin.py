@@ -15,9 +15,12 @@ from matrixbot import (
     Context,
     JobRun,
     Message,
+    RawRef,
     Reaction,
     Ref,
     Rest,
+    Shown,
+    Title,
     Tx,
     UsageError,
     UserError,
@@ -86,10 +89,11 @@ class Meetings(ReminderCommands):
 
     @command(
         "meeting",
-        usage="TITLE⏎when: …⏎[duration: …] [url: …] [code: …] [remind: …] [notify: …] [repeat: …] [reveal: …] | [ID]",
+        lines="when: …⏎[duration: …] [url: …] [code: …] [remind: …] [notify: …] [repeat: …] [reveal: …]",
+        example="!meeting Planning call⏎when: Tuesday 3pm⏎url: https://meet.example.coop/x",
     )
-    async def meeting(self, ctx: Context, given: MeetingId = None, title: Rest = "", *, body: Body) -> None:
-        """Schedule a meeting, or show one. Example: !meeting Planning call⏎when: Tuesday 3pm⏎url: https://meet.example.coop/x
+    async def meeting(self, ctx: Context, given: MeetingId = None, title: Title = "", *, body: Body) -> None:
+        """Schedule a meeting, or show one.
 
         Lines: when (required), duration, url, code (better: set it by direct message with
         !meeting code ID CODE), remind (default "1 day, 10 minutes"), notify (@user … or @room),
@@ -124,9 +128,11 @@ class Meetings(ReminderCommands):
         ]
         await ctx.reply(render_list(rows, ctx.show_time))
 
-    @meeting.sub("edit", usage="[ID]⏎key: value…")
-    async def edit(self, ctx: Context, item: Rest = "", *, body: Body) -> None:
-        """Change a meeting's lines and reschedule its reminders. Example: !meeting edit M3⏎when: Wednesday 3pm"""
+    @meeting.sub("edit", lines="key: value…", example="!meeting edit M3⏎when: Wednesday 3pm")
+    async def edit(
+        self, ctx: Context, item: Annotated[str, RawRef(MEETING, line=True)] = "", *, body: Body
+    ) -> None:
+        """Change a meeting's lines and reschedule its reminders."""
         # the id is read only once a code in the lines is hidden: a mistyped id must not leave it shown
         removed = await hide_code(ctx, body)
         with told_if_refused(removed, "Nothing was changed.", self.prefix):
@@ -147,9 +153,9 @@ class Meetings(ReminderCommands):
         await ctx.reply(f"Updated {await self._details(edited, ctx)}{render_code_note(removed, self.prefix)}")
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
-    @meeting.sub("cancel", usage="[ID]")
+    @meeting.sub("cancel", example="!meeting cancel M3")
     async def cancel(self, ctx: Context, given: MeetingId = None) -> None:
-        """Cancel a meeting and its reminders (its organiser or a room admin). Example: !meeting cancel M3"""
+        """Cancel a meeting and its reminders (its organiser or a room admin)."""
         meeting = await self._meeting_here(ctx, given, "!meeting cancel M3")
         await ctx.require_admin(f"cancel {meeting.ref}", or_user=meeting.organiser)
         async with self.db.transaction() as tx:
@@ -161,9 +167,9 @@ class Meetings(ReminderCommands):
         )
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
-    @meeting.sub("skip", usage="[ID]")
+    @meeting.sub("skip", example="!meeting skip M3")
     async def skip(self, ctx: Context, given: MeetingId = None) -> None:
-        """Skip the next occurrence of a repeating meeting. Example: !meeting skip M3"""
+        """Skip the next occurrence of a repeating meeting."""
         meeting = await self._meeting_here(ctx, given, "!meeting skip M3")
         await ctx.require_admin(f"skip {meeting.ref}", or_user=meeting.organiser)
         following = meeting.following(meeting.next_at)
@@ -180,9 +186,9 @@ class Meetings(ReminderCommands):
         )
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
-    @meeting.sub("ics", usage="[ID]")
+    @meeting.sub("ics", example="!meeting ics M3")
     async def ics(self, ctx: Context, given: MeetingId = None) -> None:
-        """Get an iCalendar file of a meeting for your calendar. Example: !meeting ics M3"""
+        """Get an iCalendar file of a meeting for your calendar."""
         meeting = await self._meeting_here(ctx, given, "!meeting ics M3")
         server = self.rooms.bot_user_id.partition(":")[2] or "matrixbot"
         data = meeting_ics(meeting, server, self.clock.now())
@@ -190,10 +196,13 @@ class Meetings(ReminderCommands):
             ctx.room_id, data, f"meeting-{meeting.ref}.ics", "text/calendar", reply_to=ctx.event
         )
 
-    @meeting.sub("code", usage="ID CODE")
-    async def code(self, ctx: Context, item: str = "", code: Rest = "") -> None:
-        """Set a meeting's access code, in a direct message to the bot. Example: !meeting code M3 486072"""
-        # every argument is optional so that a mistyped command in a room still reaches the redaction
+    @meeting.sub("code", example="!meeting code M3 486072")
+    async def code(
+        self, ctx: Context, item: Annotated[str, RawRef(MEETING)], code: Annotated[Rest, Shown("CODE")] = ""
+    ) -> None:
+        """Set a meeting's access code, in a direct message to the bot."""
+        # the id is taken as written and the code may be missing, so that a mistyped command in a
+        # room still reaches the redaction
         if not ctx.is_direct:
             removed = await redact_secret(ctx)
             note = (
@@ -226,9 +235,15 @@ class Meetings(ReminderCommands):
             render_code_set(meeting) if secret else f"The access code of {h(meeting.ref)} is removed."
         )
 
-    @meeting.sub("from-poll", usage="POLL [N]⏎[url: …] [code: …] [remind: …] [notify: …] [repeat: …]")
-    async def from_poll(self, ctx: Context, poll: Rest = "", *, body: Body) -> None:
-        """Schedule a meeting at the winning date of a closed date poll (or option N of a tie). Example: !meeting from-poll P3"""
+    @meeting.sub(
+        "from-poll",
+        lines="[url: …] [code: …] [remind: …] [notify: …] [repeat: …]",
+        example="!meeting from-poll P3",
+    )
+    async def from_poll(
+        self, ctx: Context, poll: Annotated[Rest, Shown("POLL [N]")] = "", *, body: Body
+    ) -> None:
+        """Schedule a meeting at the winning date of a closed date poll (or option N of a tie)."""
         # the id is read only once a code in the lines is hidden: a mistyped id must not leave it shown
         removed = await hide_code(ctx, body)
         with told_if_refused(removed, "Nothing was scheduled.", self.prefix):

@@ -14,6 +14,7 @@ from matrixbot import (
     Plugin,
     Ref,
     Rest,
+    Shown,
     UserError,
     bdi,
     check_size,
@@ -45,9 +46,9 @@ class ReminderCommands(Plugin):
 
     store: MeetingStore
 
-    @command("remind", usage="WHEN WHAT")
-    async def remind_me(self, ctx: Context, text: Rest) -> None:
-        """Set a reminder for the room. Example: !remind tomorrow 9am send invoices
+    @command("remind", example="!remind tomorrow 9am send invoices")
+    async def remind_me(self, ctx: Context, text: Annotated[Rest, Shown("WHEN WHAT")]) -> None:
+        """Set a reminder for the room.
 
         Also "!remind in 10 minutes stand-up" and "!remind every monday 10am weekly check".
         Whoever reacts 👍 to the confirmation is mentioned when it goes out.
@@ -83,15 +84,15 @@ class ReminderCommands(Plugin):
         """List this room's reminders."""
         await ctx.reply(render_reminders(await self.store.reminders_in(ctx.room_id), ctx.show_time))
 
-    @command("reminder", usage="[ID]")
+    @command("reminder", example="!reminder R7")
     async def reminder(self, ctx: Context, given: ReminderId = None) -> None:
-        """Show a reminder. Example: !reminder R7"""
+        """Show a reminder."""
         found = await self._reminder_here(ctx, given, "!reminder R7")
         await ctx.reply(render_reminder_line(found, ctx.show_time))
 
-    @reminder.sub("cancel", usage="[ID]")
+    @reminder.sub("cancel", example="!reminder cancel R7")
     async def cancel_reminder(self, ctx: Context, given: ReminderId = None) -> None:
-        """Cancel a reminder (whoever set it, or a room admin). Example: !reminder cancel R7"""
+        """Cancel a reminder (whoever set it, or a room admin)."""
         found = await self._reminder_here(ctx, given, "!reminder cancel R7")
         await ctx.require_admin(f"cancel {found.ref}", or_user=found.creator, role="who set it")
         async with self.db.transaction() as tx:

@@ -18,8 +18,8 @@ from matrixbot import (
     Reaction,
     Ref,
     Rest,
+    Title,
     Tx,
-    UsageError,
     UserError,
     UserId,
     bdi,
@@ -75,9 +75,9 @@ class Signups(Plugin):
 
     # -- showing -------------------------------------------------------------------------------
 
-    @command("signup", usage="[ID]")
+    @command("signup", example="!signup S2")
     async def show(self, ctx: Context, list_id: ListId = None) -> None:
-        """Show a signup list: talks, who is coming, the waitlist, places left. Example: !signup S2
+        """Show a signup list: talks, who is coming, the waitlist, places left.
 
         The ID may be left out when the room has exactly one open list.
         """
@@ -95,9 +95,13 @@ class Signups(Plugin):
 
     # -- creating and signing up ------------------------------------------------------------------
 
-    @show.sub("new", usage="TITLE⏎when: …⏎[where: …]⏎[talks: N]⏎[places: N]⏎[closes: …]⏎[slot: …]")
-    async def new(self, ctx: Context, title: Rest, *, body: Body) -> None:
-        """Start a signup list. Example: !signup new Tech chats⏎when: 13 June 6pm⏎talks: 4⏎places: 30
+    @show.sub(
+        "new",
+        lines="when: …⏎[where: …]⏎[talks: N]⏎[places: N]⏎[closes: …]⏎[slot: …]",
+        example="!signup new Tech chats⏎when: 13 June 6pm⏎talks: 4⏎places: 30",
+    )
+    async def new(self, ctx: Context, title: Title, *, body: Body) -> None:
+        """Start a signup list.
 
         talks: the number of talk slots (0: attend only); places: how many can come (left out: no
         limit); closes: when sign-ups end; slot: the length of each talk, giving a running order.
@@ -113,9 +117,9 @@ class Signups(Plugin):
         event_id = await ctx.reply(render_list(sheet, self._names(ctx.room_id), ctx.now, self.prefix))
         await self.store.set_event(created.id, event_id)
 
-    @show.sub("talk", usage="[ID] TOPIC")
-    async def talk(self, ctx: Context, list_id: ListId = None, topic: Rest = "") -> None:
-        """Offer a talk: take a talk slot with your topic. Example: !signup talk S2 Running a co-op's books"""
+    @show.sub("talk", example="!signup talk S2 Running a co-op's books")
+    async def talk(self, ctx: Context, list_id: ListId, topic: Rest) -> None:
+        """Offer a talk: take a talk slot with your topic."""
         topic = check_topic(topic)
         signup_list = await self._find(ctx, list_id, "!signup talk S3 TOPIC")
         change = await self._join(ctx.outbox, signup_list, ctx.sender, "talk", topic, ctx.sent_at())
@@ -132,9 +136,9 @@ class Signups(Plugin):
                 f"All talk slots of {ref} are taken; you are number {place} on its talk waitlist."
             )
 
-    @show.sub("attend", usage="[ID]", aliases=("join", "come"))
+    @show.sub("attend", example="!signup attend S2", aliases=("join", "come"))
     async def attend(self, ctx: Context, list_id: ListId = None) -> None:
-        """Say you are coming (or react 🙋 to the list). Example: !signup attend S2"""
+        """Say you are coming (or react 🙋 to the list)."""
         signup_list = await self._find(ctx, list_id, "!signup attend S3")
         change = await self._join(ctx.outbox, signup_list, ctx.sender, "attend", None, ctx.sent_at())
         after = change.after.allocation
@@ -147,9 +151,9 @@ class Signups(Plugin):
                 f"{ref} is full; you are number {place} on the waitlist. I will tell you if a place opens up."
             )
 
-    @show.sub("withdraw", usage="[ID]", aliases=("leave",))
+    @show.sub("withdraw", example="!signup withdraw S2", aliases=("leave",))
     async def withdraw(self, ctx: Context, list_id: ListId = None) -> None:
-        """Take yourself off a list (your talk and your place). Example: !signup withdraw S2"""
+        """Take yourself off a list (your talk and your place)."""
         signup_list = await self._find(ctx, list_id, "!signup withdraw S3")
         await self._leave(ctx.outbox, signup_list, ctx.sender, ("talk", "attend"), "You are not on")
         await ctx.reply(f"You are off {h(signup_list.ref)}.")
@@ -170,21 +174,19 @@ class Signups(Plugin):
 
     # -- organisers ---------------------------------------------------------------------------
 
-    @show.sub("close", usage="[ID]")
+    @show.sub("close", example="!signup close S2")
     async def close(self, ctx: Context, list_id: ListId = None) -> None:
-        """Stop taking sign-ups (organiser or room admin). Example: !signup close S2"""
+        """Stop taking sign-ups (organiser or room admin)."""
         await self._set_closed(ctx, list_id, True)
 
-    @show.sub("reopen", usage="[ID]")
+    @show.sub("reopen", example="!signup reopen S2")
     async def reopen(self, ctx: Context, list_id: ListId = None) -> None:
-        """Take sign-ups again (organiser or room admin). Example: !signup reopen S2"""
+        """Take sign-ups again (organiser or room admin)."""
         await self._set_closed(ctx, list_id, False)
 
-    @show.sub("remove", usage="[ID] @USER")
-    async def remove(self, ctx: Context, list_id: ListId = None, user: UserId = "") -> None:
-        """Take someone off a list (organiser or room admin); they are told. Example: !signup remove S2 @bob:example.org"""
-        if not user:
-            raise UsageError("say whom to remove, e.g. !signup remove S2 @bob:example.org")
+    @show.sub("remove", example="!signup remove S2 @bob:example.org")
+    async def remove(self, ctx: Context, list_id: ListId, user: UserId) -> None:
+        """Take someone off a list (organiser or room admin); they are told."""
         signup_list = await self._find(ctx, list_id, "!signup remove S3 @user")
         await ctx.require_admin(f"remove people from {signup_list.ref}", or_user=signup_list.organiser)
         removed = await self.store.remove(signup_list.id, user, ctx.sender, ctx.event.event_id)
@@ -200,11 +202,10 @@ class Signups(Plugin):
         else:
             await self._publish(ctx.outbox, change)
 
-    @show.sub("edit", usage="[ID]⏎key: value…")
+    @show.sub("edit", lines="key: value…", example="!signup edit S2⏎places: 20⏎closes: none")
     async def edit(self, ctx: Context, list_id: ListId = None, *, body: Body) -> None:
         """Change a list (organiser or room admin): title, when, where, talks, places, closes, slot.
 
-        Example: !signup edit S2⏎places: 20⏎closes: none
         Fewer places or slots than people move the newest to the front of the waitlist.
         """
         signup_list = await self._find(ctx, list_id, "!signup edit S3")
@@ -223,33 +224,31 @@ class Signups(Plugin):
         note = f" Moved to the waitlist: {', '.join(bdi(names(e.user_id)) for e in moved)}." if moved else ""
         await ctx.reply(f"Updated {h(signup_list.ref)}.{note}")
 
-    @show.sub("move", usage="[ID] N M")
-    async def move(self, ctx: Context, list_id: ListId = None, source: int = 0, target: int = 0) -> None:
-        """Move talk N to place M in the running order (organiser or room admin). Example: !signup move S2 3 1"""
-        if not source or not target:
-            raise UsageError("say which talk goes where, e.g. !signup move S2 3 1")
+    @show.sub("move", example="!signup move S2 3 1")
+    async def move(self, ctx: Context, list_id: ListId, n: int, m: int) -> None:
+        """Move talk N to place M in the running order (organiser or room admin)."""
         signup_list = await self._find(ctx, list_id, "!signup move S3 2 1")
         await ctx.require_admin(f"reorder the talks of {signup_list.ref}", or_user=signup_list.organiser)
         sheet = await self.store.sheet(signup_list)
-        await self.store.set_running_order(signup_list.id, reorder(sheet.allocation.speakers, source, target))
+        await self.store.set_running_order(signup_list.id, reorder(sheet.allocation.speakers, n, m))
         after = await self.store.sheet(signup_list)
         await self._refresh(ctx.outbox, after)
-        await ctx.reply(f"Moved talk {source} of {h(signup_list.ref)} to place {target}.")
+        await ctx.reply(f"Moved talk {n} of {h(signup_list.ref)} to place {m}.")
 
     # -- files --------------------------------------------------------------------------------
 
-    @show.sub("export", usage="[ID]", aliases=("csv",))
+    @show.sub("export", example="!signup export S2", aliases=("csv",))
     async def export(self, ctx: Context, list_id: ListId = None) -> None:
-        """Upload the list as a CSV file (safe to open in a spreadsheet). Example: !signup export S2"""
+        """Upload the list as a CSV file (safe to open in a spreadsheet)."""
         signup_list = await self._find(ctx, list_id, "!signup export S3")
         data = to_csv(await self.store.sheet(signup_list), self._names(ctx.room_id))
         await ctx.outbox.file(
             ctx.room_id, data, f"signups-{signup_list.ref}.csv", "text/csv", reply_to=ctx.event
         )
 
-    @show.sub("ics", usage="[ID]", aliases=("ical", "calendar"))
+    @show.sub("ics", example="!signup ics S2", aliases=("ical", "calendar"))
     async def ics(self, ctx: Context, list_id: ListId = None) -> None:
-        """Upload the gathering as an iCalendar file. Example: !signup ics S2"""
+        """Upload the gathering as an iCalendar file."""
         signup_list = await self._find(ctx, list_id, "!signup ics S3")
         data = to_ics(await self.store.sheet(signup_list), self._names(ctx.room_id), ctx.now)
         await ctx.outbox.file(

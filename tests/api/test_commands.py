@@ -6,39 +6,30 @@ from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.meetings import Meetings
 
 from matrixbot import Context, JobRun, Plugin, Reaction, job, on_reaction
-from matrixbot.api.commands import (
-    Body,
-    Command,
-    Ref,
-    Rest,
-    UserId,
-    command,
-    parse_invocation,
-    resolve,
-    resolve_single,
-)
+from matrixbot.api.arguments import Body, RawRef, Ref, Rest, Shown, Title, UserId
+from matrixbot.api.commands import Command, command, parse_invocation, resolve, resolve_single
 from matrixbot.errors import StartupError, UsageError, UserError
 from matrixbot.testing.fakebot import FakeBot
 
 
 class Demo:
-    @command("poll", usage="TITLE")
-    async def poll(self, ctx: object, title: Rest, *, body: Body) -> None:
+    @command("poll")
+    async def poll(self, ctx: object, title: Title, *, body: Body) -> None:
         """Make a poll.
 
         More help here."""
 
-    @poll.sub("close", usage="[ID]")
+    @poll.sub("close")
     async def close(self, ctx: object, poll: Annotated[int | None, Ref("P", "poll")] = None) -> None:
         """Close a poll."""
 
-    @poll.sub("fix", usage="[ID] N OPTION")
+    @poll.sub("fix")
     async def fix(
         self, ctx: object, poll: Annotated[int | None, Ref("P", "poll")], n: int, option: Rest
     ) -> None:
         """Fix an option."""
 
-    @command("kick", usage="@USER [COUNT]")
+    @command("kick")
     async def kick(self, ctx: object, user: UserId, count: int = 1) -> None:
         """Kick."""
 
@@ -62,7 +53,7 @@ def test_invocation_splits_first_line_and_body():
 def test_docstring_gives_summary_and_details():
     assert spec.summary == "Make a poll."
     assert spec.details == "More help here."
-    assert spec.usage_line("!") == "!poll TITLE"
+    assert spec.usage_line("!", subcommands=False) == "!poll TITLE"
     assert spec.subcommands["close"].usage_line("!") == "!poll close [ID]"
 
 
@@ -147,7 +138,7 @@ async def test_a_handler_is_still_called_like_a_method():
         def __init__(self) -> None:
             self.seen: list[int] = []
 
-        @command("count", usage="N")
+        @command("count")
         async def count(self, ctx: object, n: int) -> None:
             self.seen.append(n)
 
@@ -159,12 +150,12 @@ async def test_a_handler_is_still_called_like_a_method():
 class Declares(Plugin):
     name = "declares"
 
-    @command("thing", usage="[ID]")
+    @command("thing", example="!thing T3")
     async def thing(self, ctx: Context, given: Annotated[int | None, Ref("T", "thing")] = None) -> None:
-        """Show a thing. Example: !thing T3"""
+        """Show a thing."""
         await ctx.reply(f"thing {given}")
 
-    @thing.sub("make", usage="TITLE⏎LINES")
+    @thing.sub("make", lines="LINES")
     async def make(self, ctx: Context, title: Rest, *, body: Body) -> None:
         """Make a thing."""
         await ctx.reply(f"made {title} with {len(body.lines)} lines" if body else f"made {title}, no lines")
@@ -232,17 +223,17 @@ MEETING = Ref("M", "meeting")
 
 
 class Ids:
-    @command("meeting", usage="TITLE⏎when: … | [ID]")
+    @command("meeting", lines="when: …")
     async def meeting(
-        self, ctx: object, given: Annotated[int | None, MEETING] = None, title: Rest = "", *, body: Body
+        self, ctx: object, given: Annotated[int | None, MEETING] = None, title: Title = "", *, body: Body
     ) -> None: ...
 
-    @meeting.sub("cancel", usage="[ID]")
+    @meeting.sub("cancel")
     async def cancel(self, ctx: object, given: Annotated[int | None, MEETING] = None) -> None: ...
 
-    @command("from-poll", usage="POLL")
+    @command("from-poll", example="!from-poll P3")
     async def from_poll(self, ctx: object, poll: Annotated[int, Ref("P", "poll")]) -> None:
-        """Schedule from a poll. Example: !from-poll P3"""
+        """Schedule from a poll."""
 
 
 def test_words_after_an_id_are_unexpected_and_a_wrong_id_says_what_ids_look_like():
@@ -258,7 +249,7 @@ def test_words_after_an_id_are_unexpected_and_a_wrong_id_says_what_ids_look_like
 def test_a_required_id_is_named_when_missing_or_wrong():
     spec = Ids.from_poll
     with pytest.raises(
-        UsageError, match=r"^POLL is missing: it comes after !from-poll, e.g. !from-poll P3\.$"
+        UsageError, match=r"^the poll id is missing: it comes after !from-poll, e.g. !from-poll P3\.$"
     ):
         spec.bind("ctx", "", "")
     for word in ("X3", "three", "3"):
@@ -314,7 +305,7 @@ async def test_set_my_timezone_is_a_declared_subcommand(fake_bot):
     sub, args = resolve(core, "my timezone Europe/Berlin")
     assert sub.full_name == "set my" and args == "timezone Europe/Berlin"
     assert (
-        "!set my timezone ZONE — Set your own time zone"
+        "!set my timezone|zone|tz ZONE — Set your own time zone"
         in (await bot.say(room, "@alice:x", "!help set")).body
     )
     said = await bot.say(room, "@alice:x", "!set my TZ Europe/Berlin")
@@ -323,16 +314,16 @@ async def test_set_my_timezone_is_a_declared_subcommand(fake_bot):
         await bot.say(room, "@alice:x", "!set my zone none")
     ).body == "I will show you times in the room's zone."
     wrong = await bot.say(room, "@alice:x", "!set my colour red")
-    assert wrong.body == "Expected timezone, zone or tz, not 'colour'.\nUsage: !set my timezone ZONE"
+    assert wrong.body == "Expected timezone, zone or tz, not 'colour'.\nUsage: !set my timezone|zone|tz ZONE"
     missing = await bot.say(room, "@alice:x", "!set my timezone")
     assert missing.body.startswith("ZONE is missing: it comes after !set my timezone, e.g. !set my timezone")
     assert "Only a room admin" in (await bot.say(room, "@alice:x", "!set timezone Europe/Paris")).body
 
 
 class Away:
-    @command("away", usage="[until] DATE")
+    @command("away", example="!away until 1 May")
     async def away(self, ctx: object, _until: Literal["until"] | None, date: Rest) -> None:
-        """Pause pings. Example: !away until 1 May"""
+        """Pause pings."""
 
 
 def test_an_optional_word_may_be_left_out():
@@ -345,3 +336,106 @@ def test_a_missing_argument_is_explained_with_the_bots_prefix():
     with pytest.raises(UsageError) as raised:
         Away.away.bind("ctx", "", "", prefix="?")
     assert raised.value.message == "DATE is missing: it comes after ?away, e.g. !away until 1 May."
+
+
+# -- the usage line: derived from the signature, never read by the parser ----------------------------
+
+
+def test_the_usage_line_is_derived_from_the_arguments():
+    assert Demo.poll.usage_line("!") == "!poll TITLE | close [ID] | fix [ID] N OPTION"
+    assert Demo.fix.usage_line("?") == "?poll fix [ID] N OPTION"
+    assert Demo.kick.usage_line("!") == "!kick @USER [COUNT]"
+    assert Away.away.usage_line("!") == "!away [until] DATE"
+    assert Ids.from_poll.usage_line("!") == "!from-poll ID"
+    assert Ids.meeting.usage_line("!") == "!meeting [ID] [TITLE]⏎when: … | cancel [ID]"
+    assert Declares.thing.usage_line("!") == "!thing [ID] | make TITLE"
+    assert Declares.make.usage_line("!") == "!thing make TITLE⏎LINES"
+
+
+class Shows:
+    @command("busy")
+    async def busy(self, ctx: object) -> None: ...
+
+    @busy.sub("add", aliases=("new",))
+    async def add(self, ctx: object, text: Annotated[Rest, Shown("NAME DATES")]) -> None: ...
+
+    @busy.sub("remove")
+    async def remove(self, ctx: object, n: int) -> None: ...
+
+    @command("vote")
+    async def vote(
+        self,
+        ctx: object,
+        poll: Annotated[int | None, Ref("P", "poll")],
+        choices: Annotated[Rest, Shown("N… [maybe N…]|none")] = "",
+    ) -> None: ...
+
+    @command("set")
+    async def set(self, ctx: object, setting: Literal["timezone", "tz"], zone: Rest) -> None: ...
+
+    @command("code")
+    async def code(self, ctx: object, item: Annotated[str, RawRef(MEETING)], code: Rest = "") -> None: ...
+
+
+def test_shown_words_choices_and_subcommands_in_the_usage_line():
+    assert Shows.busy.usage_line("!") == "!busy | add NAME DATES | remove N", "each subcommand once"
+    assert Shows.vote.usage_line("!") == "!vote [ID] N… [maybe N…]|none", "a Shown text is as written"
+    assert Shows.set.usage_line("!") == "!set timezone|tz ZONE"
+    assert Shows.code.usage_line("!") == "!code ID [CODE]"
+    with pytest.raises(UsageError, match=r"^NAME DATES is missing: it comes after !busy add\.$"):
+        Shows.add.bind("ctx", "", "")
+    with pytest.raises(UsageError, match=r"^ZONE is missing: it comes after !set timezone\.$"):
+        Shows.set.bind("ctx", "tz", "")
+
+
+def test_lines_describe_a_body_and_need_one():
+    class Wrong:
+        @command("wrong", lines="OPTION⏎OPTION…")
+        async def wrong(self, ctx: object, title: Title) -> None: ...
+
+    with pytest.raises(TypeError, match="lines= describes the Body; declare one"):
+        Wrong.wrong.arguments  # noqa: B018 (reading it checks the signature)
+
+
+class Titled:
+    @command("item", lines="LINES")
+    async def item(
+        self, ctx: object, given: Annotated[int | None, MEETING] = None, title: Title = "", *, body: Body
+    ) -> None: ...
+
+    @item.sub("cancel")
+    async def cancel(self, ctx: object, given: Annotated[int | None, MEETING] = None) -> None: ...
+
+    @item.sub("fix")
+    async def fix(self, ctx: object, given: Annotated[int | None, MEETING], n: int, text: Rest) -> None: ...
+
+    @item.sub("code")
+    async def code(self, ctx: object, item: Annotated[str, RawRef(MEETING)], code: Rest = "") -> None: ...
+
+
+class Untitled:
+    @command("item", lines="LINES")
+    async def item(
+        self, ctx: object, given: Annotated[int | None, MEETING] = None, title: Rest = "", *, body: Body
+    ) -> None: ...
+
+    @item.sub("cancel")
+    async def cancel(self, ctx: object, given: Annotated[int | None, MEETING] = None) -> None: ...
+
+
+def test_a_title_and_an_id_are_read_from_the_types():
+    assert resolve(Titled.item, "cancel party", "x")[0] is Titled.item, "a title: cancel takes only an id"
+    assert resolve(Titled.item, "code review", "x")[0] is Titled.item, "a title: code takes an id first"
+    assert resolve(Titled.item, "cancel M3", "x")[0] is Titled.cancel
+    assert resolve(Titled.item, "cancel party", "")[0] is Titled.cancel, "without lines: the subcommand"
+    assert resolve(Titled.item, "fix the date", "x")[0] is Titled.fix, "fix takes more than an id"
+    assert Titled.item.bind("ctx", "Q3 planning", "x")[0] == ["ctx", None, "Q3 planning"]
+    assert resolve(Untitled.item, "cancel party", "x")[0] is Untitled.cancel, "a Rest is not a title"
+    with pytest.raises(UsageError, match="'Q3' is not a meeting id"):
+        Untitled.item.bind("ctx", "Q3 planning", "x")
+
+
+def test_a_raw_id_is_taken_as_written_for_the_handler_to_read():
+    assert Titled.code.bind("ctx", "X3 123", "")[0] == ["ctx", "X3", "123"]
+    with pytest.raises(UsageError, match=r"^the meeting id is missing: it comes after !item code\.$"):
+        Titled.code.bind("ctx", "", "")

@@ -7,7 +7,8 @@ import os
 import signal
 from datetime import timedelta
 
-from matrixbot.api.commands import Rest, command
+from matrixbot.api.arguments import Rest
+from matrixbot.api.commands import command
 from matrixbot.api.context import Context
 from matrixbot.api.jobs import JobRun
 from matrixbot.api.plugin import Plugin, job
@@ -18,7 +19,7 @@ class Announcer(Plugin):
     name = "announcer"
     description = "Scheduled announcements (a test plugin)."
 
-    @command("announce", usage="SECONDS TEXT")
+    @command("announce")
     async def announce(self, ctx: Context, seconds: int, text: Rest) -> None:
         """Post TEXT in SECONDS seconds."""
         due = self.clock.now() + timedelta(seconds=seconds)

@@ -19,7 +19,7 @@ class Crashy(Plugin):
         """Raise an error."""
         raise RuntimeError("secret internals")
 
-    @command("echo", usage="TEXT")
+    @command("echo")
     async def echo(self, ctx: Context, text: str) -> None:
         """Repeat a word."""
         await ctx.reply(f"echo {h(text)}")

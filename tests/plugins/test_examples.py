@@ -1,17 +1,22 @@
-"""Every example the bot gives is taken by the bot itself, whatever the date: each `Example:` of every
-command's help, and each example an error hint shows (worked out from the clock), said back to the
-bot at several dates in different years and zones, is answered without a warning about its date.
+"""Every example the bot gives is taken by the bot itself, whatever the date: each declared example
+of every command (`example=`, which its help shows), and each example an error hint shows (worked
+out from the clock), said back to the bot at several dates in different years and zones, is
+answered without a warning about its date.
 
 "Try e.g. 'Tuesday 2 July 3pm'" was refused in 2027 ("2 July 2027 is a Friday, not a Tuesday")."""
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterator
 
 import pytest
+from matrixbot.plugins.core import CorePlugin
+from matrixbot.plugins.devices import DevicesPlugin
 
-from matrixbot.api.commands import Command
+from matrixbot.api.commands import Command, parse_invocation, resolve
+from matrixbot.engine.registry import discover
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.testing.pytest_plugin import MakeFakeBot
 from matrixbot.time import FakeClock
@@ -53,16 +58,42 @@ LAST = ("close", "pick", "runoff", "cancel", "stop", "disable", "remove", "withd
 """Examples that end or need an ended thing: said after the others, in this order."""
 
 
-def examples_of(spec: Command[...]) -> Iterator[str]:
-    """The `Example:` of a command and of its subcommands, as the help shows them."""
-    for found in re.finditer(r"Example: (\S[^\n]*?)(?:\.(?:\s|$)|\n|$)", f"{spec.summary}\n{spec.details}"):
-        yield found.group(1).strip()
-    for sub in spec.subcommands.values():
-        yield from examples_of(sub)
+def declared(spec: Command[...]) -> Iterator[Command[...]]:
+    """A command and its subcommands (each once)."""
+    yield spec
+    for sub in dict.fromkeys(spec.subcommands.values()):
+        yield from declared(sub)
 
 
 def made(command: str) -> str | None:
     return next((said for start, said in MADE.items() if re.match(start, command)), None)
+
+
+def test_every_example_runs_its_own_command_and_no_docstring_hides_one() -> None:
+    """An example is declared (`example=`), not written into a docstring, and the command it is
+    shown for is the one it runs."""
+    classes = [
+        CorePlugin,
+        DevicesPlugin,
+        *(p for p in discover() if p.__module__.startswith("matrixbot.plugins.")),
+    ]
+    tops = {
+        m.name: m
+        for c in classes
+        for _, m in inspect.getmembers(c)
+        if isinstance(m, Command) and not m.parent
+    }
+    specs = [each for top in tops.values() for each in declared(top)]
+    assert sum(1 for spec in specs if spec.example) >= 40
+    for spec in specs:
+        assert "Example:" not in f"{spec.summary} {spec.details}", (
+            f"!{spec.full_name}: declare it as example="
+        )
+        if spec.example:
+            said = parse_invocation(spec.example.replace("⏎", "\n"), "!")
+            assert said is not None and said.name in tops, spec.example
+            found = resolve(tops[said.name], said.args, said.body)[0]
+            assert found is spec, f"{spec.example!r} runs !{found.full_name}, not !{spec.full_name}"
 
 
 async def check(bot: FakeBot, room: str, command: str) -> str | None:
@@ -85,13 +116,13 @@ async def test_every_example_of_every_commands_help_is_taken(bot: FakeBot) -> No
     room = bot.room(ALICE, BOB, admins=[ALICE])
     for command in SETUP:
         assert await check(bot, room, command) is None
-    helped = []
+    examples = []
     for plugin in bot.parts.registry.plugins.values():
         for spec in plugin.commands():
             shown = (await bot.say(room, ALICE, f"!help {spec.name}")).body
-            helped += re.findall(r"Example: (\S[^\n]*?)(?:\.(?:\s|$)|\n|$)", shown)
-            helped += examples_of(spec)  # also those in details, which the help's list leaves out
-    examples = list(dict.fromkeys(e.strip() for e in helped))
+            for each in declared(spec):
+                assert not each.example or f"Example: {each.example}" in shown, f"!help {spec.name}"
+                examples += [each.example] if each.example else []
     assert any("!poll CoTech" in e for e in examples) and any("!checkin start" in e for e in examples)
     examples.sort(
         key=lambda e: min((LAST.index(w) for w in re.split(r"[\s⏎!]+", e) if w in LAST), default=-1)

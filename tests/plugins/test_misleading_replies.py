@@ -61,6 +61,11 @@ async def test_a_subcommand_followed_by_an_id_is_still_the_subcommand(bot):
     [
         ("!set timezone", "VALUE is missing: it comes after !set NAME, e.g. !set timezone Europe/London"),
         ("!busy add", "NAME DATES is missing: it comes after !busy add, e.g. !busy add Workers"),
+        ("!poll pick", "N is missing: it comes after !poll pick, e.g. !poll pick P3 2."),
+        ("!poll fix P1 2", "OPTION is missing: it comes after !poll fix N, e.g. !poll fix P3 2 3-4pm"),
+        ("!signup move S1 2", "M is missing: it comes after !signup move N, e.g. !signup move S2 3 1."),
+        ("!signup remove S1", "@USER is missing: it comes after !signup remove, e.g. !signup remove S2 @bob"),
+        ("!meeting code", "The meeting id is missing: it comes after !meeting code, e.g. !meeting code M3"),
     ],
 )
 async def test_a_missing_argument_is_named_with_usage_and_an_example(bot, typed, said):

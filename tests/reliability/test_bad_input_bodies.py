@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from matrixbot.plugins.datepoll.parse import parse_choices, parse_proposal
 from matrixbot.plugins.meetings.parse import EDIT_KEYS, parse_meeting
 
-from matrixbot.api.commands import Body
+from matrixbot.api.arguments import Body
 from tests.reliability.fuzzing import SIZES, TEXT, TIMES, ZONE, fuzz, lines
 
 BODIES = {

@@ -10,7 +10,7 @@ from matrixbot.plugins.checkins.parse import parse_start
 from matrixbot.plugins.signups.model import Details
 from matrixbot.plugins.signups.parse import EDIT_KEYS, parse_edit, parse_new
 
-from matrixbot.api.commands import Body
+from matrixbot.api.arguments import Body
 from tests.reliability.fuzzing import CLOCK, SIZES, TEXT, TIMES, ZONE, fuzz, lines
 
 CURRENT = Details("Gathering", TIMES.parse("13 June 2024 6pm", ZONE), slot=timedelta(minutes=20))

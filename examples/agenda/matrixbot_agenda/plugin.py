@@ -13,6 +13,8 @@ from matrixbot import (
     Reaction,
     Ref,
     Rest,
+    Shown,
+    Title,
     UserError,
     command,
     format_ref,
@@ -48,9 +50,9 @@ class Agenda(Plugin):
         topics = in_order(await self.topics.open_topics(ctx.room_id))
         await ctx.reply(render_agenda(topics, self._names(ctx.room_id), self.prefix))
 
-    @show.sub("add", usage="TITLE⏎[notes…]")
-    async def add(self, ctx: Context, title: Rest, *, body: Body) -> None:
-        """Put a topic on the agenda. Example: !agenda add Budget for 2025⏎Draft is in the shared folder
+    @show.sub("add", lines="[notes…]", example="!agenda add Budget for 2025⏎Draft is in the shared folder")
+    async def add(self, ctx: Context, title: Title, *, body: Body) -> None:
+        """Put a topic on the agenda.
 
         The lines after the first are the topic's notes.
         """
@@ -59,17 +61,17 @@ class Agenda(Plugin):
         event_id = await ctx.reply(render_added(topic))
         await self.topics.set_event(topic.id, event_id)
 
-    @show.sub("done", usage="[ID]")
+    @show.sub("done", example="!agenda done T3")
     async def done(self, ctx: Context, topic_id: TopicId = None) -> None:
-        """Tick a topic off (whoever added it, or a room admin). Example: !agenda done T3"""
+        """Tick a topic off (whoever added it, or a room admin)."""
         topic = await self._find(ctx, topic_id, "!agenda done T3")
         await ctx.require_admin(f"tick off {topic.ref}", or_user=topic.proposer, role="who added it")
         await self.topics.set_done(topic.id)
         await ctx.reply(render_done(topic))
 
-    @show.sub("for", usage="WHEN | none")
-    async def set_for(self, ctx: Context, when: Rest) -> None:
-        """Say when the agenda is for: its meeting goes on the room's calendar. Example: !agenda for Thursday 6pm
+    @show.sub("for", example="!agenda for Thursday 6pm")
+    async def set_for(self, ctx: Context, when: Annotated[Rest, Shown("WHEN|none")]) -> None:
+        """Say when the agenda is for: its meeting goes on the room's calendar.
 
         "none" takes it off the calendar again."""
         if when.strip().lower() in ("none", "off"):

@@ -26,7 +26,7 @@ from matrixbot.plugins.checkins.model import (
 from matrixbot.plugins.checkins.parse import check_note, check_org, parse_away, parse_start
 from matrixbot.plugins.checkins.render import render_history, render_status
 
-from matrixbot.api.commands import Body
+from matrixbot.api.arguments import Body
 from matrixbot.api.exports import spreadsheet_safe
 from matrixbot.errors import UserError
 from matrixbot.time import FakeClock, TimeParser

@@ -20,7 +20,7 @@ from matrixbot.plugins.datepoll.model import (
 from matrixbot.plugins.datepoll.parse import keycap_number, parse_choices, parse_proposal, split_busy
 from matrixbot.plugins.datepoll.render import native_poll, render_poll, render_results
 
-from matrixbot.api.commands import Body
+from matrixbot.api.arguments import Body
 from matrixbot.errors import UserError
 from matrixbot.time import FakeClock, Scheduled, TimeParser, parse_working_hours
 

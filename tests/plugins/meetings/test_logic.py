@@ -28,7 +28,7 @@ from matrixbot.plugins.meetings.parse import (
 )
 from matrixbot.plugins.meetings.render import render_details, render_list, render_reminder, times_for
 
-from matrixbot.api.commands import Body
+from matrixbot.api.arguments import Body
 from matrixbot.errors import UserError
 from matrixbot.time import FakeClock, TimeParser
 

@@ -26,7 +26,7 @@ from matrixbot.plugins.signups.model import (
 from matrixbot.plugins.signups.parse import MAX_TOPIC, check_topic, parse_edit, parse_new
 from matrixbot.plugins.signups.render import render_list, render_moved, render_overview, render_reminder
 
-from matrixbot.api.commands import Body
+from matrixbot.api.arguments import Body
 from matrixbot.api.exports import spreadsheet_safe
 from matrixbot.errors import UserError
 from matrixbot.time import FakeClock, TimeParser
