@@ -17,6 +17,7 @@ import os
 import re
 from pathlib import Path
 
+from matrixbot.api.catalog import ALWAYS_ON
 from matrixbot.api.commands import Command
 from matrixbot.api.plugin import Plugin
 from matrixbot.engine.registry import discover
@@ -46,9 +47,10 @@ async def help_texts(fake_bot: MakeFakeBot) -> str:
 
 
 def command_tables() -> str:
-    """A table per plugin: each command and subcommand, its usage and what it does."""
+    """A table per plugin: each command and subcommand, its usage and what it does (the core's own
+    commands have a table of their own in the README, with who may use them)."""
     out = []
-    for plugin in sorted(built_in(), key=lambda p: p.name):
+    for plugin in sorted((p for p in built_in() if p.name not in ALWAYS_ON), key=lambda p: p.name):
         tops = [m for _, m in inspect.getmembers(plugin) if isinstance(m, Command) and not m.parent]
         specs = [*tops, *(s for top in tops for s in dict.fromkeys(top.subcommands.values()))]
         rows = [
