@@ -16,14 +16,18 @@ What the lines hold is the one hand-written part of a usage (`lines="OPTION⏎OP
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import inspect
+import logging
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Annotated, Any, Literal, ParamSpec, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, Literal, ParamSpec, get_args, get_origin, get_type_hints
 
+from matrixbot import metrics
 from matrixbot.api.arguments import (
     ID_SHAPE,
     ArgReader,
@@ -40,8 +44,15 @@ from matrixbot.api.arguments import (
     format_ref,
 )
 from matrixbot.api.declared import Declared, Method
-from matrixbot.errors import UsageError, UserError
+from matrixbot.errors import FatalError, SendError, SendPending, StorageUnavailable, UsageError, UserError
+from matrixbot.logformat import log_context
+from matrixbot.matrix.markup import h
 from matrixbot.time import shorten
+
+if TYPE_CHECKING:
+    from matrixbot.api.context import Context
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 """The parameters of a handler being declared."""
@@ -230,6 +241,42 @@ class Command(Declared[Q]):
         later = self.positional[self.positional.index(arg) + 1 :]
         return any(isinstance(a.converter, TitleArg) for a in later)
 
+    async def invoke(self, plugin: Any, ctx: Context, args: str, body: str) -> str:
+        """Run this command for `ctx` (made from `plugin`'s services): follow its subcommands, check
+        who may, bind the words to the handler's arguments and call it. The one place where a
+        refusal (`UserError`) becomes a one-line answer and anything else an apology and a logged
+        traceback, and where commands are counted. A fault that is not final (a storage fault, a
+        send that will pass) is raised, for the caller to handle the command again.
+
+        Returns the outcome: "ok", "refused" or "error".
+        """
+        prefix = ctx.services.prefix
+        started, outcome = time.perf_counter(), "ok"
+        log_context(plugin=self.plugin)
+        try:
+            resolved = resolve(self, args, body, prefix)
+            spec = resolved.spec
+            ctx.read_as = h(resolved.read_as)
+            ctx.usage = spec.usage_line(prefix)
+            if spec.admin:
+                await ctx.require_admin(f"use {prefix}{spec.full_name}")
+            call_args, call_keywords = spec.bind(ctx, resolved.args, body, prefix=prefix)
+            await spec.func(plugin, *call_args, **call_keywords)
+        except UserError as exc:
+            outcome = "refused"
+            await ctx.refuse(exc)
+        except (asyncio.CancelledError, StorageUnavailable, SendPending, SendError, FatalError):
+            raise
+        except Exception:
+            outcome = "error"
+            log.exception("command %r in %s failed", self.full_name, ctx.room_id)
+            await ctx.reply(
+                f"Sorry, something went wrong with <code>{h(prefix + self.full_name)}</code>. "
+                "It has been logged; please try again or tell the bot's admin."
+            )
+        metrics.command_done(self.plugin, outcome, started)
+        return outcome
+
     @property
     def takes_a_title(self) -> bool:
         return any(isinstance(a.converter, TitleArg) for a in self.positional)
@@ -331,20 +378,35 @@ def parse_invocation(text: str, prefix: str) -> Invocation | None:
     return Invocation(words[0].lower(), words[1] if len(words) > 1 else "", body)
 
 
-def resolve(spec: Command[...], args: str, body: str = "", prefix: str = "!") -> tuple[Command[...], str]:
-    """Follow subcommands: `poll close P3` → (the `close` spec, "P3").
+@dataclass(frozen=True)
+class Resolved:
+    """A command line followed to the (sub)command it means, and the words left for it."""
+
+    spec: Command[...]
+    args: str
+    read_as: str = ""
+    """How an ambiguous line was read, when it was (said under the answer): "I read 'code review'
+    as the title; !meeting code needs an id right after it." Plain text."""
+
+
+def resolve(spec: Command[...], args: str, body: str = "", prefix: str = "!") -> Resolved:
+    """Follow subcommands: `poll close P3` → the `close` spec, and "P3".
 
     A subcommand that takes an id wins only when an id follows (or nothing does): "!meeting Code
-    review call⏎when: …" is a meeting titled "Code review call", not `code`. A lone word close to
-    a subcommand ("!poll clsoe") is refused with "did you mean !poll close?" rather than read as
-    a title.
+    review call⏎when: …" is a meeting titled "Code review call", not `code`, and the answer says
+    how it was read. A lone word close to a subcommand ("!poll clsoe") is refused with "did you
+    mean !poll close?" rather than read as a title.
     """
     while spec.subcommands:
         reader = ArgReader(args)
         word = reader.peek()
         sub = spec.subcommands.get(word.lower()) if word else None
         if sub is not None and _title_not_sub(spec, sub, reader.text.split(None, 1)[1:], body):
-            break
+            note = (
+                f"(I read '{shorten(args)}' as the title; {prefix}{spec.full_name} {word.lower() if word else ''} "
+                "needs an id right after it.)"
+            )
+            return Resolved(spec, args, note)
         if sub is None:
             if word and not body.strip() and len(args.split()) == 1:
                 close = suggest(word.lower(), spec.subcommands)
@@ -356,7 +418,7 @@ def resolve(spec: Command[...], args: str, body: str = "", prefix: str = "!") ->
             break
         reader.pop()
         spec, args = sub, reader.text
-    return spec, args
+    return Resolved(spec, args)
 
 
 def _title_not_sub(parent: Command[...], sub: Command[...], rest: list[str], body: str) -> bool:

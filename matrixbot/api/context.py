@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from matrixbot.api.plugin import Services
-from matrixbot.errors import PermissionDenied
+from matrixbot.errors import PermissionDenied, UserError
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import Message, bdi, h
 from matrixbot.matrix.sender import Outbox
@@ -19,6 +19,8 @@ NAMED = 3
 
 @dataclass
 class Context:
+    """Made once the plugin that handles the command is known (`made`), from that plugin's services."""
+
     event: RoomEvent
     services: Services
     outbox: Outbox
@@ -28,9 +30,32 @@ class Context:
     read_as: str = ""
     """How an ambiguous command line was read; said once, under the first reply."""
 
+    @classmethod
+    async def made(cls, event: RoomEvent, services: Services, outbox: Outbox) -> Context:
+        """The context of `event`, a command for the plugin whose `services` these are."""
+        settings = services.settings
+        return cls(
+            event=event,
+            services=services,
+            outbox=outbox,
+            zone=await settings.zone(event.room_id),
+            user_zone=await settings.user_zone(event.sender),
+        )
+
     @property
     def room_id(self) -> str:
         return self.event.room_id
+
+    async def refuse(self, exc: UserError) -> str:
+        """Answer a refusal in one line: its HTML, or its message made a sentence and escaped,
+        and the usage line when it is about the command's words."""
+        text = exc.html
+        if text is None:
+            names = {*self.services.catalog.plugins, *self.services.settings.declared}
+            text = h(as_sentence(exc.message, names))
+        if exc.show_usage and self.usage:
+            text += f"<br>Usage: <code>{h(self.usage)}</code>"
+        return await self.reply(text)
 
     @property
     def sender(self) -> str:
@@ -44,7 +69,10 @@ class Context:
     def sent_at(self, since: datetime | None = None) -> datetime:
         """When the member sent the command: what a deadline judges, and what "in 10 minutes"
         counts from. `since` is when the thing it acts on came to be (a poll's creation): the
-        event's own time is trusted only between that and when the bot received it (`Sent`)."""
+        event's own time is trusted only between that and when the bot received it (`Sent`).
+        A command that came with no time at all (made by the bot itself, a console) is sent now."""
+        if not (self.event.ts or self.event.received):
+            return self.now
         return self.event.sent.at(since)
 
     @property
@@ -162,3 +190,14 @@ class Context:
 
 def _or_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def as_sentence(message: str, names: Collection[str]) -> str:
+    """A refusal with its first letter capitalised, unless its first word is a name a person types
+    (a setting, a plugin: `names`) or shaped like one (`checkin_nudge`, `@bob:x`, `P3`), which
+    is shown exactly as written."""
+    first = message.split(None, 1)[0].rstrip(":,;.") if message.strip() else ""
+    word = first.replace("-", "").replace("'", "")  # "sign-ups", "don't" are words
+    if not (word.isalpha() and word.islower()) or first in names:
+        return message
+    return message[:1].upper() + message[1:]

@@ -24,11 +24,11 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from matrixbot import metrics
-from matrixbot.api.commands import parse_invocation, resolve, suggest
+from matrixbot.api.commands import parse_invocation, suggest
 from matrixbot.api.context import Context
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
@@ -49,7 +49,7 @@ from matrixbot.matrix.events import (
     as_reaction,
     command_text,
 )
-from matrixbot.matrix.markup import h
+from matrixbot.matrix.markup import Message, h
 from matrixbot.matrix.sender import Sender
 from matrixbot.time import shorten
 
@@ -172,49 +172,20 @@ class Dispatcher:
             await self._to_plugins(event.room_id, "message", event)
             return
         log.debug("command %r from %s in %s", invocation.name, event.sender, event.room_id)
-        enabled = await self._registry.enabled(event.room_id)
         outbox = self._sender.outbox(f"event:{event.event_id}")
-        ctx = await self._context(event, outbox)
         spec = self._registry.commands.get(invocation.name)
-        started, outcome = time.perf_counter(), "ok"
-        try:
-            if spec is not None and spec.plugin not in enabled:
-                raise await self._off(ctx, invocation.name, spec.plugin)
-            if spec is None:
-                raise UserError(self._unknown(invocation.name, enabled))
-            plugin = self._registry.plugins[spec.plugin]
-            ctx.services = plugin.services  # its jobs are the handling plugin's; refusals above use core's
-            spec, args = resolve(spec, invocation.args, invocation.body, self._config.prefix)
-            first = args.split(None, 1)[0].lower() if args.strip() else ""
-            if first in spec.subcommands:
-                ctx.read_as = (
-                    f"(I read '{h(shorten(args))}' as the title; {h(self._config.prefix + spec.full_name)} "
-                    f"{h(first)} needs an id right after it.)"
-                )
-            ctx.usage = spec.usage_line(self._config.prefix)
-            if spec.admin:
-                await ctx.require_admin(f"use {self._config.prefix}{spec.full_name}")
-            log_context(plugin=spec.plugin)
-            call_args, call_keywords = spec.bind(ctx, args, invocation.body, prefix=self._config.prefix)
-            await spec.func(plugin, *call_args, **call_keywords)
-        except UserError as exc:
-            outcome = "refused"
-            text = exc.html
-            if text is None:
-                text = h(as_sentence(exc.message, {*self._registry.plugins, *ctx.services.settings.declared}))
-            if exc.show_usage and ctx.usage:
-                text += f"<br>Usage: <code>{h(ctx.usage)}</code>"
-            await ctx.reply(text)
-        except (StorageUnavailable, SendPending, SendError, FatalError):
-            raise
-        except Exception:
-            outcome = "error"
-            log.exception("command %r in %s failed", invocation.name, event.room_id)
-            await ctx.reply(
-                f"Sorry, something went wrong with <code>{h(self._config.prefix + invocation.name)}</code>. "
-                "It has been logged; please try again or tell the bot's admin."
-            )
-        metrics.command_done(spec.plugin if spec and spec.plugin in enabled else None, outcome, started)
+        if spec is None:
+            started = time.perf_counter()
+            text = self._unknown(invocation.name, await self._registry.enabled(event.room_id))
+            await outbox.message(event.room_id, Message.from_html(h(text)), reply_to=event)
+            metrics.command_done(None, "refused", started)
+            return
+        plugin = self._registry.plugins[spec.plugin]
+        ctx = await Context.made(event, plugin.services, outbox)
+        if spec.plugin not in await self._registry.enabled(event.room_id):
+            await ctx.refuse(await self._off(ctx, invocation.name, spec.plugin))
+            return
+        await spec.invoke(plugin, ctx, invocation.args, invocation.body)
 
     async def _off(self, ctx: Context, name: str, plugin: str) -> UserError:
         """A command of a plugin that is off here: who may turn it on, by name."""
@@ -234,18 +205,6 @@ class Dispatcher:
         hint = f" Did you mean {' or '.join(prefix + c for c in close)}?" if close else ""
         return f"I don't know {prefix}{shorten(name)}.{hint} Try {prefix}help."
 
-    async def _context(self, event: RoomEvent, outbox: Any) -> Context:
-        """The context of a command, with the core's services until the handling plugin is known."""
-        core = self._registry.plugins["core"]
-        settings = core.settings
-        return Context(
-            event=event,
-            services=core.services,
-            outbox=outbox,
-            zone=await settings.zone(event.room_id),
-            user_zone=await settings.user_zone(event.sender),
-        )
-
     async def _to_plugins(self, room_id: str, kind: str, payload: Any) -> None:
         for name in sorted(await self._registry.enabled(room_id)):
             plugin: Plugin = self._registry.plugins[name]
@@ -260,14 +219,3 @@ class Dispatcher:
                     log.warning("%s %s handler could not post: %s", name, kind, exc)
                 except Exception:
                     log.exception("%s %s handler failed", name, kind)
-
-
-def as_sentence(message: str, names: Collection[str]) -> str:
-    """A refusal with its first letter capitalised, unless its first word is a name a person types
-    (a setting, a plugin: `names`) or shaped like one (`checkin_nudge`, `@bob:x`, `P3`), which
-    is shown exactly as written."""
-    first = message.split(None, 1)[0].rstrip(":,;.") if message.strip() else ""
-    word = first.replace("-", "").replace("'", "")  # "sign-ups", "don't" are words
-    if not (word.isalpha() and word.islower()) or first in names:
-        return message
-    return message[:1].upper() + message[1:]

@@ -58,23 +58,27 @@ def test_docstring_gives_summary_and_details():
 
 
 def test_subcommands_resolve_and_bind_refs():
-    sub, args = resolve(spec, "close p12")
+    resolved = resolve(spec, "close p12")
+    sub, args = resolved.spec, resolved.args
     assert sub.name == "close"
     values, _ = sub.bind("ctx", args, "")
     assert values == ["ctx", 12]
-    values, _ = resolve(spec, "close")[0].bind("ctx", "", "")
+    values, _ = resolve(spec, "close").spec.bind("ctx", "", "")
     assert values == ["ctx", None]
 
 
 def test_optional_ref_leaves_numbers_for_the_next_argument():
-    sub, args = resolve(spec, "fix 3 Tuesday 5 March 2024")
+    resolved = resolve(spec, "fix 3 Tuesday 5 March 2024")
+    sub, args = resolved.spec, resolved.args
     assert sub.bind("ctx", args, "")[0] == ["ctx", None, 3, "Tuesday 5 March 2024"]
-    sub, args = resolve(spec, "fix P7 3 Tuesday")
+    resolved = resolve(spec, "fix P7 3 Tuesday")
+    sub, args = resolved.spec, resolved.args
     assert sub.bind("ctx", args, "")[0] == ["ctx", 7, 3, "Tuesday"]
 
 
 def test_wrong_kind_of_id_is_refused():
-    sub, args = resolve(spec, "close M3")
+    resolved = resolve(spec, "close M3")
+    sub, args = resolved.spec, resolved.args
     with pytest.raises(UsageError, match="not a poll id"):
         sub.bind("ctx", args, "")
 
@@ -237,10 +241,12 @@ class Ids:
 
 
 def test_words_after_an_id_are_unexpected_and_a_wrong_id_says_what_ids_look_like():
-    sub, args = resolve(Ids.meeting, "cancel M3 junk")
+    resolved = resolve(Ids.meeting, "cancel M3 junk")
+    sub, args = resolved.spec, resolved.args
     with pytest.raises(UsageError, match=r"^unexpected 'junk'\.$"):
         sub.bind("ctx", args, "")
-    sub, args = resolve(Ids.meeting, "cancel X3")
+    resolved = resolve(Ids.meeting, "cancel X3")
+    sub, args = resolved.spec, resolved.args
     with pytest.raises(UsageError, match=r"^'X3' is not a meeting id \(meeting ids look like M12\)\.$"):
         sub.bind("ctx", args, "")
     assert sub.bind("ctx", "m03", "")[0] == ["ctx", 3]
@@ -302,7 +308,8 @@ async def test_set_my_timezone_is_a_declared_subcommand(fake_bot):
     bot = await fake_bot()
     room = bot.room("@alice:x")
     core = bot.parts.registry.commands["set"]
-    sub, args = resolve(core, "my timezone Europe/Berlin")
+    resolved = resolve(core, "my timezone Europe/Berlin")
+    sub, args = resolved.spec, resolved.args
     assert sub.full_name == "set my" and args == "timezone Europe/Berlin"
     assert (
         "!set my timezone|zone|tz ZONE — Set your own time zone"
@@ -424,13 +431,13 @@ class Untitled:
 
 
 def test_a_title_and_an_id_are_read_from_the_types():
-    assert resolve(Titled.item, "cancel party", "x")[0] is Titled.item, "a title: cancel takes only an id"
-    assert resolve(Titled.item, "code review", "x")[0] is Titled.item, "a title: code takes an id first"
-    assert resolve(Titled.item, "cancel M3", "x")[0] is Titled.cancel
-    assert resolve(Titled.item, "cancel party", "")[0] is Titled.cancel, "without lines: the subcommand"
-    assert resolve(Titled.item, "fix the date", "x")[0] is Titled.fix, "fix takes more than an id"
+    assert resolve(Titled.item, "cancel party", "x").spec is Titled.item, "a title: cancel takes only an id"
+    assert resolve(Titled.item, "code review", "x").spec is Titled.item, "a title: code takes an id first"
+    assert resolve(Titled.item, "cancel M3", "x").spec is Titled.cancel
+    assert resolve(Titled.item, "cancel party", "").spec is Titled.cancel, "without lines: the subcommand"
+    assert resolve(Titled.item, "fix the date", "x").spec is Titled.fix, "fix takes more than an id"
     assert Titled.item.bind("ctx", "Q3 planning", "x")[0] == ["ctx", None, "Q3 planning"]
-    assert resolve(Untitled.item, "cancel party", "x")[0] is Untitled.cancel, "a Rest is not a title"
+    assert resolve(Untitled.item, "cancel party", "x").spec is Untitled.cancel, "a Rest is not a title"
     with pytest.raises(UsageError, match="'Q3' is not a meeting id"):
         Untitled.item.bind("ctx", "Q3 planning", "x")
 
@@ -439,3 +446,23 @@ def test_a_raw_id_is_taken_as_written_for_the_handler_to_read():
     assert Titled.code.bind("ctx", "X3 123", "")[0] == ["ctx", "X3", "123"]
     with pytest.raises(UsageError, match=r"^the meeting id is missing: it comes after !item code\.$"):
         Titled.code.bind("ctx", "", "")
+
+
+async def test_a_command_invokes_itself_from_any_way_in(fake_bot):
+    """The dispatcher's way in is one call, `Command.invoke`: a second way (a reaction that starts a
+    command, a console, a test) makes a Context from the handling plugin's services and calls it,
+    and gets the same subcommands, checks, binding, refusals and answers."""
+    from matrixbot.api.context import Context
+    from matrixbot.matrix.events import RoomEvent
+
+    bot = await fake_bot(plugins=[DatePoll])
+    room = bot.room("@alice:x", admins=["@alice:x"])
+    plugin = bot.plugin(DatePoll)
+    event = RoomEvent("$console", room, "@alice:x", "m.room.message", {"msgtype": "m.text", "body": ""})
+    ctx = await Context.made(event, plugin.services, bot.parts.sender.outbox("console:1"))
+    spec = bot.parts.registry.commands["poll"]
+    before = len(bot.fake.posted)
+    assert await spec.invoke(plugin, ctx, "Call", "3pm 2 March 2030\n3pm 3 March 2030") == "ok"
+    assert bot.fake.posted[before].body.startswith("P1: Call")
+    assert await spec.invoke(plugin, ctx, "close P9", "") == "refused"
+    assert "There is no poll P9" in bot.fake.posted[-1].body

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from matrixbot.plugins.checkins import Checkins
 
-from matrixbot.engine.dispatch import as_sentence
+from matrixbot.api.context import as_sentence
 from matrixbot.testing.fakebot import FakeBot
 
 

@@ -88,7 +88,7 @@ async def test_json_logs_carry_room_event_and_plugin_and_mask_secrets(builtin_bo
     failed = [r for r in records if r["message"].startswith("command 'leak'")]
     assert len(failed) == 1, records
     entry = failed[0]
-    assert entry["level"] == "ERROR" and entry["logger"] == "matrixbot.engine.dispatch" and entry["time"]
+    assert entry["level"] == "ERROR" and entry["logger"] == "matrixbot.api.commands" and entry["time"]
     assert entry["room"] == room and entry["event_id"].startswith("$") and entry["plugin"] == "leaky"
     assert "RuntimeError" in entry["exception"]
     assert "4815162342" not in out.getvalue() and "hunter22" not in out.getvalue()

@@ -92,7 +92,7 @@ def test_every_example_runs_its_own_command_and_no_docstring_hides_one() -> None
         if spec.example:
             said = parse_invocation(spec.example.replace("⏎", "\n"), "!")
             assert said is not None and said.name in tops, spec.example
-            found = resolve(tops[said.name], said.args, said.body)[0]
+            found = resolve(tops[said.name], said.args, said.body).spec
             assert found is spec, f"{spec.example!r} runs !{found.full_name}, not !{spec.full_name}"
 
 

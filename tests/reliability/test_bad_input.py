@@ -76,7 +76,8 @@ def _command(parts: tuple[str, str, str, str]) -> None:
     invocation = parse_invocation(f"!{name} {args}{newline}{body}", "!")
     if invocation is None or invocation.name not in SPECS:
         return
-    spec, rest = resolve(SPECS[invocation.name], invocation.args)
+    resolved = resolve(SPECS[invocation.name], invocation.args)
+    spec, rest = resolved.spec, resolved.args
     spec.bind(object(), rest, invocation.body)
 
 
