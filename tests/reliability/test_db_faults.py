@@ -10,6 +10,7 @@ falls due, and count what the room's history shows afterwards.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import sqlite3
@@ -257,6 +258,23 @@ def tmpfs(path: Path, options: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(path)], check=False)
 
 
+@contextmanager
+def full(disk: Path) -> Iterator[None]:
+    """Fill the filesystem at `disk` until a write fails; free it on the way out."""
+    filler = disk / "filler"
+    with filler.open("wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError:
+            pass
+    try:
+        yield
+    finally:
+        filler.unlink(missing_ok=True)
+
+
 def write_config(
     path: Path, data_dir: Path, homeserver: str, user_id: str, password: str, **extra: Any
 ) -> Path:
@@ -376,22 +394,9 @@ async def test_a_full_disk_for_20s_loses_and_doubles_nothing(synapse, account, c
             alice = await chat("alice")
             room = await t.room_with(alice)
 
-            @contextmanager
-            def full() -> Iterator[None]:
-                filler = data_dir / "filler"
-                with filler.open("wb") as handle:
-                    try:
-                        while True:
-                            handle.write(b"\0" * 65536)
-                            handle.flush()
-                    except OSError:
-                        pass
-                try:
-                    yield
-                finally:
-                    filler.unlink()
-
-            figures = await through_a_fault(synapse, t, alice, room, full, caplog)
+            figures = await through_a_fault(
+                synapse, t, alice, room, functools.partial(full, data_dir), caplog
+            )
             assert figures["faults_seen"] == ["database or disk is full"]
         finally:
             await t.stop()

@@ -22,28 +22,11 @@ import pytest
 
 from tests.ops.test_processes import Running
 from tests.reliability.figures import record
-from tests.reliability.test_db_faults import tmpfs, write_config
+from tests.reliability.test_db_faults import full, tmpfs, write_config
 
 ROOT = Path(__file__).parents[2]
 UNREACHABLE = "http://127.0.0.1:9"
 FULL_SECONDS = 3.0
-
-
-@contextmanager
-def full(disk: Path) -> Iterator[None]:
-    """Fill the filesystem at `disk` until a write fails; free it on the way out."""
-    filler = disk / "filler"
-    with filler.open("wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
-        except OSError:
-            pass
-    try:
-        yield
-    finally:
-        filler.unlink(missing_ok=True)
 
 
 def run(config: Path, timeout: float) -> subprocess.CompletedProcess[str]:
