@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             config = load_config(args.config)
             setup_logging(config.log_level, config.log_format)
-            for secret in (config.password, config.access_token):
+            for secret in (config.password, config.access_token, config.database_password):
                 SECRETS.add(secret)
             try:
                 return asyncio.run(run_bot(config))

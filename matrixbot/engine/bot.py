@@ -20,7 +20,7 @@ from matrixbot.api.plugin import Plugin, Services
 from matrixbot.api.settings import SettingsStore
 from matrixbot.calendar.service import CalendarService
 from matrixbot.config import Config
-from matrixbot.datadir import DB_NAME, InstanceLock, create_private, make_private, warn_if_readable
+from matrixbot.datadir import InstanceLock, make_private, warn_if_readable
 from matrixbot.db import Database
 from matrixbot.engine.dispatch import Dispatcher
 from matrixbot.engine.gaps import GapFiller
@@ -127,11 +127,7 @@ class Bot:
                 self.config.data_dir,
                 ", ".join(str(p) for p in tightened[:5]) + (" …" if len(tightened) > 5 else ""),
             )
-        create_private(self.config.data_dir / DB_NAME)
-        self.db = await Database.open(
-            self.config.data_dir / DB_NAME,
-            fault_limit=self.config.storage_fault_limit.total_seconds(),
-        )
+        self.db = await Database.for_config(self.config)
         self.db.on_fatal = self._fail
         self.db.on_fault = self.troubles.saw_storage_fault
         await self.db.migrate("matrixbot", CORE_MIGRATIONS)

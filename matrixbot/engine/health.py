@@ -29,7 +29,6 @@ import contextlib
 import json
 import logging
 import socket
-import sqlite3
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -239,7 +238,7 @@ class HealthServer:
         if db is None:
             return
         with contextlib.suppress(
-            sqlite3.Error, ValueError, MatrixbotError
+            *db.errors, ValueError, MatrixbotError
         ):  # closed or failing: keep the last value
             backlog = await db.fetch_value("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")
             metrics.INBOX_BACKLOG.set(backlog or 0)
