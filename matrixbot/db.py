@@ -46,7 +46,7 @@ from matrixbot.storage.portable import Statement, parse, split_script
 from matrixbot.storage.postgres import PostgresConnection
 from matrixbot.storage.sqlite import SQLiteConnection
 
-__all__ = ["FAULT_LIMIT", "Database", "Migration", "Row", "Tx"]
+__all__ = ["FAULT_LIMIT", "Database", "Migration", "Row", "Tx", "apply_migration"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,6 +55,9 @@ FAULT_LIMIT = 600.0
 """Seconds a storage fault may last before the process gives up (config `storage_fault_limit`)."""
 Migration = str | Callable[["Tx"], Awaitable[None]]
 """A migration is a SQL script or an async function given the open transaction."""
+SCHEMA_VERSIONS = (
+    "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+)
 
 
 class Tx:
@@ -377,9 +380,7 @@ class Database:
         """
 
         async def version(tx: Tx) -> int:
-            await tx.execute(
-                "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-            )
+            await tx.execute(SCHEMA_VERSIONS)
             found = await tx.fetch_value(
                 "SELECT version FROM schema_versions WHERE component = ?", (component,)
             )
@@ -393,12 +394,12 @@ class Database:
                 "or restore a backup made by this version."
             )
         for number in range(current + 1, len(migrations) + 1):
-            await self.write(functools.partial(_apply, migrations[number - 1], component, number))
+            await self.write(functools.partial(apply_migration, migrations[number - 1], component, number))
         self.connection.schema_changed()
         return len(migrations) - current
 
 
-async def _apply(migration: Migration, component: str, version: int, tx: Tx) -> None:
+async def apply_migration(migration: Migration, component: str, version: int, tx: Tx) -> None:
     """Run one migration and record `component` at `version`, in the transaction `tx`."""
     if isinstance(migration, str):
         await tx.executescript(migration)

@@ -277,6 +277,42 @@ class PostgresConnection:
             f"(SELECT ctid AS c, row_number() OVER (ORDER BY ctid) AS n FROM {table}) AS n WHERE t.ctid = n.c"
         )
 
+    async def column_types(self, table: str) -> dict[str, str]:
+        """Each column of `table` and its PostgreSQL type (bigint, double precision, text, bytea)."""
+        conn = await self._live()
+        rows = await conn.fetch(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+            table,
+        )
+        return {str(row[0]): str(row[1]) for row in rows}
+
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Bulk-load `rows` into `table` (COPY), then move its id sequence past the ids loaded."""
+        conn = await self._live()
+        await conn.copy_records_to_table(plain_name(table), records=rows, columns=list(columns))
+        column = await self._identity(conn, table)
+        if column is not None:
+            await conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{plain_name(table)}', '{plain_name(column)}'), "
+                f"COALESCE(MAX({column}), 0) + 1, false) FROM {table}"
+            )
+
+    async def references(self) -> dict[str, set[str]]:
+        """For each table with foreign keys, the tables they refer to."""
+        conn = await self._live()
+        rows = await conn.fetch(
+            "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
+        )
+        found: dict[str, set[str]] = {}
+        for child, parent in rows:
+            found.setdefault(str(child), set()).add(str(parent))
+        return found
+
+    async def server_version(self) -> str:
+        conn = await self._live()
+        return str(await conn.fetchval("SHOW server_version"))
+
     def passing(self, exc: BaseException) -> str | None:
         if isinstance(exc, OSError | TimeoutError):
             return SLOW if isinstance(exc, TimeoutError) and self._conn is not None else UNREACHABLE
