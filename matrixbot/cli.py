@@ -13,7 +13,13 @@ import sys
 from importlib import metadata, resources
 from pathlib import Path
 
-from matrixbot.checks import check_login, check_plugin_names, http_warnings, own_server_warnings
+from matrixbot.checks import (
+    check_database,
+    check_login,
+    check_plugin_names,
+    http_warnings,
+    own_server_warnings,
+)
 from matrixbot.config import Config, load_config
 from matrixbot.engine.registry import discover
 from matrixbot.errors import AlreadyRunning, ConfigError, FatalError, MissingExtra, StartupError
@@ -35,7 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     check = commands.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("--config", "-c", default=default_config)
-    check.add_argument("--login", action="store_true", help="also log in, to prove the credentials and URL")
+    check.add_argument(
+        "--login",
+        action="store_true",
+        help="also log in, to prove the credentials and URL (and connect to a PostgreSQL database)",
+    )
     init = commands.add_parser("init-config", help="write the commented sample config to edit")
     init.add_argument("path", nargs="?", default="config.yaml", help="where (default: config.yaml)")
     db = commands.add_parser("db", help="the bot's database")
@@ -97,6 +107,12 @@ def check_config(path: str, *, login: bool) -> int:
     for warning in [*own_server_warnings(config), *http_warnings(config)]:
         print(f"matrixbot: warning: {warning}", file=sys.stderr)
     print(f"{path}: OK ({config.user_id} on {config.homeserver})")
+    if login and config.database is not None:
+        try:
+            print(f"database: OK, {asyncio.run(check_database(config.database))}")
+        except StartupError as exc:
+            print(f"matrixbot: database check failed: {exc}", file=sys.stderr)
+            return 1
     if login:
         logging.disable(logging.CRITICAL)  # nio's own complaints: the one line below says it all
         try:

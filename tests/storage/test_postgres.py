@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from matrixbot.checks import check_database
 from matrixbot.db import Database, Tx
 from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.schema import CORE_MIGRATIONS
@@ -133,3 +134,12 @@ def test_addresses_are_checked_and_shown_without_their_password():
 def _event(event_id: str) -> RoomEvent:
     content = {"msgtype": "m.text", "body": "!help"}
     return RoomEvent(event_id, "!room:x", "@alice:x", "m.room.message", content, ts=0)
+
+
+async def test_check_config_login_proves_the_database_can_be_used(postgres: Postgres):
+    url = postgres.create_database()
+    found = await check_database(url)
+    assert found.startswith("PostgreSQL ") and "empty" in found and postgres.password not in found
+    with pytest.raises(StartupError, match="cannot use the database") as refused:
+        await check_database(url.replace(postgres.password, "wrong"))
+    assert "wrong" not in str(refused.value), "the address is shown without its password"
