@@ -17,6 +17,7 @@ gets a fresh database (CREATE DATABASE is a few milliseconds), dropped after the
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -112,8 +113,11 @@ async def start_bot(synapse: Synapse, account: MakeAccount, tmp_path: Path) -> A
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Postgres]:
     """One throwaway PostgreSQL server for the session (see `matrixbot.testing.postgres`): skipped
-    where the machine has no PostgreSQL binaries, failed instead under CI=true."""
+    where the machine has no PostgreSQL binaries or asyncpg is not installed, failed instead under
+    CI=true."""
     try:
+        if importlib.util.find_spec("asyncpg") is None:
+            raise PostgresMissing("no asyncpg, the PostgreSQL driver: pip install 'matrixbot[postgres]'")
         server = Postgres()
     except PostgresMissing as exc:
         if os.environ.get("CI"):
