@@ -3,8 +3,8 @@
 `initdb` makes a cluster in a temporary folder and `pg_ctl` starts it on a free port of 127.0.0.1
 (no Unix socket), with a random superuser password; nothing is downloaded. PostgreSQL refuses to
 run as root, so as root (CI) both run as an unprivileged user: `postgres` (Debian's package makes
-it) or else `nobody`, and the folder is theirs. Durability is traded for speed (`fsync=off`): the
-server is only ever stopped on purpose, never with its machine.
+it) or else `nobody`, and the folder is theirs. Durability is traded for speed (`fsync=off`) unless
+`durable=True`: the tests' server is only ever stopped on purpose, never with its machine.
 
     with Postgres() as server:
         url = server.create_database()     # postgresql://postgres:…@127.0.0.1:PORT/test_…
@@ -40,13 +40,11 @@ _UNPRIVILEGED = ("postgres", "nobody")
 _SETTINGS = {
     "listen_addresses": "127.0.0.1",
     "unix_socket_directories": "",
-    "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
     "max_connections": "200",
     "shared_buffers": "32MB",
     "log_min_messages": "warning",
 }
+_FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 class PostgresMissing(RuntimeError):
@@ -77,8 +75,9 @@ def find_binaries() -> Path:
 class Postgres:
     """A throwaway server: its own cluster in a temporary folder, loopback only, one superuser."""
 
-    def __init__(self, *, port: int | None = None) -> None:
+    def __init__(self, *, port: int | None = None, durable: bool = False) -> None:
         self.bin = find_binaries()
+        self.durable = durable
         self.password = secrets.token_hex(16)
         self._port_picked = port is None
         self.port = port if port is not None else _free_loopback_port()
@@ -218,7 +217,7 @@ class Postgres:
         self._initialised = True
 
     def _options(self) -> str:
-        settings = {**_SETTINGS, "port": str(self.port)}
+        settings = {**_SETTINGS, **({} if self.durable else _FAST), "port": str(self.port)}
         return " ".join(
             f"-c {key}={value!r}" if value == "" else f"-c {key}={value}" for key, value in settings.items()
         )
@@ -279,9 +278,9 @@ def _free_loopback_port() -> int:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[Postgres]:
+def running(*, durable: bool = False) -> Iterator[Postgres]:
     """A started server, removed (stopped, its folder deleted) on leaving."""
-    server = Postgres()
+    server = Postgres(durable=durable)
     try:
         server.start()
         yield server
