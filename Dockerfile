@@ -1,7 +1,8 @@
 # matrixbot in a container: `docker build -t matrixbot .` (or `podman build`), then see
 # docker-compose.yml. The config comes from a mounted file (/config/config.yaml) or from the
 # environment alone (MATRIXBOT_HOMESERVER, MATRIXBOT_USER_ID, MATRIXBOT_PASSWORD or
-# MATRIXBOT_ACCESS_TOKEN); the database, session and crypto store live in the /data volume.
+# MATRIXBOT_ACCESS_TOKEN); the database, session and crypto store live in the /data volume, or
+# the database in PostgreSQL with MATRIXBOT_DATABASE=postgresql://… (the image has the driver).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
@@ -10,7 +11,7 @@ COPY pyproject.toml README.md LICENSE ./
 COPY matrixbot ./matrixbot
 COPY plugins ./plugins
 RUN python -m venv /opt/matrixbot \
-    && /opt/matrixbot/bin/pip install --no-cache-dir --disable-pip-version-check . \
+    && /opt/matrixbot/bin/pip install --no-cache-dir --disable-pip-version-check '.[postgres]' \
     && /opt/matrixbot/bin/matrixbot --version
 
 FROM ${PYTHON_IMAGE}

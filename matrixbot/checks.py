@@ -4,7 +4,7 @@ Parsing (config.py) catches malformed keys. Here: the plugin names against the p
 installed, warnings for lists of people that name nobody of the bot's own server (most often the
 sample's example.org left in), warnings for a calendar address members' apps cannot use or a
 listener that shows /metrics to anyone, and optionally (`--login`) the homeserver URL and the credentials,
-by logging in.
+by logging in, and a PostgreSQL `database`, by connecting to it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import nio
 from matrixbot.api.commands import suggest
 from matrixbot.config import Config
 from matrixbot.errors import ConfigError, StartupError
+from matrixbot.storage.postgres import PostgresConnection
 
 LOGIN_TIMEOUT = 30.0
 
@@ -118,6 +119,28 @@ async def check_login(config: Config) -> str:
         raise StartupError(f"{config.homeserver} did not answer within {LOGIN_TIMEOUT:.0f} s") from None
     except (aiohttp.ClientError, OSError) as exc:
         raise StartupError(f"cannot reach {config.homeserver} ({type(exc).__name__})") from None
+
+
+async def check_database(url: str) -> str:
+    """Prove the PostgreSQL database can be reached and used; return what was found, in one line."""
+    connection = PostgresConnection(url)
+    try:
+        await asyncio.wait_for(connection.connect(), LOGIN_TIMEOUT)
+        version = await connection.server_version()
+        tables = await connection.tables()
+    except Exception as exc:
+        cause = connection.passing(exc)
+        if cause is None and not isinstance(exc, connection.errors):
+            raise
+        raise StartupError(f"cannot use the database {connection.where}: {cause or exc}") from None
+    finally:
+        await connection.close()
+    found = (
+        "empty: the bot makes its tables at its first start (or: matrixbot db copy)"
+        if not tables
+        else f"{len(tables)} tables"
+    )
+    return f"PostgreSQL {version} at {connection.where}, {found}"
 
 
 async def _login(config: Config) -> str:

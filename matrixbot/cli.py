@@ -1,4 +1,5 @@
-"""`matrixbot run | check-config | init-config | demo | --version`: the command line, with one-line errors and clean exits."""
+"""`matrixbot run | check-config | init-config | db copy | demo | --version`: the command line, with
+one-line errors and clean exits."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ import sys
 from importlib import metadata, resources
 from pathlib import Path
 
-from matrixbot.checks import check_login, check_plugin_names, http_warnings, own_server_warnings
+from matrixbot.checks import (
+    check_database,
+    check_login,
+    check_plugin_names,
+    http_warnings,
+    own_server_warnings,
+)
 from matrixbot.config import Config, load_config
 from matrixbot.engine.registry import discover
 from matrixbot.errors import AlreadyRunning, ConfigError, FatalError, MissingExtra, StartupError
@@ -34,9 +41,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     check = commands.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("--config", "-c", default=default_config)
-    check.add_argument("--login", action="store_true", help="also log in, to prove the credentials and URL")
+    check.add_argument(
+        "--login",
+        action="store_true",
+        help="also log in, to prove the credentials and URL (and connect to a PostgreSQL database)",
+    )
     init = commands.add_parser("init-config", help="write the commented sample config to edit")
     init.add_argument("path", nargs="?", default="config.yaml", help="where (default: config.yaml)")
+    db = commands.add_parser("db", help="the bot's database")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    copy = db_commands.add_parser(
+        "copy", help="copy the bot's state from its SQLite file into an empty PostgreSQL database"
+    )
+    copy.add_argument("--config", "-c", default=default_config)
+    copy.add_argument(
+        "--to",
+        default=os.environ.get("MATRIXBOT_DATABASE"),
+        help="postgresql://USER:PASSWORD@HOST:PORT/NAME (default: $MATRIXBOT_DATABASE)",
+    )
     demo = commands.add_parser("demo", help="a throwaway homeserver, the bot and a terminal chat")
     demo.add_argument("--script", type=Path, help="send the messages in this file and print the transcript")
     demo.add_argument("--encrypted", action="store_true", help="make the demo room end-to-end encrypted")
@@ -46,10 +68,12 @@ def main(argv: list[str] | None = None) -> int:
             return check_config(args.config, login=args.login)
         if args.command == "init-config":
             return init_config(Path(args.path))
+        if args.command == "db":
+            return db_copy(args.config, args.to)
         if args.command == "run":
             config = load_config(args.config)
             setup_logging(config.log_level, config.log_format)
-            for secret in (config.password, config.access_token):
+            for secret in (config.password, config.access_token, config.database_password):
                 SECRETS.add(secret)
             try:
                 return asyncio.run(run_bot(config))
@@ -83,6 +107,12 @@ def check_config(path: str, *, login: bool) -> int:
     for warning in [*own_server_warnings(config), *http_warnings(config)]:
         print(f"matrixbot: warning: {warning}", file=sys.stderr)
     print(f"{path}: OK ({config.user_id} on {config.homeserver})")
+    if login and config.database is not None:
+        try:
+            print(f"database: OK, {asyncio.run(check_database(config.database))}")
+        except StartupError as exc:
+            print(f"matrixbot: database check failed: {exc}", file=sys.stderr)
+            return 1
     if login:
         logging.disable(logging.CRITICAL)  # nio's own complaints: the one line below says it all
         try:
@@ -92,6 +122,51 @@ def check_config(path: str, *, login: bool) -> int:
             return 1
         finally:
             logging.disable(logging.NOTSET)
+    return 0
+
+
+def db_copy(path: str, target: str | None) -> int:
+    """`matrixbot db copy --to URL`: the stopped bot's SQLite file into an empty PostgreSQL database."""
+    from matrixbot.api.plugin import Plugin
+    from matrixbot.datadir import DB_NAME, InstanceLock
+    from matrixbot.engine.schema import CORE_MIGRATIONS
+    from matrixbot.plugins.core.plugin import CorePlugin
+    from matrixbot.plugins.devices.plugin import DevicesPlugin
+    from matrixbot.storage.postgres import check_url, describe, password_of
+    from matrixbot.storage.transfer import CopyRefused, copy_to_postgres
+
+    config = load_config(path)
+    if not target:
+        raise ConfigError(
+            "db copy: give the database to copy into: --to postgresql://USER:PASSWORD@HOST/NAME"
+        )
+    wrong = check_url(target)
+    if wrong:
+        raise ConfigError(f"db copy --to {describe(target)}: {wrong}")
+    SECRETS.add(password_of(target))
+    source = config.data_dir / DB_NAME
+    if not source.exists():
+        raise StartupError(f"there is no database file at {source} (is data_dir in {path} right?)")
+    plugins: list[type[Plugin]] = [CorePlugin, DevicesPlugin, *discover()]
+    components = {"matrixbot": CORE_MIGRATIONS, **{cls.name: cls.migrations for cls in plugins}}
+    lock = InstanceLock(config.data_dir)
+    lock.acquire()  # the bot must be stopped: nothing may change in the file while it is copied
+    try:
+        copied = asyncio.run(copy_to_postgres(source, target, components))
+    except (CopyRefused, StartupError, FatalError) as exc:
+        print(f"matrixbot: db copy: nothing was copied: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        lock.release()
+    width = max(len(c.table) for c in copied)
+    print(f"copied {source} to {describe(target)}, in one transaction:")
+    for each in copied:
+        print(f"  {each.table:<{width}}  {each.rows} row{'' if each.rows == 1 else 's'}")
+    print(
+        f"every table's row count was checked on PostgreSQL ({len(copied)} tables, "
+        f"{sum(c.rows for c in copied)} rows). Now set `database:` in {path} (or MATRIXBOT_DATABASE) "
+        "to that address and start the bot; the SQLite file is left as it was."
+    )
     return 0
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from matrixbot.errors import ConfigError
+from matrixbot.storage.postgres import check_url, describe, password_of
 
 USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 _DURATION = re.compile(
@@ -30,7 +31,8 @@ KNOWN_KEYS = {
     "password": "the bot's password (or use access_token; env MATRIXBOT_PASSWORD overrides)",
     "access_token": "an access token (env MATRIXBOT_ACCESS_TOKEN overrides)",
     "device_name": "the name of the bot's device",
-    "data_dir": "folder for the database, session and crypto store",
+    "data_dir": "folder for the session, the crypto store and (without `database`) the SQLite database",
+    "database": "a PostgreSQL database for all the bot's state, postgresql://USER:PASSWORD@HOST:PORT/NAME (env MATRIXBOT_DATABASE overrides; default: an SQLite file in data_dir)",
     "owners": "user ids that may administer every room",
     "allowed_inviters": "glob patterns of user ids whose invites the bot accepts",
     "ignore_users": "user ids (other bots) whose messages are ignored",
@@ -61,6 +63,7 @@ ENV_KEYS = {
     "password": "MATRIXBOT_PASSWORD",
     "access_token": "MATRIXBOT_ACCESS_TOKEN",
     "data_dir": "MATRIXBOT_DATA_DIR",
+    "database": "MATRIXBOT_DATABASE",
 }
 """Environment variables that override a key (a container can run from the environment alone)."""
 HTTP_ENV = "MATRIXBOT_HTTP_LISTEN"
@@ -83,6 +86,9 @@ class Config:
     homeserver: str
     user_id: str
     data_dir: Path
+    database: str | None = field(default=None, repr=False)
+    """A PostgreSQL database's address (postgresql://…, its password in it) for all the bot's state;
+    None: the SQLite file in data_dir."""
     password: str | None = field(default=None, repr=False)
     access_token: str | None = field(default=None, repr=False)
     device_name: str = "matrixbot"
@@ -112,6 +118,11 @@ class Config:
     @property
     def server_name(self) -> str:
         return self.user_id.split(":", 1)[1]
+
+    @property
+    def database_password(self) -> str | None:
+        """The password in `database`'s address, if any: masked in every log line like the others."""
+        return None if self.database is None else password_of(self.database)
 
     def may_invite(self, user_id: str) -> bool:
         """Whether an invite from this user is accepted (default: users of the bot's own server)."""
@@ -181,6 +192,11 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, env: Mapping[str, str])
     data_dir = Path(_string(raw, "data_dir") or "data").expanduser()
     if not data_dir.is_absolute():
         data_dir = base_dir / data_dir
+    database = _string(raw, "database") or None
+    if database is not None:
+        wrong = check_url(database)
+        if wrong:
+            raise ConfigError(f"database: {describe(database)}: {wrong}")
     prefix = _string(raw, "prefix") or "!"
     if len(prefix) > 5 or any(ch.isspace() for ch in prefix):
         raise ConfigError(f"prefix: '{prefix}' must be 1-5 characters without spaces")
@@ -203,6 +219,7 @@ def parse_config(raw: dict[str, Any], *, base_dir: Path, env: Mapping[str, str])
         homeserver=homeserver.rstrip("/"),
         user_id=user_id,
         data_dir=data_dir,
+        database=database,
         password=password,
         access_token=access_token,
         device_name=_string(raw, "device_name") or "matrixbot",

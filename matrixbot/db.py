@@ -1,91 +1,93 @@
-"""One SQLite file for the core and every plugin: WAL, synchronous=FULL, explicit transactions.
+"""The bot's database, for the core and every plugin: an SQLite file (the default) or PostgreSQL.
 
-Writes go through `transaction()`, which takes the write lock up front (`BEGIN IMMEDIATE`) so two
-writers never interleave half-done work. Reads outside a transaction see the last committed state.
-Schema changes are forward-only migrations per component (the core and each plugin), each applied
-in its own transaction and recorded in `schema_versions`.
+Both engines run the same SQL: every statement is checked against the portable subset and
+translated for PostgreSQL in one place (`matrixbot.storage.portable`), so a plugin writes its SQL
+once. One connection, one transaction at a time: writes go through `transaction()`, which takes the
+write lock up front (SQLite's `BEGIN IMMEDIATE`) so two writers never interleave half-done work.
+Reads outside a transaction see the last committed state. Schema changes are forward-only
+migrations per component (the core and each plugin), each applied in its own transaction and
+recorded in `schema_versions`.
 
-Storage faults (another process holding the lock, a full disk, an I/O error) are ridden out, never
-fatal at once and never silent:
-- `BEGIN` waits for the lock (busy_timeout), then retries with backoff, in place: nothing ran yet.
+Storage faults (another process holding the lock, a full disk, an I/O error; a database server
+that refuses connections, drops one or restarts) are ridden out, never fatal at once and never
+silent:
+- `BEGIN` waits for the lock (busy_timeout) or reconnects, then retries with backoff, in place:
+  nothing ran yet.
 - A statement or `COMMIT` that fails rolls the whole transaction back and raises
-  `StorageUnavailable`; nothing of it is kept. `write()` (and `execute()`, one statement) run their
-  re-runnable body again after a pause until it commits, so they return only once it is stored.
-  Callers of `transaction()` whose work is not re-runnable as such (a command handler, a job) let
-  the error reach the dispatcher or scheduler, which run the whole handler again later.
+  `StorageUnavailable`; nothing of it is kept. (A COMMIT whose PostgreSQL connection was lost is
+  asked about once the server is back: if it committed after all, it counts as committed.)
+  `write()` (and `execute()`, one statement) run their re-runnable body again after a pause until
+  it commits, so they return only once it is stored. Callers of `transaction()` whose work is not
+  re-runnable as such (a command handler, a job) let the error reach the dispatcher or scheduler,
+  which run the whole handler again later.
 - While a fault lasts, `fault` names its cause (for /health) and one error is logged; a line is
   logged when a write succeeds again. `on_fault` hears of every fault met, reads' too, with its
-  cause, so a post it delayed can say why ("the bot's database was locked"). A fault older than `fault_limit` seconds makes every waiter
-  raise `FatalError` and calls `on_fatal`, so the bot exits non-zero and a supervisor restarts it.
+  cause, so a post it delayed can say why ("the bot's database was locked"). A fault older than
+  `fault_limit` seconds makes every waiter raise `FatalError` and calls `on_fatal`, so the bot
+  exits non-zero and a supervisor restarts it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
-import os
-import sqlite3
-import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-import aiosqlite
-
+from matrixbot.config import Config
+from matrixbot.datadir import DB_NAME, create_private
 from matrixbot.errors import FatalError, StartupError, StorageUnavailable
+from matrixbot.storage.connection import Connection, Row
+from matrixbot.storage.portable import Statement, parse, split_script
+from matrixbot.storage.postgres import PostgresConnection
+from matrixbot.storage.sqlite import SQLiteConnection
+
+__all__ = ["FAULT_LIMIT", "Database", "Migration", "Row", "Tx", "apply_migration"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-Row = sqlite3.Row
 FAULT_LIMIT = 600.0
 """Seconds a storage fault may last before the process gives up (config `storage_fault_limit`)."""
-_PASSING = {
-    sqlite3.SQLITE_BUSY: "database is locked",
-    sqlite3.SQLITE_LOCKED: "database is locked",
-    sqlite3.SQLITE_FULL: "database or disk is full",
-    sqlite3.SQLITE_IOERR: "disk I/O error",
-    sqlite3.SQLITE_READONLY: "database is read-only",
-}
 Migration = str | Callable[["Tx"], Awaitable[None]]
 """A migration is a SQL script or an async function given the open transaction."""
+SCHEMA_VERSIONS = (
+    "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+)
 
 
 class Tx:
     """An open write transaction: statements on it commit together or not at all."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._conn = database.connection
         self._after_commit: list[Callable[[], None]] = []
 
-    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        """Run one statement; returns the new row id for inserts (0 if none was inserted), else the row count."""
-        cursor = await self._conn.execute(sql, params)
-        inserting = sql.lstrip()[:6].upper() == "INSERT"
-        result = (cursor.lastrowid if cursor.rowcount > 0 else 0) if inserting else cursor.rowcount
-        await cursor.close()
-        return result or 0
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the new row's id for an INSERT into a table with an
+        `id INTEGER PRIMARY KEY` (0 if none was inserted; for other tables a number > 0 if a row
+        was), else the number of rows changed."""
+        return await self._conn.execute(self._db.statement(sql), _params(params))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        await self._conn.executemany(sql, rows)
+        await self._conn.executemany(self._db.statement(sql), [_params(row) for row in rows])
 
     async def executescript(self, sql: str) -> None:
-        for statement in _split_script(sql):
-            await self._conn.execute(statement)
+        for statement in split_script(sql):
+            await self.execute(statement)
 
-    async def fetch_all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self._conn.fetch_all(self._db.statement(sql), _params(params))
 
-    async def fetch_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return await self._conn.fetch_one(self._db.statement(sql), _params(params))
 
-    async def fetch_value(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+    async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
 
@@ -95,8 +97,14 @@ class Tx:
 
     async def primary_key(self, table: str) -> list[str]:
         """The columns of `table`'s primary key, in order."""
-        rows = await self.fetch_all(f"PRAGMA table_info({_identifier(table)})")
-        return [row["name"] for row in sorted(rows, key=lambda row: row["pk"]) if row["pk"]]
+        return await self._conn.primary_key(table)
+
+    async def number_rows(self, table: str, column: str) -> None:
+        """Fill `column` (just added by a migration) with 1, 2, … in the order the rows were stored:
+        for code that relied on SQLite's hidden rowid order and now orders by a column of its own.
+        PostgreSQL keeps no such order: there the rows are numbered in the order they lie in the
+        table (that of their insertion, for rows not updated since)."""
+        await self._conn.number_rows(table, column)
 
 
 class Database:
@@ -104,15 +112,21 @@ class Database:
 
     def __init__(
         self,
-        conn: aiosqlite.Connection,
-        path: Path,
+        connection: Connection,
         *,
         fault_limit: float = FAULT_LIMIT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        portable: bool = True,
     ) -> None:
-        self._conn = conn
+        self.connection = connection
         self._lock = asyncio.Lock()
-        self.path = path
+        self.path: Path | None = connection.path if isinstance(connection, SQLiteConnection) else None
+        """The SQLite file (None on PostgreSQL)."""
+        self.where = connection.where
+        """The database as messages name it: the file, or the server and database (no password)."""
+        self.engine = connection.engine
+        self.errors = connection.errors
+        """The driver's own error classes (what a read of a closed or failing database raises)."""
         self.fault_limit = fault_limit
         self.fault: str | None = None
         """The storage fault going on now (e.g. 'database is locked'), None when writes succeed."""
@@ -122,6 +136,7 @@ class Database:
         self._fault_since = 0.0
         self._failed: FatalError | None = None
         self._sleep = sleep
+        self._portable = portable
 
     @classmethod
     async def open(
@@ -131,91 +146,139 @@ class Database:
         fault_limit: float = FAULT_LIMIT,
         busy_timeout: float = 5.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        portable: bool = True,
     ) -> Database:
-        """Open (or create) the database; a folder or file that cannot be written stops the start
-        with one line naming it, and a passing fault (a full disk, a held lock) is waited out as at
-        run time, within `fault_limit`.
+        """Open (or create) the SQLite database at `path`; a folder or file that cannot be written
+        stops the start with one line naming it, and a passing fault (a full disk, a held lock) is
+        waited out as at run time, within `fault_limit`.
 
         `busy_timeout` (seconds) is how long one attempt waits for another process's lock; `sleep`
-        is the pause between attempts (tests pass their own).
+        is the pause between attempts (tests pass their own). `portable=False` lets SQLite's own
+        SQL through (`PRAGMA`, …): for tests of SQLite's own faults, never for a plugin's SQL.
         """
-        _check_writable(path)
+        conn = await SQLiteConnection.open(path)
+        db = cls(conn, fault_limit=fault_limit, sleep=sleep, portable=portable)
         try:
-            conn = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StartupError(f"data_dir {path.parent}: cannot open {path.name} ({exc})") from None
-        conn.row_factory = sqlite3.Row
-        db = cls(conn, path, fault_limit=fault_limit, sleep=sleep)
-        try:
-            await db._configure(busy_timeout)
+            await db._until_ready(lambda: conn.configure(busy_timeout), conn.unusable)
         except BaseException:
             await conn.close()
             raise
         return db
 
-    async def _configure(self, busy_timeout: float) -> None:
-        """Set the connection's pragmas; a new file's switch to WAL writes, so a full disk waits."""
-        pragmas = (
-            "journal_mode=WAL",
-            "synchronous=FULL",
-            "foreign_keys=ON",
-            f"busy_timeout={busy_timeout * 1000:.0f}",
-        )
-        attempt = 0
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        *,
+        fault_limit: float = FAULT_LIMIT,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> Database:
+        """Connect to the PostgreSQL database at `url` (postgresql://USER:PASSWORD@HOST:PORT/NAME). A
+        server that is away or starting is waited for as at run time, within `fault_limit`; one
+        that refuses for good (a wrong password, no such database) stops the start with one line."""
+        conn = PostgresConnection(url)
+        db = cls(conn, fault_limit=fault_limit, sleep=sleep)
+        await db._until_ready(conn.connect, conn.refused)
+        return db
+
+    @classmethod
+    async def for_config(cls, config: Config) -> Database:
+        """The database `config` names: its PostgreSQL `database`, or else the SQLite file in its
+        data_dir (made private before SQLite opens it)."""
+        limit = config.storage_fault_limit.total_seconds()
+        if config.database is not None:
+            return await cls.connect(config.database, fault_limit=limit)
+        create_private(config.data_dir / DB_NAME)
+        return await cls.open(config.data_dir / DB_NAME, fault_limit=limit)
+
+    async def _until_ready(
+        self, attempt: Callable[[], Awaitable[None]], refused: Callable[[Any], StartupError]
+    ) -> None:
+        tries = 0
         while True:
             try:
-                for pragma in pragmas:
-                    await self._conn.execute(f"PRAGMA {pragma}")
-            except sqlite3.Error as exc:
-                cause = _passing(exc)
+                await attempt()
+            except Exception as exc:
+                cause = self.connection.passing(exc)
                 if cause is None:
-                    raise StartupError(
-                        f"data_dir {self.path.parent}: cannot use {self.path.name} ({exc})"
-                    ) from None
+                    raise refused(exc) from None
                 self._faulted(cause)
-                attempt += 1
-                await self.pause(attempt)
+                tries += 1
+                await self.pause(tries)
             else:
                 self._healthy()
                 return
 
+    def statement(self, sql: str) -> Statement:
+        """`sql` checked against the portable subset (NotPortable if outside it), for either engine."""
+        if self._portable:
+            return parse(sql)
+        return Statement(sql, sql, sql.split(None, 1)[0].upper() if sql.strip() else "")
+
     async def close(self) -> None:
         async with self._lock:
-            await self._conn.close()
+            await self.connection.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """A write transaction; raises StorageUnavailable (all of it rolled back) on a passing fault."""
         async with self._lock:
-            tx = Tx(self._conn)
+            tx = Tx(self)
             await self._begin()
             try:
                 yield tx
-                await self._conn.execute("COMMIT")
             except BaseException as exc:
-                if self._conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        await self._conn.execute("ROLLBACK")
-                cause = _passing(exc)
-                if cause is None:
-                    raise
-                self._faulted(cause)
-                raise StorageUnavailable(f"{self.path}: {cause}") from exc
+                await self.connection.rollback()
+                self._unless_passing(exc)
+            try:
+                await self.connection.commit()
+            except Exception as exc:
+                if self.connection.passing(exc) is None or not await self._committed_after_all(exc):
+                    await self.connection.rollback()
+                    self._unless_passing(exc)
             self._healthy()
         for callback in tx._after_commit:
             callback()
 
-    async def _begin(self) -> None:
-        """BEGIN IMMEDIATE, waiting (busy_timeout, then backoff) while another process holds the lock."""
+    def _unless_passing(self, exc: BaseException) -> NoReturn:
+        """Re-raise `exc`, as StorageUnavailable if it is a passing fault (noted as one)."""
+        cause = self.connection.passing(exc)
+        if cause is None:
+            raise exc
+        self._faulted(cause)
+        raise StorageUnavailable(f"{self.where}: {cause}") from exc
+
+    async def _committed_after_all(self, exc: BaseException) -> bool:
+        """After a COMMIT met a passing fault: whether it committed all the same, asked until the
+        database can tell (or the fault outlasts its limit)."""
+        cause = self.connection.passing(exc)
+        assert cause is not None
+        self._faulted(cause)
         attempt = 0
         while True:
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.Error as exc:
-                cause = _passing(exc)
+                return await self.connection.committed_after_all()
+            except Exception as again:
+                cause = self.connection.passing(again)
                 if cause is None:
                     raise
+                self._faulted(cause)
+                attempt += 1
+                await self.pause(attempt)
+
+    async def _begin(self) -> None:
+        """Begin, waiting (busy_timeout, then backoff) while another process holds the lock or the
+        server is away."""
+        attempt = 0
+        while True:
+            try:
+                await self.connection.begin()
+                return
+            except Exception as exc:
+                cause = self.connection.passing(exc)
+                if cause is None:
+                    raise
+                await self.connection.rollback()
                 self._faulted(cause)
                 attempt += 1
                 await self.pause(attempt)
@@ -252,14 +315,14 @@ class Database:
             self._fault_since = now
             log.error(
                 "cannot write the database %s: %s; waiting and retrying (the bot exits if this lasts %.0fs)",
-                self.path,
+                self.where,
                 cause,
                 self.fault_limit,
             )
         self.fault = cause
         if self._failed is None and now - self._fault_since > self.fault_limit:
             self._failed = FatalError(
-                f"the database {self.path} could not be written for {now - self._fault_since:.0f}s: {cause}"
+                f"the database {self.where} could not be written for {now - self._fault_since:.0f}s: {cause}"
             )
             if self.on_fatal is not None:
                 self.on_fatal(self._failed)
@@ -273,44 +336,41 @@ class Database:
             )
             self.fault = None
 
-    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """One write statement in its own transaction, retried through storage faults until stored."""
         return await self.write(lambda tx: tx.execute(sql, params))
 
-    async def fetch_all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
-        async with self._lock, self._reading(), self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        statement = self.statement(sql)
+        async with self._lock, self._reading():
+            return await self.connection.fetch_all(statement, _params(params))
 
-    async def fetch_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
-        async with self._lock, self._reading(), self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        statement = self.statement(sql)
+        async with self._lock, self._reading():
+            return await self.connection.fetch_one(statement, _params(params))
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[None]:
         """A read that fails for a passing reason raises StorageUnavailable, like a write."""
         try:
             yield
-        except sqlite3.Error as exc:
-            cause = _passing(exc)
+        except Exception as exc:
+            cause = self.connection.passing(exc)
             if cause is None:
                 raise
             if self.on_fault is not None:
                 self.on_fault(cause)
-            raise StorageUnavailable(f"{self.path}: {cause}") from exc
+            raise StorageUnavailable(f"{self.where}: {cause}") from exc
 
-    async def fetch_value(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+    async def fetch_value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
 
     async def tables_with(self, column: str) -> list[str]:
         """The tables (the core's and every plugin's) that have a column named `column`."""
-        tables = await self.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        found = []
-        for table in tables:
-            columns = await self.fetch_all(f"PRAGMA table_info({_identifier(table['name'])})")
-            if any(c["name"] == column for c in columns):
-                found.append(str(table["name"]))
-        return found
+        async with self._lock, self._reading():
+            return [t for t in await self.connection.tables() if column in await self.connection.columns(t)]
 
     async def migrate(self, component: str, migrations: Sequence[Migration]) -> int:
         """Bring `component`'s tables to the newest version; return how many migrations ran.
@@ -320,9 +380,7 @@ class Database:
         """
 
         async def version(tx: Tx) -> int:
-            await tx.execute(
-                "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-            )
+            await tx.execute(SCHEMA_VERSIONS)
             found = await tx.fetch_value(
                 "SELECT version FROM schema_versions WHERE component = ?", (component,)
             )
@@ -331,16 +389,17 @@ class Database:
         current = await self.write(version)  # at start too, a full disk is waited out
         if current > len(migrations):
             raise StartupError(
-                f"the database {self.path} has schema version {current} for '{component}', but this matrixbot "
+                f"the database {self.where} has schema version {current} for '{component}', but this matrixbot "
                 f"knows only {len(migrations)}: it was written by a newer matrixbot. Upgrade matrixbot, "
                 "or restore a backup made by this version."
             )
         for number in range(current + 1, len(migrations) + 1):
-            await self.write(functools.partial(_apply, migrations[number - 1], component, number))
+            await self.write(functools.partial(apply_migration, migrations[number - 1], component, number))
+        self.connection.schema_changed()
         return len(migrations) - current
 
 
-async def _apply(migration: Migration, component: str, version: int, tx: Tx) -> None:
+async def apply_migration(migration: Migration, component: str, version: int, tx: Tx) -> None:
     """Run one migration and record `component` at `version`, in the transaction `tx`."""
     if isinstance(migration, str):
         await tx.executescript(migration)
@@ -353,56 +412,12 @@ async def _apply(migration: Migration, component: str, version: int, tx: Tx) -> 
     )
 
 
-def _passing(exc: BaseException) -> str | None:
-    """The cause, if `exc` is a storage fault that may pass (locked, full, I/O); else None."""
-    if not isinstance(exc, sqlite3.Error):
-        return None
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return _PASSING.get(code & 0xFF)
-    message = str(exc).lower()
-    return next((cause for cause in _PASSING.values() if cause.lower() in message), None)
-
-
-def _check_writable(path: Path) -> None:
-    """Stop the start with one line when the data folder cannot be created or written, or the
-    database's files cannot be written (read-only, immutable): SQLite would open them read-only
-    without a word, and every write would then wait out the whole `storage_fault_limit`."""
-    folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise StartupError(f"data_dir {folder}: cannot write there ({exc.strerror or exc})") from None
-    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
-        try:
-            os.close(os.open(file, os.O_RDWR))
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            raise StartupError(
-                f"the database file {file} cannot be written ({exc.strerror or exc}); "
-                "check its mode, owner and attributes (lsattr)"
-            ) from None
-
-
-def _split_script(sql: str) -> list[str]:
-    """Split a migration script into statements (sqlite3.complete_statement knows about quotes)."""
-    statements, current = [], ""
-    for piece in sql.split(";"):
-        current += piece + ";"
-        if sqlite3.complete_statement(current):
-            if current.strip(" \n\t;"):
-                statements.append(current.strip())
-            current = ""
-    if current.strip(" \n\t;"):
-        statements.append(current.strip())
-    return statements
-
-
-def _identifier(name: str) -> str:
-    """A table name as SQL, refused unless it is a plain identifier (they come from the schema)."""
-    if not name.replace("_", "").isalnum():
-        raise ValueError(f"not a table name: {name!r}")
-    return name
+def _params(params: Sequence[Any]) -> Sequence[Any]:
+    """The values for a statement's `?`s, in order (named ones, a mapping, are not portable), text
+    without the NUL character on both engines: PostgreSQL's text cannot hold it, and the bot never
+    shows it (matrixbot.matrix.markup takes control characters out)."""
+    if isinstance(params, Mapping):
+        raise TypeError("pass the values in order, for ? placeholders (named parameters are not portable)")
+    if any(isinstance(value, str) and "\x00" in value for value in params):
+        return [value.replace("\x00", "") if isinstance(value, str) else value for value in params]
+    return params

@@ -169,3 +169,17 @@ def test_the_calendars_public_url_and_trusted_proxies():
     for bad, message in cases:
         with pytest.raises(ConfigError, match=message):
             parse(http=bad)
+
+
+def test_a_postgresql_database_from_the_file_or_the_environment_never_shown_with_its_password():
+    assert parse().database is None, "the SQLite file in data_dir unless a database is given"
+    url = "postgresql://bot:s3cret@db.example.org:5432/matrixbot"
+    config = parse(database=url)
+    assert config.database == url and config.database_password == "s3cret"
+    assert "s3cret" not in repr(config)
+    from_env = parse_config(BASE, base_dir=Path("."), env={"MATRIXBOT_DATABASE": url})
+    assert from_env.database == url
+    with pytest.raises(ConfigError) as wrong:
+        parse(database="mysql://bot:s3cret@db.example.org/matrixbot")
+    assert "database: mysql://bot@db.example.org/matrixbot: expected a PostgreSQL address" in str(wrong.value)
+    assert "s3cret" not in str(wrong.value)

@@ -190,29 +190,26 @@ class PluginJobs:
 
     async def cancel(self, tx: Tx, *, key: str | None = None, key_prefix: str | None = None) -> int:
         """Cancel pending jobs by key or key prefix; returns how many."""
+        params: tuple[Any, ...]
         if key is not None:
-            where, param = "key = ?", key
+            where, params = "key = ?", (key,)
         elif key_prefix is not None:
-            where, param = "key LIKE ? ESCAPE '\\'", _like_prefix(key_prefix)
+            where, params = "substr(key, 1, ?) = ?", (len(key_prefix), key_prefix)
         else:
             raise ValueError("cancel needs key or key_prefix")
         count = await tx.execute(
             f"UPDATE jobs SET state = 'cancelled' WHERE plugin = ? AND state = 'pending' AND {where}",
-            (self._plugin, param),
+            (self._plugin, *params),
         )
         tx.after_commit(self._rearm)
         return count
 
     async def pending(self, key_prefix: str = "") -> list[Job]:
         rows = await self._db.fetch_all(
-            "SELECT * FROM jobs WHERE plugin = ? AND state = 'pending' AND key LIKE ? ESCAPE '\\' ORDER BY due_at",
-            (self._plugin, _like_prefix(key_prefix)),
+            "SELECT * FROM jobs WHERE plugin = ? AND state = 'pending' AND substr(key, 1, ?) = ? ORDER BY due_at",
+            (self._plugin, len(key_prefix), key_prefix),
         )
         return [job_from_row(r) for r in rows]
-
-
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def job_from_row(row: Any) -> Job:

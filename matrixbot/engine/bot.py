@@ -19,7 +19,7 @@ import nio
 from matrixbot import metrics
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
-from matrixbot.datadir import DB_NAME, InstanceLock, create_private, make_private, warn_if_readable
+from matrixbot.datadir import InstanceLock, make_private, warn_if_readable
 from matrixbot.db import Database
 from matrixbot.engine.assembly import P, Started, assemble, plugin_classes
 from matrixbot.engine.schema import CORE_MIGRATIONS
@@ -135,11 +135,7 @@ class Bot:
                 self.config.data_dir,
                 ", ".join(str(p) for p in tightened[:5]) + (" …" if len(tightened) > 5 else ""),
             )
-        create_private(self.config.data_dir / DB_NAME)
-        db = await Database.open(
-            self.config.data_dir / DB_NAME,
-            fault_limit=self.config.storage_fault_limit.total_seconds(),
-        )
+        db = await Database.for_config(self.config)
         db.on_fatal = self.lifecycle.fail
         db.on_fault = self.troubles.saw_storage_fault
         await db.migrate("matrixbot", CORE_MIGRATIONS)
@@ -231,9 +227,16 @@ class Bot:
         return len(self._transport.rooms) if self._transport is not None else 0
 
     async def inbox_backlog(self) -> int | None:
-        if self._db is None:
+        """Events stored and not handled yet; None while the database is not open or failing."""
+        db = self._db
+        if db is None:
             return None
-        value = await self._db.fetch_value("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")
+        try:
+            value = await db.fetch_value("SELECT COUNT(*) FROM inbox WHERE state = 'pending'")
+        except (ValueError, MatrixbotError):
+            return None
+        except db.errors:  # the engine's own (sqlite3, asyncpg): closed or failing
+            return None
         return int(value or 0)
 
     # -- syncing ----------------------------------------------------------------------------

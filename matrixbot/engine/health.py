@@ -29,7 +29,6 @@ import contextlib
 import json
 import logging
 import socket
-import sqlite3
 import time
 from typing import Any, Protocol
 
@@ -38,7 +37,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from matrixbot import metrics
 from matrixbot.calendar.http import PREFIX, CalendarRoutes, Request, plain, request_headers
 from matrixbot.engine.tasks import watch
-from matrixbot.errors import MatrixbotError, StartupError
+from matrixbot.errors import StartupError
 
 log = logging.getLogger(__name__)
 
@@ -258,9 +257,6 @@ class HealthServer:
             watch(self._reading, "reading the inbox backlog")
 
     async def _backlog(self) -> None:
-        with contextlib.suppress(
-            sqlite3.Error, ValueError, MatrixbotError
-        ):  # closed or failing: keep the last value
-            backlog = await self._bot.inbox_backlog()
-            if backlog is not None:
-                metrics.INBOX_BACKLOG.set(backlog)
+        backlog = await self._bot.inbox_backlog()
+        if backlog is not None:  # None: closed or failing, the last value stays
+            metrics.INBOX_BACKLOG.set(backlog)

@@ -64,14 +64,14 @@ class Inbox:
 
         async def write(tx: Tx) -> list[RoomEvent]:
             new = []
-            for event in events:
+            for position, event in enumerate(events):
                 if not event.event_id:
                     continue
                 state = "undecrypted" if event.type == "m.room.encrypted" else "pending"
                 inserted = await tx.execute(
-                    "INSERT INTO inbox (event_id, room_id, event, state, received_at) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT (event_id) DO NOTHING",
-                    (event.event_id, event.room_id, event.to_json(), state, now),
+                    "INSERT INTO inbox (event_id, room_id, event, state, received_at, position) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+                    (event.event_id, event.room_id, event.to_json(), state, now, position),
                 )
                 if inserted:
                     new.append(event)
@@ -121,7 +121,7 @@ class Inbox:
         )
         return await self._db.fetch_all(
             "SELECT event, state, received_at FROM inbox WHERE state = 'pending' "
-            "OR (state = 'undecrypted' AND received_at > ?) ORDER BY received_at, rowid",
+            "OR (state = 'undecrypted' AND received_at > ?) ORDER BY received_at, position",
             (undecrypted_since,),
         )
 

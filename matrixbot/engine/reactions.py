@@ -14,7 +14,8 @@ class ReactionLog:
     async def record(self, reaction: Reaction) -> None:
         """Remember a reaction (a delivery seen again changes nothing)."""
         await self._db.execute(
-            "INSERT OR IGNORE INTO reactions (event_id, room_id, sender, target, key) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO reactions (event_id, room_id, sender, target, key) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
             (reaction.event_id, reaction.room_id, reaction.sender, reaction.target, reaction.key),
         )
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from matrixbot.db import Migration
+from matrixbot.db import Migration, Tx
+
+
+async def _inbox_positions(tx: Tx) -> None:
+    """Each event's place in the sync that brought it: events stored together are handled in the
+    homeserver's order on PostgreSQL too, where no hidden rowid keeps it."""
+    await tx.execute("ALTER TABLE inbox ADD COLUMN position INTEGER NOT NULL DEFAULT 0")
+    await tx.number_rows("inbox", "position")
+
 
 CORE_MIGRATIONS: list[Migration] = [
     """
@@ -94,4 +102,6 @@ CORE_MIGRATIONS: list[Migration] = [
         PRIMARY KEY (room_id, uid)
     );
     """,
+    # the order of the events of one sync, kept in a column of its own (SQLite's rowid kept it)
+    _inbox_positions,
 ]

@@ -118,6 +118,13 @@ STORAGE_REASONS = {
     "database or disk is full": "the bot's disk was full",
     "disk I/O error": "the bot's disk failed (an I/O error)",
     "database is read-only": "the bot's database was read-only",
+    "database server unreachable": "the bot's database server could not be reached",
+    "database connection lost": "the bot lost its connection to its database server",
+    "database server restarting": "the bot's database server was restarting",
+    "database server disk full": "the disk of the bot's database server was full",
+    "database server short of memory or connections": "the bot's database server was overloaded",
+    "database server I/O error": "the disk of the bot's database server failed (an I/O error)",
+    "database server not answering": "the bot's database server did not answer",
 }
 """A storage fault's cause (as `matrixbot.db` names it, at the end of a trouble's detail) as the
 reason a late post gives."""

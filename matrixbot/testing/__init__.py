@@ -26,9 +26,11 @@ _EXPORTS: dict[str, str] = {
     "MakeFakeBot": "matrixbot.testing.pytest_plugin",
     "NotStarted": "matrixbot.errors",
     "Started": "matrixbot.engine.assembly",
+    "Postgres": "matrixbot.testing.postgres",
     "Posted": "matrixbot.testing.fakebot",
     "Seen": "matrixbot.testing.chat",
     "StartBot": "matrixbot.testing.pytest_plugin",
+    "Storage": "matrixbot.testing.pytest_plugin",
     "Synapse": "matrixbot.testing.synapse",
     "TestBot": "matrixbot.testing.testbot",
     "edit_by": "matrixbot.testing.chat",
@@ -45,9 +47,11 @@ __all__ = [
     "MakeFakeBot",
     "NotStarted",
     "Posted",
+    "Postgres",
     "Seen",
     "StartBot",
     "Started",
+    "Storage",
     "Synapse",
     "TestBot",
     "edit_by",
@@ -74,7 +78,8 @@ if TYPE_CHECKING:
     from matrixbot.errors import NotStarted
     from matrixbot.testing.chat import ChatClient, Seen, edit_by
     from matrixbot.testing.fakebot import FakeBot, FakeClient, Posted
-    from matrixbot.testing.pytest_plugin import MakeAccount, MakeChat, MakeFakeBot, StartBot
+    from matrixbot.testing.postgres import Postgres
+    from matrixbot.testing.pytest_plugin import MakeAccount, MakeChat, MakeFakeBot, StartBot, Storage
     from matrixbot.testing.synapse import Account, Synapse
     from matrixbot.testing.testbot import TestBot
     from matrixbot.time import FakeClock

@@ -16,6 +16,9 @@ as its sending time, or with `sent_at=` (a message that took long to reach the b
 `backlog(...)` stores events as the sync at the next start would, unhandled, and `catch_up()` then
 takes them and the jobs due meanwhile in the order of their time, as `start()` does.
 
+Its state is in an SQLite file in `data_dir`, or in PostgreSQL with `database=URL` (the `fake_bot`
+fixture does that for the PostgreSQL variant of each test; `TestBot.start` takes it too).
+
 Plugins must still be tested through the real homeserver (`matrixbot.testing.testbot`); this is for the
 many small cases in between.
 """

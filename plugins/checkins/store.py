@@ -133,7 +133,7 @@ class CheckinStore:
 
     async def add_asked(self, tx: Tx, round_id: int, asked: Sequence[Asked]) -> None:
         await tx.executemany(
-            "INSERT OR IGNORE INTO checkins_asked (round_id, user_id, away_until) VALUES (?, ?, ?)",
+            "INSERT INTO checkins_asked (round_id, user_id, away_until) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             [(round_id, a.user_id, _ts(a.away_until)) for a in asked],
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from matrixbot import Migration
 
+# `end` is a word PostgreSQL reserves: the column is written "end" (the same column on SQLite, which
+# took it bare in the first release of this script).
 MIGRATIONS: list[Migration] = [
     """
     CREATE TABLE datepoll_polls (
@@ -25,7 +27,7 @@ MIGRATIONS: list[Migration] = [
         number INTEGER NOT NULL,
         text TEXT NOT NULL,
         start REAL NOT NULL,
-        end REAL,
+        "end" REAL,
         all_day INTEGER NOT NULL,
         notes TEXT NOT NULL,
         PRIMARY KEY (poll_id, number)
@@ -47,7 +49,7 @@ MIGRATIONS: list[Migration] = [
         room_id TEXT NOT NULL,
         title TEXT NOT NULL,
         start REAL NOT NULL,
-        end REAL NOT NULL,
+        "end" REAL NOT NULL,
         all_day INTEGER NOT NULL,
         zone TEXT NOT NULL,
         added_by TEXT NOT NULL

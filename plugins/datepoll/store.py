@@ -52,7 +52,7 @@ class PollStore:
                 ),
             )
             await tx.executemany(
-                "INSERT INTO datepoll_options (poll_id, number, text, start, end, all_day, notes, clashes) "
+                'INSERT INTO datepoll_options (poll_id, number, text, start, "end", all_day, notes, clashes) '
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(poll_id, *self._option_row(option)) for option in poll.options],
             )
@@ -148,7 +148,7 @@ class PollStore:
             _DROP_EMPTY_BALLOT, [(poll_id, r["user_id"], poll_id, r["user_id"]) for r in rows]
         )
         await tx.execute(
-            "UPDATE datepoll_options SET text = ?, start = ?, end = ?, all_day = ?, notes = ?, clashes = ? "
+            'UPDATE datepoll_options SET text = ?, start = ?, "end" = ?, all_day = ?, notes = ?, clashes = ? '
             "WHERE poll_id = ? AND number = ?",
             (*self._option_row(option)[1:], poll_id, option.number),
         )
@@ -230,7 +230,7 @@ class PollStore:
                 "DELETE FROM datepoll_choices WHERE poll_id = ? AND user_id = ?", (poll_id, ballot.user_id)
             )
             await tx.execute(
-                "INSERT OR IGNORE INTO datepoll_ballots (poll_id, user_id) VALUES (?, ?)",
+                "INSERT INTO datepoll_ballots (poll_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 (poll_id, ballot.user_id),
             )
             await tx.executemany(
@@ -256,7 +256,7 @@ class BusyStore:
     async def add(self, room_id: str, title: str, when: When, added_by: str) -> int:
         end = when.end_utc or when.start_utc + timedelta(hours=1)  # a bare time is taken as an hour
         return await self.db.execute(
-            "INSERT INTO datepoll_busy (room_id, title, start, end, all_day, zone, added_by) "
+            'INSERT INTO datepoll_busy (room_id, title, start, "end", all_day, zone, added_by) '
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 room_id,
@@ -271,7 +271,7 @@ class BusyStore:
 
     async def overlapping(self, room_id: str, start: datetime, end: datetime) -> list[tuple[int, str, When]]:
         rows = await self.db.fetch_all(
-            "SELECT * FROM datepoll_busy WHERE room_id = ? AND start < ? AND end > ? ORDER BY start",
+            'SELECT * FROM datepoll_busy WHERE room_id = ? AND start < ? AND "end" > ? ORDER BY start',
             (room_id, end.timestamp(), start.timestamp()),
         )
         return [(r["id"], r["title"], _when(r, r["zone"])) for r in rows]

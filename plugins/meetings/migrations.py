@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from matrixbot import Migration
+from matrixbot import Migration, Tx
+
+
+async def _subscriber_positions(tx: Tx) -> None:
+    """The order people subscribed in, kept in a column (SQLite's hidden rowid kept it before)."""
+    await tx.execute("ALTER TABLE meetings_subscribers ADD COLUMN position INTEGER NOT NULL DEFAULT 0")
+    await tx.number_rows("meetings_subscribers", "position")
+
 
 MIGRATIONS: list[Migration] = [
     """
@@ -73,4 +80,6 @@ MIGRATIONS: list[Migration] = [
         PRIMARY KEY (meeting_id, occurrence)
     );
     """,
+    # the order of the 👍 subscribers, whom a reminder mentions in that order
+    _subscriber_positions,
 ]

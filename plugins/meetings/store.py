@@ -152,7 +152,7 @@ class MeetingStore:
 
     async def add_skip(self, tx: Tx, meeting_id: int, occurrence: datetime) -> None:
         await tx.execute(
-            "INSERT OR IGNORE INTO meetings_skips (meeting_id, occurrence) VALUES (?, ?)",
+            "INSERT INTO meetings_skips (meeting_id, occurrence) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (meeting_id, _ts(occurrence)),
         )
 
@@ -222,7 +222,8 @@ class MeetingStore:
 
     async def subscribe(self, kind: str, item_id: int, user_id: str) -> None:
         await self._db.execute(
-            "INSERT OR IGNORE INTO meetings_subscribers (kind, item_id, user_id) VALUES (?, ?, ?)",
+            "INSERT INTO meetings_subscribers (kind, item_id, user_id, position) VALUES (?, ?, ?, "
+            "(SELECT COALESCE(MAX(position), 0) + 1 FROM meetings_subscribers)) ON CONFLICT DO NOTHING",
             (kind, item_id, user_id),
         )
 
@@ -234,7 +235,7 @@ class MeetingStore:
 
     async def subscribers(self, kind: str, item_id: int) -> list[str]:
         rows = await self._db.fetch_all(
-            "SELECT user_id FROM meetings_subscribers WHERE kind = ? AND item_id = ? ORDER BY rowid",
+            "SELECT user_id FROM meetings_subscribers WHERE kind = ? AND item_id = ? ORDER BY position",
             (kind, item_id),
         )
         return [r["user_id"] for r in rows]

@@ -18,8 +18,9 @@ import pytest
 from matrixbot.plugins.meetings import Meetings
 
 from matrixbot.api.jobs import ASKED_LATE, BUSY, OFFLINE, RETRIED, SLOW, Job, JobRun
-from matrixbot.db import _PASSING
 from matrixbot.matrix.outages import STORAGE_REASONS, Kind, TroubleLog
+from matrixbot.storage import postgres, sqlite
+from matrixbot.storage.sqlite import SQLiteConnection
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import FakeClock
 
@@ -33,7 +34,9 @@ async def bot(tmp_path):
     fake = await FakeBot.create(
         tmp_path, plugins=[Meetings], clock=FakeClock("2024-02-20 12:00", "Europe/London")
     )
-    await fake.database.fetch_value("PRAGMA busy_timeout = 10")  # meet the lock at once (it waits 5 s)
+    connection = fake.database.connection
+    assert isinstance(connection, SQLiteConnection)
+    await connection.configure(busy_timeout=0.01)  # meet the lock at once (it waits 5 s)
     yield fake
     await fake.stop()
 
@@ -43,6 +46,7 @@ def lock_held_for(bot: FakeBot, held: timedelta) -> Iterator[None]:
     """Another process holds the write lock; each time the bot meets it, the bot's clock moves on
     by STEP, and the lock is let go once `held` has passed. The bot's own pauses between tries are
     real (0.25 s, then 0.5 s)."""
+    assert bot.database.path is not None
     other = sqlite3.connect(bot.database.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     until = bot.clock.now() + held
@@ -174,7 +178,8 @@ def test_asked_late_is_late_past_a_second_but_jitter_is_not():
 
 
 def test_every_storage_fault_has_its_own_words():
-    assert set(_PASSING.values()) == set(STORAGE_REASONS), "each cause the database names is worded"
+    causes = set(sqlite.CAUSES) | set(postgres.CAUSES)
+    assert causes == set(STORAGE_REASONS), "each cause either engine names is worded"
     log = TroubleLog(FakeClock("2024-02-20 12:00"))
     for cause, said in STORAGE_REASONS.items():
         log.saw_storage_fault(f"/data/db.sqlite3: {cause}")

@@ -3,14 +3,13 @@
 import pytest
 
 from matrixbot import Made, made_by, make_once
-from matrixbot.db import Database
 
 THINGS = "CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT NOT NULL, source_event TEXT UNIQUE);"
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "db.sqlite3")
+async def db(storage):
+    database = await storage.open()
     await database.migrate("demo", [THINGS])
     yield database
     await database.close()

@@ -45,6 +45,8 @@ async def test_only_a_hash_of_the_token_is_stored(bot, room):
     token = url.rsplit("/", 1)[1].removesuffix(".ics")
     stored = await bot.database.fetch_all("SELECT token_hash, room_id, user_id FROM calendar_feeds")
     assert [tuple(r) for r in stored] == [(hashlib.sha256(token.encode()).hexdigest(), room, BOB)]
+    if bot.database.path is None:
+        return  # PostgreSQL: the server's files are out of the bot's reach; the table above holds no token
     files = [p for p in bot.config.data_dir.iterdir() if p.name.startswith("matrixbot.sqlite3")]
     assert files and not any(token.encode() in p.read_bytes() for p in files), (
         "the token is in no database file"

@@ -7,7 +7,6 @@ from typing import Any
 
 import nio
 
-from matrixbot.db import Database
 from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.engine.sync import Syncer
@@ -55,8 +54,8 @@ class Recorder:
         self.submitted.append(event.event_id)
 
 
-async def test_left_overs_wait_for_the_first_full_state_sync_then_go_in_order(tmp_path):
-    db = await Database.open(tmp_path / "bot.sqlite3")
+async def test_left_overs_wait_for_the_first_full_state_sync_then_go_in_order(storage):
+    db = await storage.open()
     try:
         await db.migrate("matrixbot", CORE_MIGRATIONS)
         inbox = Inbox(db)

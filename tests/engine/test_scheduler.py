@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from matrixbot.api.jobs import JobRun
-from matrixbot.db import Database
 from matrixbot.engine.lanes import Lanes
 from matrixbot.engine.scheduler import Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
@@ -27,8 +26,8 @@ class NoSender:
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "db.sqlite3")
+async def db(storage):
+    database = await storage.open()
     await database.migrate("matrixbot", CORE_MIGRATIONS)
     yield database
     await database.close()

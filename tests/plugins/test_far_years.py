@@ -78,13 +78,13 @@ async def _store_far_dates(bot: FakeBot, room: str, zone: str) -> None:
             ((LATE, None, 0), (EARLY, LATE, 1), (LATE, LATE, 1)), 1
         ):
             await tx.execute(
-                "INSERT INTO datepoll_options (poll_id, number, text, start, end, all_day, notes) "
+                'INSERT INTO datepoll_options (poll_id, number, text, start, "end", all_day, notes) '
                 "VALUES (1, ?, 'far', ?, ?, ?, '[]')",
                 (number, start, end, all_day),
             )
         for start, end in ((LATE, LATE), (EARLY, EARLY)):
             await tx.execute(
-                "INSERT INTO datepoll_busy (room_id, title, start, end, all_day, zone, added_by) "
+                'INSERT INTO datepoll_busy (room_id, title, start, "end", all_day, zone, added_by) '
                 "VALUES (?, 'far', ?, ?, 1, ?, ?)",
                 (room, start, end, zone, ALICE),
             )

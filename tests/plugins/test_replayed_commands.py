@@ -8,7 +8,6 @@ from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.meetings.migrations import MIGRATIONS
 from matrixbot.plugins.signups import Signups
 
-from matrixbot.db import Database
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import FakeClock
 
@@ -22,9 +21,11 @@ COMMANDS = [
 
 
 @pytest.mark.parametrize(("text", "table"), COMMANDS, ids=[t for _, t in COMMANDS])
-async def test_a_command_handled_twice_makes_one_thing_and_one_answer(tmp_path, caplog, text, table):
+async def test_a_command_handled_twice_makes_one_thing_and_one_answer(tmp_path, storage, caplog, text, table):
     clock = FakeClock("2024-02-20 12:00", "Europe/London")
-    bot = await FakeBot.create(tmp_path, plugins=[Checkins, DatePoll, Meetings, Signups], clock=clock)
+    bot = await FakeBot.create(
+        tmp_path, plugins=[Checkins, DatePoll, Meetings, Signups], clock=clock, **storage.config()
+    )
     try:
         room = bot.room("@alice:x", "@bob:x", admins=["@alice:x"])
         answer = await bot.say(room, "@alice:x", text)
@@ -41,8 +42,8 @@ async def test_a_command_handled_twice_makes_one_thing_and_one_answer(tmp_path, 
         await bot.stop()
 
 
-async def test_the_meetings_tables_keep_what_made_their_rows_when_the_column_is_renamed(tmp_path):
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def test_the_meetings_tables_keep_what_made_their_rows_when_the_column_is_renamed(storage):
+    db = await storage.open()
     try:
         rename = next(n for n, m in enumerate(MIGRATIONS) if "RENAME COLUMN origin_event" in str(m))
         await db.migrate("meetings", MIGRATIONS[:rename])

@@ -152,12 +152,17 @@ class BotProcess:
 
 @asynccontextmanager
 async def encrypted_meetings_bot(
-    synapse: Synapse, account: MakeAccount, chat: MakeChat, tmp_path: Path
+    synapse: Synapse, account: MakeAccount, chat: MakeChat, tmp_path: Path, **settings: Any
 ) -> AsyncIterator[tuple[BotProcess, ChatClient, str]]:
-    """The bot as a process with the meetings plugin, and alice (encrypting) in an encrypted room
-    with it, once it has joined; the process is stopped on the way out (if still running)."""
+    """The bot as a process with the meetings plugin (`settings` add to its config, e.g. a
+    `database`), and alice (encrypting) in an encrypted room with it, once it has joined; the
+    process is stopped on the way out (if still running)."""
     bot = BotProcess(
-        synapse.url, await asyncio.to_thread(account, "bot"), tmp_path / "bot", plugins=("meetings",)
+        synapse.url,
+        await asyncio.to_thread(account, "bot"),
+        tmp_path / "bot",
+        plugins=("meetings",),
+        **settings,
     )
     alice = await chat("alice", encrypted=True)
     await bot.start()

@@ -4,6 +4,9 @@ Encryption on, in an encrypted room, through the real Synapse. Everything is cou
 history as a member's client (decrypting) saw it: every command answered exactly once, every
 reminder posted exactly once.
 
+Run twice: with the bot's state in its SQLite file, and in PostgreSQL (a database on the session's
+throwaway server; a killed bot's session is ended by the server, its open transaction rolled back).
+
 Sizes: MATRIXBOT_CRASH_COMMANDS (plain commands) and MATRIXBOT_CRASH_REMINDERS (`!remind`
 commands, each answered and then posted when due); MATRIXBOT_CRASH_SEED repeats a run.
 """
@@ -80,14 +83,18 @@ async def _send_all(alice: ChatClient, room: str, rng: random.Random, tally: Tal
     return time.monotonic() + REMINDER_DELAY[1]
 
 
-async def test_kill_9_loop_loses_and_doubles_nothing(synapse, account, chat, tmp_path):
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+async def test_kill_9_loop_loses_and_doubles_nothing(synapse, account, chat, tmp_path, engine, request):
+    settings = (
+        {"database": request.getfixturevalue("postgres").create_database()} if engine == "postgresql" else {}
+    )
     rng = random.Random(SEED)
     tally = Tally()
     started = time.monotonic()
     stop_killing = asyncio.Event()
     killer: asyncio.Task[None] | None = None
     send_s = 0.0
-    async with encrypted_meetings_bot(synapse, account, chat, tmp_path) as (bot, alice, room):
+    async with encrypted_meetings_bot(synapse, account, chat, tmp_path, **settings) as (bot, alice, room):
         try:
             await alice.wait_for_reply(await alice.say(room, "!help"), sender=bot.user_id, timeout=60)
             killer = asyncio.create_task(_killing(bot, rng, stop_killing))
@@ -130,7 +137,7 @@ async def test_kill_9_loop_loses_and_doubles_nothing(synapse, account, chat, tmp
         "wall_s": round(time.monotonic() - started),
     }
     record(
-        "crash loop",
+        "crash loop" if engine == "sqlite" else "crash loop on PostgreSQL",
         f"{report['kills']} kills while {report['commands_sent']} commands arrived and "
         f"{report['reminders_due']} reminders fell due: {report['commands_answered']} commands answered, "
         f"{report['commands_doubled']} twice; {report['reminders_posted']} reminders posted, "

@@ -64,8 +64,9 @@ class Pauses:
 
 
 @contextmanager
-def held_lock(path: Path) -> Iterator[sqlite3.Connection]:
+def held_lock(path: Path | None) -> Iterator[sqlite3.Connection]:
     """Another process's view: a second connection holding the write lock until released."""
+    assert path is not None, "an SQLite database"
     other = sqlite3.connect(path, isolation_level=None, timeout=10)
     other.execute("BEGIN EXCLUSIVE")
     try:
@@ -77,8 +78,8 @@ def held_lock(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 async def open_db(tmp_path: Path, pauses: Pauses, *, fault_limit: float = 600.0) -> Database:
-    db = await Database.open(
-        tmp_path / "db.sqlite3", fault_limit=fault_limit, busy_timeout=0.01, sleep=pauses
+    db = await Database.open(  # SQLite's own faults, made with its own SQL (PRAGMA max_page_count)
+        tmp_path / "db.sqlite3", fault_limit=fault_limit, busy_timeout=0.01, sleep=pauses, portable=False
     )
     await db.execute("CREATE TABLE IF NOT EXISTS t (x)")
     return db

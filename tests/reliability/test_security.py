@@ -75,13 +75,11 @@ def admin_commands(specs: list[Command[...]]) -> set[str]:
 
 
 async def snapshot(bot: FakeBot) -> dict[str, list[tuple[object, ...]]]:
-    tables = await bot.database.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    tables = await bot.database.connection.tables()
     return {
-        t["name"]: [
-            tuple(r) for r in await bot.database.fetch_all(f"SELECT * FROM {t['name']} ORDER BY rowid")
-        ]
-        for t in tables
-        if t["name"] not in BOOKKEEPING and not t["name"].startswith("sqlite_")
+        name: sorted((tuple(r) for r in await bot.database.fetch_all(f"SELECT * FROM {name}")), key=repr)
+        for name in tables
+        if name not in BOOKKEEPING and not name.startswith("sqlite_")
     }
 
 

@@ -59,7 +59,8 @@ class TopicStore:
         """Record or withdraw one person's support; saying it twice counts once."""
         if given:
             await self.db.execute(
-                "INSERT OR IGNORE INTO agenda_support (topic_id, user_id) VALUES (?, ?)", (topic_id, user_id)
+                "INSERT INTO agenda_support (topic_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (topic_id, user_id),
             )
         else:
             await self.db.execute(

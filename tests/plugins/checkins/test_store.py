@@ -10,16 +10,14 @@ from matrixbot.plugins.checkins.model import Answer, Asked
 from matrixbot.plugins.checkins.parse import RoundSpec
 from matrixbot.plugins.checkins.store import CheckinStore
 
-from matrixbot.db import Database
-
 NOW = datetime(2024, 3, 1, 10, tzinfo=UTC)
 CLOSES = NOW + timedelta(days=14)
 SPEC = RoundSpec("Still here?", None, "3 months", timedelta(days=3), timedelta(days=14))
 
 
 @pytest.fixture
-async def store(tmp_path):
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def store(storage):
+    db = await storage.open()
     await db.migrate("checkins", MIGRATIONS)
     yield CheckinStore(db)
     await db.close()
@@ -55,8 +53,8 @@ async def test_answers_once_per_event_even_after_close(store):
     assert [a.event_id for a in await store.answers(round_id)] == ["$a1", "$a2"]
 
 
-async def test_a_series_stored_before_working_hours_reads_as_one_without_a_set_clock(tmp_path):
-    db = await Database.open(tmp_path / "db.sqlite3")
+async def test_a_series_stored_before_working_hours_reads_as_one_without_a_set_clock(storage):
+    db = await storage.open()
     await db.migrate("checkins", MIGRATIONS[:1])
     async with db.transaction() as tx:
         await tx.execute(

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from matrixbot.plugins.datepoll.migrations import MIGRATIONS
 from matrixbot.plugins.datepoll.model import Ballot
 from matrixbot.plugins.datepoll.store import BusyStore, PollStore
 
-from matrixbot.db import Database
+from matrixbot.testing import Storage
 from tests.plugins.datepoll.test_logic import TIMES, make_poll, option
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[PollStore]:
-    db = await Database.open(tmp_path / "bot.db")
+async def store(storage: Storage) -> AsyncIterator[PollStore]:
+    db = await storage.open()
     await db.migrate("datepoll", MIGRATIONS)
     yield PollStore(db)
     await db.close()

@@ -13,9 +13,9 @@ POLL_END = "org.matrix.msc3381.poll.end"
 
 
 @pytest.fixture
-async def bot(tmp_path):
+async def bot(tmp_path, storage):
     fake = await FakeBot.create(
-        tmp_path, plugins=[DatePoll], clock=FakeClock("2027-02-16 12:00", "Europe/London")
+        tmp_path, plugins=[DatePoll], clock=FakeClock("2027-02-16 12:00", "Europe/London"), **storage.config()
     )
     yield fake
     await fake.stop()

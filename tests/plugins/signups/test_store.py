@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from matrixbot.plugins.signups.migrations import MIGRATIONS
 from matrixbot.plugins.signups.model import Details, Sheet, SignupList
 from matrixbot.plugins.signups.store import SignupStore
 
-from matrixbot.db import Database, Tx
+from matrixbot.db import Tx
 from matrixbot.errors import UserError
+from matrixbot.testing import Storage
 from matrixbot.time import FakeClock, TimeParser
 
 
@@ -24,12 +24,11 @@ def anything(sheet: Sheet) -> None:
 
 
 @pytest.fixture
-async def two_connections(tmp_path: Path):
-    """Two connections to one file, as two processes would have: the database alone orders them."""
-    path = tmp_path / "bot.sqlite3"
-    first = await Database.open(path)
+async def two_connections(storage: Storage):
+    """Two connections to one database, as two processes would have: the database alone orders them."""
+    first = await storage.open()
     await first.migrate("signups", MIGRATIONS)
-    second = await Database.open(path)
+    second = await storage.open_again(first)
     yield SignupStore(first), SignupStore(second)
     await first.close()
     await second.close()
