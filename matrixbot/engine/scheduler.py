@@ -103,10 +103,14 @@ class Scheduler:
         outbox reuses the same transaction ids, so what it had already posted is not posted twice.
         """
         await self.recover()
-        self._started_at = self._clock.now()
+        self.mark_start()
         self._timer = AsyncIOScheduler(timezone=UTC)
         self._timer.start()
         await self.run_due()
+
+    def mark_start(self) -> None:
+        """This process starts now: a job due before it is late because the bot was offline."""
+        self._started_at = self._clock.now()
 
     async def recover(self) -> None:
         await self._db.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")

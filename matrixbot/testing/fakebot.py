@@ -380,6 +380,7 @@ class FakeBot(Bot):
         their time, through the rooms' lanes as at a real start; return what the bot posted."""
         before = len(self.fake.posted)
         parts = self.parts
+        parts.scheduler.mark_start()
         parts.dispatcher.lanes.pause()
         try:
             for row in await self.parts.inbox.unfinished(undecrypted_since=0):

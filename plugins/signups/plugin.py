@@ -257,9 +257,11 @@ class Signups(Plugin):
 
     # -- the reminder -------------------------------------------------------------------------
 
-    @job("remind")
+    @job("remind", nudge=True)
     async def remind(self, run: JobRun) -> None:
-        """A day before: mention everyone with a talk slot or a place (say so when late or missed)."""
+        """A day before: mention everyone with a talk slot or a place (say so when late or missed).
+
+        A nudge: run late, it goes after what the room sent meanwhile, so who withdrew is not pinged."""
         signup_list = await self.store.by_id(run.payload["list"])
         if signup_list is None:
             return
