@@ -67,6 +67,7 @@ _EXPORTS: dict[str, str] = {
     "isolate": "matrixbot.matrix.markup",
     "pill": "matrixbot.matrix.markup",
     "Outbox": "matrixbot.matrix.sender",
+    "Posting": "matrixbot.matrix.posting",
     "check_size": "matrixbot.matrix.sender",
     "RoomEvent": "matrixbot.matrix.events",
     "Reaction": "matrixbot.matrix.events",
@@ -138,6 +139,7 @@ __all__ = [
     "PollResponse",
     "PollWinner",
     "PollWinners",
+    "Posting",
     "RawRef",
     "Reaction",
     "Recurrence",
@@ -236,6 +238,7 @@ if TYPE_CHECKING:
     from matrixbot.logsetup import SECRETS
     from matrixbot.matrix.events import Membership, PollResponse, Reaction, RoomEvent, strip_reply_fallback
     from matrixbot.matrix.markup import Message, bdi, h, isolate, pill
+    from matrixbot.matrix.posting import Posting
     from matrixbot.matrix.sender import Outbox, check_size
     from matrixbot.time import (
         MAX_TIME_TEXT,

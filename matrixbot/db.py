@@ -25,6 +25,10 @@ silent:
   cause, so a post it delayed can say why ("the bot's database was locked"). A fault older than
   `fault_limit` seconds makes every waiter raise `FatalError` and calls `on_fatal`, so the bot
   exits non-zero and a supervisor restarts it.
+
+A write made while a handler's posts are on their way waits for them first (`writes_wait_for`,
+set by matrixbot.matrix.posting): what a handler stores after a post it stores once the post
+went, as when every post was awaited in place.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -46,7 +51,7 @@ from matrixbot.storage.portable import Statement, parse, split_script
 from matrixbot.storage.postgres import PostgresConnection
 from matrixbot.storage.sqlite import SQLiteConnection
 
-__all__ = ["FAULT_LIMIT", "Database", "Migration", "Row", "Tx", "apply_migration"]
+__all__ = ["FAULT_LIMIT", "Database", "Migration", "Row", "Tx", "apply_migration", "writes_wait_for"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,6 +60,21 @@ FAULT_LIMIT = 600.0
 """Seconds a storage fault may last before the process gives up (config `storage_fault_limit`)."""
 Migration = str | Callable[["Tx"], Awaitable[None]]
 """A migration is a SQL script or an async function given the open transaction."""
+_before_write: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+    "matrixbot_before_write", default=None
+)
+
+
+@contextmanager
+def writes_wait_for(before: Callable[[], Awaitable[None]]) -> Iterator[None]:
+    """Within, every write transaction first awaits `before()` (and raises what it raises)."""
+    token = _before_write.set(before)
+    try:
+        yield
+    finally:
+        _before_write.reset(token)
+
+
 SCHEMA_VERSIONS = (
     "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
 )
@@ -222,6 +242,9 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """A write transaction; raises StorageUnavailable (all of it rolled back) on a passing fault."""
+        before = _before_write.get()
+        if before is not None:
+            await before()
         async with self._lock:
             tx = Tx(self)
             await self._begin()

@@ -10,6 +10,7 @@ from matrixbot.api.plugin import Services
 from matrixbot.errors import PermissionDenied, UserError
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import Message, bdi, h
+from matrixbot.matrix.posting import Posting
 from matrixbot.matrix.sender import Outbox
 from matrixbot.time import When, format_time
 
@@ -46,7 +47,7 @@ class Context:
     def room_id(self) -> str:
         return self.event.room_id
 
-    async def refuse(self, exc: UserError) -> str:
+    async def refuse(self, exc: UserError) -> Posting:
         """Answer a refusal in one line: its HTML, or its message made a sentence and escaped,
         and the usage line when it is about the command's words."""
         text = exc.html
@@ -81,16 +82,20 @@ class Context:
 
     async def reply(
         self, html: str, *, mentions: tuple[str, ...] | list[str] = (), notify: bool = False
-    ) -> str:
-        """Answer the command (a reply, in its thread if it was sent in one). Escape user text in `html`."""
+    ) -> Posting:
+        """Answer the command (a reply, in its thread if it was sent in one). Escape user text in `html`.
+
+        The answer is on its way when this returns: `await (...).event_id()` when you keep its id."""
         if self.read_as:
             html, self.read_as = f"{html}<br>{self.read_as}", ""
         return await self.reply_message(Message.from_html(html, mentions=mentions), notify=notify)
 
-    async def reply_message(self, message: Message, *, notify: bool = False) -> str:
+    async def reply_message(self, message: Message, *, notify: bool = False) -> Posting:
         return await self.outbox.message(self.room_id, message, notify=notify, reply_to=self.event)
 
-    async def say(self, html: str, *, mentions: tuple[str, ...] | list[str] = (), notify: bool = True) -> str:
+    async def say(
+        self, html: str, *, mentions: tuple[str, ...] | list[str] = (), notify: bool = True
+    ) -> Posting:
         """Post in the room (not as a reply); `m.text` by default so mentions notify."""
         message = Message.from_html(html, mentions=mentions)
         return await self.outbox.message(

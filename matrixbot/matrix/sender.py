@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -33,6 +34,7 @@ from matrixbot.matrix.outages import (
     trouble_from_exception,
     trouble_from_response,
 )
+from matrixbot.matrix.posting import Posting, Posts, SendWindow
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.transport import Transport
 
@@ -81,6 +83,7 @@ class Sender:
         self._life = lifecycle
         self._expected: set[str] = set()
         """Rooms the bot made or joined just now, which the transport knows only once a sync brought them."""
+        self.window = SendWindow()
 
     def expect(self, room_id: str) -> None:
         """The bot made or joined `room_id` just now: a send there waits for a sync to bring it."""
@@ -207,8 +210,20 @@ class Outbox:
         content: dict[str, Any] | Callable[[], dict[str, Any]],
         *,
         retry_for: float | None = 600.0,
-    ) -> str:
-        return await self.sender.send(room_id, event_type, content, self._txn(), retry_for=retry_for)
+        edits: str | None = None,
+    ) -> Posting:
+        """Post an event. Within a handling it goes through the room's window and this returns at
+        once (`Posting.event_id()` waits for it; see posting.py); outside one, once it is sent.
+        Content the homeserver would refuse for its size is refused here, before anything goes."""
+        check_size(content() if callable(content) else content)
+        txn_id, posts = self._txn(), Posts.current()
+        if posts is None:
+            return Posting.done(
+                await self.sender.send(room_id, event_type, content, txn_id, retry_for=retry_for)
+            )
+        wait = None if posts.until_sent else retry_for
+        send = functools.partial(self.sender.send, room_id, event_type, content, txn_id, retry_for=wait)
+        return posts.start(room_id, send, edits=edits)
 
     async def message(
         self,
@@ -220,7 +235,7 @@ class Outbox:
         thread_root: str | None = None,
         extra: dict[str, Any] | None = None,
         retry_for: float | None = 600.0,
-    ) -> str:
+    ) -> Posting:
         """Post a message: `m.notice` by default; `notify=True` makes it `m.text` so mentions ping.
 
         A reply to an event in a thread stays in that thread. `message` may be a function, rendered
@@ -239,7 +254,7 @@ class Outbox:
 
         return await self.event(room_id, "m.room.message", content, retry_for=retry_for)
 
-    async def edit(self, room_id: str, original: str, message: Message, *, notify: bool = False) -> str:
+    async def edit(self, room_id: str, original: str, message: Message, *, notify: bool = False) -> Posting:
         """Replace a message's content (`m.replace`); only mentions listed here are notified again."""
         new_content = message.content("m.text" if notify else "m.notice")
         content = {
@@ -249,15 +264,15 @@ class Outbox:
             "m.new_content": new_content,
             "m.relates_to": {"rel_type": "m.replace", "event_id": original},
         }
-        return await self.event(room_id, "m.room.message", content)
+        return await self.event(room_id, "m.room.message", content, edits=original)
 
-    async def react(self, room_id: str, event_id: str, key: str) -> str:
+    async def react(self, room_id: str, event_id: str, key: str) -> Posting:
         content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
         return await self.event(room_id, "m.reaction", content)
 
     async def file(
         self, room_id: str, data: bytes, filename: str, mimetype: str, *, reply_to: RoomEvent | None = None
-    ) -> str:
+    ) -> Posting:
         content: dict[str, Any] = {
             "msgtype": "m.file",
             "body": filename,

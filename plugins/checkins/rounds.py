@@ -105,8 +105,8 @@ class Rounds(CheckinsBase):
         show = await self._show(rnd.room_id)
         html = render_status(rnd, await self._states(rnd), show, summary=True, moved=moved)
         late = run.late_line(rnd.series.zone, "This summary")
-        event_id = await run.outbox.message(rnd.room_id, Message.from_html(html + late))
-        await self.store.set_summary(rnd.id, event_id)
+        summary = await run.outbox.message(rnd.room_id, Message.from_html(html + late))
+        await self.store.set_summary(rnd.id, await summary.event_id())
 
     async def _open(
         self,
@@ -154,8 +154,8 @@ class Rounds(CheckinsBase):
         html = render_question(
             rnd, organiser, pills(groups[0], names), show, self.prefix, late=late, moved=moved
         )
-        event_id = await outbox.message(rnd.room_id, Message.from_html(html, mentions=groups[0]), notify=True)
-        await self.store.set_event(rnd.id, event_id)
+        question = await outbox.message(rnd.room_id, Message.from_html(html, mentions=groups[0]), notify=True)
+        await self.store.set_event(rnd.id, await question.event_id())
         for batch in groups[1:]:
             more = Message.from_html(render_more(rnd, pills(batch, names)), mentions=batch)
             await outbox.message(rnd.room_id, more, notify=True)

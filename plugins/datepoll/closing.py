@@ -108,8 +108,8 @@ class Closing(PollsBase):
                 await self._schedule_deadline(tx, poll.id, poll.room_id, ctx.now, closes_at, quiet)
         reopened = await self.polls.get(poll.room_id, poll.id) or poll
         # the native poll has ended for good in every client: a new one takes its place
-        poll_event = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(reopened))
-        await self.polls.set_poll_event(poll.id, poll_event)
+        native = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(reopened))
+        await self.polls.set_poll_event(poll.id, await native.event_id())
         deadline = (
             f" It still closes {h(ctx.show_time(closes_at))}."
             if closes_at
@@ -211,10 +211,8 @@ class Closing(PollsBase):
         if late:  # before, a flag ("True"): the bot was offline, as it was then the only reason
             why = late if isinstance(late, str) else "the bot was offline"
             html += f"<br><i>This result is late: {h(why)} at the deadline.</i>"
-        event_id = await run.outbox.message(
-            poll.room_id, Message.from_html(html, mentions=voters), notify=True
-        )
-        await self.polls.set_result(poll.id, event_id)
+        result = await run.outbox.message(poll.room_id, Message.from_html(html, mentions=voters), notify=True)
+        await self.polls.set_result(poll.id, await result.event_id())
         await self._winner_file(run.outbox, poll, outcome, run.now)
 
     async def _winner_file(self, outbox: Outbox, poll: Poll, outcome: Outcome, now: datetime) -> None:

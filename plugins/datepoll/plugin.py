@@ -104,9 +104,9 @@ class DatePoll(Voting, Closing):
             if closes_at is not None:
                 await self._schedule_deadline(tx, poll_id, ctx.room_id, ctx.now, closes_at, quiet)
         poll = replace(draft, id=poll_id)
-        text_id = await ctx.reply(await self._tally(poll))
-        poll_event = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(poll))
-        await self.polls.set_events(poll_id, text_id, poll_event)
+        tally = await ctx.reply(await self._tally(poll))
+        native = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(poll))
+        await self.polls.set_events(poll_id, await tally.event_id(), await native.event_id())
 
     @staticmethod
     def _problems(when: When) -> tuple[str, ...]:

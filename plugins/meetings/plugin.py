@@ -368,8 +368,8 @@ class Meetings(ReminderCommands):
             assert found is not None
             meeting = found
         details = await self._details(meeting, ctx)
-        event_id = await ctx.reply(render_created(details, self.prefix, code_note))
-        await self.store.set_confirm_event(meeting.id, event_id)
+        answer = await ctx.reply(render_created(details, self.prefix, code_note))
+        await self.store.set_confirm_event(meeting.id, await answer.event_id())
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     async def _check(self, ctx: Context, meeting: Meeting) -> None:

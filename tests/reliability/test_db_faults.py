@@ -35,6 +35,7 @@ from matrixbot.engine.scheduler import Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.errors import FatalError, StorageUnavailable
 from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.posting import SendWindow
 from matrixbot.testing.chat import ChatClient
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.testing.testbot import TestBot
@@ -214,6 +215,8 @@ async def test_a_job_that_met_a_storage_fault_runs_again_and_is_done_once(tmp_pa
     clock, origins = FakeClock("2024-03-01 10:00"), []
 
     class Sender:
+        window = SendWindow()
+
         def outbox(self, origin: str) -> str:
             return origin
 

@@ -58,8 +58,8 @@ class Agenda(Plugin):
         """
         notes = "\n".join(line for _, line in body.lines)
         topic = await self.topics.add(ctx.room_id, ctx.sender, ctx.event.event_id, check_title(title), notes)
-        event_id = await ctx.reply(render_added(topic))
-        await self.topics.set_event(topic.id, event_id)
+        answer = await ctx.reply(render_added(topic))
+        await self.topics.set_event(topic.id, await answer.event_id())
 
     @show.sub("done", example="!agenda done T3")
     async def done(self, ctx: Context, topic_id: TopicId = None) -> None:
