@@ -31,6 +31,7 @@ from typing import Any
 
 import aiohttp
 
+from matrixbot.i18n import N_
 from matrixbot.time import Clock
 
 UNREACHABLE_CAP = 2.0
@@ -44,11 +45,12 @@ REMIND_EVERY = 60.0
 
 
 class Kind(enum.Enum):
-    UNREACHABLE = "the homeserver was unreachable"
-    FAILING = "the homeserver was failing"
-    RATE_LIMITED = "the homeserver was rate limiting the bot"
-    STORAGE = "the bot could not write to its database"
-    LOCAL = "the bot could not send yet"
+    # the reason a late post gives (in English: `JobRun.why` translates it)
+    UNREACHABLE = N_("the homeserver was unreachable")
+    FAILING = N_("the homeserver was failing")
+    RATE_LIMITED = N_("the homeserver was rate limiting the bot")
+    STORAGE = N_("the bot could not write to its database")
+    LOCAL = N_("the bot could not send yet")
     """nio refused before asking the homeserver (rooms not known yet, a room key not shared)."""
 
 
@@ -114,10 +116,10 @@ class Backoff:
 
 
 STORAGE_REASONS = {
-    "database is locked": "the bot's database was locked",
-    "database or disk is full": "the bot's disk was full",
-    "disk I/O error": "the bot's disk failed (an I/O error)",
-    "database is read-only": "the bot's database was read-only",
+    "database is locked": N_("the bot's database was locked"),
+    "database or disk is full": N_("the bot's disk was full"),
+    "disk I/O error": N_("the bot's disk failed (an I/O error)"),
+    "database is read-only": N_("the bot's database was read-only"),
 }
 """A storage fault's cause (as `matrixbot.db` names it, at the end of a trouble's detail) as the
 reason a late post gives."""
