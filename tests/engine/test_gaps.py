@@ -63,7 +63,11 @@ def _filler(history: History, posts: Posts, lanes: Lanes) -> GapFiller:
     async def zone(_: str) -> str:
         return "Europe/London"
 
-    return GapFiller(cast(Any, history), lanes, cast(Any, posts), cast(Any, SimpleNamespace(zone=zone)))
+    async def language(_: str) -> str:
+        return "en"
+
+    settings = SimpleNamespace(zone=zone, language=language)
+    return GapFiller(cast(Any, history), lanes, cast(Any, posts), cast(Any, settings))
 
 
 async def test_a_gap_of_2500_events_is_fetched_whole_oldest_first() -> None:
