@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from setuptools.command.build_py import build_py
+from setuptools.command.build_py import build_py  # type: ignore[import-untyped]
 
 
 def compile_catalog(po: Path, mo: Path) -> None:
@@ -30,7 +30,7 @@ def compile_catalog(po: Path, mo: Path) -> None:
         write_mo(file, catalog, use_fuzzy=False)
 
 
-class BuildPy(build_py):
+class BuildPy(build_py):  # type: ignore[misc]
     """setuptools' `build_py`, then each package's catalogs compiled beside its code."""
 
     def run(self) -> None:

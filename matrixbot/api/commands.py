@@ -257,7 +257,7 @@ class Command(Declared[Q]):
 
         Returns the outcome: "ok", "refused" or "error".
         """
-        with speaking(ctx.language, getattr(plugin, "translations", None)):
+        with speaking(ctx.language, getattr(plugin, "translations", None), room=ctx.room_language):
             return await self._invoke(plugin, ctx, args, body)
 
     async def _invoke(self, plugin: Any, ctx: Context, args: str, body: str) -> str:
@@ -464,9 +464,8 @@ def resolve_single(
     ref = Ref(letter, noun, plural)
     if not items:
         # TRANSLATORS: {nouns} is the plural ("polls"), for a language that says this better with it
-        raise UserError(
-            _("There is no open {noun} in this room.").format(noun=ref.said, nouns=ref.said_plural)
-        )
+        none_open = _("There is no open {noun} in this room.")
+        raise UserError(none_open.format(noun=ref.said, nouns=ref.said_plural))
     ids = ", ".join(format_ref(letter, n) for n in sorted(items))
     example = re.sub(rf"\b{letter}[0-9]+\b", format_ref(letter, max(items)), example)  # the room's own id
     raise UserError(

@@ -12,7 +12,14 @@ import inspect
 from collections.abc import Iterable
 
 from matrixbot.i18n.catalogs import KEYWORD, Translations, mark
-from matrixbot.i18n.current import ENGLISH, current_language, plugin_texts, speaking
+from matrixbot.i18n.current import (
+    ENGLISH,
+    current_language,
+    plugin_texts,
+    reading_languages,
+    room_language,
+    speaking,
+)
 
 __all__ = [
     "ENGLISH",
@@ -21,6 +28,7 @@ __all__ = [
     "Translations",
     "_",
     "_n",
+    "_np",
     "_p",
     "all_of",
     "any_of",
@@ -30,6 +38,8 @@ __all__ = [
     "keyword",
     "keywords",
     "plugin_texts",
+    "reading_languages",
+    "room_language",
     "speaking",
     "texts",
 ]
@@ -39,6 +49,7 @@ texts = Translations("matrixbot")
 _ = texts.gettext
 _n = texts.ngettext
 _p = texts.pgettext
+_np = texts.npgettext
 N_ = mark
 keyword = texts.keyword
 

@@ -13,7 +13,7 @@ import logging
 import threading
 from pathlib import Path
 
-from matrixbot.i18n.current import ENGLISH, current_language
+from matrixbot.i18n.current import ENGLISH, current_language, reading_languages
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,14 @@ class Translations:
             return singular if n == 1 else plural
         return self.catalog(language).ngettext(singular, plural, n)
 
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        """`ngettext` of a message in a context (`_np("relative", "{n} day", "{n} days", n)`: a
+        language may say it differently there, as German says "vor 3 Tagen" but "3 Tage")."""
+        language = current_language()
+        if language == ENGLISH:
+            return singular if n == 1 else plural
+        return self.catalog(language).npgettext(context, singular, plural, n)
+
     def pgettext(self, context: str, message: str) -> str:
         language = current_language()
         return message if language == ENGLISH else self.catalog(language).pgettext(context, message)
@@ -105,7 +113,10 @@ class Translations:
 
     def keyword(self, word: str) -> frozenset[str]:
         """The words a member may type for the keyword `word` (lower case): `word` itself, which
-        is always taken, and its translations in the language being written, e.g. `maybe` and
-        `vielleicht`."""
-        said = self.pgettext(KEYWORD, word)
-        return frozenset({word.lower(), *(w.strip().lower() for w in said.split("|") if w.strip())})
+        is always taken, and its translations in the languages read (the member's and the room's,
+        see `reading_languages`), e.g. `maybe` and `vielleicht`."""
+        found = {word.lower()}
+        for language in reading_languages():
+            said = self.catalog(language).pgettext(KEYWORD, word)
+            found.update(w.strip().lower() for w in said.split("|") if w.strip())
+        return frozenset(found)

@@ -28,13 +28,16 @@ KEYWORDS: dict[str, Any] = {
     "ngettext": (1, 2),
     "_p": ((1, "c"), 2),
     "pgettext": ((1, "c"), 2),
+    "_np": ((1, "c"), 2, 3),
+    "npgettext": ((1, "c"), 2, 3),
     "keyword": None,
     "keyword_said": None,
 }
 """The translation functions, as Babel's keyword specs."""
 COMMENT_TAGS = ["TRANSLATORS:"]
 
-Found = tuple[int, str, Any, list[str]]
+Found = tuple[int, Any, Any, Any]
+"""What an extraction method yields: (line, function name, message(s), comments)."""
 
 
 def extract(fileobj: io.BufferedIOBase, keywords: Any, comment_tags: Any, options: Any) -> Iterator[Found]:

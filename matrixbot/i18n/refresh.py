@@ -15,15 +15,19 @@ import argparse
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matrixbot.i18n.extract import COMMENT_TAGS, KEYWORDS, extract
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 
 SKIP = ("testing", "locale", "__pycache__")
 """Folders of a package that say nothing to members (matrixbot's test kit speaks to developers)."""
 
 
-def template(folder: Path) -> object:
-    """The catalog of every text the package at `folder` says (a Babel `Catalog`)."""
+def template(folder: Path) -> Catalog:
+    """The catalog of every text the package at `folder` says."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
 
@@ -31,7 +35,7 @@ def template(folder: Path) -> object:
     catalog = Catalog(project=domain, domain=domain, charset="utf-8", creation_date=_fixed())
     found = extract_from_dir(
         str(folder),
-        method_map=[("**.py", extract)],  # type: ignore[list-item]
+        method_map=[("**.py", extract)],  # type: ignore[list-item]  # a callable works as well as a name
         keywords=KEYWORDS,
         comment_tags=COMMENT_TAGS,
         strip_comment_tags=True,
@@ -46,7 +50,7 @@ def template(folder: Path) -> object:
 def messages(folder: Path) -> set[tuple[str | None, str]]:
     """(context, text) of each message of the package at `folder` (its plural's singular)."""
     found = template(folder)
-    return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in found if m.id}  # type: ignore[attr-defined]
+    return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in found if m.id}
 
 
 def refresh(folder: Path, add: Sequence[str] = ()) -> list[Path]:
@@ -79,7 +83,7 @@ def refresh(folder: Path, add: Sequence[str] = ()) -> list[Path]:
                 language_team=f"{language} (README: Languages)",
                 fuzzy=False,
             )
-        catalog.update(pot, update_creation_date=False)  # type: ignore[arg-type]
+        catalog.update(pot, update_creation_date=False)
         with po.open("wb") as file:
             write_po(file, catalog, width=100, ignore_obsolete=True, include_lineno=False, sort_by_file=True)
         written.append(po)

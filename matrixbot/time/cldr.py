@@ -38,12 +38,12 @@ def pattern(text: str, day: date, language: str) -> str:
             return token[1:-1].replace("''", "'") or "'"
         letter, width = token[0], len(token)
         if letter == "E":
-            return table["days"][day.weekday()] if width >= 4 else table["days_abbr"][day.weekday()]
+            return str(table["days" if width >= 4 else "days_abbr"][day.weekday()])
         if letter in "ML":
             if width >= 4:
-                return table["months" if letter == "M" else "months_alone"][day.month - 1]
+                return str(table["months" if letter == "M" else "months_alone"][day.month - 1])
             if width == 3:
-                return table["months_abbr"][day.month - 1]
+                return str(table["months_abbr"][day.month - 1])
             return f"{day.month:0{width}d}"
         if letter == "d":
             return f"{day.day:0{width}d}"

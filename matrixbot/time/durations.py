@@ -12,7 +12,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from matrixbot.errors import TimeParseError
-from matrixbot.i18n import N_, _, current_language
+from matrixbot.i18n import N_, _, reading_languages
 from matrixbot.time import vocabulary
 from matrixbot.time.budget import check_text
 from matrixbot.time.format import shorten
@@ -64,7 +64,7 @@ def parse_duration(text: str) -> timedelta:
 def parse_durations(text: str) -> list[timedelta]:
     """A list of durations: "1 day, 10 minutes" or "1 day and 10 minutes"."""
     check_text(text, _("A list of lengths of time"))
-    clean = vocabulary.english(text.strip().lower(), current_language())
+    clean = vocabulary.english(text.strip().lower(), reading_languages())
     pieces = [piece for piece in _LIST_SEP.split(clean) if piece]
     if not pieces:
         raise TimeParseError(_("Give one or more durations, e.g. '1 day, 10 minutes'."))
@@ -94,7 +94,7 @@ def components(text: str) -> list[tuple[float, str]]:
     """ "1h30m", "an hour and a half", "2 days and 10 minutes" as [(amount, unit), ...]."""
     check_text(text, _("A length of time"))
     shown = " ".join(text.strip().lower().split())
-    clean = vocabulary.english(shown, current_language())
+    clean = vocabulary.english(shown, reading_languages())
     example = _("Write e.g. '1 hour', '90 minutes', '1h30m' or '2 days'.")
     parts: list[tuple[float, str]] = []
     pos = 0

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from matrixbot.i18n import _, _n, current_language
+from matrixbot.i18n import _, _np, current_language
 from matrixbot.time import cldr
 
 WallKind = Literal["ok", "gap", "fold"]
@@ -328,32 +328,27 @@ def format_relative(delta: timedelta) -> str:
         return _("now")
     amount = abs(seconds)
     if amount < 60:
-        text = seconds_text(amount)
+        text = _np("relative", "{n} second", "{n} seconds", amount).format(n=amount)
     elif amount < 3600 - 30:
-        text = minutes_text(round(amount / 60))
+        text = _minutes(round(amount / 60))
     elif amount < 86400 - 30:
         hours, minutes = divmod(round(amount / 60), 60)
-        text = hours_text(hours) + (f" {minutes_text(minutes)}" if minutes else "")
+        text = _hours(hours) + (f" {_minutes(minutes)}" if minutes else "")
     else:
         days, hours = divmod(round(amount / 3600), 24)
-        text = days_text(days) + (f" {hours_text(hours)}" if hours else "")
+        text = _np("relative", "{n} day", "{n} days", days).format(n=days) + (
+            f" {_hours(hours)}" if hours else ""
+        )
     return _("in {time}").format(time=text) if seconds > 0 else _("{time} ago").format(time=text)
 
 
-def seconds_text(n: int) -> str:
-    return _n("{n} second", "{n} seconds", n).format(n=n)
+def _minutes(n: int) -> str:
+    """ "5 minutes" after "in" or before "ago" (a language may say it so only there)."""
+    return _np("relative", "{n} minute", "{n} minutes", n).format(n=n)
 
 
-def minutes_text(n: int) -> str:
-    return _n("{n} minute", "{n} minutes", n).format(n=n)
-
-
-def hours_text(n: int) -> str:
-    return _n("{n} hour", "{n} hours", n).format(n=n)
-
-
-def days_text(n: int) -> str:
-    return _n("{n} day", "{n} days", n).format(n=n)
+def _hours(n: int) -> str:
+    return _np("relative", "{n} hour", "{n} hours", n).format(n=n)
 
 
 def shorten(text: str, limit: int = 60) -> str:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta, weekday
 
 from matrixbot.errors import TimeParseError
-from matrixbot.i18n import ENGLISH, N_, _, _n, current_language
+from matrixbot.i18n import ENGLISH, N_, _, _n, current_language, reading_languages
 from matrixbot.time import vocabulary
 from matrixbot.time.budget import check_text
 from matrixbot.time.format import WEEKDAY_FORMS, day_name, localize, shorten
@@ -262,7 +262,7 @@ def parse_recurrence(text: str) -> Recurrence:
     """
     check_text(text, _("A repeat"))
     clean = " ".join(text.strip().strip(".!").lower().replace(",", " ").split())
-    clean = vocabulary.english(clean, current_language())
+    clean = vocabulary.english(clean, reading_languages())
     clean, clock = _pop_clock(clean, text)
     clean = re.sub(r"^(?:repeat(?:ing|s)?|recurring)\s+", "", clean)
     if clean in _ADVERBS:

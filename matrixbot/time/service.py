@@ -11,10 +11,10 @@ Each such function runs under a budget (`BUDGET`, from when it starts); one that
 stopped at the parser's next step and the command is answered "I could not read a time in that".
 The input limits in `timebudget` keep real commands far below the budget.
 
-The parser reads the language being written (the room's, or the member's own: see
-`matrixbot.i18n`) and English, and nothing else: each such pair has its parser, made and warmed
-(outside the budget) the first time that language is read. The parse runs in a copy of the
-caller's context, so what it says is in that language too.
+dateparser reads the room's language and English, and nothing else (see `matrixbot.i18n`; the
+parser's own date words cover a member's own language too): each such pair has its parser, made
+and warmed (outside the budget) the first time that language is read. The parse runs in a copy of
+the caller's context, so what it says is in the language being written.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from matrixbot.errors import OutOfTime, TimeParseError
-from matrixbot.i18n import ENGLISH, N_, _, current_language
+from matrixbot.i18n import ENGLISH, N_, _, room_language
 from matrixbot.time import budget as timebudget
 from matrixbot.time.parse import TimeParser
 
@@ -72,7 +72,7 @@ class TimeService:
         self._worker.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, parse: Callable[[TimeParser], T]) -> T:
-        parser = self._ready(current_language())
+        parser = self._ready(room_language())
         with timebudget.within(self._budget):
             return parse(parser)
 

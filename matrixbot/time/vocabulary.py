@@ -15,7 +15,7 @@ Clock times follow the language's custom: the 24-hour clock, so "um 9", "a las 9
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 
 _H = r"([01]?[0-9]|2[0-3])"
@@ -300,10 +300,9 @@ _PHRASES: dict[str, list[tuple[str, _Replacement]]] = {
 def _rules(language: str) -> tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...]:
     rules: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = []
     for pattern, replacement in _PHRASES.get(language, []):
-        if isinstance(replacement, str):
-            rules.append((re.compile(pattern), lambda m, r=replacement: _clock(m.expand(r))))
-        else:
-            rules.append((re.compile(pattern), replacement))
+        rules.append(
+            (re.compile(pattern), _expander(replacement) if isinstance(replacement, str) else replacement)
+        )
     words = dict(_WORDS.get(language, {}))
     numbers = _NUMBERS.get(language)
     if numbers:
@@ -315,16 +314,22 @@ def _rules(language: str) -> tuple[tuple[re.Pattern[str], Callable[[re.Match[str
     return tuple(rules)
 
 
+def _expander(template: str) -> Callable[[re.Match[str]], str]:
+    """A rule's replacement: `template` with the groups filled in, an hour alone made "15:00"."""
+    return lambda match: _clock(match.expand(template))
+
+
 def _clock(text: str) -> str:
     """ "15:" (an hour written without minutes) is "15:00"."""
     return re.sub(r"(?<=[0-9]):(?![0-9])", ":00", text)
 
 
-def english(text: str, language: str) -> str:
-    """Lower-case `text` with `language`'s date words written as the parser's English ones;
-    unchanged for English or a language the parser has no words of."""
-    for pattern, replace in _rules(language):
-        text = pattern.sub(replace, text)
+def english(text: str, languages: Iterable[str]) -> str:
+    """Lower-case `text` with the date words of `languages` (the member's, the room's) written as
+    the parser's English ones; unchanged for English or a language the parser has no words of."""
+    for language in languages:
+        for pattern, replace in _rules(language):
+            text = pattern.sub(replace, text)
     return " ".join(text.split())
 
 

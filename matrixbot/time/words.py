@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from matrixbot.errors import TimeParseError
-from matrixbot.i18n import _, current_language
+from matrixbot.i18n import _, reading_languages
 from matrixbot.time import vocabulary
 from matrixbot.time.format import DAY_NAMES, MONTH_FORMS, MONTH_NAMES, WEEKDAY_FORMS, WEEKDAY_RE
 
@@ -33,7 +33,7 @@ def normalise(text: str) -> str:
     the words of the language being written as their English ones."""
     text = text.strip().strip(".!?").lower()
     text = text.translate({ord("–"): "-", ord("—"): "-", ord("−"): "-", ord(","): " "})
-    text = vocabulary.english(text, current_language())
+    text = vocabulary.english(text, reading_languages())
     text = _MERIDIEM.sub(r"\1m", text)
     text = _ISO.sub(_spell_iso, text)
     text = _DASHED_DMY.sub(r"\1/\2/\3", text)
