@@ -74,6 +74,8 @@ async def test_the_cotech_poll_in_german(fake_bot: MakeFakeBot) -> None:
     assert end.body.startswith("Die Umfrage MoU-Call ist beendet. Ergebnis: Dienstag, 5. März 2030")
     late = await bot.say(room, BOB, "!vote 2")
     assert late.body.startswith("P1 wurde am Freitag, 1. März 2030, 17:00 (CET) geschlossen; deine Stimme")
+    [reacted] = await bot.react(room, CAROL, tally.event_id, "2️⃣")  # an event handler: the room's language
+    assert reacted.body.startswith("P1 wurde am Freitag, 1. März 2030, 17:00 (CET) geschlossen; deine Stimme")
 
 
 async def test_the_poll_in_spanish_and_a_member_who_reads_english(fake_bot: MakeFakeBot) -> None:
