@@ -22,7 +22,7 @@ from matrixbot.config import Config
 from matrixbot.db import Database, Tx
 from matrixbot.engine.registry import Registry
 from matrixbot.errors import UserError
-from matrixbot.i18n import N_, _, all_of, current_language, declared, speaking
+from matrixbot.i18n import N_, _, all_of, declared, speaking
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import Message, h
 from matrixbot.matrix.permissions import redact_level
@@ -153,15 +153,10 @@ class Greeter:
         )
         return bool(first == found.event_id)
 
-    def _removes(self, name: str) -> str:
-        """What plugin `name` removes, from its own catalog."""
-        plugin = self._registry.plugins[name]
-        with speaking(current_language(), plugin.translations):
-            return declared(plugin.removes)
-
     async def _room_hello(self, room_id: str) -> str:
         enabled = sorted(await self._registry.enabled(room_id) - ALWAYS_ON)
-        removes = [self._removes(name) for name in enabled if self._registry.plugins[name].removes]
+        plugins = [self._registry.plugins[name] for name in enabled]
+        removes = [declared(p.removes, p.translations) for p in plugins if p.removes]
         rooms, level = self._sender.rooms, 0
         if removes:
             try:

@@ -29,7 +29,6 @@ __all__ = [
     "_",
     "_n",
     "_np",
-    "_p",
     "all_of",
     "any_of",
     "current_language",
@@ -48,7 +47,6 @@ texts = Translations("matrixbot")
 """matrixbot's own catalogs (domain `matrixbot`, in matrixbot/locale)."""
 _ = texts.gettext
 _n = texts.ngettext
-_p = texts.pgettext
 _np = texts.npgettext
 N_ = mark
 keyword = texts.keyword
@@ -79,17 +77,17 @@ def any_of(items: Iterable[str]) -> str:
 
 def keywords(word: str) -> frozenset[str]:
     """The words a member may type for the keyword `word` (lower case): `word`, and its translations
-    in the language being written from the catalog of the plugin at work and matrixbot's own."""
+    in the languages read, from the catalog of the plugin at work and matrixbot's own."""
     own = plugin_texts()
     found = keyword(word)
     return found | own.keyword(word) if own is not None else found
 
 
-def declared(message: str, texts: Translations | None = None) -> str:
+def declared(message: str, catalog: Translations | None = None) -> str:
     """A text a plugin declared and the core says for it (a `Ref`'s noun, a command's summary): from
-    the catalog `texts` (by default that of the plugin at work, see `speaking`), else matrixbot's
-    own, else as written."""
-    own = texts or plugin_texts()
+    `catalog` (by default the catalog of the plugin at work, see `speaking`), else matrixbot's own,
+    else as written."""
+    own = catalog or plugin_texts()
     if own is not None:
         said = own.gettext(message)
         if said != message:
