@@ -25,6 +25,7 @@ from matrixbot.calendar.ics import render_ics
 from matrixbot.calendar.ledger import Entry, LedgerStore, Offer, Plan, reconcile
 from matrixbot.calendar.page import render_page
 from matrixbot.db import Database
+from matrixbot.i18n import _, speaking
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.time import Clock
 
@@ -80,7 +81,7 @@ class CalendarService:
         self._clock = clock
         self._public_url = public_url
         self._listening = listening
-        local, _, server = rooms.bot_user_id.removeprefix("@").partition(":")
+        local, _sep, server = rooms.bot_user_id.removeprefix("@").partition(":")
         self._uid_tail = f"{local}@{server or 'matrixbot'}"
         self._locks: dict[str, asyncio.Lock] = {}
         self._written: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
@@ -89,11 +90,16 @@ class CalendarService:
 
     @property
     def unavailable(self) -> str | None:
-        where = "(README: The room's calendar)"
         if not self._listening:
-            return f"Room calendars are not set up on this bot: its operator sets http.listen and http.public_url in its config {where}."
+            return _(
+                "Room calendars are not set up on this bot: its operator sets http.listen and "
+                "http.public_url in its config (README: The room's calendar)."
+            )
         if not self._public_url:
-            return f"Room calendars are not set up on this bot: its operator sets http.public_url, the address calendar apps reach it at, in its config {where}."
+            return _(
+                "Room calendars are not set up on this bot: its operator sets http.public_url, the "
+                "address calendar apps reach it at, in its config (README: The room's calendar)."
+            )
         return None
 
     async def is_off(self, room_id: str) -> bool:
@@ -179,11 +185,13 @@ class CalendarService:
         room = hashlib.sha256(room_id.encode()).hexdigest()[:10]  # a key need be unique in its room only
         offers: list[Offer] = []
         failed: set[str] = set()
+        language = await self._settings.language(room_id)  # the items' words: the room's
         for name, plugin in sorted(self._catalog.plugins.items()):
             if name not in enabled:
                 continue
             try:
-                items = await asyncio.wait_for(plugin.calendar_items(room_id, start, end), PLUGIN_TIMEOUT)
+                with speaking(language, plugin.translations):
+                    items = await asyncio.wait_for(plugin.calendar_items(room_id, start, end), PLUGIN_TIMEOUT)
                 if not all(isinstance(item, CalendarItem) for item in items):
                     raise TypeError("calendar_items must return CalendarItem objects")
             except Exception:

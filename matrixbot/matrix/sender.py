@@ -22,6 +22,7 @@ import nio
 from matrixbot import metrics
 from matrixbot.db import Database
 from matrixbot.errors import MessageTooLarge, SendError, SendPending
+from matrixbot.i18n import _
 from matrixbot.lifecycle import Lifecycle
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import Message
@@ -46,12 +47,15 @@ MAX_CONTENT_BYTES = 60_000
 _PERMANENT = {"M_FORBIDDEN", "M_TOO_LARGE", "M_NOT_FOUND", "M_BAD_JSON", "M_NOT_JSON", "M_UNKNOWN_TOKEN"}
 
 
-def check_size(content: dict[str, Any], what: str = "That message") -> None:
-    """Refuse content that the homeserver would refuse, when it is given rather than when it is due."""
+def check_size(content: dict[str, Any], what: str | None = None) -> None:
+    """Refuse content that the homeserver would refuse, when it is given rather than when it is due.
+    `what` names it in the refusal ("That message" by default), in the language being written."""
     size = len(json.dumps(content, ensure_ascii=False).encode())
     if size > MAX_CONTENT_BYTES:
         raise MessageTooLarge(
-            f"{what} would be {size // 1024} KiB; Matrix allows about {MAX_CONTENT_BYTES // 1024} KiB. Please shorten it."
+            _("{what} would be {size} KiB; Matrix allows about {limit} KiB. Please shorten it.").format(
+                what=what or _("That message"), size=size // 1024, limit=MAX_CONTENT_BYTES // 1024
+            )
         )
 
 

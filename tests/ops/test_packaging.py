@@ -119,6 +119,12 @@ def test_the_wheel_ships_the_sample_config_and_the_license(tmp_path):
         assert f"matrixbot/plugins/{plugin}/__init__.py" in names
     assert "matrixbot/testing/pytest_plugin.py" in names
     assert "matrixbot/py.typed" in names  # plugin authors' type checkers read matrixbot's hints
+    # the catalogs, compiled as the wheel was built (build_catalogs.py), and never the build hook itself
+    for catalog in (
+        "matrixbot/locale/de/LC_MESSAGES/matrixbot.mo",
+        "matrixbot/plugins/datepoll/locale/es/LC_MESSAGES/datepoll.mo",
+    ):
+        assert catalog in names, catalog
     entry_points = archive_text(wheel, "entry_points.txt")
     assert "datepoll = matrixbot.plugins.datepoll:DatePoll" in entry_points
     assert "matrixbot = matrixbot.testing.pytest_plugin" in entry_points
