@@ -108,6 +108,13 @@ class Scheduler:
         self._timer.start()
         await self.run_due()
 
+    async def unfinished(self) -> list[tuple[int, float]]:
+        """The jobs started and not finished (running, or waiting to be tried again): id, due time."""
+        rows = await self._db.fetch_all(
+            "SELECT id, due_at FROM jobs WHERE state = 'running' OR (state = 'pending' AND attempts > 0)"
+        )
+        return [(int(row["id"]), float(row["due_at"])) for row in rows]
+
     async def recover(self) -> None:
         await self._db.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
 

@@ -11,8 +11,8 @@ is read before COMMIT; after such a loss, `committed_after_all` reconnects and a
 (`txid_status`) what became of it, first ending the old session if it is still there, so a write
 is neither lost nor done twice.
 
-(A standby's leader lock belongs beside this connection: a session-level advisory lock held on a
-connection of its own, which the server gives up when that connection dies.)
+Where several instances of the bot share the database, the leader's lock is not on this connection
+but on one of its own (storage/leadership.py), which the server gives up when that session dies.
 """
 
 from __future__ import annotations
@@ -91,6 +91,19 @@ def check_url(url: str) -> str | None:
         return "no host (postgresql://USER:PASSWORD@HOST:PORT/DATABASE)"
     if not re.fullmatch(r"/[^/?#]+", parts.path or ""):
         return "no database name after the host (…@HOST:PORT/DATABASE)"
+    return None
+
+
+def cause_of(exc: BaseException, conn: asyncpg.Connection | None) -> str | None:
+    """The cause, if `exc` (met on `conn`, None while there is none) is a fault that may pass."""
+    pg = _driver()
+    if isinstance(exc, OSError | TimeoutError):
+        return SLOW if isinstance(exc, TimeoutError) and conn is not None else UNREACHABLE
+    if isinstance(exc, pg.PostgresError):
+        state = str(getattr(exc, "sqlstate", "") or "")
+        return _BY_STATE.get(state) or _BY_CLASS.get(state[:2])
+    if isinstance(exc, pg.InterfaceError) and (conn is None or conn.is_closed()):
+        return LOST
     return None
 
 
@@ -314,14 +327,7 @@ class PostgresConnection:
         return str(await conn.fetchval("SHOW server_version"))
 
     def passing(self, exc: BaseException) -> str | None:
-        if isinstance(exc, OSError | TimeoutError):
-            return SLOW if isinstance(exc, TimeoutError) and self._conn is not None else UNREACHABLE
-        if isinstance(exc, self._pg.PostgresError):
-            state = str(getattr(exc, "sqlstate", "") or "")
-            return _BY_STATE.get(state) or _BY_CLASS.get(state[:2])
-        if isinstance(exc, self._pg.InterfaceError) and (self._conn is None or self._conn.is_closed()):
-            return LOST
-        return None
+        return cause_of(exc, self._conn)
 
     def schema_changed(self) -> None:
         self._ids.clear()
