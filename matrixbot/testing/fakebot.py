@@ -153,7 +153,7 @@ class FakeClient:
     async def sync(
         self, *, timeout: int, sync_filter: dict[str, Any], since: str | None, full_state: bool | None
     ) -> nio.SyncResponse | nio.SyncError:
-        if timeout:  # a long-poll: nothing comes, until it times out or the bot stops
+        if timeout and since is not None:  # a long-poll: nothing comes, until it times out or the bot stops
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), timeout / 1000)
         token = f"s{next(self._syncs)}"  # its own count: room and event ids stay as tests know them
