@@ -27,6 +27,8 @@ SUITES = {
     "database connection cut": "PostgreSQL cuts the bot's connection (`pg_terminate_backend`) every 0.7 s for 20 s",
     "database server restart": "PostgreSQL stopped for 20 s, then started",
     "database away past the limit": "PostgreSQL stopped past `storage_fault_limit`",
+    "standby crash loop": "Two instances on one PostgreSQL database: random `kill -9`s of whichever leads, encryption on",
+    "leader cut from the database": "The leader's lock session cut, and its reconnections refused (fencing)",
     "full disk at start": "`data_dir` on a full tmpfs when the bot starts",
     "network faults": "A fault-injecting proxy between the bot and Synapse",
     "outage": "Synapse stopped while reminders fall due",
