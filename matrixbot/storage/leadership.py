@@ -5,7 +5,7 @@ Every instance on PostgreSQL asks for the lock at start; the one that gets it le
 stand by (engine/standby.py) and ask again every POLL seconds. The lock is the session's: the
 server gives it up when the session ends, at once when the holder's process dies (its kernel closes
 the socket, `kill -9` included) or its connection is cut, and after KEEPALIVE_SECONDS of silence
-when its machine or network vanishes (the server's TCP keepalives, set for this session only).
+when its machine or network vanishes (the server's TCP keepalives, postgres.KEEPALIVE).
 It is not on the connection the bot's work goes through, which is cut and opened again as faults
 come (db.py) and must not cost the lead each time.
 
@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from matrixbot.errors import LostLead, StartupError
 from matrixbot.lifecycle import Lease
-from matrixbot.storage.postgres import CONNECT_TIMEOUT, _driver, cause_of, describe
+from matrixbot.storage.postgres import CONNECT_TIMEOUT, KEEPALIVE, _driver, cause_of, describe
 
 if TYPE_CHECKING:
     import asyncpg
@@ -51,15 +51,6 @@ HEARTBEAT = 1.0
 """Seconds between the leader's heartbeats on its lock's session."""
 LEASE = 4.0
 """Seconds after sending its last answered heartbeat that a leader may still post and write (X)."""
-KEEPALIVE = {
-    "tcp_keepalives_idle": "3",
-    "tcp_keepalives_interval": "1",
-    "tcp_keepalives_count": "4",
-    "tcp_user_timeout": "7000",
-}
-"""The server's TCP settings for the lock's session (PostgreSQL 12 or later): it probes a silent
-peer after 3 s, once a second, and drops it after 4 unanswered probes; an answer it sent that is
-not acknowledged within 7 s drops it too."""
 KEEPALIVE_SECONDS = 7.0
 """The least time after the server last heard the leader before it can free the lock when the
 leader's machine or network vanished (Y): 3 + 4 × 1 s of probes, or 7 s of an unacknowledged answer."""
@@ -202,8 +193,10 @@ class LeaderLock:
         old = self._pid
         self._drop()
         log.warning(
-            "lost the session holding the leader's lock on %s: posting nothing until it is taken again",
+            "lost the session holding the leader's lock on %s (or it does not answer): posting nothing "
+            "(since %.1f s ago, when the lease ran out) until the lock is held again",
             self.where,
+            max(0.0, time.monotonic() - self._lease.until),
         )
         while True:
             try:
@@ -261,7 +254,7 @@ class LeaderLock:
     def _terminated(self, conn: asyncpg.Connection) -> None:
         """The session ended (the server cut it, or it was closed): a leader stops posting at once."""
         if conn is self._conn and self.held:
-            self._lease.until = 0.0
+            self._lease.until = min(self._lease.until, time.monotonic())
             self._cut.set()
 
     def _drop(self) -> None:

@@ -19,6 +19,7 @@ Sizes: MATRIXBOT_STANDBY_COMMANDS, MATRIXBOT_STANDBY_REMINDERS; MATRIXBOT_STANDB
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import random
@@ -117,6 +118,10 @@ async def two_instances(
         yield a, b, alice, room
     finally:
         await asyncio.gather(a.stop(), b.stop())
+
+
+def posted(sender: str, text: str, event: Any) -> bool:
+    return bool(event.sender == sender and text in event.body)
 
 
 def unique(chat: ChatClient, room: str, sender: str) -> list[Any]:
@@ -260,7 +265,7 @@ async def test_a_leader_cut_off_from_the_database_stops_posting_and_the_standby_
         for command in commands:
             await alice.wait_for_reply(command, sender=a.user_id, timeout=60)
         for token in tokens:
-            await alice.wait_for(lambda e, token=token: e.sender == a.user_id and token in e.body, timeout=60)
+            await alice.wait_for(functools.partial(posted, a.user_id, token), timeout=60)
         await asyncio.sleep(3)
         await alice.until_synced()
         reminded = [

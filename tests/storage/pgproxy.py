@@ -76,8 +76,10 @@ class Gate:
     at once, as a server that cannot be reached) and fall silent on the open ones (`silence()`:
     nothing passes either way and nothing is closed, as a network that drops every packet)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, *, host: str = "127.0.0.1") -> None:
+        """Relays to `port` on loopback, listening on `host` (and a port of its own)."""
         self._upstream = port
+        self.host = host
         self.refusing = False
         self.port = 0
         self._server: asyncio.Server | None = None
@@ -85,11 +87,11 @@ class Gate:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, self.host, 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
     def url(self, upstream_url: str) -> str:
-        return upstream_url.replace(f":{self._upstream}/", f":{self.port}/")
+        return upstream_url.replace(f"127.0.0.1:{self._upstream}", f"{self.host}:{self.port}")
 
     def silence(self) -> None:
         """From now on the connections open now pass nothing (new ones pass as before)."""

@@ -14,7 +14,8 @@ import pytest
 
 from matrixbot.errors import LostLead
 from matrixbot.lifecycle import Lease
-from matrixbot.storage.leadership import HEARTBEAT, KEEPALIVE, KEEPALIVE_SECONDS, LEASE, LOCK, LeaderLock
+from matrixbot.storage.leadership import HEARTBEAT, KEEPALIVE_SECONDS, LEASE, LOCK, LeaderLock
+from matrixbot.storage.postgres import KEEPALIVE
 from matrixbot.testing.postgres import Postgres
 from tests.storage.pgproxy import Gate
 
