@@ -37,9 +37,9 @@ HISTORY = 1000
 """Events read at most per room: a room busier than that since the oldest unfinished work is read
 only this far back."""
 PAGE = 100
-CLOCK_MARGIN = 300.0
+CLOCK_MARGIN = 60.0
 """Seconds read further back than the oldest unfinished work: the bot's clock (which dated that
-work) and the homeserver's (which dates events) may be apart."""
+work) and the homeserver's (which dates events) may be apart a little."""
 
 
 class HistoryUnreadable(Exception):

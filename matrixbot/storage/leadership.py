@@ -181,10 +181,16 @@ class LeaderLock:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._cut.wait(), HEARTBEAT)
         except LostLead as exc:
-            self._lease.until = 0.0
-            self.held = False
-            self._drop()
-            self._on_lost(exc)
+            self._lost(exc)
+        except Exception as exc:  # a bug here must not leave a leader that believes it leads
+            log.exception("the leader's heartbeat failed")
+            self._lost(LostLead(f"the leader's heartbeat failed: {type(exc).__name__}: {exc}"))
+
+    def _lost(self, exc: LostLead) -> None:
+        self._lease.until = 0.0
+        self.held = False
+        self._drop()
+        self._on_lost(exc)
 
     async def _regain(self) -> None:
         """The lock's session was lost (or does not answer): until it is confirmed again nothing is
