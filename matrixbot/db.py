@@ -295,10 +295,11 @@ class Database:
         attempt = 0
         while True:
             try:
+                await self.connection.begin()  # first: a server away is the cause to report, if it is
                 self._check_guard()
-                await self.connection.begin()
                 return
             except StorageUnavailable:
+                await self.connection.rollback()
                 attempt += 1
                 await self.pause(attempt)
             except Exception as exc:
