@@ -29,7 +29,7 @@ SUITES = {
     "database away past the limit": "PostgreSQL stopped past `storage_fault_limit`",
     "standby crash loop": "Two instances on one PostgreSQL database: random `kill -9`s of whichever leads, encryption on",
     "leader cut from the database": "The leader's lock session cut, and its reconnections refused (fencing)",
-    "machine gone": "The leader's network drops every packet (a veth pair set down), standby on another",
+    "machine gone": "The leader's machine gone: its network drops every packet (a network namespace whose link is set down)",
     "full disk at start": "`data_dir` on a full tmpfs when the bot starts",
     "network faults": "A fault-injecting proxy between the bot and Synapse",
     "outage": "Synapse stopped while reminders fall due",
