@@ -26,10 +26,8 @@ silent:
   `fault_limit` seconds makes every waiter raise `FatalError` and calls `on_fatal`, so the bot
   exits non-zero and a supervisor restarts it.
 
-Where several instances share a PostgreSQL database, only the leader writes, and only while its lease
-holds (`guard`, lifecycle.Lease): a write transaction does not begin while it cannot confirm that it
-leads (it waits, as for a held lock), nor commit (rolled back, as after a fault). `give_up` makes
-every waiter raise at once, when the lead is lost for good.
+Where several instances share a PostgreSQL database only the leader writes, while its lease holds
+(`guard`): a write neither begins nor commits without it (it waits, as for a held lock).
 """
 
 from __future__ import annotations
@@ -399,16 +397,6 @@ class Database:
         """The tables (the core's and every plugin's) that have a column named `column`."""
         async with self._lock, self._reading():
             return [t for t in await self.connection.tables() if column in await self.connection.columns(t)]
-
-    async def version_of(self, component: str) -> int:
-        """`component`'s schema version, only read (0 before its first migration)."""
-        async with self._lock, self._reading():
-            if "schema_versions" not in await self.connection.tables():
-                return 0
-        found = await self.fetch_value(
-            "SELECT version FROM schema_versions WHERE component = ?", (component,)
-        )
-        return int(found or 0)
 
     def refuse_newer(self, component: str, version: int, known: int) -> None:
         """Refuse to start on a schema newer than this code knows: running old code on a newer

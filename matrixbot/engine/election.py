@@ -66,7 +66,7 @@ class Election:
         refuse a schema newer than this code knows (`known` migrations)."""
         told = False
         while not self._life.stopping.is_set():
-            version = await self._retrying("read the database", lambda: self._db.version_of("matrixbot"))
+            version = await self._retrying("read the database", self._core_version)
             if version:
                 self._db.refuse_newer("matrixbot", version, known)
                 return True
@@ -76,6 +76,15 @@ class Election:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._life.stopping.wait(), 1.0)
         return False
+
+    async def _core_version(self) -> int:
+        try:
+            found = await self._db.fetch_value(
+                "SELECT version FROM schema_versions WHERE component = 'matrixbot'"
+            )
+        except self._db.errors:  # no such table yet: no leader has made the database
+            return 0
+        return int(found or 0)
 
     async def wait_to_lead(self, transport: Transport, config: Config) -> bool:
         """Stand by, syncing as this device, until this instance leads (True) or stops (False)."""

@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 
 from matrixbot.config import Config
+from matrixbot.db import Database
 from matrixbot.engine.health import health_of
-from matrixbot.errors import AlreadyRunning
+from matrixbot.engine.schema import CORE_MIGRATIONS
+from matrixbot.errors import AlreadyRunning, StartupError
+from matrixbot.lifecycle import Lease
+from matrixbot.storage.leadership import LeaderLock
 from matrixbot.testing import Postgres
 from matrixbot.testing.fakebot import FakeBot
 from tests.ops.test_processes import free_port, get
@@ -118,4 +122,35 @@ async def test_with_sqlite_a_second_instance_on_the_same_data_dir_is_refused(tmp
             await FakeBot(config(tmp_path / "a", None)).start()
         assert first.role == "leader"
     finally:
+        await first.stop()
+
+
+async def test_a_standby_waits_for_its_leader_to_make_the_database(url, tmp_path):
+    leader = LeaderLock(url, Lease(), lambda exc: None)
+    assert await leader.take()  # a leader that has not made the tables yet
+    second = FakeBot(config(tmp_path / "b", url))
+    starting = asyncio.create_task(second.start())
+    try:
+        await asyncio.sleep(1.5)
+        assert second.role == "standby" and second.last_sync is None, "it waits before logging in"
+        db = await Database.connect(url)
+        await db.migrate("matrixbot", CORE_MIGRATIONS)
+        await db.close()
+        await asyncio.wait_for(standing_by(second), 10)
+    finally:
+        second.request_stop()
+        await asyncio.gather(starting, return_exceptions=True)
+        await second.stop()
+        await leader.close()
+
+
+async def test_a_standby_refuses_a_database_newer_than_it_knows(url, tmp_path):
+    first = await FakeBot.create(tmp_path / "a", database=url)
+    await first.database.execute("UPDATE schema_versions SET version = 99 WHERE component = 'matrixbot'")
+    second = FakeBot(config(tmp_path / "b", url))
+    try:
+        with pytest.raises(StartupError, match="schema version 99 for 'matrixbot'"):
+            await asyncio.wait_for(second.start(), 10)
+    finally:
+        await second.stop()
         await first.stop()
