@@ -229,7 +229,7 @@ class Bot:
 
     @property
     def role(self) -> str:
-        """ "leader", "standby" (another instance leads) or "starting"."""
+        """This instance's role: leader, standby (another instance leads) or starting."""
         return (self._election.role if self._election is not None else Role.STARTING).value
 
     @property
