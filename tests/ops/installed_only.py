@@ -62,10 +62,10 @@ def only_their_entry_points(allowed: set[str]) -> None:
     dev venv, such as the example's, would not be there after a fresh install)."""
     everything = metadata.entry_points
 
-    def entry_points(**select: str) -> metadata.EntryPoints:
+    def entry_points(*, group: str) -> metadata.EntryPoints:
         return metadata.EntryPoints(
             point
-            for point in everything(**select)
+            for point in everything(group=group)
             if point.dist is None or canonicalize_name(point.dist.name) in allowed
         )
 
