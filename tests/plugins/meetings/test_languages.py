@@ -126,6 +126,16 @@ async def test_a_meeting_with_a_hidden_code_in_german(fake_bot: MakeFakeBot) -> 
         )
     assert (item.kind, item.details) == ("Treffen", "Wiederholt sich alle 2 Wochen.")
 
+    cancelled = await bot.say(room, BOB, "!meeting cancel")
+    assert cancelled.body == "Only alice (its organiser) or a room admin can cancel M1.", "Bob's own"
+    cancelled = await bot.say(room, ALICE, "!meeting cancel")
+    assert cancelled.body == (
+        "Abgesagt: M1 Planungsrunde (Dienstag, 19. März 2030, 15:00 (CET)), alle Termine; "
+        "es gehen keine Erinnerungen raus."
+    )
+    bot.clock.set("2030-03-19 15:00", "Europe/Berlin")
+    assert not [p for p in await bot.run_due() if p.body.startswith("🔔")], "nothing after the cancel"
+
 
 async def test_meetings_and_reminders_in_spanish(fake_bot: MakeFakeBot) -> None:
     bot, room = await _room(fake_bot, "es")
@@ -182,6 +192,25 @@ async def test_meetings_and_reminders_in_spanish(fake_bot: MakeFakeBot) -> None:
         "próximo recordatorio martes, 5 de marzo de 2030, 14:50 (CET)"
         in (await bot.say(room, BOB, "!meetings")).body
     )
+
+    bot.clock.set("2030-03-05 15:00", "Europe/Berlin")  # it starts: on to the first Tuesday of April
+    await bot.run_due()
+    skipped = await bot.say(room, ALICE, "!meeting skip")
+    assert skipped.body == (
+        "M1 no se celebra el martes, 2 de abril de 2030, 15:00 (CEST). "
+        "La próxima: martes, 7 de mayo de 2030, 15:00 (CEST)."
+    )
+    cancelled = await bot.say(room, ALICE, "!meeting cancel M1")
+    assert cancelled.body == (
+        "Cancelada: M1 Reunión de coordinación (martes, 7 de mayo de 2030, 15:00 (CEST)), "
+        "todas las sesiones; no saldrá ningún recordatorio."
+    )
+    assert (await bot.say(room, BOB, "!reminder cancel R1")).body == (
+        "Recordatorio R1 cancelado: repaso semanal"
+    )
+    assert (await bot.say(room, BOB, "!meetings")).body == "No hay reuniones próximas en esta sala."
+    bot.clock.set("2030-05-07 15:00", "Europe/Berlin")
+    assert not await bot.catch_up(), "nothing after the cancels"
 
 
 @pytest.mark.parametrize(
