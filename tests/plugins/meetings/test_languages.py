@@ -142,7 +142,7 @@ async def test_meetings_and_reminders_in_spanish(fake_bot: MakeFakeBot) -> None:
     refused = await bot.say(room, CAROL, "!meeting Asamblea\ncuándo: viernes a las 15\navisar: @sala")
     assert refused.body == (
         "No puedes mencionar @room en esta sala, así que los recordatorios de la reunión tampoco. "
-        "Quita @room, o deja que alice (que sí puede) la programe."
+        "Quita @room, o deja que la programe quien sí puede: alice."
     )
     made = await bot.say(
         room,
@@ -245,3 +245,36 @@ async def test_the_examples_in_hints_are_taken(fake_bot: MakeFakeBot, language: 
     await taken(f"!remind {repeat_at} zzz", reminder_made)
     [time_of_day] = await quoted(f"!meeting Call\n{when_key}: {tomorrow}")
     await taken(f"!meeting Call\n{when_key}: {time_of_day}", meeting_made)
+
+
+@pytest.mark.parametrize(
+    ("language", "command", "repeats", "nobody"),
+    [
+        (
+            "de",
+            "!meeting Runde\nwann: Dienstag 15 Uhr\nwiederholen: jeden Dienstag\nbenachrichtigen: keine",
+            "Wiederholung: jeden Dienstag",
+            "Erwähnt: niemand (benachrichtigen: niemand): seine Erinnerungen benachrichtigen niemanden",
+        ),
+        (
+            "es",
+            "!meeting Ronda\ncuándo: martes a las 15\nrepetir: cada martes\navisar: ninguno",
+            "Se repite: cada martes",
+            "Menciona a: nadie (avisar: nadie): sus recordatorios no avisan a nadie",
+        ),
+        (
+            "fr",
+            "!meeting Tour\nquand: mardi 15h\nrépéter: chaque mardi\nprévenir: personne",
+            "Répétition : chaque mardi",
+            "Mentionne : personne (prévenir: personne) : ses rappels ne préviennent personne",
+        ),
+    ],
+)
+async def test_weekday_repeats_and_none_in_the_rooms_words(
+    fake_bot: MakeFakeBot, language: str, command: str, repeats: str, nobody: str
+) -> None:
+    bot, room = await _room(fake_bot, language)
+    lines = (await bot.say(room, ALICE, command)).body.split("\n")
+    assert lines[2:3] == [repeats] and nobody in lines, lines
+    english = await bot.say(room, ALICE, "!meeting Round\nwhen: Tuesday 3pm\nrepeat: every Tuesday\nnotify: none")
+    assert english.body.split("\n")[2] == repeats, "English is read too, and answered in the room's words"
