@@ -276,5 +276,7 @@ async def test_weekday_repeats_and_none_in_the_rooms_words(
     bot, room = await _room(fake_bot, language)
     lines = (await bot.say(room, ALICE, command)).body.split("\n")
     assert lines[2:3] == [repeats] and nobody in lines, lines
-    english = await bot.say(room, ALICE, "!meeting Round\nwhen: Tuesday 3pm\nrepeat: every Tuesday\nnotify: none")
+    english = await bot.say(
+        room, ALICE, "!meeting Round\nwhen: Tuesday 3pm\nrepeat: every Tuesday\nnotify: none"
+    )
     assert english.body.split("\n")[2] == repeats, "English is read too, and answered in the room's words"
