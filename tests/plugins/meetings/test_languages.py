@@ -193,6 +193,12 @@ async def test_meetings_and_reminders_in_spanish(fake_bot: MakeFakeBot) -> None:
         in (await bot.say(room, BOB, "!meetings")).body
     )
 
+    bot.clock.set("2030-03-05 14:50", "Europe/Berlin")
+    last = _only(await bot.run_due(), "🔔")
+    assert last.body == (
+        "🔔 Reunión de coordinación empieza dentro de 10 minutos (martes, 5 de marzo de 2030, 15:00 (CET)).\n"
+        f"Código de acceso: {CODE}\nbob"
+    ), "once revealed, the code is in each reminder"
     bot.clock.set("2030-03-05 15:00", "Europe/Berlin")  # it starts: on to the first Tuesday of April
     await bot.run_due()
     skipped = await bot.say(room, ALICE, "!meeting skip")
