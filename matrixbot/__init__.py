@@ -39,7 +39,7 @@ _EXPORTS: dict[str, str] = {
     "make_once": "matrixbot.api.made",
     # commands, their argument types and converters
     "command": "matrixbot.api.commands",
-    "suggest": "matrixbot.api.commands",
+    "suggest": "matrixbot.api.invocation",
     "Command": "matrixbot.api.commands",
     "Body": "matrixbot.api.arguments",
     "Field": "matrixbot.api.arguments",
@@ -51,7 +51,7 @@ _EXPORTS: dict[str, str] = {
     "UserId": "matrixbot.api.arguments",
     "UsageError": "matrixbot.errors",
     "format_ref": "matrixbot.api.arguments",
-    "resolve_single": "matrixbot.api.commands",
+    "resolve_single": "matrixbot.api.invocation",
     "Context": "matrixbot.api.context",
     "Setting": "matrixbot.api.settings",
     "USER_ID": "matrixbot.config",
@@ -232,10 +232,11 @@ if TYPE_CHECKING:
     from matrixbot.api.arguments import Body, Field, RawRef, Ref, Rest, Shown, Title, UserId, format_ref
     from matrixbot.api.calendar import CalendarFeeds, CalendarItem, FeedAddress
     from matrixbot.api.catalog import ALWAYS_ON, Catalog
-    from matrixbot.api.commands import Command, command, resolve_single, suggest
+    from matrixbot.api.commands import Command, command
     from matrixbot.api.context import Context
     from matrixbot.api.contracts import POLL_WINNERS, Contract, PollWinner, PollWinners
     from matrixbot.api.exports import calendar_event, calendar_file, csv_file
+    from matrixbot.api.invocation import resolve_single, suggest
     from matrixbot.api.jobs import JobRun
     from matrixbot.api.made import Made, made_by, make_once
     from matrixbot.api.plugin import (

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import nio
 
-from matrixbot.api.commands import suggest
+from matrixbot.api.invocation import suggest
 from matrixbot.config import Config
 from matrixbot.errors import ConfigError, StartupError
 from matrixbot.storage.postgres import PostgresConnection

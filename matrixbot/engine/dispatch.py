@@ -32,8 +32,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from matrixbot import metrics
-from matrixbot.api.commands import parse_invocation, suggest
 from matrixbot.api.context import Context
+from matrixbot.api.invocation import parse_invocation, suggest
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database

@@ -7,7 +7,8 @@ from matrixbot.plugins.meetings import Meetings
 
 from matrixbot import Context, JobRun, Plugin, Reaction, job, on_reaction
 from matrixbot.api.arguments import Body, RawRef, Ref, Rest, Shown, Title, UserId
-from matrixbot.api.commands import Command, command, parse_invocation, resolve, resolve_single
+from matrixbot.api.commands import Command, command
+from matrixbot.api.invocation import parse_invocation, resolve, resolve_single
 from matrixbot.errors import StartupError, UsageError, UserError
 from matrixbot.testing.fakebot import FakeBot
 

@@ -15,7 +15,8 @@ import pytest
 from matrixbot.plugins.core import CorePlugin
 from matrixbot.plugins.devices import DevicesPlugin
 
-from matrixbot.api.commands import Command, parse_invocation, resolve
+from matrixbot.api.commands import Command
+from matrixbot.api.invocation import parse_invocation, resolve
 from matrixbot.engine.registry import discover
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.testing.pytest_plugin import MakeFakeBot

@@ -21,7 +21,8 @@ from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.meetings.parse import parse_reminder
 from matrixbot.plugins.signups import Signups
 
-from matrixbot.api.commands import Command, parse_invocation, resolve
+from matrixbot.api.commands import Command
+from matrixbot.api.invocation import parse_invocation, resolve
 from matrixbot.time import FakeClock, parse_recurrence
 from tests.reliability.fuzzing import CLOCK, SIZES, TEXT, TIMES, ZONE, check, fuzz
 

@@ -145,7 +145,7 @@ def test_a_whole_date_reads_as_dateparser_reads_it(
 def _outcome(parser: TimeParser, text: str, *, exact: bool) -> object:
     with contextlib.ExitStack() as stack:
         if not exact:
-            stack.enter_context(mock.patch("matrixbot.time.parse._exact_date", return_value=None))
+            stack.enter_context(mock.patch("matrixbot.time.parse.exact_date", return_value=None))
         try:
             return parser.parse(text, LONDON)
         except TimeParseError as exc:
