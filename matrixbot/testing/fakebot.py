@@ -14,7 +14,9 @@ hello), `replay` hands an event over again as after
 a crash, `run_due` runs the jobs due by the `FakeClock`. Every event is stamped with the clock's time
 as its sending time, or with `sent_at=` (a message that took long to reach the bot). A downtime:
 `backlog(...)` stores events as the sync at the next start would, unhandled, and `catch_up()` then
-takes them and the jobs due meanwhile in the order of their time, as `start()` does.
+takes them and the jobs due meanwhile in the order of their time, as `start()` does. `sync(rooms)`
+hands the running bot's sync loop one sync's `rooms` section (Matrix JSON): the fake homeserver's
+rooms change as nio's would, and the bot stores their state; `fake.syncs` lists each sync asked for.
 
 Its state is in an SQLite file in `data_dir`, or in PostgreSQL with `database=URL` (the `fake_bot`
 fixture does that for the PostgreSQL variant of each test; `TestBot.start` takes it too).
@@ -26,7 +28,6 @@ many small cases in between.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from matrixbot.engine.registry import discover
 from matrixbot.matrix.devices import Devices
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import FSI, PDI
+from matrixbot.matrix.roomstate import StoredRoom
 from matrixbot.matrix.transport import Encryption
 from matrixbot.time import FakeClock
 
@@ -95,7 +97,7 @@ class Posted:
 
 @dataclass
 class _User:
-    display_name: str
+    display_name: str | None
 
 
 @dataclass
@@ -106,10 +108,30 @@ class _Room:
     power_levels: dict[str, Any]
     invited_users: dict[str, _User] = field(default_factory=dict)
     encrypted: bool = False
+    name: str | None = None
 
     @property
     def display_name(self) -> str:
-        return self.room_id
+        return self.name or self.room_id
+
+    def apply(self, source: dict[str, Any]) -> None:
+        """A state event, as nio's room takes it from a sync."""
+        kind, key, content = source["type"], source.get("state_key"), source.get("content") or {}
+        if kind == "m.room.member" and key is not None:
+            self.users.pop(key, None)
+            self.invited_users.pop(key, None)
+            if content.get("membership") in ("join", "invite"):
+                self.users[key] = _User(content.get("displayname"))
+                if content["membership"] == "invite":
+                    self.invited_users[key] = self.users[key]
+        elif kind == "m.room.power_levels":
+            self.power_levels = content
+        elif kind == "m.room.create":
+            self.creator = source.get("sender", "")
+        elif kind == "m.room.encryption":
+            self.encrypted = True
+        elif kind == "m.room.name":
+            self.name = content.get("name") or None
 
 
 class FakeClient:
@@ -128,10 +150,17 @@ class FakeClient:
         self.uploads: dict[str, bytes] = {}
         self.encryption: Encryption | None = None
         self.devices = Devices(None, self.device_id)
+        self.syncs: list[tuple[str | None, bool]] = []
+        """(since, full_state) of every sync the bot asked for."""
+        self.state_asked: list[str] = []
+        """Rooms whose state the bot asked the homeserver for (not known from syncs or its store)."""
         self._by_txn: dict[str, Posted] = {}
         self._ids = itertools.count(1)
         self._syncs = itertools.count(1)
         self._closed = asyncio.Event()
+        self._queued: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._handed: list[asyncio.Future[None]] = []
+        self._news = asyncio.Event()
 
     def new_id(self, sigil: str) -> str:
         return f"{sigil}fake{next(self._ids)}"
@@ -139,15 +168,54 @@ class FakeClient:
     async def connect(self, db: Database) -> None:
         return None
 
+    def restore_rooms(self, rooms: Sequence[StoredRoom]) -> None:
+        for stored in rooms:
+            users = {u: _User(m.display_name) for u, m in stored.members.items()}
+            invited = {u: users[u] for u, m in stored.members.items() if m.membership == "invite"}
+            creator = (stored.create or {}).get("sender", "")
+            levels = stored.power_levels or {}
+            room = _Room(stored.room_id, creator, users, levels, invited, stored.encrypted, stored.name)
+            self.rooms[stored.room_id] = room
+
+    def queue_sync(self, rooms: dict[str, Any]) -> asyncio.Future[None]:
+        """The next sync brings `rooms` (a sync's `rooms` section); the future is done once the bot
+        has handled that sync (it asked for the next one)."""
+        done = asyncio.get_running_loop().create_future()
+        self._queued.append((rooms, done))
+        self._news.set()
+        return done
+
     async def sync(
         self, *, timeout: int, sync_filter: dict[str, Any], since: str | None, full_state: bool | None
     ) -> nio.SyncResponse | nio.SyncError:
-        if timeout:  # a long-poll: nothing comes, until it times out or the bot stops
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closed.wait(), timeout / 1000)
+        for handled in self._handed:  # the bot asks again: it has handled what it was handed
+            handled.set_result(None)
+        self._handed.clear()
+        self.syncs.append((since, bool(full_state)))
+        if (
+            timeout and not self._queued
+        ):  # a long-poll: nothing comes, until it times out, the bot stops or a test queues a sync
+            self._news.clear()
+            closed, news = (
+                asyncio.ensure_future(self._closed.wait()),
+                asyncio.ensure_future(self._news.wait()),
+            )
+            await asyncio.wait([closed, news], timeout=timeout / 1000, return_when=asyncio.FIRST_COMPLETED)
+            closed.cancel()
+            news.cancel()
+        rooms: dict[str, Any] = {}
+        if self._queued:
+            rooms, handed = self._queued.pop(0)
+            self._handed.append(handed)
         token = f"s{next(self._syncs)}"  # its own count: room and event ids stay as tests know them
-        response = nio.SyncResponse.from_dict({"next_batch": token, "rooms": {}})
+        response = nio.SyncResponse.from_dict({"next_batch": token, "rooms": rooms})
         assert isinstance(response, nio.SyncResponse)
+        for room_id, info in response.rooms.join.items():
+            room = self.rooms.setdefault(room_id, _Room(room_id, "", {}, {}))
+            for event in (*info.state, *info.timeline.events):
+                room.apply(event.source)
+        for room_id in response.rooms.leave:
+            self.rooms.pop(room_id, None)
         return response
 
     async def send(
@@ -193,6 +261,7 @@ class FakeClient:
     async def state_event(
         self, room_id: str, event_type: str, state_key: str = ""
     ) -> nio.RoomGetStateEventResponse | nio.RoomGetStateEventError:
+        self.state_asked.append(room_id)
         room = self.rooms.get(room_id)
         if room is None:
             return nio.RoomGetStateEventError("not in that room", "M_FORBIDDEN")
@@ -201,6 +270,7 @@ class FakeClient:
         return nio.RoomGetStateEventError("no such state", "M_NOT_FOUND")
 
     async def state(self, room_id: str) -> nio.RoomGetStateResponse | nio.RoomGetStateError:
+        self.state_asked.append(room_id)
         room = self.rooms.get(room_id)
         if room is None:
             return nio.RoomGetStateError("not in that room", "M_FORBIDDEN")
@@ -263,6 +333,11 @@ class FakeBot(Bot):
     @property
     def database(self) -> Database:
         return self.parts.db
+
+    async def sync(self, rooms: dict[str, Any]) -> None:
+        """Hand the running bot one sync whose `rooms` section is `rooms` (Matrix JSON: `join`,
+        `leave`, `invite`), and return once it has handled it."""
+        await asyncio.wait_for(self.fake.queue_sync(rooms), 10)
 
     def room(self, *members: str, admins: Iterable[str] = (), bot_level: int = 100) -> str:
         """A room with the bot and `members`; `admins` get power level 100 (others 0), the bot
