@@ -2,6 +2,10 @@
 
 Events go into their room's lane (`lanes.py`): handled in order within a room (a later `!vote`
 must win over an earlier one), in time order with the room's due jobs, rooms taking turns.
+The room's next event is handled as soon as a handler returns, while the posts it made last are
+still on their way (the send window, matrix/posting.py); the event is marked handled once they are
+sent and the room's earlier events are marked, so what a crash cuts short is handled again in
+order.
 Whatever a handler raises stays in that handler: a `UserError` becomes a one-line answer, anything
 else an apology and a logged traceback.
 
@@ -39,6 +43,7 @@ from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.reactions import ReactionLog
 from matrixbot.engine.registry import Registry
 from matrixbot.errors import FatalError, SendError, SendPending, StorageUnavailable, UserError
+from matrixbot.i18n import _, any_of, speaking
 from matrixbot.lifecycle import Lifecycle
 from matrixbot.logformat import log_context
 from matrixbot.matrix.events import (
@@ -50,6 +55,7 @@ from matrixbot.matrix.events import (
     command_text,
 )
 from matrixbot.matrix.markup import Message, h
+from matrixbot.matrix.posting import Posts
 from matrixbot.matrix.sender import Sender
 from matrixbot.time import shorten
 
@@ -81,11 +87,20 @@ class Dispatcher:
         self._on_handled = on_handled
         self._moves = moves
         self.lanes = lanes
+        self._marking: dict[str, asyncio.Task[bool]] = {}
+        """Per room, the latest handled event still waiting for its posts (see `_finish`)."""
+        self._finishing: set[asyncio.Task[bool]] = set()
         self.greeter = Greeter(config, registry, db, sender)
 
     async def settle(self, timeout: float) -> None:
-        """Wait until no room has work being handled (or left for the next start), at most `timeout` s."""
+        """Wait until no room has work being handled or posts of handled events in flight (or left
+        for the next start), at most `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         await self.lanes.settle(timeout)
+        while self._finishing and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(list(self._finishing), timeout=left)
+            await self.lanes.settle(max(0.0, deadline - loop.time()))
 
     def submit(self, event: RoomEvent) -> None:
         """Queue an event in its room's lane, at the time it was sent; never waits."""
@@ -93,12 +108,54 @@ class Dispatcher:
         self.lanes.add(Work(event.room_id, event.sent.at().timestamp(), False, work, event.sender))
 
     async def _handle_and_mark(self, event: RoomEvent) -> bool:
-        if not await self._handle_until_final(event):
+        """Handle `event`; the room's next work may start while its posts are still in flight. It
+        is marked handled once they are sent and the room's events before it are marked."""
+        posts = Posts(self._sender.window, event.sender, until_sent=True)
+        if not await self._handle_until_final(event, posts):
             return False
-        await self._on_handled(event)
+        previous = self._marking.get(event.room_id)
+        if not posts and previous is None:
+            await self._on_handled(event)
+            return True
+        finishing = asyncio.get_running_loop().create_task(self._finish(event, posts, previous))
+        self._marking[event.room_id] = finishing
+        self._finishing.add(finishing)
+        finishing.add_done_callback(lambda done: self._finished(event.room_id, done))
         return True
 
-    async def _handle_until_final(self, event: RoomEvent) -> bool:
+    async def _finish(self, event: RoomEvent, posts: Posts, previous: asyncio.Task[bool] | None) -> bool:
+        """Wait for the event's posts, then mark it after the room's earlier events; True if marked.
+
+        A room's events are marked in their order: if one is left for the next start (its posts
+        could not go before the bot stopped), so are the ones after it, and they are handled again
+        in order, with the same transaction ids."""
+        sent = await self._settle_posts(event, posts)
+        if previous is not None and not await previous:
+            return False
+        if sent:
+            await self._on_handled(event)
+        return sent
+
+    async def _settle_posts(self, event: RoomEvent, posts: Posts) -> bool:
+        try:
+            await posts.settle()
+        except SendPending as exc:  # only when stopping: the posts are retried until then
+            log.warning("%s left for the next start: %s", event.event_id, exc)
+            return False
+        except SendError as exc:  # refused for good (e.g. 403): said once, never retried
+            log.warning("%s in %s: %s", event.event_id, event.room_id, exc)
+        except asyncio.CancelledError:
+            return False
+        except Exception:
+            log.exception("a post for %s in %s failed", event.event_id, event.room_id)
+        return True
+
+    def _finished(self, room_id: str, task: asyncio.Task[bool]) -> None:
+        self._finishing.discard(task)
+        if self._marking.get(room_id) is task:
+            del self._marking[room_id]
+
+    async def _handle_until_final(self, event: RoomEvent, posts: Posts) -> bool:
         """Handle `event` again from the start until its outcome is final; False if stopping first.
 
         Any exception but a storage fault or a passing send failure is logged, and the event counts
@@ -108,7 +165,8 @@ class Dispatcher:
         closing = self._life.closing
         while True:
             try:
-                await self.handle(event)
+                with posts.collecting():
+                    await self._route(event)
                 return True
             except StorageUnavailable:
                 attempt += 1
@@ -130,9 +188,25 @@ class Dispatcher:
                 return True
 
     async def drain(self, timeout: float) -> None:
+        """Let the work under way finish for up to `timeout` seconds, then cancel it; the posts of
+        handled events get what is left of the time (a post not sent leaves its event for the next
+        start)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         await self.lanes.drain(timeout)
+        if self._finishing:
+            await asyncio.wait(list(self._finishing), timeout=max(0.1, deadline - loop.time()))
+        for task in list(self._finishing):
+            task.cancel()
 
     async def handle(self, event: RoomEvent) -> None:
+        """Handle one event and wait for what it posted (raising what a post raised)."""
+        posts = Posts(self._sender.window, event.sender, until_sent=True)
+        with posts.collecting():
+            await self._route(event)
+        await posts.settle()
+
+    async def _route(self, event: RoomEvent) -> None:
         log_context(replace=True, room=event.room_id, event_id=event.event_id)
         bot = self._sender.rooms.bot_user_id
         if event.sender == bot and event.type == "m.room.member":
@@ -176,34 +250,42 @@ class Dispatcher:
         spec = self._registry.commands.get(invocation.name)
         if spec is None:
             started = time.perf_counter()
-            text = self._unknown(invocation.name, await self._registry.enabled(event.room_id))
+            with speaking(await self._registry.settings.language(event.room_id, event.sender)):
+                text = self._unknown(invocation.name, await self._registry.enabled(event.room_id))
             await outbox.message(event.room_id, Message.from_html(h(text)), reply_to=event)
             metrics.command_done(None, "refused", started)
             return
         plugin = self._registry.plugins[spec.plugin]
         ctx = await Context.made(event, plugin.services, outbox)
         if spec.plugin not in await self._registry.enabled(event.room_id):
-            await ctx.refuse(await self._off(ctx, invocation.name, spec.plugin))
+            with speaking(ctx.language):
+                await ctx.refuse(await self._off(ctx, invocation.name, spec.plugin))
             return
         await spec.invoke(plugin, ctx, invocation.args, invocation.body)
 
     async def _off(self, ctx: Context, name: str, plugin: str) -> UserError:
         """A command of a plugin that is off here: who may turn it on, by name."""
         prefix = self._config.prefix
-        said = f"{prefix}{name} belongs to the {plugin} plugin, which is off in this room."
-        turn = f"can turn it on with {prefix}enable {plugin}."
+        said = _("{command} belongs to the {plugin} plugin, which is off in this room.").format(
+            command=f"{prefix}{name}", plugin=plugin
+        )
+        turn = _("{admin} can turn it on with {command}.")
         admin, admin_html = await ctx.room_admin()
+        command = f"{prefix}enable {plugin}"
         return UserError(
-            f"{said} {admin[:1].upper()}{admin[1:]} {turn}",
-            html=f"{h(said)} {admin_html[:1].upper()}{admin_html[1:]} {h(turn)}",
+            f"{said} " + turn.format(admin=admin[:1].upper() + admin[1:], command=command),
+            html=f"{h(said)} "
+            + turn.format(admin=admin_html[:1].upper() + admin_html[1:], command=h(command)),
         )
 
     def _unknown(self, name: str, enabled: set[str]) -> str:
         prefix = self._config.prefix
         names = [n for n, s in self._registry.commands.items() if s.plugin in enabled]
         close = suggest(name, names)
-        hint = f" Did you mean {' or '.join(prefix + c for c in close)}?" if close else ""
-        return f"I don't know {prefix}{shorten(name)}.{hint} Try {prefix}help."
+        said = _("I don't know {command}.").format(command=f"{prefix}{shorten(name)}")
+        if close:
+            said += " " + _("Did you mean {commands}?").format(commands=any_of(prefix + c for c in close))
+        return said + " " + _("Try {command}.").format(command=f"{prefix}help")
 
     async def _to_plugins(self, room_id: str, kind: str, payload: Any) -> None:
         for name in sorted(await self._registry.enabled(room_id)):

@@ -48,6 +48,7 @@ from matrixbot.engine.tasks import TaskPool, watch
 from matrixbot.errors import FatalError, SendError, StorageUnavailable
 from matrixbot.logformat import log_context
 from matrixbot.matrix.outages import Kind, Trouble, TroubleLog
+from matrixbot.matrix.posting import Posts
 from matrixbot.matrix.sender import Sender
 from matrixbot.time import Clock
 
@@ -103,10 +104,21 @@ class Scheduler:
         outbox reuses the same transaction ids, so what it had already posted is not posted twice.
         """
         await self.recover()
-        self._started_at = self._clock.now()
+        self.mark_start()
         self._timer = AsyncIOScheduler(timezone=UTC)
         self._timer.start()
         await self.run_due()
+
+    def mark_start(self) -> None:
+        """This process starts now: a job due before it is late because the bot was offline."""
+        self._started_at = self._clock.now()
+
+    async def unfinished(self) -> list[tuple[int, float]]:
+        """The jobs started and not finished (running, or waiting to be tried again): id, due time."""
+        rows = await self._db.fetch_all(
+            "SELECT id, due_at FROM jobs WHERE state = 'running' OR (state = 'pending' AND attempts > 0)"
+        )
+        return [(int(row["id"]), float(row["due_at"])) for row in rows]
 
     async def recover(self) -> None:
         await self._db.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
@@ -247,13 +259,17 @@ class Scheduler:
             await self._retry_later(job)
 
     async def _run_through_faults(self, job: Job, handler: JobHandler, now: datetime) -> JobRun:
-        """Run the handler; after a storage fault, again from the start (same transaction ids)."""
+        """Run the handler and wait for its posts (after the room's posts in flight, see posting.py);
+        after a storage fault, again from the start (same transaction ids)."""
         attempt = 0
         while True:
             outbox = self._sender.outbox(f"job:{job.id}")
             run = JobRun(job, now, self.late_grace, outbox, self._started_at, self._clock, self._troubles)
+            posts = Posts(self._sender.window, f"job:{job.id}", after_all=True)
             try:
-                await handler(run)
+                with posts.collecting():
+                    await handler(run)
+                await posts.settle()
                 return run
             except StorageUnavailable as exc:
                 self._troubles.saw(Trouble(Kind.STORAGE, str(exc)))  # as the database did, if it raised it

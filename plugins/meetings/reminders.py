@@ -76,8 +76,8 @@ class ReminderCommands(Plugin):
 
             made = await make_once(tx, "meetings_reminders", ctx.event.event_id, insert)  # once per command
         reminder = await self._reminder(made.id)
-        event_id = await ctx.reply(render_reminder_created(reminder, ctx.show_time))
-        await self.store.set_reminder_confirm_event(made.id, event_id)
+        answer = await ctx.reply(render_reminder_created(reminder, ctx.show_time))
+        await self.store.set_reminder_confirm_event(made.id, await answer.event_id())
 
     @command("reminders")
     async def reminders(self, ctx: Context) -> None:

@@ -114,8 +114,8 @@ class Signups(Plugin):
 
         created = await self.store.create(ctx.room_id, ctx.sender, ctx.event.event_id, details, schedule)
         sheet = await self.store.sheet(created)
-        event_id = await ctx.reply(render_list(sheet, self._names(ctx.room_id), ctx.now, self.prefix))
-        await self.store.set_event(created.id, event_id)
+        answer = await ctx.reply(render_list(sheet, self._names(ctx.room_id), ctx.now, self.prefix))
+        await self.store.set_event(created.id, await answer.event_id())
 
     @show.sub("talk", example="!signup talk S2 Running a co-op's books")
     async def talk(self, ctx: Context, list_id: ListId, topic: Rest) -> None:
@@ -257,9 +257,11 @@ class Signups(Plugin):
 
     # -- the reminder -------------------------------------------------------------------------
 
-    @job("remind")
+    @job("remind", nudge=True)
     async def remind(self, run: JobRun) -> None:
-        """A day before: mention everyone with a talk slot or a place (say so when late or missed)."""
+        """A day before: mention everyone with a talk slot or a place (say so when late or missed).
+
+        A nudge: run late, it goes after what the room sent meanwhile, so who withdrew is not pinged."""
         signup_list = await self.store.by_id(run.payload["list"])
         if signup_list is None:
             return

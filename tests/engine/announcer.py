@@ -34,6 +34,7 @@ class Announcer(Plugin):
         state = {"late": " (late)", "missed": " (missed)"}.get(run.state, "")
         assert run.job.room_id is not None
         message = Message.from_html(h(run.payload["text"]) + state)
-        await run.outbox.message(run.job.room_id, message, notify=True)
+        posted = await run.outbox.message(run.job.room_id, message, notify=True)
         if self.config.get("crash_after_send"):
+            await posted.event_id()  # the post went out; the job is not marked done yet
             os.kill(os.getpid(), signal.SIGKILL)

@@ -11,6 +11,7 @@ from matrixbot.api.jobs import JobRun
 from matrixbot.engine.lanes import Lanes
 from matrixbot.engine.scheduler import Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
+from matrixbot.matrix.posting import SendWindow
 from matrixbot.matrix.sender import Outbox
 from matrixbot.time import FakeClock
 
@@ -20,6 +21,8 @@ Runs = list[tuple[int, str]]
 
 class NoSender:
     """Job handlers in these tests post nothing; they record what they were told."""
+
+    window = SendWindow()
 
     def outbox(self, origin: str) -> Outbox:
         return Outbox(self, origin)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from matrixbot.engine.lanes import Lanes
 from matrixbot.engine.sync import Syncer
 from matrixbot.lifecycle import Lifecycle
 from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.posting import SendWindow
 from matrixbot.time import FakeClock
 
 ROOM = "!r:x"
@@ -27,14 +28,14 @@ def _event(event_id: str) -> RoomEvent:
 
 
 def _dispatcher(release: asyncio.Event, handled: list[str], monkeypatch: pytest.MonkeyPatch) -> Dispatcher:
-    fake: Any = SimpleNamespace()
+    fake: Any = SimpleNamespace(window=SendWindow())
     dispatcher = Dispatcher(fake, fake, fake, fake, Lanes(), fake, Lifecycle(), on_handled=_noop)
 
     async def handle(event: RoomEvent) -> None:
         await release.wait()
         handled.append(event.event_id)
 
-    monkeypatch.setattr(dispatcher, "handle", handle)
+    monkeypatch.setattr(dispatcher, "_route", handle)
     return dispatcher
 
 

@@ -26,6 +26,7 @@ from matrixbot.matrix.outages import (
     trouble_from_exception,
     trouble_from_response,
 )
+from matrixbot.matrix.posting import SendWindow
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.time import FakeClock
 from tests.matrix.answers import error_answer
@@ -168,6 +169,8 @@ async def test_a_job_held_up_by_an_unwritable_database_says_so(tmp_path):
     await db.migrate("matrixbot", CORE_MIGRATIONS)
 
     class NoSender:
+        window = SendWindow()
+
         def outbox(self, origin: str) -> Outbox:
             return Outbox(self, origin)  # type: ignore[arg-type]
 

@@ -35,6 +35,7 @@ from matrixbot.engine.scheduler import Scheduler
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.errors import FatalError, StorageUnavailable
 from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.posting import SendWindow
 from matrixbot.testing.chat import ChatClient
 from matrixbot.testing.fakebot import FakeBot
 from matrixbot.testing.testbot import TestBot
@@ -214,6 +215,8 @@ async def test_a_job_that_met_a_storage_fault_runs_again_and_is_done_once(tmp_pa
     clock, origins = FakeClock("2024-03-01 10:00"), []
 
     class Sender:
+        window = SendWindow()
+
         def outbox(self, origin: str) -> str:
             return origin
 
@@ -316,7 +319,7 @@ def test_a_read_only_data_dir_exits_non_zero_with_one_line(tmp_path):
 
 
 async def through_a_fault(
-    synapse, t: TestBot, alice: ChatClient, room: str, fault: Any, caplog
+    synapse, t: TestBot, alice: ChatClient, room: str, fault: Any, kind: str, caplog
 ) -> dict[str, Any]:
     """Hold `fault` for FAULT_SECONDS while COMMANDS commands arrive and a post falls due; count after."""
     await t.ask(alice, room, "!announce 3600 warm-up")
@@ -358,7 +361,7 @@ async def through_a_fault(
         "unretrieved": sum(1 for r in caplog.records if "never retrieved" in r.getMessage()),
     }
     record(
-        "held lock" if fault.__name__ == "lock" else "full disk",
+        kind,
         f"{figures['commands_sent']} commands sent during the fault: {figures['answered']} answered, "
         f"{figures['doubled']} twice, the last {figures['last_answer_after_clear_s']} s after it cleared; "
         f"the reminder due in it posted {figures['reminder_posted']}× ({figures['reminder_late_s']} s late); "
@@ -383,7 +386,7 @@ async def test_a_held_lock_for_20s_loses_and_doubles_nothing(synapse, start_bot,
         with held_lock(t.database.path):
             yield
 
-    figures = await through_a_fault(synapse, t, alice, room, lock, caplog)
+    figures = await through_a_fault(synapse, t, alice, room, lock, "held lock", caplog)
     assert figures["faults_seen"] == ["database is locked"]
 
 
@@ -396,7 +399,7 @@ async def test_a_full_disk_for_20s_loses_and_doubles_nothing(synapse, account, c
             room = await t.room_with(alice)
 
             figures = await through_a_fault(
-                synapse, t, alice, room, functools.partial(full, data_dir), caplog
+                synapse, t, alice, room, functools.partial(full, data_dir), "full disk", caplog
             )
             assert figures["faults_seen"] == ["database or disk is full"]
         finally:

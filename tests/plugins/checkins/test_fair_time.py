@@ -80,3 +80,22 @@ async def test_a_tick_sent_in_time_counts_after_the_close_and_one_sent_after_doe
     status = await bot.say(room, ALICE, "!checkin status C1")
     assert "1 of 3 answered" in status.body and "• carol — answered Mon 1 Mar 2027, 11:00 GMT" in status.body
     assert "• bob — did not answer" in status.body
+
+
+async def test_a_nudge_due_during_a_downtime_skips_who_answered_before_the_restart(
+    fake_bot: MakeFakeBot,
+) -> None:
+    """The nudge is due at 11:00 while the bot is down; bob answers at 11:10. At the restart the
+    nudge goes after what the room sent meanwhile, so it reminds alice and carol only."""
+    bot, room = await _bot(fake_bot)
+    await bot.say(room, ALICE, START)
+    opened = bot.clock.now()
+    bot.clock.advance(timedelta(minutes=90))  # the restart: after the nudge, before the close
+    await bot.backlog(room, BOB, "!here C1", sent_at=opened + timedelta(minutes=70))
+
+    posted = await bot.catch_up()
+    bodies = [p.body for p in posted]
+    nudge = next(p for p in posted if p.body.startswith("Reminder: check-in C1"))
+    assert bodies.index("Thanks, noted for check-in C1.") < bodies.index(nudge.body), bodies
+    assert nudge.mentions == [ALICE, CAROL], nudge
+    assert "bob" not in nudge.body and "; the bot was offline." in nudge.body
