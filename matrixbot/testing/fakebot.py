@@ -68,10 +68,13 @@ class FakeBot(Bot):
         *,
         plugins: Sequence[type[Plugin]] | None = (),
         clock: FakeClock | None = None,
+        waiting: Sequence[dict[str, Any]] = (),
         **settings: Any,
     ) -> FakeBot:
         """A started bot on `data_dir` with `plugins` (None: every installed plugin, as the real bot
-        loads them), all of them on in every room unless `default_plugins` says otherwise."""
+        loads them), all of them on in every room unless `default_plugins` says otherwise.
+        `waiting`: syncs' `rooms` sections the homeserver has for the bot when it starts (what
+        happened while it was down), brought by its first syncs."""
         classes = discover() if plugins is None else plugins
         config = Config(
             homeserver="http://fake.invalid",
@@ -83,6 +86,8 @@ class FakeBot(Bot):
             **settings,
         )
         bot = cls(config, clock=clock, plugins=classes)
+        for rooms in waiting:
+            bot.fake.queue_sync(rooms)
         await bot.start()
         return bot
 

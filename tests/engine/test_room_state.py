@@ -81,8 +81,10 @@ def settings(storage: Storage) -> dict[str, Any]:
     return storage.config()
 
 
-async def _bot(data_dir: Path, settings: dict[str, Any]) -> FakeBot:
-    return await FakeBot.create(data_dir, plugins=[], **settings)
+async def _bot(
+    data_dir: Path, settings: dict[str, Any], waiting: list[dict[str, Any]] | None = None
+) -> FakeBot:
+    return await FakeBot.create(data_dir, plugins=[], waiting=waiting or (), **settings)
 
 
 async def _told_and_restarted(tmp_path: Path, settings: dict[str, Any]) -> FakeBot:
@@ -120,7 +122,9 @@ async def test_a_restart_knows_every_room_from_its_store_without_a_full_state_sy
         await bot.stop()
 
 
-async def test_the_first_start_asks_for_every_room_and_keeps_them(tmp_path: Path, settings: dict[str, Any]) -> None:
+async def test_the_first_start_asks_for_every_room_and_keeps_them(
+    tmp_path: Path, settings: dict[str, Any]
+) -> None:
     bot = await _bot(tmp_path / "bot", settings)
     try:
         assert bot.fake.syncs[0] == (None, True)
@@ -220,7 +224,9 @@ def test_changes_keep_the_last_word_on_each_member_and_event() -> None:
     assert not changes.members and not changes.events and changes.left == {PLAIN}
 
 
-async def test_the_rooms_are_written_with_the_token_they_are_of(tmp_path: Path, settings: dict[str, Any]) -> None:
+async def test_the_rooms_are_written_with_the_token_they_are_of(
+    tmp_path: Path, settings: dict[str, Any]
+) -> None:
     bot = await _bot(tmp_path / "bot", settings)
     try:
         changes = StateChanges()
@@ -231,5 +237,104 @@ async def test_the_rooms_are_written_with_the_token_they_are_of(tmp_path: Path, 
         assert kept.distrust is None and [r.room_id for r in kept.rooms] == [PLAIN]
         stale = await roomstore.load(bot.database, "s-other", BOT)
         assert stale.distrust is not None and not stale.rooms
+    finally:
+        await bot.stop()
+
+
+async def test_what_changed_while_the_bot_was_down_is_right_after_the_restart(
+    tmp_path: Path, settings: dict[str, Any]
+) -> None:
+    """The restart's first sync (from the stored token) brings a new power level, a room the bot
+    was removed from, and a room it was invited to and joined: all right before any command."""
+    first = await _bot(tmp_path / "bot", settings)
+    try:
+        await first.sync(FIRST_TOLD)
+    finally:
+        await first.stop()
+    garden = "!garden:fake"
+    meanwhile = {
+        "join": {
+            SECRET: {
+                "timeline": {
+                    "events": [_state("m.room.power_levels", {"users": {ALICE: 100, CAROL: 100, BOT: 40}})],
+                    "limited": False,
+                }
+            },
+            garden: {
+                "state": {"events": [_state("m.room.create", {}, sender=DAVE), _member(DAVE), _member(BOT)]},
+                "timeline": {"events": [], "limited": False},
+            },
+        },
+        "leave": {PLAIN: {"timeline": {"events": [_member(BOT, "leave")]}}},
+    }
+    bot = await _bot(tmp_path / "bot", settings, [meanwhile])
+    try:
+        assert bot.fake.syncs[0][0] is not None and not bot.fake.syncs[0][1], "no full-state sync"
+        rooms = bot.parts.rooms
+        assert await rooms.is_admin(SECRET, CAROL), "the power levels set while the bot was down"
+        assert set(bot.fake.rooms) == {SECRET, garden}
+        assert rooms.members(garden) == sorted([BOT, DAVE])
+    finally:
+        await bot.stop()
+    again = await _bot(tmp_path / "bot", settings)
+    try:
+        kept = {
+            r.room_id: r
+            for r in (await again.parts.inbox.kept_rooms(await again.parts.inbox.token(), BOT)).rooms
+        }
+        assert set(kept) == {SECRET, garden}, "and the store says so too, for the next restart"
+        assert (kept[SECRET].power_levels or {})["users"][CAROL] == 100
+        assert await again.parts.rooms.is_admin(SECRET, CAROL)
+    finally:
+        await again.stop()
+
+
+class _TokenWatch:
+    """A transaction that notes whether the sync token 's-never' was written through it."""
+
+    def __init__(self, tx: Any) -> None:
+        self.tx, self.wrote_token = tx, False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.tx, name)
+
+    async def executemany(self, sql: str, rows: Any) -> None:
+        rows = list(rows)
+        self.wrote_token |= any(("sync_token", "s-never") == tuple(row) for row in rows)
+        await self.tx.executemany(sql, rows)
+
+
+async def test_a_crash_before_the_token_commits_leaves_the_rooms_as_they_were(
+    tmp_path: Path, settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rooms' changes and the token commit together: the process dying just before the token's
+    transaction commits (as a kill -9 there) leaves the rooms of the old token, still trusted."""
+    bot = await _bot(tmp_path / "bot", settings)
+    try:
+        await bot.sync(FIRST_TOLD)
+        token = await bot.parts.inbox.token()
+        db = bot.database
+        write = db.write
+
+        async def dies_before_the_token_commits(body: Any) -> Any:
+            async def run(tx: Any) -> Any:
+                watched = _TokenWatch(tx)
+                result = await body(watched)
+                if watched.wrote_token:
+                    raise RuntimeError("killed before the commit")
+                return result
+
+            return await write(run)
+
+        monkeypatch.setattr(db, "write", dies_before_the_token_commits)
+        changes = StateChanges()
+        changes.observe(PLAIN, _member(DAVE, name="Dave"))
+        with pytest.raises(RuntimeError):
+            await bot.parts.inbox.store([], "s-never", changes)
+        monkeypatch.undo()
+        assert await bot.parts.inbox.token() == token
+        kept = await roomstore.load(db, token, BOT)
+        assert kept.distrust is None, kept.distrust
+        assert DAVE not in {r.room_id: r for r in kept.rooms}[PLAIN].members
     finally:
         await bot.stop()
