@@ -300,7 +300,7 @@ class _TokenWatch:
 
     async def executemany(self, sql: str, rows: Any) -> None:
         rows = list(rows)
-        self.wrote_token |= any(("sync_token", "s-never") == tuple(row) for row in rows)
+        self.wrote_token |= any(tuple(row) == ("sync_token", "s-never") for row in rows)
         await self.tx.executemany(sql, rows)
 
 
