@@ -66,7 +66,9 @@ async def test_left_overs_wait_for_the_first_sync_then_go_in_order(storage):
         await inbox.store([left_over], "s1")  # stored by the last run, which was killed before handling it
         client, dispatcher = OneSync(), Recorder()
         life = Lifecycle()
-        rooms = SimpleNamespace(observe_state=lambda *_: None, forget=lambda *_: None, restore=lambda *_: None)
+        rooms = SimpleNamespace(
+            observe_state=lambda *_: None, forget=lambda *_: None, restore=lambda *_: None
+        )
         config = SimpleNamespace(user_id="@bot:x")
         syncer = Syncer(client, config, FakeClock(), inbox, dispatcher, None, None, rooms, life, None)  # type: ignore[arg-type]
 
