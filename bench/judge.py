@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from bench.floods import Floods
 from bench.floors import Floors, PeerFloor
 from bench.judge_floods import flood_rows
+from bench.judge_rooms import rooms_rows
 from bench.languages import LanguageMemory
 from bench.reminders import MassReminders, Punctuality
 from bench.replies import EmptyStore
+from bench.rooms import RoomsSize
 from bench.scale import StoreSize
 from bench.stats import Figure, Spread
 from bench.timing import Burst
@@ -31,6 +33,7 @@ class Measured:
     mass: MassReminders | None = None
     scale: list[StoreSize] | None = None
     floods: Floods | None = None
+    rooms: list[RoomsSize] | None = None
     poll_parse_ms: Spread | None = None
     calendar: Calendar | None = None
     languages: LanguageMemory | None = None
@@ -83,6 +86,8 @@ def figures(m: Measured) -> list[Figure]:
         rows += _scale_rows(m.scale)
     if m.floods is not None:
         rows += flood_rows(m.floods)
+    if m.rooms:
+        rows += rooms_rows(m.rooms)
     if m.poll_parse_ms is not None:
         rows.append(
             Figure(

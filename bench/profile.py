@@ -1,6 +1,8 @@
 """`python -m bench.profile WHAT`: run the bot under a profiler while it does WHAT, and keep the report.
 
-WHAT is `start` (start-up on a store of --store reminders, then one `!help`), `burst` (--count
+WHAT is `start` (start-up on a store of --store reminders, in --rooms joined rooms, then one
+`!help`; with --restart the bot is started once unprofiled and the profile is of its restart on
+that warm store), `burst` (--count
 commands of the burst mix at once across 10 rooms, each with an open poll, as `make bench` sends
 them) or a command name from bench.commands (`poll`, `help`, `vote`, `meetings`) sent --count
 times. The bot runs under pyinstrument (`--tool pyinstrument`, a text report) or py-spy (`--tool
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 
 from bench import commands
+from bench.crowd import Seeder
 from bench.env import BenchEnv
 from bench.launch import installed_plugins
 from bench.processes import READY_BOT, REPO, BotProcess, matrixbot
@@ -55,7 +58,7 @@ def profiled(bot: BotProcess, tool: str, report: Path) -> BotProcess:
     return BotProcess(argv, bot.log_path, READY_BOT, wrapper=True)
 
 
-async def main(what: str, tool: str, count: int, store: int) -> Path:
+async def main(what: str, tool: str, count: int, store: int, rooms_in: int, restart: bool) -> Path:
     env = BenchEnv()
     report = RESULTS / f"profile-{what}-{int(time.time())}.{'svg' if tool == 'py-spy' else 'txt'}"
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -63,11 +66,22 @@ async def main(what: str, tool: str, count: int, store: int) -> Path:
         await env.start()
         rooms = await env.rooms_with(env.alice, [env.bot], 10 if what == "burst" else 1)
         room = rooms[0]
+        if rooms_in > 1:
+            seeder = Seeder(env.url)
+            try:
+                await seeder.rooms(env.bob.account, [env.bot], rooms_in - 1, "profiled")
+            finally:
+                await seeder.close()
         workdir = env.dir("profiled")
         db_path = workdir / "data" / "matrixbot.sqlite3"
         if store:
             await store_of_size(db_path, store, creator=env.alice.user_id)
-        bot = profiled(matrixbot(workdir, env.url, env.bot, installed_plugins()), tool, report)
+        plain = matrixbot(workdir, env.url, env.bot, installed_plugins())
+        if restart:
+            async with plain:
+                await plain.start()
+                await reply_ms(env.alice, room, [commands.HELP])
+        bot = profiled(plain, tool, report)
         async with bot:
             await bot.start()
             if what == "start":
@@ -93,8 +107,12 @@ def run() -> int:
     parser.add_argument("--tool", choices=["pyinstrument", "py-spy", "py-spy-raw"], default="pyinstrument")
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--store", type=int, default=0, help="reminders seeded before start (as bench.scale)")
+    parser.add_argument("--rooms", type=int, default=1, help="rooms the bot is in (start only)")
+    parser.add_argument(
+        "--restart", action="store_true", help="profile a restart on a warm store (start only)"
+    )
     args = parser.parse_args()
-    report = asyncio.run(main(args.what, args.tool, args.count, args.store))
+    report = asyncio.run(main(args.what, args.tool, args.count, args.store, args.rooms, args.restart))
     print(f"report: {report}")
     return 0
 

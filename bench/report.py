@@ -12,6 +12,7 @@ from typing import Any
 
 from bench import maubot_peer
 from bench.judge import Measured
+from bench.rooms import RoomsSize
 from bench.scale import StoreSize
 from bench.stats import Figure
 
@@ -85,6 +86,25 @@ def scale_markdown(sizes: Sequence[StoreSize]) -> str:
     return "\n".join(lines)
 
 
+def rooms_markdown(sizes: Sequence[RoomsSize]) -> str:
+    lines = [
+        "| rooms | members each | seeding | first start (ours / maubot) | restart, median (ours / maubot) "
+        "| idle RSS (ours / maubot) | reply p50 (ours / maubot / echo) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in sizes:
+        mb = s.maubot
+        echo = f" / {s.echo_replies.p50:.0f}" if s.echo_replies else ""
+        lines.append(
+            f"| {s.label} | {s.members} | {s.seed_s:.0f} s "
+            f"| {s.bot.first_start_s:.2f} / {f'{mb.first_start_s:.2f}' if mb else '–'} s "
+            f"| {s.bot.restart_s:.2f} / {f'{mb.restart_s:.2f}' if mb else '–'} s "
+            f"| {s.bot.idle_rss_mb:.0f} / {f'{mb.idle_rss_mb:.0f}' if mb else '–'} MB "
+            f"| {s.bot.replies.p50:.0f} / {f'{mb.replies.p50:.0f}' if mb else '–'}{echo} ms |"
+        )
+    return "\n".join(lines)
+
+
 def write_json(path: Path, figures: Sequence[Figure], measured: Measured, run: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"run": run, "figures": [f.to_json() for f in figures], "measured": asdict(measured)}
@@ -107,6 +127,13 @@ def figures_section(
     ]
     if measured.scale:
         parts += ["", "Growth with the store:", "", scale_markdown(measured.scale)]
+    if measured.rooms:
+        parts += [
+            "",
+            "Growth with the rooms (beside maubot in the same rooms):",
+            "",
+            rooms_markdown(measured.rooms),
+        ]
     if plot:
         parts += ["", f"![start-up and memory against store size]({plot})"]
     return "\n".join(parts)

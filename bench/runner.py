@@ -22,12 +22,13 @@ from bench.parsing import poll_parse_ms
 from bench.plot import plot_scaling
 from bench.reminders import mass_reminders
 from bench.replies import measure_empty_store
+from bench.rooms import measure_rooms
 from bench.scale import measure_scale
 from bench.sizes import Sizes
 from bench.stats import Figure, Spread
 
 log = logging.getLogger("bench")
-PARTS = ("replies", "mass", "scale", "floods", "parse", "calendar", "languages")
+PARTS = ("replies", "mass", "scale", "floods", "rooms", "parse", "calendar", "languages")
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,13 @@ async def run(
                     " and ".join(map(str, sizes.flood_unreadable)),
                 )
                 measured.floods = await measure_floods(env, sizes)
+            if "rooms" in parts:
+                log.info(
+                    "start-up, memory and replies in %s joined rooms and one room of %d members",
+                    ", ".join(map(str, sizes.rooms)),
+                    sizes.crowd,
+                )
+                measured.rooms = await measure_rooms(env, sizes, peers.echo)
         finally:
             await peers.stop()
     finally:

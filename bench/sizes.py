@@ -38,6 +38,13 @@ class Sizes:
     """Made-up encrypted events one member sends into one room, the bot limited to `flood_bot_rate`."""
     flood_bot_rate: float = 0.5
     """Messages a second the homeserver lets the bot post during the unreadable flood (burst 1)."""
+    rooms: tuple[int, ...] = (1, 300, 1_000)
+    """Joined rooms of 5 members (issue 24), ascending: start-up, memory and replies beside maubot."""
+    crowd: int = 500
+    """Members of the one crowded room."""
+    rooms_restarts: int = 3
+    """Restarts on the warm store at each size (their median is judged)."""
+    rooms_replies: int = 30
     flood_notice_after_s: float | None = None
     """When the bot tells a room about unreadable messages: None as shipped (`NOTICE_AFTER`, 60 s,
     so each unreadable flood lasts a minute); a quick run shortens it (see `bench/notice_soon.py`)."""
@@ -67,4 +74,8 @@ QUICK = Sizes(
     flood_unreadable=(3,),
     flood_bot_rate=4.0,
     flood_notice_after_s=0.0,
+    rooms=(1, 3),
+    crowd=6,
+    rooms_restarts=1,
+    rooms_replies=2,
 )

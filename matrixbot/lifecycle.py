@@ -1,8 +1,8 @@
 """Where the bot is in its life, in one small object that the parts acting on it share.
 
-The sync loop, the dispatcher and the sender each need to know a little of it: whether the first
-full-state sync has been processed (before it, nio refuses sends into encrypted rooms and knows no
-room's power levels), whether a stop was asked for (the sync loop ends, nothing new starts), and
+The sync loop, the dispatcher and the sender each need to know a little of it: whether the start's
+first sync has been processed (before it, nio may refuse sends into encrypted rooms and not know
+every room's power levels), whether a stop was asked for (the sync loop ends, nothing new starts), and
 whether the bot is closing (a send that fails now is left for the next start instead of retried).
 A fault the bot cannot ride out is recorded here, and asks for the stop. And the lease: until when
 this instance may post and write, which is for ever unless it is one of several instances of the
@@ -43,8 +43,9 @@ class Lease:
 class Lifecycle:
     def __init__(self) -> None:
         self.rooms_known = asyncio.Event()
-        """Set once the first full-state sync is processed: the transport then knows every joined
-        room and whether it is encrypted; after it, a room it does not know is one the bot is not in."""
+        """Set once the start's first sync is processed (a full-state one, or one from the stored
+        token on the rooms rebuilt from the store): the transport then knows every joined room and
+        whether it is encrypted; after it, a room it does not know is one the bot is not in."""
         self.stopping = asyncio.Event()
         """A stop was asked for (a signal, a fatal fault): the sync loop ends, handlers finish."""
         self.closing = asyncio.Event()

@@ -23,7 +23,7 @@ from bench.sizes import QUICK
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)
 async def test_quick_bench_runs_every_part(synapse: Synapse, tmp_path: Path) -> None:
     results = tmp_path / "quick.json"
     had_maubot = maubot_peer.python() is not None
@@ -58,6 +58,7 @@ async def test_quick_bench_runs_every_part(synapse: Synapse, tmp_path: Path) -> 
         "notices",
         "parsed",
         "calendar feed",
+        "joined room",
     )
     for part in parts:
         assert part in metrics

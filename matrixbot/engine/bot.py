@@ -161,7 +161,7 @@ class Bot:
         """Catch up with the homeserver, handle what was left over, start the scheduler and sync loop."""
         syncer = started.syncer
         await syncer.resume()
-        await self._retrying("sync", lambda: syncer.sync_once(full_state=True))
+        await self._retrying("sync", syncer.first_sync)
         # the rooms the bot is in count as greeted, once (when the hello's table is new: hello.py)
         await started.dispatcher.greeter.remember_rooms(started.transport.rooms, self.clock.now().timestamp())
         # only now does the transport know the rooms and their encryption: replies and jobs can be

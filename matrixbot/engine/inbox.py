@@ -3,7 +3,9 @@
 An event is written here in the same transaction as the sync token that follows it, then handed
 to the dispatcher, and marked done once handled. So a crash never loses an event (it is here, or
 the sync that carries it is replayed) and never handles one twice (ids are unique here).
-Encrypted events that could not be read yet wait here as `undecrypted`.
+Encrypted events that could not be read yet wait here as `undecrypted`. What the sync changed of
+the rooms' kept state (matrix/roomstate.py) is written in the same transaction, so the rooms read
+back at the next start are exactly those of the stored token (engine/roomstore.py).
 
 Every write here goes through `Database.write`/`execute`, which wait out a storage fault (a held
 lock, a full disk) and return only once the write committed. So while the database cannot be
@@ -26,8 +28,11 @@ import time
 from collections.abc import Sequence
 
 from matrixbot.db import Database, Row, Tx
+from matrixbot.engine import roomstore
+from matrixbot.engine.roomstore import KeptRooms
 from matrixbot.engine.tasks import watch
 from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.roomstate import StateChanges
 
 TOKEN_EVERY = 30.0
 """Seconds between writes of a sync token that came with nothing to store."""
@@ -51,15 +56,24 @@ class Inbox:
         value = await self._db.fetch_value("SELECT value FROM meta WHERE key = 'synced_at'")
         return None if value is None else float(value)
 
-    async def store(self, events: Sequence[RoomEvent], token: str) -> list[RoomEvent]:
-        """Write the events and the new token in one transaction; return the events not seen before.
+    async def kept_rooms(self, token: str | None, bot_user_id: str) -> KeptRooms:
+        """The rooms' state stored with sync `token`, or why it cannot be used."""
+        return await roomstore.load(self._db, token, bot_user_id)
+
+    async def store(
+        self, events: Sequence[RoomEvent], token: str, rooms: StateChanges | None = None
+    ) -> list[RoomEvent]:
+        """Write the events, what changed of the rooms, and the new token in one transaction;
+        return the events not seen before.
 
         A sync with nothing to store (most often the echo of the bot's own answer) writes its token
         only every TOKEN_EVERY seconds: replaying such syncs after a crash brings nothing to handle,
-        and skipping the write keeps a disk flush off every command's path.
+        and skipping the write keeps a disk flush off every command's path. A sync that changed a
+        room is always written: the next write's token would be past that change.
         """
         now = time.time()
-        if not events and now - self._token_saved_at < TOKEN_EVERY:
+        rooms = rooms or StateChanges()
+        if not events and not rooms and now - self._token_saved_at < TOKEN_EVERY:
             return []
 
         async def write(tx: Tx) -> list[RoomEvent]:
@@ -77,8 +91,9 @@ class Inbox:
                     new.append(event)
             await tx.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [("sync_token", token), ("synced_at", str(now))],
+                [("sync_token", token), ("synced_at", str(now)), (roomstore.AT_TOKEN, token)],
             )
+            await roomstore.write(tx, rooms)
             return new
 
         new = await self._db.write(write)

@@ -27,9 +27,10 @@ from matrixbot.matrix.sender import Sender
 
 log = logging.getLogger(__name__)
 
-STAYS = frozenset({"inbox", "reactions", "direct_rooms", "room_moves"})
-"""Tables whose rows keep naming the old room: what happened there, and the bot's direct chats.
-(The bot's arrival moves: the successor gets no hello, only the line saying what was moved.)"""
+STAYS = frozenset({"inbox", "reactions", "direct_rooms", "room_moves", "room_members", "room_state"})
+"""Tables whose rows keep naming the old room: what happened there, the bot's direct chats, and the
+rooms' own state as synced (the successor has its own). (The bot's arrival moves: the successor
+gets no hello, only the line saying what was moved.)"""
 
 
 class RoomMoves:

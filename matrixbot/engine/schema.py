@@ -104,4 +104,17 @@ CORE_MIGRATIONS: list[Migration] = [
     """,
     # the order of the events of one sync, kept in a column of its own (SQLite's rowid kept it)
     _inbox_positions,
+    # what the bot keeps of each room it is in (matrix/roomstate.py), written with the sync token,
+    # so that a restart resumes from the token instead of asking for every room's state; a database
+    # from before has no `room_state_at`, so its next start asks once (engine/roomstore.py)
+    """
+    CREATE TABLE room_members (
+        room_id TEXT NOT NULL, user_id TEXT NOT NULL, membership TEXT NOT NULL, display_name TEXT,
+        PRIMARY KEY (room_id, user_id)
+    );
+    CREATE TABLE room_state (
+        room_id TEXT NOT NULL, event_type TEXT NOT NULL, event TEXT NOT NULL,
+        PRIMARY KEY (room_id, event_type)
+    );
+    """,
 ]

@@ -4,6 +4,11 @@ The sync filter asks for 100 timeline events per room (Synapse's default of 10 d
 sent in a burst). When a response is still `limited` (a gap, e.g. after a long downtime), the
 missing events are fetched with `/messages` back to the previous token (`gaps.py`). On the very first start
 the backlog is skipped; in a room the bot has just joined, only what came after its join counts.
+
+A start's first sync asks for every room's whole state only when it must (the first start, or
+rooms kept in the store that cannot be trusted: engine/roomstore.py). Otherwise the rooms are
+rebuilt from the store and the sync goes on from the stored token, so a restart costs the same in
+one room as in a thousand. Every sync's state events are kept with its token (matrix/roomstate.py).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from matrixbot.matrix import crypto
 from matrixbot.matrix.events import RoomEvent, from_sync
 from matrixbot.matrix.outages import trouble_from_response
 from matrixbot.matrix.rooms import RoomDirectory
+from matrixbot.matrix.roomstate import StateChanges
 from matrixbot.matrix.transport import Transport
 from matrixbot.time import Clock
 
@@ -90,21 +96,36 @@ class Syncer:
         self._decryptor = None if self._encryption is None else self._encryption.decryptor
         self._token: str | None = None
         self._synced_at: float | None = None
+        self._full_state_first = True
         self._stalled = False
         self._settle = False
         self.last_ok: float | None = None
         """time.monotonic() of the last sync handled in full (/health and /metrics read it)."""
 
     async def resume(self) -> None:
-        """Pick up where the last run stopped: its sync token. Call `replay` after a full-state sync."""
+        """Pick up where the last run stopped: its sync token, and the rooms as they were at that
+        token when they can be trusted. Then `first_sync`, then `replay`."""
         self._token = await self._inbox.token()
         self._synced_at = await self._inbox.synced_at()
+        kept = await self._inbox.kept_rooms(self._token, self._config.user_id)
+        self._full_state_first = kept.distrust is not None
+        if kept.distrust is not None:
+            log.info("asking for the state of every room (%s)", kept.distrust)
+            return
+        self._transport.restore_rooms(kept.rooms)
+        self._rooms.restore(kept.rooms)
+        log.info("resumed %d room(s) from the store", len(kept.rooms))
+
+    async def first_sync(self) -> None:
+        """The start's first sync, without waiting for news: from the stored token on the rooms
+        `resume` rebuilt, or with every room's whole state when they could not be rebuilt."""
+        await self.sync_once(full_state=self._full_state_first, long_poll=False)
 
     async def replay(self) -> None:
         """Hand over the events stored but not handled (by the last run, or by the first sync).
 
-        Only after a full-state sync has been processed: until then nio knows no room (with
-        encryption on it refuses to send into any) nor the rooms' power levels. Until this runs,
+        Only after the first sync has been processed: until then nio may not know every room (with
+        encryption on it refuses to send into one it does not know) nor the rooms' power levels. Until this runs,
         syncs store their events without handing them over, so everything goes in order, once.
         """
         self._life.rooms_known.set()
@@ -115,8 +136,8 @@ class Syncer:
             elif self._decryptor is not None:
                 await self._decryptor.hold(event.source(), event.room_id, time.time(), row["received_at"])
 
-    async def sync_once(self, *, full_state: bool = False) -> None:
-        long_poll = not (full_state or self._stalled)
+    async def sync_once(self, *, full_state: bool = False, long_poll: bool = True) -> None:
+        long_poll = long_poll and not (full_state or self._stalled)
         if self._settle:
             self._settle = False
             await self._dispatcher.settle(SETTLE_MAX)
@@ -138,32 +159,37 @@ class Syncer:
             if response.status_code == "M_UNKNOWN_TOKEN":
                 raise StartupError("the homeserver no longer accepts the bot's access token; log in again")
             raise SyncFailed(trouble_from_response(response))
-        await self._process(response)
+        await self._process(response, full_state=full_state)
         self.last_ok = time.monotonic()
 
-    async def _process(self, response: nio.SyncResponse) -> None:
+    async def _process(self, response: nio.SyncResponse, *, full_state: bool = False) -> None:
         first_start = self._token is None
         received = self._received()
         await self._handle_invites(response)
         batch: list[RoomEvent] = []
+        changes = StateChanges(replace_all=full_state)
         for room_id, info in response.rooms.join.items():
-            for event in [*info.state, *info.timeline.events]:
-                if "state_key" in event.source:
-                    self._rooms.observe_state(room_id, event.source)
-            if first_start:
-                continue
-            events = [from_sync(e, room_id, received) for e in info.timeline.events]
-            if info.timeline.limited and info.timeline.prev_batch and self._token:
+            gap: list[RoomEvent] = []
+            if info.timeline.limited and info.timeline.prev_batch and self._token and not first_start:
                 gap = await self._gaps.fill(
                     room_id, info.timeline.prev_batch, self._token, self._synced_at, received
                 )
-                events = gap + events
+            # in the order they happened: the gap, the state at the timeline's start, the timeline
+            sources = [e.source() for e in gap] + [e.source for e in (*info.state, *info.timeline.events)]
+            for source in sources:
+                if "state_key" in source:
+                    self._rooms.observe_state(room_id, source)
+                    changes.observe(room_id, source)
+            if first_start:
+                continue
+            events = gap + [from_sync(e, room_id, received) for e in info.timeline.events]
             own = self._config.user_id
             batch.extend(_own_arrival(events, own))  # the bot's hello (engine/hello.py)
             batch.extend(e for e in _after_own_join(events, own) if e.sender != own)
         for room_id in response.rooms.leave:
             self._rooms.forget(room_id)
-        new = await self._inbox.store(batch, response.next_batch)
+            changes.leave(room_id)
+        new = await self._inbox.store(batch, response.next_batch, changes)
         self._token = response.next_batch
         self._synced_at = time.time()
         # a sync that brought nothing new (most often the echo of an answer) is followed by a wait

@@ -1,8 +1,8 @@
 """What the bot knows about its rooms: members, names, power levels, encryption.
 
-Power levels are taken from the state the bot has seen in sync (the first sync asks for full
-state) and fetched from the homeserver when a room's are not known yet. Until they are known,
-nobody is an admin: permission checks fail closed.
+Power levels are taken from the state the bot has seen in sync (or kept in its store since: a
+restart `restore`s them) and fetched from the homeserver when a room's are not known yet. Until
+they are known, nobody is an admin: permission checks fail closed.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from matrixbot.errors import UserError
 from matrixbot.i18n import _
 from matrixbot.matrix import permissions
 from matrixbot.matrix.markup import one_line
+from matrixbot.matrix.roomstate import StoredRoom
 from matrixbot.matrix.transport import Transport
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,14 @@ class RoomDirectory:
             self._power[room_id] = source.get("content") or {}
         elif source.get("type") == "m.room.create":
             self._create[room_id] = source
+
+    def restore(self, rooms: Sequence[StoredRoom]) -> None:
+        """Power levels and create events as the store kept them (a restart, before its first sync)."""
+        for room in rooms:
+            if (levels := room.power_levels) is not None:
+                self._power[room.room_id] = levels
+            if (create := room.create) is not None:
+                self._create[room.room_id] = create
 
     def forget(self, room_id: str) -> None:
         self._power.pop(room_id, None)

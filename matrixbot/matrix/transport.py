@@ -3,7 +3,8 @@ implementation of it.
 
 The engine and the Matrix layer (sync, sender, rooms, gaps) call only `Transport`: sync, send,
 redact, upload, create a room, join, leave, a room's messages and state, and close; and they read
-the rooms the syncs have told of (`rooms`). End-to-end encryption stays matrix-nio's: a transport
+the rooms the syncs have told of (`rooms`), which a restart rebuilds from the bot's own store
+(`restore_rooms`) before it syncs on from its token. End-to-end encryption stays matrix-nio's: a transport
 that has it offers it as `encryption` (decrypting held events, key upkeep after a sync, the
 devices a plugin may see), and sends encrypt by themselves. The test kit's `FakeClient` implements
 the same protocol, so a `FakeBot` is a `Bot` built with a fake transport.
@@ -27,6 +28,7 @@ from matrixbot.datadir import make_private
 from matrixbot.db import Database
 from matrixbot.matrix import crypto
 from matrixbot.matrix.devices import Devices
+from matrixbot.matrix.roomstate import StoredRoom
 from matrixbot.matrix.session import log_in
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,10 @@ class Transport(Protocol):
 
     async def connect(self, db: Database) -> None:
         """Log in (or resume the stored session) and open what the transport keeps; idempotent."""
+
+    def restore_rooms(self, rooms: Sequence[StoredRoom]) -> None:
+        """Know `rooms` as the syncs up to the stored token told of them (a restart, before its
+        first sync): their members, names and encryption, as if a full-state sync had brought them."""
 
     async def sync(
         self, *, timeout: int, sync_filter: dict[str, Any], since: str | None, full_state: bool | None
@@ -200,6 +206,27 @@ class NioTransport:
         if self._config.e2ee.enabled:
             await self._open_crypto_store(session.device_id, db)
         self._connected = True
+
+    def restore_rooms(self, rooms: Sequence[StoredRoom]) -> None:
+        """nio's rooms, built as its own sync handling builds them (`MatrixRoom.add_member`, the
+        encrypted flag, name and alias), without parsing any event. What nio needs to send into an
+        encrypted room is there: its members (complete, as the sync filter loads every member, so
+        nio need not ask `/joined_members` before the first send), and those of them whose devices
+        are not tracked yet are queued for a key query, as after a full-state sync."""
+        client = self.nio
+        olm = client.olm
+        for stored in rooms:
+            encrypted = stored.encrypted or stored.room_id in client.encrypted_rooms
+            room = nio.MatrixRoom(stored.room_id, client.user_id, encrypted)
+            room.name, room.canonical_alias = stored.name, stored.canonical_alias
+            for user_id, member in stored.members.items():
+                room.add_member(user_id, member.display_name, None, invited=member.membership == "invite")
+            room.members_synced = True
+            client.rooms[stored.room_id] = room
+            if encrypted:
+                client.encrypted_rooms.add(stored.room_id)
+                if olm is not None:
+                    olm.update_tracked_users(room)
 
     async def _open_crypto_store(self, device_id: str, db: Database) -> None:
         """Open (or create) this device's crypto store; a lost or damaged one stops the start."""

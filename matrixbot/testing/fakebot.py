@@ -14,7 +14,9 @@ hello), `replay` hands an event over again as after
 a crash, `run_due` runs the jobs due by the `FakeClock`. Every event is stamped with the clock's time
 as its sending time, or with `sent_at=` (a message that took long to reach the bot). A downtime:
 `backlog(...)` stores events as the sync at the next start would, unhandled, and `catch_up()` then
-takes them and the jobs due meanwhile in the order of their time, as `start()` does.
+takes them and the jobs due meanwhile in the order of their time, as `start()` does. `sync(rooms)`
+hands the running bot's sync loop one sync's `rooms` section (Matrix JSON): the fake homeserver's
+rooms change as nio's would, and the bot stores their state; `fake.syncs` lists each sync asked for.
 
 Its state is in an SQLite file in `data_dir`, or in PostgreSQL with `database=URL` (the `fake_bot`
 fixture does that for the PostgreSQL variant of each test; `TestBot.start` takes it too).
@@ -25,6 +27,7 @@ many small cases in between.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -65,10 +68,13 @@ class FakeBot(Bot):
         *,
         plugins: Sequence[type[Plugin]] | None = (),
         clock: FakeClock | None = None,
+        waiting: Sequence[dict[str, Any]] = (),
         **settings: Any,
     ) -> FakeBot:
         """A started bot on `data_dir` with `plugins` (None: every installed plugin, as the real bot
-        loads them), all of them on in every room unless `default_plugins` says otherwise."""
+        loads them), all of them on in every room unless `default_plugins` says otherwise.
+        `waiting`: syncs' `rooms` sections the homeserver has for the bot when it starts (what
+        happened while it was down), brought by its first syncs."""
         classes = discover() if plugins is None else plugins
         config = Config(
             homeserver="http://fake.invalid",
@@ -80,12 +86,19 @@ class FakeBot(Bot):
             **settings,
         )
         bot = cls(config, clock=clock, plugins=classes)
+        for rooms in waiting:
+            bot.fake.queue_sync(rooms)
         await bot.start()
         return bot
 
     @property
     def database(self) -> Database:
         return self.parts.db
+
+    async def sync(self, rooms: dict[str, Any]) -> None:
+        """Hand the running bot one sync whose `rooms` section is `rooms` (Matrix JSON: `join`,
+        `leave`, `invite`), and return once it has handled it."""
+        await asyncio.wait_for(self.fake.queue_sync(rooms), 10)
 
     def room(self, *members: str, admins: Iterable[str] = (), bot_level: int = 100) -> str:
         """A room with the bot and `members`; `admins` get power level 100 (others 0), the bot

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import time
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ import nio
 from matrixbot.db import Database
 from matrixbot.matrix.devices import Devices
 from matrixbot.matrix.markup import FSI, PDI
+from matrixbot.matrix.roomstate import StoredRoom
 from matrixbot.matrix.transport import Encryption
 
 
@@ -67,7 +67,7 @@ class Posted:
 
 @dataclass
 class FakeUser:
-    display_name: str
+    display_name: str | None
 
 
 @dataclass
@@ -78,16 +78,37 @@ class FakeRoom:
     power_levels: dict[str, Any]
     invited_users: dict[str, FakeUser] = field(default_factory=dict)
     encrypted: bool = False
+    name: str | None = None
 
     @property
     def display_name(self) -> str:
-        return self.room_id
+        return self.name or self.room_id
+
+    def apply(self, source: dict[str, Any]) -> None:
+        """A state event, as nio's room takes it from a sync."""
+        kind, key, content = source["type"], source.get("state_key"), source.get("content") or {}
+        if kind == "m.room.member" and key is not None:
+            self.users.pop(key, None)
+            self.invited_users.pop(key, None)
+            if content.get("membership") in ("join", "invite"):
+                self.users[key] = FakeUser(content.get("displayname"))
+                if content["membership"] == "invite":
+                    self.invited_users[key] = self.users[key]
+        elif kind == "m.room.power_levels":
+            self.power_levels = content
+        elif kind == "m.room.create":
+            self.creator = source.get("sender", "")
+        elif kind == "m.room.encryption":
+            self.encrypted = True
+        elif kind == "m.room.name":
+            self.name = content.get("name") or None
 
 
 class FakeClient:
     """A `Transport` that answers locally and records every send: the homeserver of a `FakeBot`.
 
-    Its syncs bring nothing (a test hands events to the bot itself, see `FakeBot.send`); a repeated
+    Its syncs bring nothing (a test hands events to the bot itself, see `FakeBot.send`), unless a
+    test queues one (`queue_sync`, `FakeBot.sync`): then its rooms change as nio's would; a repeated
     transaction id posts nothing new, as on a homeserver, unless the bot became another device
     since (`new_device`). `messages` pages back through what the bot posted in a room. A test may
     swap in a failing `send`.
@@ -102,10 +123,17 @@ class FakeClient:
         self.uploads: dict[str, bytes] = {}
         self.encryption: Encryption | None = None
         self.devices = Devices(None, self.device_id)
+        self.syncs: list[tuple[str | None, bool]] = []
+        """(since, full_state) of every sync the bot asked for."""
+        self.state_asked: list[str] = []
+        """Rooms whose state the bot asked the homeserver for (not known from syncs or its store)."""
         self._by_txn: dict[str, Posted] = {}
         self._ids = itertools.count(1)
         self._syncs = itertools.count(1)
         self._closed = asyncio.Event()
+        self._queued: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._handed: list[asyncio.Future[None]] = []
+        self._news = asyncio.Event()
 
     def new_id(self, sigil: str) -> str:
         return f"{sigil}fake{next(self._ids)}"
@@ -119,15 +147,51 @@ class FakeClient:
     async def connect(self, db: Database) -> None:
         return None
 
+    def restore_rooms(self, rooms: Sequence[StoredRoom]) -> None:
+        for stored in rooms:
+            users = {u: FakeUser(m.display_name) for u, m in stored.members.items()}
+            invited = {u: users[u] for u, m in stored.members.items() if m.membership == "invite"}
+            creator = (stored.create or {}).get("sender", "")
+            levels = stored.power_levels or {}
+            room = FakeRoom(stored.room_id, creator, users, levels, invited, stored.encrypted, stored.name)
+            self.rooms[stored.room_id] = room
+
+    def queue_sync(self, rooms: dict[str, Any]) -> asyncio.Future[None]:
+        """The next sync brings `rooms` (a sync's `rooms` section); the future is done once the bot
+        has handled that sync (it asked for the next one)."""
+        done = asyncio.get_running_loop().create_future()
+        self._queued.append((rooms, done))
+        self._news.set()
+        return done
+
     async def sync(
         self, *, timeout: int, sync_filter: dict[str, Any], since: str | None, full_state: bool | None
     ) -> nio.SyncResponse | nio.SyncError:
-        if timeout and since is not None:  # a long-poll: nothing comes, until it times out or the bot stops
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closed.wait(), timeout / 1000)
+        for handled in self._handed:  # the bot asks again: it has handled what it was handed
+            handled.set_result(None)
+        self._handed.clear()
+        self.syncs.append((since, bool(full_state)))
+        if timeout and since is not None and not self._queued:
+            # a long-poll: nothing comes, until it times out, the bot stops or a test queues a sync
+            self._news.clear()
+            closed = asyncio.ensure_future(self._closed.wait())
+            news = asyncio.ensure_future(self._news.wait())
+            await asyncio.wait([closed, news], timeout=timeout / 1000, return_when=asyncio.FIRST_COMPLETED)
+            closed.cancel()
+            news.cancel()
+        rooms: dict[str, Any] = {}
+        if self._queued:
+            rooms, handed = self._queued.pop(0)
+            self._handed.append(handed)
         token = f"s{next(self._syncs)}"  # its own count: room and event ids stay as tests know them
-        response = nio.SyncResponse.from_dict({"next_batch": token, "rooms": {}})
+        response = nio.SyncResponse.from_dict({"next_batch": token, "rooms": rooms})
         assert isinstance(response, nio.SyncResponse)
+        for room_id, info in response.rooms.join.items():
+            room = self.rooms.setdefault(room_id, FakeRoom(room_id, "", {}, {}))
+            for event in (*info.state, *info.timeline.events):
+                room.apply(event.source)
+        for room_id in response.rooms.leave:
+            self.rooms.pop(room_id, None)
         return response
 
     async def send(
@@ -190,6 +254,7 @@ class FakeClient:
     async def state_event(
         self, room_id: str, event_type: str, state_key: str = ""
     ) -> nio.RoomGetStateEventResponse | nio.RoomGetStateEventError:
+        self.state_asked.append(room_id)
         room = self.rooms.get(room_id)
         if room is None:
             return nio.RoomGetStateEventError("not in that room", "M_FORBIDDEN")
@@ -198,6 +263,7 @@ class FakeClient:
         return nio.RoomGetStateEventError("no such state", "M_NOT_FOUND")
 
     async def state(self, room_id: str) -> nio.RoomGetStateResponse | nio.RoomGetStateError:
+        self.state_asked.append(room_id)
         room = self.rooms.get(room_id)
         if room is None:
             return nio.RoomGetStateError("not in that room", "M_FORBIDDEN")

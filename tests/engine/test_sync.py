@@ -113,7 +113,7 @@ async def test_after_a_sync_with_nothing_new_the_next_waits_for_the_dispatcher()
     assert client.asked == 2
 
 
-async def _store(events: list[RoomEvent], token: str) -> list[RoomEvent]:
+async def _store(events: list[RoomEvent], token: str, rooms: object = None) -> list[RoomEvent]:
     return []
 
 
