@@ -7,7 +7,8 @@ never committed. setuptools runs this as its `build_py` step (pyproject.toml:
 does), whose packages are read from there. `make catalogs` (and so `make test`) runs it by hand,
 `python build_catalogs.py [FILE.po ...]`, to compile again a catalog that was edited since.
 
-A plugin package copies this file to its root, beside its pyproject.toml, and declares it the same way.
+A plugin package copies the example plugin's copy of this file (examples/agenda/build_catalogs.py, which
+compiles one package's catalogs) beside its pyproject.toml, and declares it the same way.
 """
 
 from __future__ import annotations

@@ -167,16 +167,19 @@ class CalendarService:
             self._written.popitem(last=False)
         return body
 
-    async def page(self, calendar: RoomCalendar, token: str) -> bytes:
-        """The agenda page (coming occurrences depend on the time, so it is written each time)."""
-        html = await asyncio.to_thread(
-            render_page,
-            calendar.name,
-            calendar.zone,
-            calendar.entries,
-            self.address(token),
-            self._clock.now(),
-        )
+    async def page(self, calendar: RoomCalendar, token: str, holder: Holder) -> bytes:
+        """The agenda page (coming occurrences depend on the time, so it is written each time), in
+        the language of the address's holder: theirs, else the room's."""
+        language = await self._settings.language(calendar.room_id, holder.user_id)
+        with speaking(language):  # the worker thread writes in it too (it copies the context)
+            html = await asyncio.to_thread(
+                render_page,
+                calendar.name,
+                calendar.zone,
+                calendar.entries,
+                self.address(token),
+                self._clock.now(),
+            )
         return html.encode()
 
     async def _offers(self, room_id: str, start: datetime, end: datetime) -> tuple[list[Offer], set[str]]:

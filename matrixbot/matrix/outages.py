@@ -127,6 +127,7 @@ STORAGE_REASONS = {
     "database server short of memory or connections": N_("the bot's database server was overloaded"),
     "database server I/O error": N_("the disk of the bot's database server failed (an I/O error)"),
     "database server not answering": N_("the bot's database server did not answer"),
+    "this instance cannot confirm that it still leads": N_("the bot lost its database lock for a while"),
 }
 """A storage fault's cause (as `matrixbot.db` names it, at the end of a trouble's detail) as the
 reason a late post gives."""

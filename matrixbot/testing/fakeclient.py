@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,8 @@ class Posted:
     room_id: str
     type: str
     content: dict[str, Any]
+    ts: int = 0
+    """When the fake homeserver took it (ms since the epoch, the wall clock, as a homeserver's)."""
 
     @property
     def body(self) -> str:
@@ -85,7 +88,9 @@ class FakeClient:
     """A `Transport` that answers locally and records every send: the homeserver of a `FakeBot`.
 
     Its syncs bring nothing (a test hands events to the bot itself, see `FakeBot.send`); a repeated
-    transaction id posts nothing new, as on a homeserver. A test may swap in a failing `send`.
+    transaction id posts nothing new, as on a homeserver, unless the bot became another device
+    since (`new_device`). `messages` pages back through what the bot posted in a room. A test may
+    swap in a failing `send`.
     """
 
     def __init__(self, user_id: str) -> None:
@@ -105,13 +110,19 @@ class FakeClient:
     def new_id(self, sigil: str) -> str:
         return f"{sigil}fake{next(self._ids)}"
 
+    def new_device(self, device_id: str = "FAKEDEVICE2") -> None:
+        """The bot is another device from now on (a standby that took over): the homeserver knows
+        the transaction ids only of the device that used them, so it recognises none of the old."""
+        self.device_id = device_id
+        self._by_txn.clear()
+
     async def connect(self, db: Database) -> None:
         return None
 
     async def sync(
         self, *, timeout: int, sync_filter: dict[str, Any], since: str | None, full_state: bool | None
     ) -> nio.SyncResponse | nio.SyncError:
-        if timeout:  # a long-poll: nothing comes, until it times out or the bot stops
+        if timeout and since is not None:  # a long-poll: nothing comes, until it times out or the bot stops
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), timeout / 1000)
         token = f"s{next(self._syncs)}"  # its own count: room and event ids stay as tests know them
@@ -124,7 +135,7 @@ class FakeClient:
     ) -> nio.RoomSendResponse | nio.RoomSendError:
         posted = self._by_txn.get(txn_id)
         if posted is None:  # like the homeserver: a repeated transaction id posts nothing new
-            posted = Posted(self.new_id("$"), room_id, event_type, content)
+            posted = Posted(self.new_id("$"), room_id, event_type, content, int(time.time() * 1000))
             self.posted.append(posted)
             self._by_txn[txn_id] = posted
         return nio.RoomSendResponse(posted.event_id, room_id)
@@ -157,7 +168,24 @@ class FakeClient:
     async def messages(
         self, room_id: str, *, start: str, end: str, limit: int
     ) -> nio.RoomMessagesResponse | nio.RoomMessagesError:
-        return nio.RoomMessagesResponse(room_id, [], start, end)
+        """What the bot posted in `room_id`, newest first, `limit` at a time from `start` (a
+        position; "" is the room's end)."""
+        mine = [p for p in self.posted if p.room_id == room_id][::-1]
+        first = int(start) if start.isdigit() else 0
+        page = mine[first : first + limit]
+        chunk = [nio.Event.parse_event(self._source(p)) for p in page]
+        later = str(first + len(page)) if first + len(page) < len(mine) else ""
+        return nio.RoomMessagesResponse(room_id, chunk, start, later)
+
+    def _source(self, posted: Posted) -> dict[str, Any]:
+        return {
+            "event_id": posted.event_id,
+            "sender": self.user_id,
+            "type": posted.type,
+            "content": posted.content,
+            "origin_server_ts": posted.ts,
+            "room_id": posted.room_id,
+        }
 
     async def state_event(
         self, room_id: str, event_type: str, state_key: str = ""

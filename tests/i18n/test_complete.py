@@ -91,3 +91,16 @@ def test_the_template_is_up_to_date(package: tuple[Path, set[tuple[str | None, s
 def test_the_time_layer_s_cldr_data_is_babel_s() -> None:
     assert tables(sorted(TABLES)) == TABLES, "write it again: make catalogs-refresh"
     assert sorted(TABLES) == list(LANGUAGES)
+
+
+EXAMPLE = ROOT / "examples" / "agenda" / "matrixbot_agenda"
+"""The example third-party plugin, the model for plugin authors: it ships German only."""
+
+
+def test_the_example_plugin_is_complete_in_the_languages_it_ships() -> None:
+    example = (EXAMPLE, messages(EXAMPLE))
+    shipped = sorted(p.parent.parent.name for p in (EXAMPLE / "locale").glob("*/LC_MESSAGES/*.po"))
+    assert "de" in shipped, "the example plugin ships a German catalog (issue 26)"
+    test_the_template_is_up_to_date(example)
+    for language in shipped:
+        test_every_message_has_a_translation(example, language)
