@@ -59,7 +59,7 @@ async def shown_round(store: CheckinStore, room_id: str, given: int | None) -> R
     if not rounds:
         raise UserError(
             _("There are no check-ins here yet. Start one with {command}.").format(
-                command="!checkin start QUESTION"
+                command=_("!checkin start QUESTION")
             )
         )
     return rounds[-1]
