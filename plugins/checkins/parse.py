@@ -158,17 +158,25 @@ def parse_away(text: str, times: TimeParser, zone: str, now: datetime) -> dateti
     """When a member is back (`!checkin away until DATE`, the `until` optional, `bis`, `hasta`,
     `jusqu'au` too): the start of the date given."""
     first, _space, rest = text.strip().partition(" ")
-    if rest.strip() and first.lower() in texts.keyword("until"):
+    if first.lower() in texts.keyword("until"):
         text = rest
+    if not text.strip():
+        raise UserError(
+            _away_example(
+                _("The date is missing: say when you will be back, e.g. {command}."), times, zone, now
+            )
+        )
     when = times.parse(text, zone, now=now)
     for problem in when.problems:
         if problem.kind == "weekday":
             raise UserError(_("{problem} Nothing was changed.").format(problem=problem.message))
     if when.start_utc <= now:
-        example = times.example(zone, at=None, now=now)
-        raise UserError(
-            _("That date has passed: say when you will be back, e.g. {command}.").format(
-                command=_("!checkin away until {date}").format(date=example)
-            )
-        )
+        said = _("That date has passed: say when you will be back, e.g. {command}.")
+        raise UserError(_away_example(said, times, zone, now))
     return when.start_utc
+
+
+def _away_example(said: str, times: TimeParser, zone: str, now: datetime) -> str:
+    """`said` with a date to be back on, worked out from the clock, in the command to type."""
+    example = times.example(zone, at=None, now=now)
+    return said.format(command=_("!checkin away until {date}").format(date=example))

@@ -99,6 +99,11 @@ async def test_a_check_in_round_in_german(fake_bot: MakeFakeBot) -> None:
     assert hint.body == (
         "Das Datum ist schon vorbei: sag, wann du zurück bist, z. B. !checkin away bis Dienstag, 19. März."
     )
+    missing = await bot.say(room, CAROL, "!checkin away bis")
+    assert (
+        missing.body
+        == "Das Datum fehlt: sag, wann du zurück bist, z. B. !checkin away bis Dienstag, 19. März."
+    )
     away = await bot.say(room, CAROL, hint.body.split("z. B. ")[1].rstrip("."))
     assert away.body == (
         "Notiert: weg bis Dienstag, 19. März 2030, 00:00 (CET). Bis dahin keine Check-in-Pings."
