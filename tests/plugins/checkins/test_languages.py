@@ -1,7 +1,8 @@
 """A check-in round in a German room and in a Spanish one, end to end on FakeBot: started with the
 keys in the room's language, answered by command and by reply, the nudge by direct message in each
 member's own language (else the room's), the away hint's example taken, the CSV's header and the
-summary (and its correction by a late-arriving answer) in the room's language."""
+summary (and its correction by a late-arriving answer) and the calendar item in the room's
+language."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import timedelta
 
 from matrixbot.plugins.checkins import Checkins
 
+from matrixbot import speaking
 from matrixbot.testing import FakeBot, FakeClock, MakeFakeBot, Posted
 
 ALICE, BOB, CAROL, DAVE = "@alice:x", "@bob:x", "@carol:x", "@dave:x"
@@ -62,6 +64,12 @@ async def test_a_check_in_round_in_german(fake_bot: MakeFakeBot) -> None:
         "am Donnerstag, 6. Juni 2030, 10:00 (CEST). Zeiten außerhalb der Arbeitszeiten dieses Raums "
         "(Mon-Fri 09:00-18:00) wurden auf die nächste Arbeitszeit verschoben."
     )
+
+    now = clock.now()
+    with speaking("de"):  # as the calendar asks: in the room's language
+        [item] = await bot.plugin(Checkins).calendar_items(room, now, now + timedelta(days=30))
+    assert (item.title, item.kind) == ("Check-in endet: Seid ihr noch aktiv?", "Check-in endet")
+    assert item.details == "Seid ihr noch aktiv?\nAntwortet vorher im Raum: !here C1"
 
     assert (await bot.say(room, BOB, "!here alles gut")).body == "Danke, für Check-in C1 notiert."
     [ack] = await reply_in_thread(bot, room, CAROL, "viel los, aber dabei", question.event_id)

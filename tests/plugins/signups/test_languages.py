@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from matrixbot.plugins.signups import Signups
 
+from matrixbot import speaking
 from matrixbot.testing import FakeBot, FakeClock, MakeFakeBot, Posted
 
 ALICE, BOB, CAROL, DAVE, ERIN = "@alice:x", "@bob:x", "@carol:x", "@dave:x", "@erin:x"
@@ -147,6 +148,13 @@ async def test_a_signup_list_in_spanish_and_a_member_who_reads_english(fake_bot:
     assert moved.body == (
         "🎉 carol: se ha liberado una plaza en S1 Charlas técnicas, así que sales de la lista de espera.\n"
         "(alice, para que lo sepas, ya que organizas la lista.)"
+    )
+    now = clock.now()
+    with speaking("es"):  # as the calendar asks: in the room's language
+        [item] = await bot.plugin(Signups).calendar_items(room, now, now + timedelta(days=30))
+    assert item.kind == "encuentro"
+    assert (
+        item.details == "2 vienen.\n0 de 1 turno de charla libre.\nInscribíos en la sala: !signup attend S1"
     )
     overview = await bot.say(room, CAROL, "!signups")
     assert overview.body == (
