@@ -165,6 +165,7 @@ async def assemble(
         rooms,
         lifecycle,
         unreadable,
+        settings,
     )
     return Started(
         config=config,

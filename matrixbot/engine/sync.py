@@ -15,6 +15,7 @@ from typing import Any
 
 import nio
 
+from matrixbot.api.settings import SettingsStore
 from matrixbot.config import Config
 from matrixbot.engine.dispatch import Dispatcher
 from matrixbot.engine.gaps import GapFiller
@@ -23,6 +24,7 @@ from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.unreadable import UnreadableNotices
 from matrixbot.errors import StartupError, SyncFailed
+from matrixbot.i18n import _, speaking
 from matrixbot.lifecycle import Lifecycle
 from matrixbot.matrix import crypto
 from matrixbot.matrix.events import RoomEvent, from_sync
@@ -71,6 +73,7 @@ class Syncer:
         rooms: RoomDirectory,
         lifecycle: Lifecycle,
         unreadable: UnreadableNotices | None,
+        settings: SettingsStore,
     ) -> None:
         self._transport = transport
         self._config = config
@@ -82,6 +85,7 @@ class Syncer:
         self._rooms = rooms
         self._life = lifecycle
         self._unreadable = unreadable
+        self._settings = settings
         self._encryption = transport.encryption
         self._decryptor = None if self._encryption is None else self._encryption.decryptor
         self._token: str | None = None
@@ -183,7 +187,7 @@ class Syncer:
         """Hand over events whose keys have arrived; tell rooms about ones still unreadable (in
         their lanes: the sync loop never waits for those notices)."""
         assert self._unreadable is not None, "a decryptor comes with its notices"
-        for _, room_id, source, first_seen in decryptor.retry():
+        for _key, room_id, source, first_seen in decryptor.retry():
             event = RoomEvent.from_source(source, room_id, encrypted=True, received=int(first_seen * 1000))
             await self._inbox.decrypted(event)
             self._dispatcher.submit(event)
@@ -216,9 +220,11 @@ class Syncer:
             else:
                 log.warning("refused invite to %s from %s (not in allowed_inviters)", room_id, inviter)
                 accepted = self._config.allowed_inviters or (f"@*:{self._config.server_name}",)
-                reason = (
-                    f"This bot accepts invites only from {', '.join(accepted)} (its admin can change that)."
-                )
+                # in the inviter's own language if they chose one in a room they share with the bot
+                with speaking(await self._settings.language(room_id, inviter)):
+                    reason = _(
+                        "This bot accepts invites only from {who} (its admin can change that)."
+                    ).format(who=", ".join(accepted))
                 if not await self._rooms.reject_invite(room_id, reason):
                     log.warning("could not reject the invite to %s", room_id)
 

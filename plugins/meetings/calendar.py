@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 from matrixbot import CalendarItem
 
 from .model import Meeting
+from .texts import _
 
 
 def meeting_items(
     meetings: Iterable[tuple[Meeting, list[datetime]]], start: datetime, end: datetime
 ) -> list[CalendarItem]:
-    """The meetings (each with its skips) that have an occurrence overlapping start–end."""
+    """The meetings (each with its skips) that have an occurrence overlapping start–end, in the
+    language of the moment (the room's)."""
     items = []
     for meeting, skips in meetings:
         item = meeting_item(meeting, skips)
@@ -32,14 +34,16 @@ def meeting_items(
 def meeting_item(meeting: Meeting, skips: Iterable[datetime]) -> CalendarItem:
     zone = ZoneInfo(meeting.zone)
     first = (meeting.first_at if meeting.repeat is not None else meeting.next_at).astimezone(zone)
-    repeats = "" if meeting.repeat is None else f"Repeats {meeting.repeat.describe()}."
+    repeats = (
+        "" if meeting.repeat is None else _("Repeats {repeat}.").format(repeat=meeting.repeat.describe())
+    )
     return CalendarItem(
         key=meeting.ref,
         title=meeting.title,
         start=first,
         end=meeting.end_of(first.astimezone(UTC)),
         zone=meeting.zone,
-        kind="meeting",
+        kind=_("meeting"),
         repeat=meeting.repeat,
         skipped=tuple(s for s in skips if is_occurrence(meeting, s)),
         url=meeting.url,

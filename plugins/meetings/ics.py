@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 from matrixbot import calendar_event, calendar_file
 
 from .model import Meeting
+from .texts import _
 
 
 def meeting_ics(meeting: Meeting, server: str, now: datetime) -> bytes:
-    """The access code is in the description only once it has been revealed in the room."""
+    """The access code is in the description only once it has been revealed in the room. Its words
+    are in the language of the moment (the room's)."""
     start = meeting.next_at.astimezone(ZoneInfo(meeting.zone))  # a repeat runs on from the next occurrence
     event = calendar_event(
         f"meeting-{meeting.id}@{server}",
@@ -29,9 +31,9 @@ def meeting_ics(meeting: Meeting, server: str, now: datetime) -> bytes:
     description = []
     if meeting.url:
         event.add("url", meeting.url)
-        description.append(f"Call: {meeting.url}")
+        description.append(_("Call: {link}").format(link=meeting.url))
     if meeting.code and meeting.code_revealed:
-        description.append(f"Access code: {meeting.code}")
+        description.append(_("Access code: {code}").format(code=meeting.code))
     if description:
         event.add("description", "\n".join(description))
     return calendar_file(event, "meetings")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from matrixbot import Context, PermissionDenied, bdi, h
 
+from .texts import _
+
 
 async def check_room_mention(ctx: Context, organiser: str) -> None:
     """Refuse `notify: @room` when the organiser may not mention @room here, saying who may."""
@@ -13,9 +15,12 @@ async def check_room_mention(ctx: Context, organiser: str) -> None:
         return
     able = [u for u in rooms.humans(room) if await rooms.can_mention_room(room, u)]
     name = rooms.display_name(room, organiser)
-    who, who_html = ("You", "You") if organiser == ctx.sender else (name, bdi(name))
-    rule = " may not mention @room in this room, so the meeting's reminders may not either. Leave @room out"
+    if organiser == ctx.sender:
+        rule = _("You may not mention @room in this room, so the meeting's reminders may not either.")
+    else:
+        rule = _("{name} may not mention @room in this room, so the meeting's reminders may not either.")
+    instead = _("Leave @room out, or let {names} (who may) schedule it.") if able else _("Leave @room out.")
     names, names_html = ctx.names(able) if able else ("", "")
-    instead = f", or let {names} (who may) schedule it" if able else ""
-    instead_html = f", or let {names_html} (who may) schedule it" if able else ""
-    raise PermissionDenied(f"{who}{rule}{instead}.", html=f"{who_html}{h(rule)}{instead_html}.")
+    text = f"{rule.format(name=name)} {instead.format(names=names)}"
+    html = f"{h(rule).format(name=bdi(name))} {h(instead).format(names=names_html)}"
+    raise PermissionDenied(text, html=html)

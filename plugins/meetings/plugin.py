@@ -22,7 +22,6 @@ from matrixbot import (
     Title,
     UsageError,
     UserError,
-    bdi,
     check_size,
     command,
     format_time,
@@ -30,6 +29,7 @@ from matrixbot import (
     make_once,
     pill,
     resolve_single,
+    speaking,
 )
 
 from .calendar import meeting_items
@@ -47,16 +47,20 @@ from .model import (
 )
 from .parse import EDIT_KEYS, FROM_POLL_KEYS, parse_meeting, read_code
 from .render import (
+    render_cancelled,
     render_code_note,
     render_code_set,
     render_created,
     render_details,
     render_list,
     render_reminder,
+    render_skipped,
+    render_updated,
 )
 from .schedule import MeetingSchedule
 from .secrecy import hide_code, redact_secret, told_if_refused
 from .store import MeetingStore
+from .texts import _, texts
 
 MEETING = Ref("M", "meeting")
 MeetingId = Annotated[int | None, MEETING]
@@ -70,6 +74,7 @@ class Meetings(MeetingSchedule):
     description = "Meetings with call links and secret access codes; simple reminders."
     migrations = MIGRATIONS
     removes = "messages that show a meeting's access code"
+    translations = texts
 
     async def setup(self) -> None:
         self.store = MeetingStore(self.db)
@@ -96,13 +101,17 @@ class Meetings(MeetingSchedule):
             await ctx.reply(await self._details(meeting, ctx))
             return
         removed = await hide_code(ctx, body)
-        with told_if_refused(removed, "Nothing was scheduled.", self.prefix):
+        with told_if_refused(removed, _("Nothing was scheduled."), self.prefix):
             if not title and given is not None:
-                raise UserError(f"To change M{given}, use {self.prefix}meeting edit M{given}.")
+                raise UserError(
+                    _("To change {meeting}, use {command}.").format(
+                        meeting=f"M{given}", command=f"{self.prefix}meeting edit M{given}"
+                    )
+                )
             if not title:
-                raise UsageError("give the meeting a title on the first line")
+                raise UsageError(_("give the meeting a title on the first line"))
             if given is not None:
-                raise UsageError("give either a meeting id (to see it) or a title (to create one)")
+                raise UsageError(_("give either a meeting id (to see it) or a title (to create one)"))
             sent = ctx.sent_at()
             fields = await self.times.read(lambda times: parse_meeting(body, times, ctx.zone, now=sent))
             SECRETS.add(fields.code)
@@ -117,7 +126,8 @@ class Meetings(MeetingSchedule):
             (m, next(iter(slots_for(m, m.next_at, now)), None))
             for m in await self.store.active_in(ctx.room_id)
         ]
-        await ctx.reply(render_list(rows, ctx.show_time))
+        with speaking(ctx.room_language):  # a list the room keeps
+            await ctx.reply(render_list(rows, ctx.show_time))
 
     @meeting.sub("edit", lines="key: value…", example="!meeting edit M3⏎when: Wednesday 3pm")
     async def edit(
@@ -126,9 +136,11 @@ class Meetings(MeetingSchedule):
         """Change a meeting's lines and reschedule its reminders."""
         # the id is read only once a code in the lines is hidden: a mistyped id must not leave it shown
         removed = await hide_code(ctx, body)
-        with told_if_refused(removed, "Nothing was changed.", self.prefix):
+        with told_if_refused(removed, _("Nothing was changed."), self.prefix):
             meeting = await self._meeting_here(ctx, MEETING.parse(item), "!meeting edit M3")
-            await ctx.require_admin(f"edit {meeting.ref}", or_user=meeting.organiser)
+            await ctx.require_admin(
+                _("edit {meeting}").format(meeting=meeting.ref), or_user=meeting.organiser
+            )
             body.changes(EDIT_KEYS)
             sent = ctx.sent_at()
             fields = await self.times.read(
@@ -137,44 +149,44 @@ class Meetings(MeetingSchedule):
             SECRETS.add(fields.code)
             edited = apply_edit(meeting, fields)
             if edited.next_at <= self.clock.now():
-                raise UserError("That would put the meeting in the past.")
+                raise UserError(_("That would put the meeting in the past."))
             await self._check(ctx, edited)
         async with self.db.transaction() as tx:
             edited = await self._reschedule(tx, edited)
-        await ctx.reply(f"Updated {await self._details(edited, ctx)}{render_code_note(removed, self.prefix)}")
+        with speaking(ctx.room_language):  # the meeting as the room keeps it
+            details = await self._details(edited, ctx)
+            await ctx.reply(render_updated(details, render_code_note(removed, self.prefix)))
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     @meeting.sub("cancel", example="!meeting cancel M3")
     async def cancel(self, ctx: Context, given: MeetingId = None) -> None:
         """Cancel a meeting and its reminders (its organiser or a room admin)."""
         meeting = await self._meeting_here(ctx, given, "!meeting cancel M3")
-        await ctx.require_admin(f"cancel {meeting.ref}", or_user=meeting.organiser)
+        await ctx.require_admin(_("cancel {meeting}").format(meeting=meeting.ref), or_user=meeting.organiser)
         async with self.db.transaction() as tx:
             await self.jobs.cancel(tx, key_prefix=f"m{meeting.id}:")
             await self.store.save(tx, replace(meeting, state="cancelled"))
-        await ctx.reply(
-            f"Cancelled {h(meeting.ref)} <b>{bdi(meeting.title)}</b> ({ctx.show_time(meeting.next_at)})"
-            f"{', all occurrences' if meeting.repeat else ''}; no reminders will go out."
-        )
+        with speaking(ctx.room_language):  # the room learns that no reminders will come
+            await ctx.reply(render_cancelled(meeting, ctx.show_time))
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     @meeting.sub("skip", example="!meeting skip M3")
     async def skip(self, ctx: Context, given: MeetingId = None) -> None:
         """Skip the next occurrence of a repeating meeting."""
         meeting = await self._meeting_here(ctx, given, "!meeting skip M3")
-        await ctx.require_admin(f"skip {meeting.ref}", or_user=meeting.organiser)
+        await ctx.require_admin(_("skip {meeting}").format(meeting=meeting.ref), or_user=meeting.organiser)
         following = meeting.following(meeting.next_at)
         if following is None:
             raise UserError(
-                f"{meeting.ref} does not repeat: cancel it with {self.prefix}meeting cancel {meeting.ref}."
+                _("{meeting} does not repeat: cancel it with {command}.").format(
+                    meeting=meeting.ref, command=f"{self.prefix}meeting cancel {meeting.ref}"
+                )
             )
         async with self.db.transaction() as tx:
             await self.store.add_skip(tx, meeting.id, meeting.next_at)
             skipped = await self._reschedule(tx, replace(meeting, next_at=following))
-        await ctx.reply(
-            f"Skipped {h(meeting.ref)} on {ctx.show_time(meeting.next_at)}. "
-            f"Next: {ctx.show_time(skipped.next_at)}."
-        )
+        with speaking(ctx.room_language):
+            await ctx.reply(render_skipped(meeting, skipped.next_at, ctx.show_time))
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     @meeting.sub("ics", example="!meeting ics M3")
@@ -182,7 +194,8 @@ class Meetings(MeetingSchedule):
         """Get an iCalendar file of a meeting for your calendar."""
         meeting = await self._meeting_here(ctx, given, "!meeting ics M3")
         server = self.rooms.bot_user_id.partition(":")[2] or "matrixbot"
-        data = meeting_ics(meeting, server, self.clock.now())
+        with speaking(ctx.room_language):  # a file the room keeps
+            data = meeting_ics(meeting, server, self.clock.now())
         await ctx.outbox.file(
             ctx.room_id, data, f"meeting-{meeting.ref}.ics", "text/calendar", reply_to=ctx.event
         )
@@ -197,33 +210,45 @@ class Meetings(MeetingSchedule):
         if not ctx.is_direct:
             removed = await redact_secret(ctx)
             note = (
-                "I removed your message."
+                _("I removed your message.")
                 if removed
-                else "I may not remove your message: the code is visible here."
+                else _("I may not remove your message: the code is visible here.")
             )
             meeting = await self._meeting_meant(ctx, item)
             if meeting is not None and not await ctx.may(or_user=meeting.organiser):
-                what = f"set the access code of {meeting.ref} (in a direct message to me)"
+                what = _("set the access code of {meeting} (in a direct message to me)").format(
+                    meeting=meeting.ref
+                )
                 raise (await ctx.refusal(what, or_user=meeting.organiser)).noted(note)
             raise UserError(
-                f"I did not set the code: send it to me in a direct message instead, so the room does not see it: "
-                f"{self.prefix}meeting code ID CODE. {note}"
+                _(
+                    "I did not set the code: send it to me in a direct message instead, so the room does "
+                    "not see it: {command}. {note}"
+                ).format(command=f"{self.prefix}meeting code ID CODE", note=note)
             )
         number = MEETING.parse(item)
         if number is None or not code.strip():
-            raise UsageError("give the meeting's id and the code, e.g. !meeting code M3 486072")
+            raise UsageError(
+                _("give the meeting's id and the code, e.g. {example}").format(
+                    example="!meeting code M3 486072"
+                )
+            )
         meeting = await self.store.get(number)
         if meeting is None or meeting.state != "active":
-            raise UserError(f"There is no upcoming meeting {item.upper()}.")
+            raise UserError(_("There is no upcoming meeting {meeting}.").format(meeting=item.upper()))
         await ctx.require_admin(
-            f"set the access code of {meeting.ref}", or_user=meeting.organiser, room_id=meeting.room_id
+            _("set the access code of {meeting}").format(meeting=meeting.ref),
+            or_user=meeting.organiser,
+            room_id=meeting.room_id,
         )
         secret = read_code(code.strip())
         SECRETS.add(secret)
         async with self.db.transaction() as tx:
             meeting = await self._reschedule(tx, replace(meeting, code=secret, code_revealed=False))
         await ctx.reply(
-            render_code_set(meeting) if secret else f"The access code of {h(meeting.ref)} is removed."
+            render_code_set(meeting)
+            if secret
+            else _("The access code of {meeting} is removed.").format(meeting=h(meeting.ref))
         )
 
     @meeting.sub(
@@ -237,14 +262,18 @@ class Meetings(MeetingSchedule):
         """Schedule a meeting at the winning date of a closed date poll (or option N of a tie)."""
         # the id is read only once a code in the lines is hidden: a mistyped id must not leave it shown
         removed = await hide_code(ctx, body)
-        with told_if_refused(removed, "Nothing was scheduled.", self.prefix):
+        with told_if_refused(removed, _("Nothing was scheduled."), self.prefix):
             datepoll = self.services.provider(POLL_WINNERS)
             if datepoll is None:
-                raise UserError("The datepoll plugin is not installed, so I cannot read its polls.")
+                raise UserError(_("The datepoll plugin is not installed, so I cannot read its polls."))
             words = poll.split()
             number = POLL.parse(words[0]) if words else None
             if number is None or len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
-                raise UsageError("say which poll, and from a tie which option, e.g. !meeting from-poll P3 2")
+                raise UsageError(
+                    _("say which poll, and from a tie which option, e.g. {example}").format(
+                        example="!meeting from-poll P3 2"
+                    )
+                )
             option = int(words[1]) if len(words) == 2 else None
             sent = ctx.sent_at()
             fields = await self.times.read(
@@ -273,7 +302,7 @@ class Meetings(MeetingSchedule):
 
     async def _create(self, ctx: Context, meeting: Meeting, code_note: str) -> None:
         if meeting.next_at <= self.clock.now():
-            raise UserError("That time is in the past.")
+            raise UserError(_("That time is in the past."))
         await self._check(ctx, meeting)
         async with self.db.transaction() as tx:
 
@@ -289,8 +318,9 @@ class Meetings(MeetingSchedule):
             found = await self.store.get(made.id)
             assert found is not None
             meeting = found
-        details = await self._details(meeting, ctx)
-        answer = await ctx.reply(render_created(details, self.prefix, code_note))
+        with speaking(ctx.room_language):  # the confirmation the room keeps, and reacts 👍 to
+            details = await self._details(meeting, ctx)
+            answer = await ctx.reply(render_created(details, self.prefix, code_note))
         await self.store.set_confirm_event(meeting.id, await answer.event_id())
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
@@ -301,15 +331,18 @@ class Meetings(MeetingSchedule):
         slot = Slot(meeting.next_at, timedelta(days=1), True)
         users = mentioned(meeting, ())
         pills = [pill(u, self.rooms.display_name(ctx.room_id, u)) for u in users]
-        late = format_time(meeting.next_at, meeting.zone)
-        html = render_reminder(meeting, slot, self.clock.now(), late, pills, room=True, late_due=late)
-        check_size(Message.from_html(html, mentions=users).content("m.text"), "That meeting's reminder")
+        with speaking(ctx.room_language):  # measured as the room will get it
+            late = format_time(meeting.next_at, meeting.zone)
+            html = render_reminder(meeting, slot, self.clock.now(), late, pills, room=True, late_due=late)
+        check_size(Message.from_html(html, mentions=users).content("m.text"), _("That meeting's reminder"))
 
     async def _meeting_here(self, ctx: Context, number: int | None, example: str) -> Meeting:
         active = {m.id: m for m in await self.store.active_in(ctx.room_id)}
         chosen = resolve_single(active, "M", "meeting", number, example)
         if chosen not in active:
-            raise UserError(f"There is no upcoming meeting M{chosen} in this room.")
+            raise UserError(
+                _("There is no upcoming meeting {meeting} in this room.").format(meeting=f"M{chosen}")
+            )
         return active[chosen]
 
     async def _details(self, meeting: Meeting, ctx: Context) -> str:

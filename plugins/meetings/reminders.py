@@ -16,20 +16,20 @@ from matrixbot import (
     Rest,
     Shown,
     UserError,
-    bdi,
     check_size,
     command,
     format_time,
-    h,
     job,
     make_once,
     pill,
     resolve_single,
+    speaking,
 )
 
 from .model import SimpleReminder, reminder_key
 from .parse import parse_reminder
 from .render import (
+    render_reminder_cancelled,
     render_reminder_created,
     render_reminder_line,
     render_reminders,
@@ -37,6 +37,7 @@ from .render import (
     render_simple_reminder,
 )
 from .store import MeetingStore
+from .texts import _
 
 ReminderId = Annotated[int | None, Ref("R", "reminder")]
 
@@ -58,8 +59,9 @@ class ReminderCommands(Plugin):
         reminder = SimpleReminder(
             0, ctx.room_id, ctx.sender, draft.text, draft.due, ctx.zone, draft.repeat, draft.due
         )
-        longest = render_simple_reminder(reminder, [pill(ctx.sender)], format_time(draft.due, ctx.zone))
-        check_size(Message.from_html(longest).content("m.text"), "That reminder")
+        with speaking(ctx.room_language):  # measured as the room will get it
+            longest = render_simple_reminder(reminder, [pill(ctx.sender)], format_time(draft.due, ctx.zone))
+        check_size(Message.from_html(longest).content("m.text"), _("That reminder"))
         async with self.db.transaction() as tx:
 
             async def insert() -> int:
@@ -76,13 +78,16 @@ class ReminderCommands(Plugin):
 
             made = await make_once(tx, "meetings_reminders", ctx.event.event_id, insert)  # once per command
         reminder = await self._reminder(made.id)
-        answer = await ctx.reply(render_reminder_created(reminder, ctx.show_time))
+        with speaking(ctx.room_language):  # the confirmation the room keeps, and reacts 👍 to
+            answer = await ctx.reply(render_reminder_created(reminder, ctx.show_time))
         await self.store.set_reminder_confirm_event(made.id, await answer.event_id())
 
     @command("reminders")
     async def reminders(self, ctx: Context) -> None:
         """List this room's reminders."""
-        await ctx.reply(render_reminders(await self.store.reminders_in(ctx.room_id), ctx.show_time))
+        found = await self.store.reminders_in(ctx.room_id)
+        with speaking(ctx.room_language):  # a list the room keeps
+            await ctx.reply(render_reminders(found, ctx.show_time))
 
     @command("reminder", example="!reminder R7")
     async def reminder(self, ctx: Context, given: ReminderId = None) -> None:
@@ -94,11 +99,14 @@ class ReminderCommands(Plugin):
     async def cancel_reminder(self, ctx: Context, given: ReminderId = None) -> None:
         """Cancel a reminder (whoever set it, or a room admin)."""
         found = await self._reminder_here(ctx, given, "!reminder cancel R7")
-        await ctx.require_admin(f"cancel {found.ref}", or_user=found.creator, role="who set it")
+        await ctx.require_admin(
+            _("cancel {reminder}").format(reminder=found.ref), or_user=found.creator, role=_("who set it")
+        )
         async with self.db.transaction() as tx:
             await self.jobs.cancel(tx, key_prefix=f"r{found.id}:")
             await self.store.cancel_reminder(tx, found.id)
-        await ctx.reply(f"Cancelled reminder {h(found.ref)}: {bdi(found.text)}")
+        with speaking(ctx.room_language):  # the room learns it will not come
+            await ctx.reply(render_reminder_cancelled(found))
 
     @job("reminder")
     async def reminder_due(self, run: JobRun) -> None:
@@ -132,12 +140,14 @@ class ReminderCommands(Plugin):
     async def _reminder(self, reminder_id: int) -> SimpleReminder:
         found = await self.store.get_reminder(reminder_id)
         if found is None:
-            raise UserError(f"There is no reminder R{reminder_id}.")
+            raise UserError(_("There is no reminder {reminder}.").format(reminder=f"R{reminder_id}"))
         return found
 
     async def _reminder_here(self, ctx: Context, given: int | None, example: str) -> SimpleReminder:
         active = {r.id: r for r in await self.store.reminders_in(ctx.room_id)}
         chosen = resolve_single(active, "R", "reminder", given, example)
         if chosen not in active:
-            raise UserError(f"There is no active reminder R{chosen} in this room.")
+            raise UserError(
+                _("There is no active reminder {reminder} in this room.").format(reminder=f"R{chosen}")
+            )
         return active[chosen]

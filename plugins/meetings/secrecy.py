@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from matrixbot import Body, Context, UserError
+from matrixbot import Body, Context, UserError, speaking
 
 from .parse import mentions_code
 from .render import code_refusal_note
+from .texts import _
 
 
 async def redact_secret(ctx: Context) -> bool:
@@ -17,7 +18,9 @@ async def redact_secret(ctx: Context) -> bool:
     services = ctx.services
     if not await services.rooms.can_redact(ctx.room_id):
         return False
-    return await services.sender.redact(ctx.room_id, ctx.event.event_id, reason="it showed an access code")
+    with speaking(ctx.room_language):  # the room sees the reason where the message was
+        reason = _("it showed an access code")
+    return await services.sender.redact(ctx.room_id, ctx.event.event_id, reason=reason)
 
 
 async def hide_code(ctx: Context, body: Body) -> bool | None:

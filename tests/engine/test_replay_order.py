@@ -65,7 +65,7 @@ async def test_left_overs_wait_for_the_first_full_state_sync_then_go_in_order(st
         life = Lifecycle()
         rooms = SimpleNamespace(observe_state=lambda *_: None, forget=lambda *_: None)
         config = SimpleNamespace(user_id="@bot:x")
-        syncer = Syncer(client, config, FakeClock(), inbox, dispatcher, None, None, rooms, life, None)  # type: ignore[arg-type]
+        syncer = Syncer(client, config, FakeClock(), inbox, dispatcher, None, None, rooms, life, None, None)  # type: ignore[arg-type]
 
         await syncer.resume()
         assert dispatcher.submitted == [], "nothing may be handled before nio knows the rooms"

@@ -100,6 +100,7 @@ async def test_after_a_sync_with_nothing_new_the_next_waits_for_the_dispatcher()
         rooms,
         Lifecycle(),
         None,
+        cast(Any, None),
     )
 
     await asyncio.wait_for(syncer.sync_once(), 1.0)  # nothing handed over before: no wait

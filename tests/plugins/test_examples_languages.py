@@ -1,8 +1,9 @@
 """The examples the bot shows in German, Spanish and French are taken by the bot itself, in a
 room of that language: each translated `example=` of the translated plugins (core, devices,
-datepoll, checkins, signups), and the examples its "could not read" hints give, worked out from the clock. Taken:
-the answer says nothing of the date it was given (what it would say is read from the catalogs:
-a weekday that does not match, in the past, a day that does not exist, could not read…)."""
+datepoll, meetings, checkins, signups), and the examples its "could not read" hints give, worked
+out from the clock. Taken: the answer says nothing of the date it was given (what it would say is
+read from the catalogs: a weekday that does not match, in the past, a day that does not exist,
+could not read…)."""
 
 from __future__ import annotations
 
@@ -16,20 +17,23 @@ from matrixbot.testing.pytest_plugin import MakeFakeBot
 from matrixbot.time import FakeClock
 
 ALICE, BOB = "@alice:x", "@bob:x"
-TRANSLATED = ("core", "devices", "datepoll", "checkins", "signups")
-SETUP = [  # the things the examples name by id (P3, busy date 2, C3, S2), made first
+TRANSLATED = ("core", "devices", "datepoll", "meetings", "checkins", "signups")
+SETUP = [  # the things the examples name by id (P3, busy date 2, M3, R7, C3, S2), made first
     *["!poll Setup\n3-4pm Monday\n3-4pm Tuesday\n3-4pm Wednesday\n3-4pm Thursday\n3-4pm Friday"] * 3,
     *["!busy add Setup 17-19 May"] * 2,
     *["!checkin start Setup?\nevery: 3 months"] * 3,
     *["!signup new Setup\nwhen: 20 December 6pm\ntalks: 4\nslot: 20 minutes"] * 2,
     "!signup talk S2 Setup",
     "!vote P3 1 2",  # a tie, for the examples that settle one once P3 is closed
+    *["!meeting Setup⏎when: tomorrow 3pm⏎repeat: weekly"] * 3,  # M3, which the examples edit and skip
+    *["!remind tomorrow 9am setup"] * 7,  # R7
 ]
 LAST = ("close", "pick", "runoff", "disable", "remove", "reopen")
 QUOTED = re.compile(r"„([^“]+)“|«([^»]+)»|« ([^»]+) »")
 
 
 DATEPOLL = Translations("matrixbot.plugins.datepoll")
+MEETINGS = Translations("matrixbot.plugins.meetings")
 WARNINGS = [  # what the bot says of a date it does not take as it is (matrixbot's catalog, datepoll's)
     (texts, "{date} was a {weekday}, not a {written}; did you mean {fixes}?"),
     (texts, "{date} is a {weekday}, not a {written}; did you mean {fixes}?"),
@@ -43,6 +47,12 @@ WARNINGS = [  # what the bot says of a date it does not take as it is (matrixbot
     (texts, "I could not read '{part}' in '{text}' as a date or time"),
     (DATEPOLL, "in the past"),  # an option's flag, said after ⚠️
     (DATEPOLL, "I could not find a date at the end of that: write the name, then the dates, e.g. {example}."),
+    (texts, "I could not read '{text}' as a repeat."),
+    (MEETINGS, "give a time of day too, e.g. '{example}'."),
+    (MEETINGS, "At what time? Write it with the date, e.g. '{example}'."),
+    (MEETINGS, "At what time? Add it to the repeat, e.g. '{example}'."),
+    (MEETINGS, "That time is in the past."),
+    (MEETINGS, "That would put the meeting in the past."),
 ]
 
 
