@@ -26,10 +26,11 @@ def spreadsheet_safe(value: object) -> str:
 
 
 def csv_file(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """UTF-8 CSV (RFC 4180 line ends), every cell made spreadsheet-safe."""
+    """UTF-8 CSV (RFC 4180 line ends), every cell made spreadsheet-safe, the header's too (its words
+    come from a translation anyone may edit)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([spreadsheet_safe(column) for column in header])
     writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
     return out.getvalue().encode("utf-8")
 

@@ -11,11 +11,11 @@ from matrixbot import (
     Rest,
     RoomEvent,
     UserError,
-    bdi,
     command,
     h,
     on_message,
     on_reaction,
+    speaking,
     strip_reply_fallback,
 )
 
@@ -23,7 +23,8 @@ from .base import CheckinsBase, RoundId
 from .lookup import answered_round
 from .model import Answer, Round
 from .parse import check_note
-from .render import render_status
+from .render import render_correction, render_status
+from .texts import _
 
 _YES = "✅"
 
@@ -35,11 +36,13 @@ class Answers(CheckinsBase):
 
         An answer counts when it was sent while the round was open, even if it reaches me later."""
         sent = ctx.sent_at()
-        rnd = await answered_round(self.store, ctx.room_id, given, sent, "!here C3 all well")
+        rnd = await answered_round(self.store, ctx.room_id, given, sent, _("!here C3 all well"))
         text = check_note(note)
         await self.store.add_answer(rnd.id, Answer(ctx.sender, sent, text, "command", ctx.event.event_id))
-        in_time = " It was sent before the round closed, so it counts." if rnd.closed else ""
-        await ctx.reply(f"Thanks, noted for check-in {rnd.ref}.{in_time}")
+        thanks = _("Thanks, noted for check-in {round}.").format(round=rnd.ref)
+        if rnd.closed:
+            thanks += " " + _("It was sent before the round closed, so it counts.")
+        await ctx.reply(thanks)
         await self._correct(ctx.outbox, rnd, ctx.sender)
 
     @on_reaction
@@ -70,7 +73,8 @@ class Answers(CheckinsBase):
             return
         outbox = self.outbox(f"event:{event.event_id}")
         try:
-            note = check_note(strip_reply_fallback(event.body))
+            with speaking(await self.language(event.room_id, event.sender)):  # an answer to them
+                note = check_note(strip_reply_fallback(event.body))
         except UserError as exc:
             await outbox.message(event.room_id, Message.from_html(h(exc.message)), reply_to=event)
             return
@@ -81,19 +85,14 @@ class Answers(CheckinsBase):
 
     async def _correct(self, outbox: Outbox, rnd: Round, who: str | None) -> None:
         """An answer (or its taking back) sent while the round was open reached the bot after its
-        summary was posted: the summary is edited, and the room told in one line."""
+        summary was posted: the summary is edited, and the room told in one line (in its language)."""
         if not rnd.closed or rnd.summary_event_id is None:
             return
         fresh = await self._round(rnd.id)
-        html = render_status(fresh, await self._states(fresh), await self._show(rnd.room_id), summary=True)
+        states, show = await self._states(fresh), await self._show(rnd.room_id)
+        name = None if who is None else self.rooms.display_name(rnd.room_id, who)
+        with speaking(await self.language(rnd.room_id)):
+            html = render_status(fresh, states, show, summary=True)
+            line = render_correction(rnd, name)
         await outbox.edit(rnd.room_id, rnd.summary_event_id, Message.from_html(html))
-        what = (
-            "An answer taken back"
-            if who is None
-            else f"{bdi(self.rooms.display_name(rnd.room_id, who))}'s answer"
-        )
-        line = (
-            f"{what} to check-in {rnd.ref} was sent before it closed but reached me late; "
-            "it counts, and the summary above is corrected."
-        )
         await outbox.message(rnd.room_id, Message.from_html(line))

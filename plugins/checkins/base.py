@@ -12,12 +12,18 @@ from matrixbot import Plugin, Ref, format_time
 from .model import Asked, MemberState, Round, asked_now, possibly_inactive, states
 from .render import Show
 from .store import CheckinStore
+from .texts import texts
 
 RoundId = Annotated[int | None, Ref("C", "check-in round")]
 
 
 class CheckinsBase(Plugin):
+    """What every part shares. What the room keeps (the question, the nudge, the summary and its
+    corrections) is written in the room's language, whoever's command made it; a nudge by direct
+    message in the member's own."""
+
     store: CheckinStore
+    translations = texts
 
     async def setup(self) -> None:
         self.store = CheckinStore(self.db)

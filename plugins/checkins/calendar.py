@@ -11,6 +11,7 @@ from datetime import datetime
 from matrixbot import CalendarItem, shorten
 
 from .model import Round
+from .texts import _
 
 
 def close_items(rounds: list[Round], start: datetime, end: datetime, prefix: str) -> list[CalendarItem]:
@@ -18,13 +19,15 @@ def close_items(rounds: list[Round], start: datetime, end: datetime, prefix: str
     return [
         CalendarItem(
             key=rnd.ref,
-            title=f"Check-in closes: {shorten(rnd.series.question, 80)}",
+            title=_("Check-in closes: {question}").format(question=shorten(rnd.series.question, 80)),
             start=rnd.closes_at,
             end=rnd.closes_at,
             zone=rnd.series.zone,
-            kind="check-in closes",
+            kind=_("check-in closes"),
             busy=False,
-            details=f"{rnd.series.question}\nAnswer in the room before then: {prefix}here {rnd.ref}",
+            details=rnd.series.question
+            + "\n"
+            + _("Answer in the room before then: {command}").format(command=f"{prefix}here {rnd.ref}"),
         )
         for rnd in rounds
         if start <= rnd.closes_at < end

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from matrixbot import csv_file
+from matrixbot import N_, csv_file
 
 from .model import MemberState
+from .texts import _
 
-HEADER = ("member", "name", "org", "answered at", "note")
+HEADER = (N_("member"), N_("name"), N_("org"), N_("answered at"), N_("note"))
+"""The columns, said in the language of the moment."""
 
 
 def render_csv(members: Sequence[MemberState], zone: str) -> bytes:
@@ -20,4 +22,4 @@ def render_csv(members: Sequence[MemberState], zone: str) -> bytes:
         answered = m.answer.answered_at.astimezone(tz).isoformat(timespec="minutes") if m.answer else ""
         note = m.answer.note if m.answer else ""
         rows.append((m.user_id, m.name, m.org or "", answered, note))
-    return csv_file(HEADER, rows)
+    return csv_file([_(column) for column in HEADER], rows)

@@ -9,6 +9,7 @@ from matrixbot import UserError, format_time, resolve_single
 
 from .model import Round
 from .store import CheckinStore
+from .texts import _
 
 
 async def answered_round(
@@ -20,9 +21,11 @@ async def answered_round(
     if given is not None and given not in rounds:
         known = await store.round(given, room_id)
         if known is None:
-            raise UserError(f"There is no check-in C{given} here.")
+            raise UserError(_no_such_round(given))
         if sent < known.opened_at:
-            raise UserError(f"Check-in C{given} had not started when you sent that.")
+            raise UserError(
+                _("Check-in {round} had not started when you sent that.").format(round=f"C{given}")
+            )
         raise UserError(_too_late(known, sent))
     if given is None and not rounds:
         started = [r for r in await store.rounds(room_id) if r.opened_at <= sent]
@@ -31,11 +34,14 @@ async def answered_round(
     return rounds[resolve_single(rounds, "C", "check-in round", given, example)]
 
 
+def _no_such_round(given: int) -> str:
+    return _("There is no check-in {round} here.").format(round=f"C{given}")
+
+
 def _too_late(rnd: Round, sent: datetime) -> str:
     zone = rnd.series.zone
-    return (
-        f"Check-in {rnd.ref} closed {format_time(rnd.closes_at, zone)}; your answer, sent "
-        f"{format_time(sent, zone)}, was not counted."
+    return _("Check-in {round} closed {closed}; your answer, sent {sent}, was not counted.").format(
+        round=rnd.ref, closed=format_time(rnd.closes_at, zone), sent=format_time(sent, zone)
     )
 
 
@@ -44,12 +50,16 @@ async def shown_round(store: CheckinStore, room_id: str, given: int | None) -> R
     if given is not None:
         rnd = await store.round(given, room_id)
         if rnd is None:
-            raise UserError(f"There is no check-in C{given} here.")
+            raise UserError(_no_such_round(given))
         return rnd
     open_rounds = await store.open_rounds(room_id)
     if open_rounds:
         return open_rounds[resolve_single(open_rounds, "C", "check-in round", None, "!checkin status C3")]
     rounds = await store.rounds(room_id)
     if not rounds:
-        raise UserError("There are no check-ins here yet. Start one with !checkin start QUESTION.")
+        raise UserError(
+            _("There are no check-ins here yet. Start one with {command}.").format(
+                command=_("!checkin start QUESTION")
+            )
+        )
     return rounds[-1]

@@ -8,7 +8,7 @@ round's scheduled life (open, nudge, close) in rounds.py.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from matrixbot import (
     Body,
@@ -36,6 +36,7 @@ from .model import Round, repeats_from
 from .parse import check_org, parse_away, parse_start
 from .render import render_history, render_started, render_status
 from .rounds import Rounds
+from .texts import _
 
 
 class Checkins(Answers, Rounds):
@@ -69,7 +70,7 @@ class Checkins(Answers, Rounds):
         asked = await self._to_ask(ctx.room_id, spec.who if spec.who is not None else members)
         if not asked:
             raise UserError(
-                "There is nobody to ask here: invite the members first, or list them with 'who:'."
+                _("There is nobody to ask here: invite the members first, or list them with 'who:'.")
             )
         hours = await self.settings.working_hours(ctx.room_id)
         first_at = repeats_from(ctx.now, ctx.zone, spec.at)
@@ -123,20 +124,29 @@ class Checkins(Answers, Rounds):
         """End a repeating check-in's schedule (its organiser or a room admin)."""
         repeating = await self.store.repeating(ctx.room_id)
         if given is not None and given not in repeating:
-            raise UserError(f"C{given} is not a repeating check-in here (or it has been stopped already).")
+            raise UserError(
+                _("{round} is not a repeating check-in here (or it has been stopped already).").format(
+                    round=f"C{given}"
+                )
+            )
         if not repeating:
-            raise UserError("There is no repeating check-in in this room.")
+            raise UserError(_("There is no repeating check-in in this room."))
         rnd = repeating[resolve_single(repeating, "C", "repeating check-in", given, "!checkin stop C3")]
-        await ctx.require_admin(f"stop check-in {rnd.ref}", or_user=rnd.series.organiser)
+        await ctx.require_admin(
+            _("stop check-in {round}").format(round=rnd.ref), or_user=rnd.series.organiser
+        )
         following = await self.jobs.pending(f"s{rnd.series.id}:")
         async with self.db.transaction() as tx:
             await self.store.stop_series(tx, rnd.series.id, ctx.now)
             await self.jobs.cancel(tx, key_prefix=f"s{rnd.series.id}:")
-        cancelled = (
-            f" The next round, due {h(ctx.show_time(following[0].due_at))}, is off." if following else ""
-        )
-        still = "" if rnd.closed else f" Round {rnd.ref} still closes {h(ctx.show_time(rnd.closes_at))}."
-        await ctx.reply(f"Stopped: check-in {rnd.ref} will not repeat.{cancelled}{still}")
+        said = _("Stopped: check-in {round} will not repeat.").format(round=rnd.ref)
+        if following:
+            due = h(ctx.show_time(following[0].due_at))
+            said += " " + _("The next round, due {when}, is off.").format(when=due)
+        if not rnd.closed:
+            closes = h(ctx.show_time(rnd.closes_at))
+            said += " " + _("Round {round} still closes {when}.").format(round=rnd.ref, when=closes)
+        await ctx.reply(said)
 
     # -- members about themselves -------------------------------------------------------------
 
@@ -145,33 +155,37 @@ class Checkins(Answers, Rounds):
         """Say which co-op you belong to; status and exports group by it."""
         org = check_org(name)
         await self.store.set_member(ctx.room_id, ctx.sender, org=org)
-        await ctx.reply(f"Noted: you are with {bdi(org)}." if org else "Noted: no co-op for you.")
+        await ctx.reply(
+            _("Noted: you are with {org}.").format(org=bdi(org)) if org else _("Noted: no co-op for you.")
+        )
 
     @checkin.sub("optout")
     async def optout(self, ctx: Context) -> None:
         """Stop being mentioned by check-ins here (you stay listed, as opted out)."""
         await self.store.set_member(ctx.room_id, ctx.sender, opted_out=1)
-        await ctx.reply("You will no longer be pinged by check-ins here; you can still answer.")
+        await ctx.reply(_("You will no longer be pinged by check-ins here; you can still answer."))
 
     @checkin.sub("optin")
     async def optin(self, ctx: Context) -> None:
         """Be mentioned by check-ins here again."""
         await self.store.set_member(ctx.room_id, ctx.sender, opted_out=0)
-        await ctx.reply("You will be pinged by check-ins here again.")
+        await ctx.reply(_("You will be pinged by check-ins here again."))
 
     @checkin.sub("away", example="!checkin away until Friday")
-    async def away(self, ctx: Context, _until: Literal["until"] | None, date: Rest) -> None:
+    async def away(self, ctx: Context, date: Annotated[Rest, Shown("[until] DATE")]) -> None:
         """Pause pings while you are away; rounds meanwhile do not count as missed."""
         sent = ctx.sent_at()
         until = await self.times.read(lambda times: parse_away(date, times, ctx.zone, sent))
         await self.store.set_member(ctx.room_id, ctx.sender, away_until=until)
-        await ctx.reply(f"Noted: away until {h(ctx.show_time(until))}. No check-in pings until then.")
+        await ctx.reply(
+            _("Noted: away until {when}. No check-in pings until then.").format(when=h(ctx.show_time(until)))
+        )
 
     @checkin.sub("back")
     async def back(self, ctx: Context) -> None:
         """You are back before the date you gave: check-ins ping you again."""
         await self.store.set_member(ctx.room_id, ctx.sender, away_until=None)
-        await ctx.reply("Welcome back: check-ins will ping you again.")
+        await ctx.reply(_("Welcome back: check-ins will ping you again."))
 
     async def calendar_items(self, room_id: str, start: datetime, end: datetime) -> list[CalendarItem]:
         """The closes of the room's open rounds, for its calendar."""

@@ -13,25 +13,30 @@ from matrixbot import (
     Scheduled,
     Tx,
     WorkingHours,
-    bdi,
     job,
     moved_note,
+    speaking,
 )
 
 from .base import CheckinsBase
 from .model import Asked, Round, Series, batches, next_opening, round_times, to_ping
 from .render import (
     pills,
-    render_missed,
+    render_missed_nudge,
+    render_missed_round,
     render_more,
     render_nudge,
     render_nudge_dm,
     render_question,
     render_status,
 )
+from .texts import _
 
 
 class Rounds(CheckinsBase):
+    """A job runs in its room's language (the core sees to it); a nudge by direct message is
+    written in each member's own."""
+
     # -- scheduled work -----------------------------------------------------------------------
 
     @job("open")
@@ -47,15 +52,14 @@ class Rounds(CheckinsBase):
         if run.missed:
             async with self.db.transaction() as tx:
                 await self._schedule_next(tx, series, number, hours, zone)
-            what = f"Round {number} of check-in “{bdi(series.question)}”"
-            html = render_missed(what, run.job.due_at, await self._show(room_id))
+            html = render_missed_round(series.question, number, run.job.due_at, await self._show(room_id))
             await run.outbox.message(room_id, Message.from_html(html))
             return
         users = series.who if series.who is not None else self.rooms.humans(room_id)
         asked = await self._to_ask(room_id, users)
         async with self.db.transaction() as tx:
             round_id = await self._open(tx, series, number, run.now, asked, hours, zone)
-        late = run.late_line(series.zone, "This check-in")
+        late = run.late_line(series.zone, _("This check-in"))
         await self._ask(run.outbox, await self._round(round_id), late=late, moved=_moved_note(run, zone))
 
     @job("nudge", nudge=True)
@@ -64,12 +68,11 @@ class Rounds(CheckinsBase):
         rnd = await self.store.round(run.payload["round"])
         if rnd is None or rnd.closed or rnd.closes_at <= run.now:
             return  # overtaken by the round's close (both late, e.g. after an outage): only the close is said
-        show = await self._show(rnd.room_id)
-        moved = _moved_note(run, await self.settings.zone(rnd.room_id))
+        show, zone = await self._show(rnd.room_id), await self.settings.zone(rnd.room_id)
+        moved = _moved_note(run, zone)
         if run.missed:
-            what = f"The reminder for check-in {rnd.ref}"
             await run.outbox.message(
-                rnd.room_id, Message.from_html(render_missed(what, run.job.due_at, show))
+                rnd.room_id, Message.from_html(render_missed_nudge(rnd, run.job.due_at, show))
             )
             return
         asked, answers = await self.store.asked(rnd.id), await self.store.answers(rnd.id)
@@ -79,14 +82,17 @@ class Rounds(CheckinsBase):
             room_name = self.rooms.name(rnd.room_id)
             for user in silent:
                 dm = await self.sender.direct_room(user)
-                late = run.late_line(rnd.series.zone, "This reminder")
-                html = render_nudge_dm(rnd, room_name, show, prefix, late=late, moved=moved)
+                with speaking(await self.language(rnd.room_id, user)):  # their own language
+                    late = run.late_line(rnd.series.zone, _("This reminder"))
+                    html = render_nudge_dm(
+                        rnd, room_name, show, prefix, late=late, moved=_moved_note(run, zone)
+                    )
                 await run.outbox.message(dm, Message.from_html(html, mentions=[user]), notify=True)
             return
         names = self._names(rnd.room_id, silent)
         reply = {"m.relates_to": {"m.in_reply_to": {"event_id": rnd.event_id}}} if rnd.event_id else None
         for batch in batches(silent):
-            late = run.late_line(rnd.series.zone, "This reminder")
+            late = run.late_line(rnd.series.zone, _("This reminder"))
             html = render_nudge(rnd, pills(batch, names), show, prefix, late=late, moved=moved)
             await run.outbox.message(
                 rnd.room_id, Message.from_html(html, mentions=batch), notify=True, extra=reply
@@ -104,7 +110,7 @@ class Rounds(CheckinsBase):
         moved = _moved_note(run, await self.settings.zone(rnd.room_id))
         show = await self._show(rnd.room_id)
         html = render_status(rnd, await self._states(rnd), show, summary=True, moved=moved)
-        late = run.late_line(rnd.series.zone, "This summary")
+        late = run.late_line(rnd.series.zone, _("This summary"))
         summary = await run.outbox.message(rnd.room_id, Message.from_html(html + late))
         await self.store.set_summary(rnd.id, await summary.event_id())
 
@@ -151,14 +157,15 @@ class Rounds(CheckinsBase):
         groups = batches(ping) or [[]]
         show = await self._show(rnd.room_id)
         organiser = names[rnd.series.organiser]
-        html = render_question(
-            rnd, organiser, pills(groups[0], names), show, self.prefix, late=late, moved=moved
-        )
+        with speaking(await self.language(rnd.room_id)):  # a command starts the first round
+            html = render_question(
+                rnd, organiser, pills(groups[0], names), show, self.prefix, late=late, moved=moved
+            )
+            more = [render_more(rnd, pills(batch, names)) for batch in groups[1:]]
         question = await outbox.message(rnd.room_id, Message.from_html(html, mentions=groups[0]), notify=True)
         await self.store.set_event(rnd.id, await question.event_id())
-        for batch in groups[1:]:
-            more = Message.from_html(render_more(rnd, pills(batch, names)), mentions=batch)
-            await outbox.message(rnd.room_id, more, notify=True)
+        for batch, text in zip(groups[1:], more, strict=True):
+            await outbox.message(rnd.room_id, Message.from_html(text, mentions=batch), notify=True)
 
 
 def _moved_note(run: JobRun, zone: str) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 from matrixbot import CalendarItem
 
 from .model import Sheet, closing_reason
+from .texts import _, _n
 
 
 def gathering_item(sheet: Sheet, now: datetime, prefix: str) -> CalendarItem:
@@ -14,23 +15,37 @@ def gathering_item(sheet: Sheet, now: datetime, prefix: str) -> CalendarItem:
     details = signup_list.details
     alloc = sheet.allocation
     if details.places is None:
-        lines = [f"{len(alloc.attendees)} coming."]
+        coming = len(alloc.attendees)
+        lines = [_n("{n} coming.", "{n} coming.", coming).format(n=coming)]
     else:
         left = max(0, details.places - len(alloc.attendees))
-        waiting = f"; {len(alloc.waitlist)} on the waitlist" if alloc.waitlist else ""
-        lines = [f"{left} of {details.places} place{'s' if details.places != 1 else ''} left{waiting}."]
+        places = details.places
+        said = _n("{left} of {places} place left", "{left} of {places} places left", places).format(
+            left=left, places=places
+        )
+        if alloc.waitlist:
+            waiting = len(alloc.waitlist)
+            said += "; " + _n("{n} on the waitlist", "{n} on the waitlist", waiting).format(n=waiting)
+        lines = [f"{said}."]
     if details.talks:
         free = max(0, details.talks - len(alloc.speakers))
-        lines.append(f"{free} of {details.talks} talk slot{'s' if details.talks != 1 else ''} left.")
+        lines.append(
+            _n(
+                "{free} of {total} talk slot left.", "{free} of {total} talk slots left.", details.talks
+            ).format(free=free, total=details.talks)
+        )
     closed = closing_reason(signup_list, now)
-    lines.append(closed or f"Sign up in the room: {prefix}signup attend {signup_list.ref}")
+    lines.append(
+        closed
+        or _("Sign up in the room: {command}").format(command=f"{prefix}signup attend {signup_list.ref}")
+    )
     return CalendarItem(
         key=signup_list.ref,
         title=details.title,
         start=details.when.start,
         end=signup_list.end,
         zone=details.when.zone,
-        kind="gathering",
+        kind=_("gathering"),
         all_day=details.when.all_day,
         place=details.where,
         details="\n".join(lines),

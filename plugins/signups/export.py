@@ -5,12 +5,23 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from matrixbot import calendar_event, calendar_file, csv_file, format_time
+from matrixbot import N_, calendar_event, calendar_file, csv_file, format_time
 
 from .model import Sheet, talk_starts
 from .render import Names
+from .texts import _
 
-COLUMNS = ("list", "role", "status", "order", "talk start", "user id", "name", "topic")
+COLUMNS = (
+    N_("list"),
+    N_("role"),
+    N_("status"),
+    N_("order"),
+    N_("talk start"),
+    N_("user id"),
+    N_("name"),
+    N_("topic"),
+)
+"""The columns, said in the language of the moment, as are the roles and states in the cells."""
 
 
 def to_csv(sheet: Sheet, names: Names) -> bytes:
@@ -19,19 +30,19 @@ def to_csv(sheet: Sheet, names: Names) -> bytes:
     details = sheet.signup_list.details
     starts = talk_starts(details, len(alloc.speakers))
     ref = sheet.signup_list.ref
+    talk, attend = _("talk"), _("attend")
+    confirmed, waiting = _("confirmed"), _("waiting")
     rows: list[tuple[object, ...]] = []
     for number, (entry, start) in enumerate(zip(alloc.speakers, starts, strict=True), 1):
         shown = format_time(start, details.when.zone) if start else ""
-        rows.append(
-            (ref, "talk", "confirmed", number, shown, entry.user_id, names(entry.user_id), entry.topic)
-        )
+        rows.append((ref, talk, confirmed, number, shown, entry.user_id, names(entry.user_id), entry.topic))
     for number, entry in enumerate(alloc.talk_waitlist, 1):
-        rows.append((ref, "talk", "waiting", number, "", entry.user_id, names(entry.user_id), entry.topic))
+        rows.append((ref, talk, waiting, number, "", entry.user_id, names(entry.user_id), entry.topic))
     for number, entry in enumerate(alloc.attendees, 1):
-        rows.append((ref, "attend", "confirmed", number, "", entry.user_id, names(entry.user_id), ""))
+        rows.append((ref, attend, confirmed, number, "", entry.user_id, names(entry.user_id), ""))
     for number, entry in enumerate(alloc.waitlist, 1):
-        rows.append((ref, "attend", "waiting", number, "", entry.user_id, names(entry.user_id), ""))
-    return csv_file(COLUMNS, rows)
+        rows.append((ref, attend, waiting, number, "", entry.user_id, names(entry.user_id), ""))
+    return csv_file([_(column) for column in COLUMNS], rows)
 
 
 def to_ics(sheet: Sheet, names: Names, now: datetime) -> bytes:
@@ -59,5 +70,5 @@ def to_ics(sheet: Sheet, names: Names, now: datetime) -> bytes:
         for entry, start in zip(alloc.speakers, starts, strict=True)
     ]
     if talks:
-        event.add("description", "Talks:\n" + "\n".join(talks))
+        event.add("description", _("Talks:") + "\n" + "\n".join(talks))
     return calendar_file(event, "signups")

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from matrixbot import UserError, When, format_ref
 
+from .texts import _, _n
+
 Kind = Literal["talk", "attend"]
 Held = Literal["talk", "talk waitlist", "place", "waitlist"]
 """What a person holds on a list: a talk slot, a place on the talk waitlist, a place, a place on the waitlist."""
@@ -172,7 +174,11 @@ def reorder(speakers: tuple[Entry, ...], source: int, target: int) -> list[int]:
     for number in (source, target):
         if not 1 <= number <= count:
             raise UserError(
-                f"There is no talk {number}: the running order has {count} talk{'s' if count != 1 else ''}."
+                _n(
+                    "There is no talk {number}: the running order has {count} talk.",
+                    "There is no talk {number}: the running order has {count} talks.",
+                    count,
+                ).format(number=number, count=count)
             )
     ids = [e.id for e in speakers]
     ids.insert(target - 1, ids.pop(source - 1))
@@ -217,14 +223,14 @@ def reminder_due(when: When) -> datetime:
 
 
 def closing_reason(signup_list: SignupList, now: datetime) -> str | None:
-    """Why the list takes no new signups, or None while it does."""
+    """Why the list takes no new signups, or None while it does (in the language of the moment)."""
     details = signup_list.details
     if signup_list.closed:
-        return f"{signup_list.ref} is closed."
+        return _("{list} is closed.").format(list=signup_list.ref)
     if details.closes_at is not None and now >= details.closes_at:
-        return f"Sign-ups for {signup_list.ref} have closed."
+        return _("Sign-ups for {list} have closed.").format(list=signup_list.ref)
     if now >= details.when.start_utc:
-        return f"{signup_list.ref} has already started."
+        return _("{list} has already started.").format(list=signup_list.ref)
     return None
 
 

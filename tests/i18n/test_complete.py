@@ -3,8 +3,9 @@ the catalogs hold exactly the texts the code says now (no new one missing, no ol
 untranslated or fuzzy, and each translation uses only the placeholders the code fills in (a wrong
 `{name}` would fail when said). Fix with `make catalogs-refresh`, then translate what it marks.
 
-A package takes part once it has a `locale/` folder; matrixbot and the core's own plugins and
-datepoll must. Also: the CLDR data the time layer writes dates with is Babel's, as generated."""
+A package takes part once it has a `locale/` folder; matrixbot and the core's own plugins,
+datepoll, checkins and signups must. Also: the CLDR data the time layer writes dates with is
+Babel's, as generated."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ LANGUAGES = ("de", "es", "fr")
 LOCALIZED = sorted(
     p.parent for p in [ROOT / "matrixbot" / "locale", *(ROOT / "plugins").glob("*/locale")] if p.is_dir()
 )
-REQUIRED = {"matrixbot", "core", "devices", "datepoll"}
+REQUIRED = {"matrixbot", "core", "devices", "datepoll", "checkins", "signups"}
 
 
 def fields(text: str) -> set[str]:

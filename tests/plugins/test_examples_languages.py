@@ -1,8 +1,9 @@
 """The examples the bot shows in German, Spanish and French are taken by the bot itself, in a
 room of that language: each translated `example=` of the translated plugins (core, devices,
-datepoll), and the examples its "could not read" hints give, worked out from the clock. Taken:
-the answer says nothing of the date it was given (what it would say is read from the catalogs:
-a weekday that does not match, in the past, a day that does not exist, could not read…)."""
+datepoll, meetings, checkins, signups), and the examples its "could not read" hints give, worked
+out from the clock. Taken: the answer says nothing of the date it was given (what it would say is
+read from the catalogs: a weekday that does not match, in the past, a day that does not exist,
+could not read…)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from matrixbot.testing.pytest_plugin import MakeFakeBot
 from matrixbot.time import FakeClock
 
 ALICE, BOB = "@alice:x", "@bob:x"
-TRANSLATED = ("core", "devices", "datepoll", "meetings")
-SETUP = [  # the things the examples name by id (P3, busy date 2), made first
+TRANSLATED = ("core", "devices", "datepoll", "meetings", "checkins", "signups")
+SETUP = [  # the things the examples name by id (P3, busy date 2, M3, R7, C3, S2), made first
     *["!poll Setup\n3-4pm Monday\n3-4pm Tuesday\n3-4pm Wednesday\n3-4pm Thursday\n3-4pm Friday"] * 3,
     *["!busy add Setup 17-19 May"] * 2,
+    *["!checkin start Setup?\nevery: 3 months"] * 3,
+    *["!signup new Setup\nwhen: 20 December 6pm\ntalks: 4\nslot: 20 minutes"] * 2,
+    "!signup talk S2 Setup",
     "!vote P3 1 2",  # a tie, for the examples that settle one once P3 is closed
     *["!meeting Setup⏎when: tomorrow 3pm⏎repeat: weekly"] * 3,  # M3, which the examples edit and skip
     *["!remind tomorrow 9am setup"] * 7,  # R7

@@ -111,6 +111,10 @@ async def test_opt_out_away_long_notes_and_answers_by_reply(fake_bot: MakeFakeBo
     await bot.say(room, BOB, "!checkin optout")
     away = await bot.say(room, CAROL, "!checkin away until 1 April")
     assert "away until Mon 1 Apr 2024, 00:00 BST" in away.body
+    missing = await bot.say(room, DAVE, "!checkin away until")
+    assert missing.body.startswith(
+        "The date is missing: say when you will be back, e.g. !checkin away until "
+    )
 
     posted = await bot.send(
         room,

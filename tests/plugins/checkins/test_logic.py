@@ -27,7 +27,7 @@ from matrixbot.plugins.checkins.parse import check_note, check_org, parse_away, 
 from matrixbot.plugins.checkins.render import render_history, render_status
 
 from matrixbot.api.arguments import Body
-from matrixbot.api.exports import spreadsheet_safe
+from matrixbot.api.exports import csv_file, spreadsheet_safe
 from matrixbot.errors import UserError
 from matrixbot.time import FakeClock, TimeParser
 
@@ -214,6 +214,12 @@ def test_csv_rows():
         ["'@ann:x", "'@ann:x", "Co", "2024-03-01T10:00+00:00", "'=HYPERLINK(x)"],
         ["'@ben:x", "'@ben:x", "", "", ""],
     ]
+
+
+def test_a_header_cell_is_made_spreadsheet_safe_too():
+    """The header's words come from a translation anyone may edit."""
+    table = list(csv.reader(io.StringIO(csv_file(["=note", "name"], [("a", "b")]).decode())))
+    assert table == [["'=note", "name"], ["a", "b"]]
 
 
 def test_nudge_and_close_are_read_as_deadlines_in_whole_seconds():
