@@ -17,6 +17,7 @@ from bench.env import BenchEnv
 from bench.floods import measure_floods
 from bench.floors import measure_floors, start_peers
 from bench.judge import Calendar, Measured, figures
+from bench.members import measure_member_bursts
 from bench.parsing import poll_parse_ms
 from bench.plot import plot_scaling
 from bench.reminders import mass_reminders
@@ -26,7 +27,7 @@ from bench.sizes import Sizes
 from bench.stats import Figure, Spread
 
 log = logging.getLogger("bench")
-PARTS = ("replies", "mass", "scale", "floods", "parse", "calendar")
+PARTS = ("replies", "bursts", "mass", "scale", "floods", "parse", "calendar")
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ async def run(
             if "scale" in parts:
                 log.info("start-up and memory at store sizes %s", ", ".join(map(str, sizes.scale)))
                 measured.scale = await measure_scale(env, sizes, peers.echo)
+            if "bursts" in parts:
+                # after every part that starts our bot: the members' rooms do not weigh on those starts
+                log.info("bursts sent by %d members", sizes.burst_members)
+                measured.members = await measure_member_bursts(env, sizes, peers)
             if "floods" in parts:
                 log.info(
                     "floods: %s; then %s made-up encrypted events",

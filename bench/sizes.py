@@ -13,6 +13,8 @@ class Sizes:
     burst_one_room: int = 20
     burst_many: int = 200
     burst_rooms: int = 10
+    burst_members: int = 20
+    """Members who send the bursts by many members (`bench/members.py`): the same two sizes."""
     reminders: int = 10
     reminder_lead_s: int = 8
     """The first `!remind in N seconds`: long enough for all of them to be set before it is due."""
@@ -49,6 +51,7 @@ QUICK = Sizes(
     burst_one_room=5,
     burst_many=10,
     burst_rooms=2,
+    burst_members=3,
     reminders=2,
     reminder_lead_s=4,
     reminder_spacing_s=1.0,

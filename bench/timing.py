@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
+from collections import defaultdict
 from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from bench.clients import TimedClient
 from bench.processes import BotProcess
@@ -95,27 +97,77 @@ class Burst:
     doubled: int
     tail_ms: float
     """From the moment the last send was accepted to the moment the last answer was seen."""
+    out_of_order: int
+    """Answers that came out of the order of their member's commands in their room (see `out_of_order`)."""
 
 
-async def burst(client: TimedClient, plan: Sequence[tuple[str, str]], *, timeout: float = 60.0) -> Burst:
-    """Send every (room, text) of `plan` at once, then count the answers to each."""
-    event_ids = await asyncio.gather(*(client.say(room_id, text) for room_id, text in plan))
+class Sender(Protocol):
+    user_id: str
+
+    async def say(self, room_id: str, body: str) -> str: ...
+
+
+async def burst(
+    observer: TimedClient,
+    plan: Sequence[tuple[str, str]],
+    *,
+    by: Sequence[Sender] = (),
+    timeout: float = 60.0,
+) -> Burst:
+    """Send every (room, text) of `plan` at once, `by[n]` sending `plan[n]` (with no `by`, the
+    observer sends them all); then count the answers to each, as the observer's sync saw them."""
+    senders = list(by) or [observer] * len(plan)
+    event_ids = await asyncio.gather(
+        *(sender.say(room_id, text) for sender, (room_id, text) in zip(senders, plan, strict=True))
+    )
     last_sent = time.time()
     answers = await asyncio.gather(
-        *(client.first_reply(event_id, timeout) for event_id in event_ids), return_exceptions=True
+        *(observer.first_reply(event_id, timeout) for event_id in event_ids), return_exceptions=True
     )
     # late doubles would show up within a couple of seconds; look at everything the server has
     await asyncio.sleep(2)
-    await client.until_synced()
+    await observer.until_synced()
     arrivals = [a[1] for a in answers if isinstance(a, tuple)]
-    counts = [client.reply_count[event_id] for event_id in event_ids]
+    counts = [observer.reply_count[event_id] for event_id in event_ids]
+    asked: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+    for sender, (room_id, _), event_id in zip(senders, plan, event_ids, strict=True):
+        asked[sender.user_id, room_id].append(event_id)
     return Burst(
         sent=len(plan),
         answered_once=sum(1 for c in counts if c == 1),
         lost=sum(1 for c in counts if c == 0),
         doubled=sum(1 for c in counts if c > 1),
         tail_ms=(max(arrivals) - last_sent) * 1000 if arrivals else float("nan"),
+        out_of_order=sum(out_of_order(places) for places in answer_orders(observer, asked.values())),
     )
+
+
+def answer_orders(observer: TimedClient, asked: Iterable[list[str]]) -> list[list[int]]:
+    """For each list of commands (one member's in one room): where in the observer's log the first
+    answer to each came, the commands taken in the order the room got them, which is the order the
+    bot reads them (sent at once, they may reach the homeserver in any order). Commands not
+    answered are left out."""
+    position = {seen.event_id: seen.position for seen in observer.events()}
+    orders = []
+    for commands in asked:
+        ordered = sorted(commands, key=lambda event_id: position.get(event_id, len(position)))
+        orders.append([observer.replies[c][0][0].position for c in ordered if observer.replies.get(c)])
+    return orders
+
+
+def out_of_order(answers: Sequence[int]) -> int:
+    """How many answers are out of order: the fewest that would have to move for the rest to be in
+    the order of their commands (`answers`: where each came, in command order). An answer
+    overtaken by the nine after it is one out of order, not nine."""
+    # the longest run in order that may skip answers (patience sorting)
+    tops: list[int] = []
+    for place in answers:
+        at = bisect.bisect_left(tops, place)
+        if at == len(tops):
+            tops.append(place)
+        else:
+            tops[at] = place
+    return len(answers) - len(tops)
 
 
 def answered_once(client: TimedClient, event_ids: Iterable[str]) -> int:
