@@ -7,7 +7,7 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
 WORKDIR /src
-COPY pyproject.toml README.md LICENSE ./
+COPY pyproject.toml README.md LICENSE build_catalogs.py ./
 COPY matrixbot ./matrixbot
 COPY plugins ./plugins
 RUN python -m venv /opt/matrixbot \

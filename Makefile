@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # this link shows it the installed layout (pyproject's [tool.mypy] mypy_path points here too).
 MYPY_PATH := $(VENV)/mypy-path
 
-.PHONY: demo test test-slow test-example lint typecheck bench clean
+.PHONY: demo test test-slow test-example lint typecheck bench clean catalogs catalogs-refresh
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,25 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/matrixbot demo
 
-test: lint typecheck
+test: lint typecheck catalogs
 	$(BIN)/python -m pytest -q
+
+# The gettext catalogs: each .po (committed) compiled to the .mo the bot reads (never committed).
+# An install compiles them too (build_catalogs.py runs as setuptools' build_py); this compiles again
+# those edited since.
+CATALOGS := $(wildcard matrixbot/locale/*/LC_MESSAGES/*.po plugins/*/locale/*/LC_MESSAGES/*.po)
+catalogs: $(CATALOGS:.po=.mo)
+%.mo: %.po | $(STAMP)
+	$(BIN)/python build_catalogs.py $<
+
+# Refresh every package's catalogs from its code (extract the texts, update each language's .po:
+# new texts untranslated, changed ones fuzzy), and the CLDR data the time layer writes dates with.
+# A package takes part once it has a locale/ folder: python -m matrixbot.i18n.refresh --add de PKG.
+LOCALIZED := $(patsubst %/locale,%,$(wildcard matrixbot/locale plugins/*/locale))
+catalogs-refresh: $(STAMP)
+	$(BIN)/python -m matrixbot.i18n.refresh $(LOCALIZED)
+	$(BIN)/python -c "from matrixbot.i18n.cldr import write; write(['de', 'es', 'fr'])"
+	$(BIN)/ruff format -q matrixbot/time/cldr_data.py
 
 # The slow fault suites (tests/reliability: crash loops, outages, network and database faults,
 # fuzzing at volume). CI runs them after `make test`.
@@ -34,7 +51,7 @@ test-slow: $(STAMP)
 # the bot finds and loads it by its entry point, then its own tests run from its own folder, on
 # the fixtures of matrixbot's shipped pytest plugin. CI runs this after `make test`.
 EXAMPLE := examples/agenda
-test-example: $(STAMP)
+test-example: $(STAMP) catalogs
 	$(BIN)/python -m pip install --quiet --no-deps -e $(EXAMPLE)
 	config=$$(mktemp -d)/config.yaml && \
 	printf 'homeserver: http://localhost:8008\nuser_id: "@bot:localhost"\npassword: unused\ndata_dir: ./data\ndefault_plugins: [agenda]\n' >$$config && \

@@ -8,6 +8,7 @@ from bench.floods import Floods
 from bench.floors import Floors, PeerFloor
 from bench.judge_bursts import bot_rows, member_burst_rows, peer_rows
 from bench.judge_floods import flood_rows
+from bench.languages import LanguageMemory
 from bench.members import MemberBursts
 from bench.reminders import MassReminders, Punctuality
 from bench.replies import EmptyStore
@@ -36,6 +37,7 @@ class Measured:
     """The bursts sent by many members (`bench/members.py`)."""
     poll_parse_ms: Spread | None = None
     calendar: Calendar | None = None
+    languages: LanguageMemory | None = None
 
 
 def figures(m: Measured) -> list[Figure]:
@@ -103,6 +105,29 @@ def figures(m: Measured) -> list[Figure]:
             Figure("calendar feed of 1,000 items served after a change p50", c.served_changed_ms.p50, "ms"),
             Figure(
                 "calendar feed of 1,000 items served unchanged (304) p50", c.served_unchanged_ms.p50, "ms"
+            ),
+        ]
+    if m.languages is not None:
+        lm = m.languages
+        rows += [
+            Figure("idle RSS, English only (fake transport)", lm.english, "MB"),
+            Figure(
+                "idle RSS, de, en, es, fr in use, above English only",
+                lm.in_use_mb,
+                "MB",
+                None,
+                "",
+                5,
+                "≤ 5 MB",
+            ),
+            Figure(
+                "start-up RSS, rooms of four languages set, above English only",
+                lm.start_mb,
+                "MB",
+                None,
+                "",
+                0.5,
+                "≤ 0.5 MB (none loaded)",
             ),
         ]
     return rows

@@ -17,6 +17,7 @@ from bench.env import BenchEnv
 from bench.floods import measure_floods
 from bench.floors import measure_floors, start_peers
 from bench.judge import Calendar, Measured, figures
+from bench.languages import language_memory
 from bench.members import measure_member_bursts
 from bench.parsing import poll_parse_ms
 from bench.plot import plot_scaling
@@ -27,7 +28,7 @@ from bench.sizes import Sizes
 from bench.stats import Figure, Spread
 
 log = logging.getLogger("bench")
-PARTS = ("replies", "bursts", "mass", "scale", "floods", "parse", "calendar")
+PARTS = ("replies", "bursts", "mass", "scale", "floods", "parse", "calendar", "languages")
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,9 @@ async def run(
         measured.calendar = Calendar(
             Spread.of(feed_write_ms(sizes.calendar_runs)), Spread.of(changed), Spread.of(unchanged)
         )
+    if "languages" in parts:
+        log.info("memory with rooms in four languages, against English only")
+        measured.languages = language_memory(sizes.language_runs)
     found = figures(measured)
     run_info = {
         "command": command,

@@ -29,6 +29,8 @@ class Sizes:
     parse_runs: int = 20
     calendar_runs: int = 20
     """Writes of a 1,000-item feed, and fetches of it (each after a change, and unchanged)."""
+    language_runs: int = 3
+    """Bots measured with rooms in all four languages and in English only (each a fresh process)."""
     flood_polls: tuple[tuple[int, int], ...] = ((400, 8), (400, 20), (800, 20))
     """Many-room floods (issue 28): (twenty-option `!poll`s, rooms they are spread over), one member's."""
     flood_poll_options: int = 20
@@ -63,6 +65,7 @@ QUICK = Sizes(
     scale_replies=5,
     parse_runs=3,
     calendar_runs=2,
+    language_runs=1,
     flood_polls=((6, 2),),
     flood_unreadable=(3,),
     flood_bot_rate=4.0,

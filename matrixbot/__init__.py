@@ -107,12 +107,23 @@ _EXPORTS: dict[str, str] = {
     "Migration": "matrixbot.db",
     # logging: register secrets so that no log line shows them
     "SECRETS": "matrixbot.logsetup",
+    # languages: a plugin's catalogs, the language being written, words joined as a language joins them
+    "Translations": "matrixbot.i18n",
+    "N_": "matrixbot.i18n",
+    "speaking": "matrixbot.i18n",
+    "current_language": "matrixbot.i18n",
+    "any_of": "matrixbot.i18n",
+    "all_of": "matrixbot.i18n",
+    "declared": "matrixbot.i18n",
+    "LANGUAGES": "matrixbot.i18n.languages",
 }
 
 __all__ = [
     "ALWAYS_ON",
+    "LANGUAGES",
     "MAX_TIME_TEXT",
     "MAX_TIME_WORDS",
+    "N_",
     "POLL_WINNERS",
     "SECRETS",
     "USER_ID",
@@ -155,12 +166,15 @@ __all__ = [
     "TimeParser",
     "TimeService",
     "Title",
+    "Translations",
     "Tx",
     "UsageError",
     "UserError",
     "UserId",
     "When",
     "WorkingHours",
+    "all_of",
+    "any_of",
     "bdi",
     "before_deadline",
     "calendar_event",
@@ -169,6 +183,8 @@ __all__ = [
     "check_text",
     "command",
     "csv_file",
+    "current_language",
+    "declared",
     "format_ref",
     "format_relative",
     "format_time",
@@ -191,6 +207,7 @@ __all__ = [
     "quiet",
     "resolve_single",
     "shorten",
+    "speaking",
     "strip_reply_fallback",
     "suggest",
 ]
@@ -235,6 +252,8 @@ if TYPE_CHECKING:
     from matrixbot.config import USER_ID
     from matrixbot.db import Database, Migration, Row, Tx
     from matrixbot.errors import DateRefused, PermissionDenied, TimeParseError, UsageError, UserError
+    from matrixbot.i18n import N_, Translations, all_of, any_of, current_language, declared, speaking
+    from matrixbot.i18n.languages import LANGUAGES
     from matrixbot.logsetup import SECRETS
     from matrixbot.matrix.events import Membership, PollResponse, Reaction, RoomEvent, strip_reply_fallback
     from matrixbot.matrix.markup import Message, bdi, h, isolate, pill

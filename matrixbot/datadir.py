@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = "matrixbot.lock"
 DB_NAME = "matrixbot.sqlite3"
-OWN_FILES = {LOCK_NAME, "session.json", "session.tmp", "crypto"}
+OWN_FILES = {LOCK_NAME, "session.json", "session.tmp", "standby.json", "standby.tmp", "crypto"}
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 

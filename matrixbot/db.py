@@ -29,6 +29,9 @@ silent:
 A write made while a handler's posts are on their way waits for them first (`writes_wait_for`,
 set by matrixbot.matrix.posting): what a handler stores after a post it stores once the post
 went, as when every post was awaited in place.
+
+Where several instances share a PostgreSQL database only the leader writes, while its lease holds
+(`guard`): a write neither begins nor commits without it (it waits, as for a held lock).
 """
 
 from __future__ import annotations
@@ -153,6 +156,9 @@ class Database:
         self.on_fatal: Callable[[FatalError], None] | None = None
         self.on_fault: Callable[[str], None] | None = None
         """Told the cause of each storage fault met (e.g. 'database is locked'), as it is met."""
+        self.guard: Callable[[], str | None] | None = None
+        """Asked before a write transaction begins and before it commits: None lets it, anything else
+        is the cause of waiting (a leader that cannot confirm its lease may not write)."""
         self._fault_since = 0.0
         self._failed: FatalError | None = None
         self._sleep = sleep
@@ -250,6 +256,7 @@ class Database:
             await self._begin()
             try:
                 yield tx
+                self._check_guard()
             except BaseException as exc:
                 await self.connection.rollback()
                 self._unless_passing(exc)
@@ -263,8 +270,22 @@ class Database:
         for callback in tx._after_commit:
             callback()
 
+    def _check_guard(self) -> None:
+        """Raise StorageUnavailable (noted as a fault) when the guard forbids writing now."""
+        cause = None if self.guard is None else self.guard()
+        if cause is not None:
+            self._faulted(cause)
+            raise StorageUnavailable(f"{self.where}: {cause}")
+
+    def give_up(self, exc: FatalError) -> None:
+        """Make every write waiting now or later raise `exc` (the lead is lost: nothing more is written)."""
+        if self._failed is None:
+            self._failed = exc
+
     def _unless_passing(self, exc: BaseException) -> NoReturn:
         """Re-raise `exc`, as StorageUnavailable if it is a passing fault (noted as one)."""
+        if isinstance(exc, StorageUnavailable):
+            raise exc
         cause = self.connection.passing(exc)
         if cause is None:
             raise exc
@@ -295,8 +316,13 @@ class Database:
         attempt = 0
         while True:
             try:
-                await self.connection.begin()
+                await self.connection.begin()  # first: a server away is the cause to report, if it is
+                self._check_guard()
                 return
+            except StorageUnavailable:
+                await self.connection.rollback()
+                attempt += 1
+                await self.pause(attempt)
             except Exception as exc:
                 cause = self.connection.passing(exc)
                 if cause is None:
@@ -395,11 +421,20 @@ class Database:
         async with self._lock, self._reading():
             return [t for t in await self.connection.tables() if column in await self.connection.columns(t)]
 
+    def refuse_newer(self, component: str, version: int, known: int) -> None:
+        """Refuse to start on a schema newer than this code knows: running old code on a newer
+        database could silently lose data the newer version depends on."""
+        if version > known:
+            raise StartupError(
+                f"the database {self.where} has schema version {version} for '{component}', but this "
+                f"matrixbot knows only {known}: it was written by a newer matrixbot. Upgrade matrixbot, "
+                "or restore a backup made by this version."
+            )
+
     async def migrate(self, component: str, migrations: Sequence[Migration]) -> int:
         """Bring `component`'s tables to the newest version; return how many migrations ran.
 
-        Refuses to start on a schema newer than this code knows: running old code on a newer
-        database could silently lose data the newer version depends on.
+        Refuses to start on a schema newer than this code knows (`refuse_newer`).
         """
 
         async def version(tx: Tx) -> int:
@@ -410,12 +445,7 @@ class Database:
             return int(found or 0)
 
         current = await self.write(version)  # at start too, a full disk is waited out
-        if current > len(migrations):
-            raise StartupError(
-                f"the database {self.where} has schema version {current} for '{component}', but this matrixbot "
-                f"knows only {len(migrations)}: it was written by a newer matrixbot. Upgrade matrixbot, "
-                "or restore a backup made by this version."
-            )
+        self.refuse_newer(component, current, len(migrations))
         for number in range(current + 1, len(migrations) + 1):
             await self.write(functools.partial(apply_migration, migrations[number - 1], component, number))
         self.connection.schema_changed()

@@ -91,6 +91,12 @@ class FatalError(MatrixbotError):
     """The running bot cannot go on (e.g. its database stayed unwritable past the limit): it exits non-zero."""
 
 
+class LostLead(FatalError):
+    """Another instance of the bot leads now (or did while this one could not confirm that it led):
+    this one stops posting and writing, and exits non-zero, for its supervisor to start it again as
+    a standby."""
+
+
 class StorageUnavailable(MatrixbotError):
     """A database write failed for a reason that may pass (locked, disk full, I/O error).
 

@@ -55,6 +55,13 @@ SYNC_AGE = Gauge(
 )
 INBOX_BACKLOG = Gauge("matrixbot_inbox_backlog", "Events received but not handled yet.", registry=REGISTRY)
 ROOMS = Gauge("matrixbot_rooms", "Rooms the bot is in.", registry=REGISTRY)
+ROLES = ("leader", "standby", "starting")
+ROLE = Gauge(
+    "matrixbot_role",
+    "1 for this instance's role: leader, standby (another instance on the same database leads) or starting.",
+    ["role"],
+    registry=REGISTRY,
+)
 SCHEDULER_RUNNING = Gauge(
     "matrixbot_scheduler_running", "1 while the scheduler is running.", registry=REGISTRY
 )

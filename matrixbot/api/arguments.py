@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from matrixbot.config import USER_ID
 from matrixbot.errors import UsageError
+from matrixbot.i18n import _, declared, keywords
 from matrixbot.time import shorten
 
 _KEY_LINE = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
@@ -66,10 +67,16 @@ class Number(Converter):
         word = reader.pop()
         if not re.fullmatch(r"-?[0-9]+", word):
             raise UsageError(
-                f"'{shorten(word)}' is not a number (expected {name.upper()}, in the digits 0-9)"
+                _("'{word}' is not a number (expected {name}, in the digits 0-9)").format(
+                    word=shorten(word), name=name.upper()
+                )
             )
         if len(word.lstrip("-")) > MAX_DIGITS:
-            raise UsageError(f"'{shorten(word)}' is too large a number (expected {name.upper()})")
+            raise UsageError(
+                _("'{word}' is too large a number (expected {name})").format(
+                    word=shorten(word), name=name.upper()
+                )
+            )
         return int(word)
 
 
@@ -77,7 +84,9 @@ class UserIdArg(Converter):
     def take(self, reader: ArgReader, name: str) -> str:
         word = reader.pop()
         if not USER_ID.match(word):
-            raise UsageError(f"'{shorten(word)}' is not a user (mention them, or write @name:server)")
+            raise UsageError(
+                _("'{word}' is not a user (mention them, or write @name:server)").format(word=shorten(word))
+            )
         return word
 
     def shown(self, name: str) -> str:
@@ -90,7 +99,7 @@ class RestArg(Converter):
     def take(self, reader: ArgReader, name: str) -> str:
         text = reader.rest()
         if not text:
-            raise UsageError(f"{name} is missing")
+            raise UsageError(_("{name} is missing").format(name=name))
         return text
 
 
@@ -118,8 +127,8 @@ class Choice(Converter):
         word = reader.pop()
         if word.lower() not in self.words:
             *others, last = self.words
-            listed = f"{', '.join(others)} or {last}" if others else last
-            raise UsageError(f"expected {listed}, not '{shorten(word)}'")
+            listed = _("{first} or {second}").format(first=", ".join(others), second=last) if others else last
+            raise UsageError(_("expected {words}, not '{word}'").format(words=listed, word=shorten(word)))
         return word.lower()
 
     def shown(self, name: str) -> str:
@@ -138,11 +147,25 @@ class Ref(Converter):
     the value is None; the plugin then uses the room's only open item (see `resolve_single`). A
     word shaped like another kind of id (`X3` where a poll id may go) is refused, saying what ids
     look like. A Ref parameter with no default and no `None` in its type must be given.
+
+    `noun` and `plural` (by default `noun` and an s) are English; the core says them in the
+    language being written, from the catalog of the plugin at work (the catalog tools find them in
+    `Ref(...)`).
     """
 
     letter: str
     noun: str
+    plural: str = ""
     optional = True
+
+    @property
+    def said(self) -> str:
+        """The noun in the language being written: "poll", "Umfrage"."""
+        return declared(self.noun)
+
+    @property
+    def said_plural(self) -> str:
+        return declared(self.plural or f"{self.noun}s")
 
     def number(self, word: str) -> int | None:
         """The number of `word` when it is this kind of id (`P12` → 12), else None."""
@@ -150,7 +173,9 @@ class Ref(Converter):
         return int(match.group(1)) if match else None
 
     def not_an_id(self, word: str) -> str:
-        return f"'{shorten(word)}' is not a {self.noun} id ({self.noun} ids look like {self.letter}12)"
+        return _("'{word}' is not a {noun} id ({noun} ids look like {example})").format(
+            word=shorten(word), noun=self.said, example=f"{self.letter}12"
+        )
 
     def take(self, reader: ArgReader, name: str) -> int | None:
         word = reader.peek()
@@ -217,7 +242,7 @@ class Shown:
 def check_done(reader: ArgReader) -> None:
     extra = reader.peek()
     if extra is not None:
-        raise UsageError(f"unexpected '{shorten(extra)}'")
+        raise UsageError(_("unexpected '{word}'").format(word=shorten(extra)))
 
 
 def format_ref(letter: str, number: int) -> str:
@@ -255,7 +280,11 @@ class Body:
         each a known key."""
         known = tuple(keys)
         if not self:
-            raise UsageError(f"Say what to change, one 'key: value' per line (keys: {', '.join(known)})")
+            raise UsageError(
+                _("Say what to change, one 'key: value' per line (keys: {keys})").format(
+                    keys=", ".join(known)
+                )
+            )
         return self.fields(known)[0]
 
     def fields(
@@ -264,36 +293,43 @@ class Body:
         """Parse `key: value` lines. With `free`, other lines are returned (numbered) instead of refused.
 
         A line whose key looks like a known one (`clses:`) is refused with a suggestion even when free
-        lines are allowed, so a typo never silently becomes an option.
+        lines are allowed, so a typo never silently becomes an option. A key may be written in the
+        language being written too (`schließt:` for `closes:`, as the catalog lists it): it is
+        found under its English name.
         """
         known = list(keys)
+        spelt = {alias: key for key in known for alias in keywords(key)}
         found: dict[str, Field] = {}
         others: list[tuple[int, str]] = []
         for number, line in self.lines:
             match = _KEY_LINE.match(line)
-            key = match.group(1).lower() if match else None
-            if key in known and match:
+            typed = match.group(1).lower() if match else None
+            key = spelt.get(typed) if typed else None
+            if key is not None and match:
                 if key in found:
                     raise UsageError(
-                        f"line {number}: '{key}:' is given twice (first on line {found[key].line})"
+                        _("line {n}: '{key}:' is given twice (first on line {first})").format(
+                            n=number, key=typed, first=found[key].line
+                        )
                     )
                 value = match.group(2).strip()
                 if not value:
-                    raise UsageError(f"line {number}: '{key}:' has no value")
+                    raise UsageError(_("line {n}: '{key}:' has no value").format(n=number, key=typed))
                 found[key] = Field(key, value, number)
                 continue
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.75) if key else []
-            if close or (key and not free):
-                hint = f"did you mean '{close[0]}:'? " if close else ""
-                raise UsageError(
-                    f"line {number}: unknown key '{shorten(key or '')}:'; {hint}Known keys: {', '.join(known)}"
-                )
+            close = difflib.get_close_matches(typed, spelt, n=1, cutoff=0.75) if typed else []
+            if close or (typed and not free):
+                said = _("line {n}: unknown key '{key}:';").format(n=number, key=shorten(typed or ""))
+                hint = " " + _("did you mean '{key}:'?").format(key=close[0]) if close else ""
+                raise UsageError(f"{said}{hint} " + _("Known keys: {keys}").format(keys=", ".join(known)))
             if not free:
                 raise UsageError(
-                    f"line {number}: expected 'key: value' (keys: {', '.join(known)}), got '{shorten(line)}'"
+                    _("line {n}: expected 'key: value' (keys: {keys}), got '{line}'").format(
+                        n=number, keys=", ".join(known), line=shorten(line)
+                    )
                 )
             others.append((number, line))
         for key in required:
             if key not in found:
-                raise UsageError(f"'{key}:' is missing: add a line like '{key}: …'")
+                raise UsageError(_("'{key}:' is missing: add a line like '{key}: …'").format(key=key))
         return found, others

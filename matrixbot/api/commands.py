@@ -45,6 +45,7 @@ from matrixbot.api.arguments import (
 )
 from matrixbot.api.declared import Declared, Method
 from matrixbot.errors import FatalError, SendError, SendPending, StorageUnavailable, UsageError, UserError
+from matrixbot.i18n import _, declared, help_texts, speaking
 from matrixbot.logformat import log_context
 from matrixbot.matrix.markup import h
 from matrixbot.time import shorten
@@ -106,7 +107,9 @@ class Command(Declared[Q]):
     """A whole command the bot takes as it is (`!poll CoTech call⏎3-4pm Monday⏎3-4pm Tuesday`):
     shown by `!help` and when an argument is missing."""
     summary: str = ""
-    details: str = ""
+    paragraphs: tuple[str, ...] = ()
+    """The details below the summary, a paragraph each, as `!help` shows them (in English: the core
+    says them from the plugin's catalog)."""
     aliases: tuple[str, ...] = ()
     admin: bool = False
     parent: str = ""
@@ -229,9 +232,13 @@ class Command(Declared[Q]):
         come before it, and the example."""
         before = self.positional[: self.positional.index(arg)]
         words = "".join(f" {_said(a)}" for a in before if not a.optional)
-        what = f"the {arg.ref.noun} id" if arg.ref else arg.place
-        text = f"{what} is missing: it comes after {prefix}{self.full_name}{words}"
-        return text + (f", e.g. {self.example}" if self.example else "")
+        what = _("the {noun} id").format(noun=arg.ref.said) if arg.ref else arg.place
+        text = _("{what} is missing: it comes after {command}").format(
+            what=what, command=f"{prefix}{self.full_name}{words}"
+        )
+        if self.example:
+            text += _(", e.g. {example}").format(example=declared(self.example))
+        return text
 
     def _title_after(self, arg: Argument, body: str) -> bool:
         """Whether `arg` comes before a title: the command has lines, and a `Title` follows. There a
@@ -250,6 +257,10 @@ class Command(Declared[Q]):
 
         Returns the outcome: "ok", "refused" or "error".
         """
+        with speaking(ctx.language, getattr(plugin, "translations", None), room=ctx.room_language):
+            return await self._invoke(plugin, ctx, args, body)
+
+    async def _invoke(self, plugin: Any, ctx: Context, args: str, body: str) -> str:
         prefix = ctx.services.prefix
         started, outcome = time.perf_counter(), "ok"
         log_context(plugin=self.plugin)
@@ -259,7 +270,7 @@ class Command(Declared[Q]):
             ctx.read_as = h(resolved.read_as)
             ctx.usage = spec.usage_line(prefix)
             if spec.admin:
-                await ctx.require_admin(f"use {prefix}{spec.full_name}")
+                await ctx.require_admin(_("use {command}").format(command=f"{prefix}{spec.full_name}"))
             call_args, call_keywords = spec.bind(ctx, resolved.args, body, prefix=prefix)
             await spec.func(plugin, *call_args, **call_keywords)
         except UserError as exc:
@@ -271,8 +282,10 @@ class Command(Declared[Q]):
             outcome = "error"
             log.exception("command %r in %s failed", self.full_name, ctx.room_id)
             await ctx.reply(
-                f"Sorry, something went wrong with <code>{h(prefix + self.full_name)}</code>. "
-                "It has been logged; please try again or tell the bot's admin."
+                _(
+                    "Sorry, something went wrong with {command}. It has been logged; please try again "
+                    "or tell the bot's admin."
+                ).format(command=f"<code>{h(prefix + self.full_name)}</code>")
             )
         metrics.command_done(self.plugin, outcome, started)
         return outcome
@@ -317,15 +330,14 @@ def command(
 def _command_from(
     func: Method[P], name: str, lines: str, example: str, aliases: Iterable[str], admin: bool
 ) -> Command[P]:
-    doc = inspect.cleandoc(func.__doc__ or "")
-    summary, _, details = doc.partition("\n")
+    summary, paragraphs = help_texts(func.__doc__)
     return Command(
         func,
         name=name.lower(),
         lines=lines,
         example=example,
-        summary=summary.strip(),
-        details=details.strip(),
+        summary=summary,
+        paragraphs=paragraphs,
         aliases=tuple(a.lower() for a in aliases),
         admin=admin,
     )
@@ -371,7 +383,7 @@ class Invocation:
 def parse_invocation(text: str, prefix: str) -> Invocation | None:
     if not text.startswith(prefix):
         return None
-    first, _, body = text[len(prefix) :].partition("\n")
+    first, _sep, body = text[len(prefix) :].partition("\n")
     words = first.strip().split(None, 1)
     if not words or not re.fullmatch(r"[A-Za-z][\w-]*", words[0]):
         return None
@@ -402,9 +414,8 @@ def resolve(spec: Command[...], args: str, body: str = "", prefix: str = "!") ->
         word = reader.peek()
         sub = spec.subcommands.get(word.lower()) if word else None
         if sub is not None and _title_not_sub(spec, sub, reader.text.split(None, 1)[1:], body):
-            note = (
-                f"(I read '{shorten(args)}' as the title; {prefix}{spec.full_name} {word.lower() if word else ''} "
-                "needs an id right after it.)"
+            note = _("(I read '{title}' as the title; {command} needs an id right after it.)").format(
+                title=shorten(args), command=f"{prefix}{spec.full_name} {word.lower() if word else ''}"
             )
             return Resolved(spec, args, note)
         if sub is None:
@@ -412,8 +423,10 @@ def resolve(spec: Command[...], args: str, body: str = "", prefix: str = "!") ->
                 close = suggest(word.lower(), spec.subcommands)
                 if close:
                     raise UserError(
-                        f"There is no {prefix}{spec.full_name} {shorten(word)}; "
-                        f"did you mean {prefix}{spec.full_name} {close[0]}?"
+                        _("There is no {command}; did you mean {meant}?").format(
+                            command=f"{prefix}{spec.full_name} {shorten(word)}",
+                            meant=f"{prefix}{spec.full_name} {close[0]}",
+                        )
                     )
             break
         reader.pop()
@@ -433,19 +446,30 @@ def suggest(name: str, names: Iterable[str]) -> list[str]:
     return difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
 
 
-def resolve_single(items: Mapping[int, Any], letter: str, noun: str, given: int | None, example: str) -> int:
+def resolve_single(
+    items: Mapping[int, Any], letter: str, noun: str, given: int | None, example: str, *, plural: str = ""
+) -> int:
     """The item a command means: the one given, or the room's only open one.
 
     `items` maps the numbers of the room's open items to anything; `example` shows the command
-    with an id, for the error when the room has several.
+    with an id, for the error when the room has several. `noun` (and `plural`, by default `noun`
+    and an s) are said in the language being written, from the catalog of the plugin at work (as
+    a `Ref`'s are).
     """
     if given is not None:
         return given
     if len(items) == 1:
         only: int = next(iter(items))
         return only
+    ref = Ref(letter, noun, plural)
     if not items:
-        raise UserError(f"There is no open {noun} in this room.")
+        # TRANSLATORS: {nouns} is the plural ("polls"), for a language that says this better with it
+        none_open = _("There is no open {noun} in this room.")
+        raise UserError(none_open.format(noun=ref.said, nouns=ref.said_plural))
     ids = ", ".join(format_ref(letter, n) for n in sorted(items))
     example = re.sub(rf"\b{letter}[0-9]+\b", format_ref(letter, max(items)), example)  # the room's own id
-    raise UserError(f"This room has {len(items)} open {noun}s ({ids}): say which, e.g. {example}")
+    raise UserError(
+        _("This room has {n} open {nouns} ({ids}): say which, e.g. {example}").format(
+            n=len(items), nouns=ref.said_plural, ids=ids, example=example
+        )
+    )

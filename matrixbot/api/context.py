@@ -8,6 +8,7 @@ from datetime import datetime
 
 from matrixbot.api.plugin import Services
 from matrixbot.errors import PermissionDenied, UserError
+from matrixbot.i18n import ENGLISH, _, _n
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import Message, bdi, h
 from matrixbot.matrix.posting import Posting
@@ -30,17 +31,25 @@ class Context:
     usage: str = ""
     read_as: str = ""
     """How an ambiguous command line was read; said once, under the first reply."""
+    language: str = ENGLISH
+    """The language of the answers: the sender's own (`!set my language`), else the room's. The
+    command runs in it (see `matrixbot.i18n.speaking`), and reads dates in it and English."""
+    room_language: str = ENGLISH
+    """The room's language: for what the room keeps (a live tally, a list), not only the sender."""
 
     @classmethod
     async def made(cls, event: RoomEvent, services: Services, outbox: Outbox) -> Context:
         """The context of `event`, a command for the plugin whose `services` these are."""
         settings = services.settings
+        room_language = await settings.language(event.room_id)
         return cls(
             event=event,
             services=services,
             outbox=outbox,
             zone=await settings.zone(event.room_id),
             user_zone=await settings.user_zone(event.sender),
+            language=await settings.user_language(event.sender) or room_language,
+            room_language=room_language,
         )
 
     @property
@@ -55,7 +64,7 @@ class Context:
             names = {*self.services.catalog.plugins, *self.services.settings.declared}
             text = h(as_sentence(exc.message, names))
         if exc.show_usage and self.usage:
-            text += f"<br>Usage: <code>{h(self.usage)}</code>"
+            text += "<br>" + _("Usage: {usage}").format(usage=f"<code>{h(self.usage)}</code>")
         return await self.reply(text)
 
     @property
@@ -114,11 +123,12 @@ class Context:
         what: str,
         *,
         or_user: str | None = None,
-        role: str = "its organiser",
+        role: str | None = None,
         room_id: str | None = None,
     ) -> None:
         """Refuse unless the sender is a room admin (or `or_user`, e.g. the organiser of the thing,
-        whom `role` describes), naming who may (see `refusal`)."""
+        whom `role` describes: "its organiser" by default), naming who may (see `refusal`). `what`
+        and `role` are said in the language being written: pass them translated."""
         if not await self.may(or_user=or_user, room_id=room_id):
             raise await self.refusal(what, or_user=or_user, role=role, room_id=room_id)
 
@@ -127,7 +137,7 @@ class Context:
         what: str,
         *,
         or_user: str | None = None,
-        role: str = "its organiser",
+        role: str | None = None,
         room_id: str | None = None,
     ) -> PermissionDenied:
         """Why the sender may not do `what`, naming who may instead: "Only Alice (its organiser)
@@ -137,13 +147,16 @@ class Context:
         room = room_id or self.room_id
         admin_text, admin_html = await self.room_admin(room, besides=or_user)
         if or_user is None:
+            said = _("Only {admin} can {what}.")
             return PermissionDenied(
-                f"Only {admin_text} can {what}.", html=f"Only {admin_html} can {h(what)}."
+                said.format(admin=admin_text, what=what), html=said.format(admin=admin_html, what=h(what))
             )
         name = self.services.rooms.display_name(room, or_user)
+        role = role or _("its organiser")
+        said = _("Only {name} ({role}) or {admin} can {what}.")
         return PermissionDenied(
-            f"Only {name} ({role}) or {admin_text} can {what}.",
-            html=f"Only {bdi(name)} ({h(role)}) or {admin_html} can {h(what)}.",
+            said.format(name=name, role=role, admin=admin_text, what=what),
+            html=said.format(name=bdi(name), role=h(role), admin=admin_html, what=h(what)),
         )
 
     async def room_admin(self, room_id: str | None = None, *, besides: str | None = None) -> tuple[str, str]:
@@ -152,9 +165,10 @@ class Context:
         room = room_id or self.room_id
         admins = [u for u in await self.services.rooms.admins(room) if u != besides]
         if not admins:
-            return "a room admin", "a room admin"
+            return _("a room admin"), _("a room admin")
         names, names_html = self.names(admins, room)
-        return f"a room admin ({names})", f"a room admin ({names_html})"
+        said = _("a room admin ({names})")
+        return said.format(names=names), said.format(names=names_html)
 
     async def require_owner(self, what: str) -> None:
         """Refuse unless the sender is one of the bot's owners (its config), naming them."""
@@ -162,11 +176,13 @@ class Context:
         if self.sender in owners:
             return
         if not owners:
-            raise PermissionDenied(f"Only the bot's owners can {what}, and its config names none (owners:).")
+            raise PermissionDenied(
+                _("Only the bot's owners can {what}, and its config names none (owners:).").format(what=what)
+            )
         names, names_html = self.names(owners)
+        said = _("Only the bot's owners ({names}) can {what}.")
         raise PermissionDenied(
-            f"Only the bot's owners ({names}) can {what}.",
-            html=f"Only the bot's owners ({names_html}) can {h(what)}.",
+            said.format(names=names, what=what), html=said.format(names=names_html, what=h(what))
         )
 
     def names(self, users: Sequence[str], room_id: str | None = None) -> tuple[str, str]:
@@ -176,8 +192,9 @@ class Context:
         rest = len(users) - len(shown)
         text, html = list(shown), [bdi(n) for n in shown]
         if rest:
-            text.append(f"{rest} more")
-            html.append(f"{rest} more")
+            more = _n("{n} more", "{n} more", rest).format(n=rest)
+            text.append(more)
+            html.append(more)
         return _or_list(text), _or_list(html)
 
     async def parse_time(self, text: str, *, future: bool = True, now: datetime | None = None) -> When:
@@ -194,7 +211,9 @@ class Context:
 
 
 def _or_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+    if len(items) == 1:
+        return items[0]
+    return _("{first} or {second}").format(first=", ".join(items[:-1]), second=items[-1])
 
 
 def as_sentence(message: str, names: Collection[str]) -> str:

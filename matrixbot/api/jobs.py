@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from matrixbot.db import Database, Tx
+from matrixbot.i18n import N_, _
 from matrixbot.matrix.outages import TroubleLog
 from matrixbot.matrix.sender import Outbox
 from matrixbot.time import Clock
@@ -20,11 +21,11 @@ from matrixbot.time import Clock
 LATE_AFTER = timedelta(minutes=1)
 """A post this much past its due time says it is late (past a second when the cause is known to be
 no jitter: the bot was offline when it fell due, or it was asked for after its time)."""
-OFFLINE = "the bot was offline"
-ASKED_LATE = "the bot had the request for it only after that time"
-RETRIED = "the bot's first try failed"
-BUSY = "the bot was busy with earlier work"
-SLOW = "the bot was slow to prepare and send it"
+OFFLINE = N_("the bot was offline")
+ASKED_LATE = N_("the bot had the request for it only after that time")
+RETRIED = N_("the bot's first try failed")
+BUSY = N_("the bot was busy with earlier work")
+SLOW = N_("the bot was slow to prepare and send it")
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ class JobRun:
         return LateNote(self.job.due_at, self.why()) if self.late else None
 
     def why(self) -> str:
-        """Why a post going out now is past its due time, always with a reason:
+        """Why a post going out now is past its due time, always with a reason, in the language
+        being written (`reason` gives it in English):
         - the bot was offline when it fell due;
         - else the latest trouble seen since it fell due: the database (locked, disk full) or the
           homeserver (unreachable, failing, rate limiting);
@@ -119,6 +121,10 @@ class JobRun:
           (a command that reached the bot late), it waited to start (the bot was busy with earlier
           work: the room's earlier messages, other jobs), or its handler and send took the time.
         """
+        return _(self.reason())
+
+    def reason(self) -> str:
+        """`why`, in English (the text the catalogs translate)."""
         due = self.job.due_at
         if due < self.started_at:
             return OFFLINE
@@ -131,16 +137,19 @@ class JobRun:
         parts = {ASKED_LATE: asked, BUSY: self.now - due - asked, SLOW: self.clock.now() - self.now}
         return max(parts, key=lambda part: parts[part])
 
-    def late_line(self, zone: str, what: str = "This") -> str:
+    def late_line(self, zone: str, what: str | None = None) -> str:
         """The late note as HTML on a line of its own, "" when on time: "This was due Tue 5 Mar,
-        15:00 GMT; the bot was offline." A missed run that posts anyway (a close) is late too."""
+        15:00 GMT; the bot was offline." A missed run that posts anyway (a close) is late too.
+        `what` names the post ("This reminder"; "This" by default), in the language being written."""
         from matrixbot.matrix.markup import h
         from matrixbot.time.format import format_time
 
         if not (self.late or self.missed):
             return ""
-        due = h(format_time(self.job.due_at, zone))
-        return f"<br><i>{h(what)} was due {due}; {h(self.why())}.</i>"
+        said = _("{what} was due {due}; {why}.").format(
+            what=h(what or _("This")), due=h(format_time(self.job.due_at, zone)), why=h(self.why())
+        )
+        return f"<br><i>{said}</i>"
 
 
 JobHandler = Callable[[JobRun], Awaitable[None]]

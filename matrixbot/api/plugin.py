@@ -8,9 +8,10 @@ other plugins one way: the `catalog`.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
@@ -22,6 +23,7 @@ from matrixbot.api.declared import Declared, Method
 from matrixbot.api.jobs import PluginJobs
 from matrixbot.api.settings import Setting, SettingsStore
 from matrixbot.db import Database, Migration
+from matrixbot.i18n import ENGLISH, Translations, speaking
 from matrixbot.matrix.devices import Devices
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.matrix.sender import Outbox, Sender
@@ -100,6 +102,10 @@ class Plugin:
     removes: ClassVar[str] = ""
     """What the plugin removes from a room when the bot may (e.g. "messages that show a meeting's
     access code"): where it may not, the bot's hello says so and what power level would let it."""
+    translations: ClassVar[Translations | None] = None
+    """The plugin's own catalogs, `Translations(__package__)`: what its commands' help, its
+    description and settings, and the texts it marks with its `_` are said with in another
+    language than English (see docs/writing-plugins.md, "Languages"). None: always English."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -137,6 +143,12 @@ class Plugin:
         """Override to check again what this plugin holds against the room's busy times; a plugin
         whose `busy_times` change calls `self.services.busy_changed(room_id, event_id)`."""
 
+    async def language(self, room_id: str, user_id: str | None = None) -> str:
+        """The language to write to `room_id` in (its `language` setting), or to `user_id` (their
+        own, else the room's): `with speaking(await self.language(room, user)): …` for a direct
+        message, or a post a command makes for the whole room."""
+        return await self.settings.language(room_id, user_id)
+
     def outbox(self, origin: str) -> Outbox:
         """An outbox with transaction ids stable for `origin`: re-running the same work posts nothing twice."""
         return self.sender.outbox(f"{self.name}:{origin}")
@@ -158,7 +170,8 @@ class Plugin:
     def _declared(self) -> _Declarations:
         """Collect the decorated methods once per plugin (these lookups happen for every event).
 
-        Subcommands are reached through their parent; handlers come back bound to this plugin.
+        Subcommands are reached through their parent; handlers come back bound to this plugin, and
+        run in their room's language (`in_room_language`).
         """
         if self._declarations is None:
             specs: list[Command[...]] = []
@@ -172,9 +185,9 @@ class Plugin:
                         sub.plugin = self.name
                     specs.append(member)
                 elif isinstance(member, EventHandler):
-                    handlers.setdefault(member.kind, []).append(getattr(self, name))
+                    handlers.setdefault(member.kind, []).append(in_room_language(self, getattr(self, name)))
                 elif isinstance(member, JobHandler):
-                    jobs[member.name] = getattr(self, name)
+                    jobs[member.name] = in_room_language(self, getattr(self, name))
                     if member.nudge:
                         nudges.add(member.name)
             self._declarations = (specs, handlers, jobs, nudges)
@@ -217,6 +230,23 @@ on_poll_response = _on("poll_response")
 """Native poll votes: `async def f(self, response: PollResponse)`."""
 on_member = _on("member")
 """Membership changes: `async def f(self, change: Membership)`."""
+
+
+def in_room_language(
+    plugin: Plugin, handler: Callable[[Any], Awaitable[None]]
+) -> Callable[[Any], Awaitable[None]]:
+    """`handler` (a job's, or an event handler's: its argument has a `room_id`, a job's run its
+    job's) run in its room's language, with `plugin`'s catalog for what it declared."""
+
+    @functools.wraps(handler)
+    async def run(arg: Any) -> None:
+        job = getattr(arg, "job", None)
+        room_id = job.room_id if job is not None else getattr(arg, "room_id", None)
+        language = await plugin.settings.language(room_id) if room_id else ENGLISH
+        with speaking(language, plugin.translations):
+            await handler(arg)
+
+    return run
 
 
 def job(name: str, *, nudge: bool = False) -> Callable[[Method[P]], JobHandler[P]]:

@@ -1,7 +1,12 @@
 """Per-room and per-user settings, and which plugins a room has switched on.
 
-Settings are declared (the core declares timezone, working_hours and hello; plugins may declare their own),
-so `!set` validates every value in one place and `!settings` can list them with their help.
+Settings are declared (the core declares timezone, language, working_hours and hello; plugins may
+declare their own), so `!set` validates every value in one place and `!settings` can list them with
+their help (`help` is written in English and translated where it is shown: mark it `N_(...)`, or
+let the catalog tools find it in `Setting(...)`).
+
+Each member may also set their own time zone and language (`!set my …`): kept per user, for every
+room.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from matrixbot.db import Database
 from matrixbot.errors import UserError
+from matrixbot.i18n import ENGLISH, N_, _
+from matrixbot.i18n.languages import LANGUAGES, check_language
 from matrixbot.time import DEFAULT_HOURS, WorkingHours, parse_working_hours, shorten
 
 
@@ -30,7 +37,11 @@ class Setting:
     def validate(self, value: str) -> str:
         if self.choices:
             if value.lower() not in self.choices:
-                raise UserError(f"{self.name} must be one of: {', '.join(self.choices)}")
+                raise UserError(
+                    _("{name} must be one of: {choices}").format(
+                        name=self.name, choices=", ".join(self.choices)
+                    )
+                )
             return value.lower()
         return self.check(value) if self.check else value
 
@@ -41,7 +52,9 @@ def check_zone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         hint = _zone_hint(value)
         raise UserError(
-            f"'{shorten(value)}' is not a time zone I know. Use an IANA name like Europe/London{hint}."
+            _("'{zone}' is not a time zone I know. Use an IANA name like Europe/London{hint}.").format(
+                zone=shorten(value), hint=hint
+            )
         ) from None
     return value
 
@@ -64,7 +77,9 @@ def _zone_hint(value: str) -> str:
         close = difflib.get_close_matches(lowered, zones, n=3, cutoff=0.8)
         near = difflib.get_close_matches(lowered.rsplit("/", 1)[-1], cities, n=3, cutoff=0.75)
         matches = list(dict.fromkeys([zones[c] for c in close] + [cities[c] for c in near]))[:3]
-    return f" (did you mean {', '.join(matches)}?)" if matches else " or America/New_York"
+    if matches:
+        return " " + _("(did you mean {zones}?)").format(zones=", ".join(matches))
+    return " " + _("or America/New_York")
 
 
 class SettingsStore:
@@ -78,15 +93,29 @@ class SettingsStore:
         self._db = db
         self._rooms: dict[str, dict[str, str]] = {}
         self._choices: dict[str, dict[str, bool]] = {}
-        self._user_zones: dict[str, str | None] = {}
+        self._users: dict[tuple[str, str], str | None] = {}
         self.default_plugins = tuple(default_plugins)
         self.declared: dict[str, Setting] = {}
-        self.declare(Setting("timezone", "the room's time zone (IANA name)", default_zone, check=check_zone))
+        self.declare(
+            Setting("timezone", N_("the room's time zone (IANA name)"), default_zone, check=check_zone)
+        )
+        self.declare(
+            Setting(
+                "language",
+                N_(
+                    "the language I write in here (de, en, es or fr); members may choose their own with !set my language"
+                ),
+                ENGLISH,
+                check=check_language,
+            )
+        )
         self.declare(
             Setting(
                 "working_hours",
-                "when nudges and scheduled check-ins may go out, in the room's zone (e.g. "
-                f"{DEFAULT_HOURS}, or off); outside them they wait for the next working time",
+                N_(
+                    "when nudges and scheduled check-ins may go out, in the room's zone (e.g. "
+                    "Mon-Fri 09:00-18:00, or off); outside them they wait for the next working time"
+                ),
                 DEFAULT_HOURS,
                 check=check_working_hours,
             )
@@ -94,7 +123,7 @@ class SettingsStore:
         self.declare(
             Setting(
                 "hello",
-                "whether the bot says hello when it first joins this room (on or off; never twice)",
+                N_("whether the bot says hello when it first joins this room (on or off; never twice)"),
                 "on",
                 choices=("on", "off"),
             )
@@ -129,7 +158,9 @@ class SettingsStore:
         setting = self.declared.get(name)
         if setting is None:
             raise UserError(
-                f"There is no setting '{shorten(name)}'. Settings: {', '.join(sorted(self.declared))}."
+                _("There is no setting '{name}'. Settings: {names}.").format(
+                    name=shorten(name), names=", ".join(sorted(self.declared))
+                )
             )
         value = setting.validate(value)
         await self._db.execute(
@@ -147,26 +178,48 @@ class SettingsStore:
         """The room's working hours; None when they are off (nothing waits for them)."""
         return parse_working_hours(await self.get(room_id, "working_hours"))
 
+    async def language(self, room_id: str, user_id: str | None = None) -> str:
+        """The language to write in: `user_id`'s own when they chose one (`!set my language`), else
+        the room's. A stored value the bot does not speak (from before `language` was real) is
+        English."""
+        own = await self.user_language(user_id) if user_id is not None else None
+        if own is not None:
+            return own
+        room = await self.get(room_id, "language")
+        return room if room in LANGUAGES else ENGLISH
+
     async def user_zone(self, user_id: str) -> str | None:
-        if user_id not in self._user_zones:
-            self._user_zones[user_id] = await self._db.fetch_value(
-                "SELECT value FROM user_settings WHERE user_id = ? AND key = 'timezone'", (user_id,)
-            )
-        return self._user_zones[user_id]
+        return await self._user(user_id, "timezone")
 
     async def set_user_zone(self, user_id: str, zone: str | None) -> None:
-        if zone is None:
-            await self._db.execute(
-                "DELETE FROM user_settings WHERE user_id = ? AND key = 'timezone'", (user_id,)
+        await self._set_user(user_id, "timezone", None if zone is None else check_zone(zone))
+
+    async def user_language(self, user_id: str) -> str | None:
+        """The language `user_id` chose for themselves, or None."""
+        found = await self._user(user_id, "language")
+        return found if found in LANGUAGES else None
+
+    async def set_user_language(self, user_id: str, language: str | None) -> None:
+        await self._set_user(user_id, "language", None if language is None else check_language(language))
+
+    async def _user(self, user_id: str, key: str) -> str | None:
+        """A member's own setting, read once and then kept (this store is its only writer)."""
+        if (user_id, key) not in self._users:
+            self._users[(user_id, key)] = await self._db.fetch_value(
+                "SELECT value FROM user_settings WHERE user_id = ? AND key = ?", (user_id, key)
             )
+        return self._users[(user_id, key)]
+
+    async def _set_user(self, user_id: str, key: str, value: str | None) -> None:
+        if value is None:
+            await self._db.execute("DELETE FROM user_settings WHERE user_id = ? AND key = ?", (user_id, key))
         else:
-            zone = check_zone(zone)
             await self._db.execute(
-                "INSERT INTO user_settings (user_id, key, value) VALUES (?, 'timezone', ?) "
+                "INSERT INTO user_settings (user_id, key, value) VALUES (?, ?, ?) "
                 "ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value",
-                (user_id, zone),
+                (user_id, key, value),
             )
-        self._user_zones[user_id] = zone
+        self._users[(user_id, key)] = value
 
     async def _plugin_choices(self, room_id: str) -> dict[str, bool]:
         if room_id not in self._choices:

@@ -138,7 +138,7 @@ class CalendarRoutes:
             return http_answer(
                 200, "OK", [("Content-Type", kind), ("ETag", calendar.etag), *_COMMON], body, head=head
             )
-        body = await self._service.page(calendar, token)
+        body = await self._service.page(calendar, token, holder)
         etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
         headers = [("ETag", etag), *_COMMON, ("Content-Security-Policy", CSP)]
         if etag_matches(request.headers.get("if-none-match"), etag):

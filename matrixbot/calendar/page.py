@@ -4,6 +4,11 @@ Served beside the feed (the same address without `.ics`), for a browser on a pho
 all, one small inline stylesheet allowed by its hash in a strict Content-Security-Policy, every
 piece of user text escaped (`h`, `bdi`). Repeats are resolved into their occurrences, and skipped
 ones are shown as skipped; times are in the room's zone, which the page names.
+
+The page is written in the language of the moment: the service chooses the language of whoever holds
+the address (theirs, else the room's), and `lang=` names it; its dates are written from CLDR as the
+bot's messages are. What the plugins put on the calendar
+(titles, kinds, details) is in the room's language: the room's feed is one for all its members.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from zoneinfo import ZoneInfo
 
 from matrixbot.api.calendar import WEB_URL, FeedAddress
 from matrixbot.calendar.ledger import Entry
+from matrixbot.i18n import _, _n, current_language
 from matrixbot.matrix.markup import bdi, h
-from matrixbot.time import zone_abbrev
+from matrixbot.time import format_date, zone_abbrev
 
-AHEAD = timedelta(weeks=8)
+WEEKS = 8
+AHEAD = timedelta(weeks=WEEKS)
 """How far ahead the page looks."""
 MAX_ROWS = 200
 _CHUNK = 32
@@ -82,6 +89,7 @@ def coming(entries: list[Entry], now: datetime, until: datetime) -> list[Occurre
 
 
 def render_page(name: str, zone: str, entries: list[Entry], address: FeedAddress, now: datetime) -> str:
+    """The page, in the language of the moment (the caller's `speaking`)."""
     tz = ZoneInfo(zone)
     occurrences = coming(entries, now, now + AHEAD)
     days: dict[date, list[str]] = {}
@@ -94,25 +102,41 @@ def render_page(name: str, zone: str, entries: list[Entry], address: FeedAddress
         for day, rows in sorted(days.items())
     )
     if not sections:
-        sections = "<p>Nothing on the calendar in the next 8 weeks.</p>"
+        nothing = _n(
+            "Nothing on the calendar in the next {n} week.",
+            "Nothing on the calendar in the next {n} weeks.",
+            WEEKS,
+        )
+        sections = f"<p>{nothing.format(n=WEEKS)}</p>"
+    coming_up = _n("Coming up in the next {n} week.", "Coming up in the next {n} weeks.", WEEKS).format(
+        n=WEEKS
+    )
+    zoned = _("Times are in <b>{zone}</b> ({abbreviation}).").format(
+        zone=h(zone), abbreviation=h(zone_abbrev(now.astimezone(tz)))
+    )
+    title = _("{room}: calendar").format(room=h(name))
+    subscribe, download = _("Subscribe in your calendar app"), _("download (.ics)")
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{h(current_language())}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer"><meta name="robots" content="noindex, nofollow">'
-        f"<title>{h(name)}: calendar</title><style>{STYLE}</style></head><body>"
+        f"<title>{title}</title><style>{STYLE}</style></head><body>"
         f"<header><h1>{bdi(name)}</h1>"
-        f"<p>Coming up in the next 8 weeks. Times are in <b>{h(zone)}</b> ({h(zone_abbrev(now.astimezone(tz)))}).</p>"
-        f'<a class="subscribe" href="{h(address.webcal)}">Subscribe in your calendar app</a> '
-        f'<a href="{h(address.https)}">download (.ics)</a></header>'
+        f"<p>{coming_up} {zoned}</p>"
+        f'<a class="subscribe" href="{h(address.webcal)}">{subscribe}</a> '
+        f'<a href="{h(address.https)}">{download}</a></header>'
         f"<main>{sections}</main></body></html>"
     )
 
 
 def _row(occurrence: Occurrence, tz: ZoneInfo) -> str:
     entry, item = occurrence.entry, occurrence.entry.item
-    state = " (cancelled)" if entry.cancelled else " (skipped)" if occurrence.skipped else ""
+    # TRANSLATORS: said in brackets after an item's kind, a plugin's word ("meeting", "poll deadline"),
+    # so a form that fits any noun: a cancelled item, and a repeat's occurrence that does not take place
+    state = _("cancelled") if entry.cancelled else _("skipped") if occurrence.skipped else ""
     parts = [f'<span class="time">{_times(occurrence, tz)}</span> <b>{bdi(item.title)}</b>']
-    parts.append(f' <span class="kind">{h(item.kind)}{state}</span>')
+    kind = _("{kind} ({state})").format(kind=h(item.kind), state=state) if state else h(item.kind)
+    parts.append(f' <span class="kind">{kind}</span>')
     if item.place:
         parts.append(f"<br>📍 {bdi(item.place)}")
     if item.url and WEB_URL.fullmatch(item.url) and not state:
@@ -127,7 +151,11 @@ def _times(occurrence: Occurrence, tz: ZoneInfo) -> str:
     item = occurrence.entry.item
     if item.all_day:
         last = (occurrence.end.astimezone(ZoneInfo(item.zone)) - timedelta(days=1)).date()
-        return "all day" if last <= _item_date(occurrence) else f"all day, until {_day(last)}"
+        return (
+            _("all day")
+            if last <= _item_date(occurrence)
+            else _("all day, until {day}").format(day=_day(last))
+        )
     start, end = occurrence.start.astimezone(tz), occurrence.end.astimezone(tz)
     iso = start.isoformat()
     if end == start:
@@ -141,4 +169,5 @@ def _item_date(occurrence: Occurrence) -> date:
 
 
 def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    """ "Tue 5 Mar 2024"; "Di., 5. März 2024"."""
+    return format_date(day)

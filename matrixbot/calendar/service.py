@@ -25,6 +25,7 @@ from matrixbot.calendar.ics import render_ics
 from matrixbot.calendar.ledger import Entry, LedgerStore, Offer, Plan, reconcile
 from matrixbot.calendar.page import render_page
 from matrixbot.db import Database
+from matrixbot.i18n import _, speaking
 from matrixbot.matrix.rooms import RoomDirectory
 from matrixbot.time import Clock
 
@@ -80,7 +81,7 @@ class CalendarService:
         self._clock = clock
         self._public_url = public_url
         self._listening = listening
-        local, _, server = rooms.bot_user_id.removeprefix("@").partition(":")
+        local, _sep, server = rooms.bot_user_id.removeprefix("@").partition(":")
         self._uid_tail = f"{local}@{server or 'matrixbot'}"
         self._locks: dict[str, asyncio.Lock] = {}
         self._written: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
@@ -89,11 +90,16 @@ class CalendarService:
 
     @property
     def unavailable(self) -> str | None:
-        where = "(README: The room's calendar)"
         if not self._listening:
-            return f"Room calendars are not set up on this bot: its operator sets http.listen and http.public_url in its config {where}."
+            return _(
+                "Room calendars are not set up on this bot: its operator sets http.listen and "
+                "http.public_url in its config (README: The room's calendar)."
+            )
         if not self._public_url:
-            return f"Room calendars are not set up on this bot: its operator sets http.public_url, the address calendar apps reach it at, in its config {where}."
+            return _(
+                "Room calendars are not set up on this bot: its operator sets http.public_url, the "
+                "address calendar apps reach it at, in its config (README: The room's calendar)."
+            )
         return None
 
     async def is_off(self, room_id: str) -> bool:
@@ -161,16 +167,19 @@ class CalendarService:
             self._written.popitem(last=False)
         return body
 
-    async def page(self, calendar: RoomCalendar, token: str) -> bytes:
-        """The agenda page (coming occurrences depend on the time, so it is written each time)."""
-        html = await asyncio.to_thread(
-            render_page,
-            calendar.name,
-            calendar.zone,
-            calendar.entries,
-            self.address(token),
-            self._clock.now(),
-        )
+    async def page(self, calendar: RoomCalendar, token: str, holder: Holder) -> bytes:
+        """The agenda page (coming occurrences depend on the time, so it is written each time), in
+        the language of the address's holder: theirs, else the room's."""
+        language = await self._settings.language(calendar.room_id, holder.user_id)
+        with speaking(language):  # the worker thread writes in it too (it copies the context)
+            html = await asyncio.to_thread(
+                render_page,
+                calendar.name,
+                calendar.zone,
+                calendar.entries,
+                self.address(token),
+                self._clock.now(),
+            )
         return html.encode()
 
     async def _offers(self, room_id: str, start: datetime, end: datetime) -> tuple[list[Offer], set[str]]:
@@ -179,11 +188,13 @@ class CalendarService:
         room = hashlib.sha256(room_id.encode()).hexdigest()[:10]  # a key need be unique in its room only
         offers: list[Offer] = []
         failed: set[str] = set()
+        language = await self._settings.language(room_id)  # the items' words: the room's
         for name, plugin in sorted(self._catalog.plugins.items()):
             if name not in enabled:
                 continue
             try:
-                items = await asyncio.wait_for(plugin.calendar_items(room_id, start, end), PLUGIN_TIMEOUT)
+                with speaking(language, plugin.translations):
+                    items = await asyncio.wait_for(plugin.calendar_items(room_id, start, end), PLUGIN_TIMEOUT)
                 if not all(isinstance(item, CalendarItem) for item in items):
                     raise TypeError("calendar_items must return CalendarItem objects")
             except Exception:

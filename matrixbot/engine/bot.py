@@ -1,7 +1,8 @@
 """The bot: a start (the database, the transport, the assembly, the catch-up, the sync loop), a stop
 that takes it apart in reverse, and retrying what may pass.
 
-What a start builds is one `Started` (assembly.py), present as a whole or not at all. Durability
+What a start builds is one `Started` (assembly.py), present as a whole or not at all; an instance
+that another one leads (several on one PostgreSQL database) stands by first (election.py). Durability
 lives in `inbox.py` (events stored with the sync token before they are handled) and `scheduler.py`
 (jobs); turning syncs into events in `sync.py`; routing them in `dispatch.py`.
 """
@@ -22,6 +23,7 @@ from matrixbot.config import Config
 from matrixbot.datadir import InstanceLock, make_private, warn_if_readable
 from matrixbot.db import Database
 from matrixbot.engine.assembly import P, Started, assemble, plugin_classes
+from matrixbot.engine.election import Election, Role, take_over
 from matrixbot.engine.schema import CORE_MIGRATIONS
 from matrixbot.engine.tasks import watch
 from matrixbot.errors import (
@@ -76,6 +78,7 @@ class Bot:
         """Open from the first step of a start until the stop (the rest is built on it)."""
         self._instance = InstanceLock(config.data_dir)
         self._http: HealthServer | None = None
+        self._election: Election | None = None
         self._sync_task: asyncio.Task[None] | None = None
         self._warm_task: asyncio.Future[None] | None = None
 
@@ -97,7 +100,8 @@ class Bot:
     # -- start and stop ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the database, log in, assemble the parts, catch up, and start syncing."""
+        """Open the database, lead (or stand by until this instance leads), log in, assemble the
+        parts, catch up, and start syncing. Returns without parts when stopped while standing by."""
         db = self._db = await self._open_database()
         if self.config.http_listen is not None:
             from matrixbot.engine.health import HealthServer  # only when /health is wanted
@@ -105,7 +109,18 @@ class Bot:
             self._http = await HealthServer.start(self, *self.config.http_listen)
         transport = self._transport or NioTransport(self.config, on_error=self._note_error)
         self._transport = transport
-        await self._retrying("log in", lambda: transport.connect(db))
+        election = self._election = Election(self.config, self.lifecycle, db, self._retrying)
+        if await election.take():
+            await db.migrate("matrixbot", CORE_MIGRATIONS)
+            await self._retrying("log in", lambda: transport.connect(db))
+        else:
+            if not await election.schema_made(len(CORE_MIGRATIONS)):
+                return
+            await self._retrying("log in", lambda: transport.connect(db))
+            if not await election.wait_to_lead(transport, self.config):
+                return
+            await db.migrate("matrixbot", CORE_MIGRATIONS)
+        office = await election.take_office(transport.device_id)
         self._started = started = await assemble(
             self.config,
             clock=self.clock,
@@ -116,6 +131,8 @@ class Bot:
             transport=transport,
             plugins=self._plugins,
         )
+        if office is not None and office.taken_over:
+            await take_over(started, election.standby.token if election.standby else None)
         await self._go_live(started)
         if self._http is not None:  # members and rooms are known now: a feed's holder can be checked
             from matrixbot.calendar.http import CalendarRoutes
@@ -138,7 +155,6 @@ class Bot:
         db = await Database.for_config(self.config)
         db.on_fatal = self.lifecycle.fail
         db.on_fault = self.troubles.saw_storage_fault
-        await db.migrate("matrixbot", CORE_MIGRATIONS)
         return db
 
     async def _go_live(self, started: Started) -> None:
@@ -197,6 +213,8 @@ class Bot:
         db, self._db = self._db, None
         if db is not None:
             await db.close()
+        if self._election is not None:
+            await self._election.close()  # the leader's lock last: nothing is written or posted now
         self._instance.release()
         if db is not None:
             log.info("matrixbot stopped")
@@ -210,9 +228,16 @@ class Bot:
     # -- what /health and /metrics read (engine/health.py's Status) --------------------------
 
     @property
+    def role(self) -> str:
+        """This instance's role: leader, standby (another instance leads) or starting."""
+        return (self._election.role if self._election is not None else Role.STARTING).value
+
+    @property
     def last_sync(self) -> float | None:
-        """time.monotonic() of the last sync handled in full, None before the first."""
-        return self._started.syncer.last_ok if self._started is not None else None
+        """time.monotonic() of the last sync handled in full (a standby's own), None before the first."""
+        if self._started is not None:
+            return self._started.syncer.last_ok
+        return self._election.last_sync if self._election is not None else None
 
     @property
     def scheduling(self) -> bool:
@@ -220,7 +245,9 @@ class Bot:
 
     @property
     def storage_fault(self) -> str | None:
-        return self._db.fault if self._db is not None else "not open"
+        if self._db is None:
+            return "not open"
+        return self._db.fault or (self._election.unreachable if self._election is not None else None)
 
     @property
     def room_count(self) -> int:

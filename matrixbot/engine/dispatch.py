@@ -43,6 +43,7 @@ from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.reactions import ReactionLog
 from matrixbot.engine.registry import Registry
 from matrixbot.errors import FatalError, SendError, SendPending, StorageUnavailable, UserError
+from matrixbot.i18n import _, any_of, speaking
 from matrixbot.lifecycle import Lifecycle
 from matrixbot.logformat import log_context
 from matrixbot.matrix.events import (
@@ -249,34 +250,42 @@ class Dispatcher:
         spec = self._registry.commands.get(invocation.name)
         if spec is None:
             started = time.perf_counter()
-            text = self._unknown(invocation.name, await self._registry.enabled(event.room_id))
+            with speaking(await self._registry.settings.language(event.room_id, event.sender)):
+                text = self._unknown(invocation.name, await self._registry.enabled(event.room_id))
             await outbox.message(event.room_id, Message.from_html(h(text)), reply_to=event)
             metrics.command_done(None, "refused", started)
             return
         plugin = self._registry.plugins[spec.plugin]
         ctx = await Context.made(event, plugin.services, outbox)
         if spec.plugin not in await self._registry.enabled(event.room_id):
-            await ctx.refuse(await self._off(ctx, invocation.name, spec.plugin))
+            with speaking(ctx.language):
+                await ctx.refuse(await self._off(ctx, invocation.name, spec.plugin))
             return
         await spec.invoke(plugin, ctx, invocation.args, invocation.body)
 
     async def _off(self, ctx: Context, name: str, plugin: str) -> UserError:
         """A command of a plugin that is off here: who may turn it on, by name."""
         prefix = self._config.prefix
-        said = f"{prefix}{name} belongs to the {plugin} plugin, which is off in this room."
-        turn = f"can turn it on with {prefix}enable {plugin}."
+        said = _("{command} belongs to the {plugin} plugin, which is off in this room.").format(
+            command=f"{prefix}{name}", plugin=plugin
+        )
+        turn = _("{admin} can turn it on with {command}.")
         admin, admin_html = await ctx.room_admin()
+        command = f"{prefix}enable {plugin}"
         return UserError(
-            f"{said} {admin[:1].upper()}{admin[1:]} {turn}",
-            html=f"{h(said)} {admin_html[:1].upper()}{admin_html[1:]} {h(turn)}",
+            f"{said} " + turn.format(admin=admin[:1].upper() + admin[1:], command=command),
+            html=f"{h(said)} "
+            + turn.format(admin=admin_html[:1].upper() + admin_html[1:], command=h(command)),
         )
 
     def _unknown(self, name: str, enabled: set[str]) -> str:
         prefix = self._config.prefix
         names = [n for n, s in self._registry.commands.items() if s.plugin in enabled]
         close = suggest(name, names)
-        hint = f" Did you mean {' or '.join(prefix + c for c in close)}?" if close else ""
-        return f"I don't know {prefix}{shorten(name)}.{hint} Try {prefix}help."
+        said = _("I don't know {command}.").format(command=f"{prefix}{shorten(name)}")
+        if close:
+            said += " " + _("Did you mean {commands}?").format(commands=any_of(prefix + c for c in close))
+        return said + " " + _("Try {command}.").format(command=f"{prefix}help")
 
     async def _to_plugins(self, room_id: str, kind: str, payload: Any) -> None:
         for name in sorted(await self._registry.enabled(room_id)):

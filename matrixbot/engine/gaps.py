@@ -17,6 +17,7 @@ import nio
 
 from matrixbot.api.settings import SettingsStore
 from matrixbot.engine.lanes import Lanes, Work
+from matrixbot.i18n import _, speaking
 from matrixbot.matrix.events import RoomEvent, from_sync
 from matrixbot.matrix.markup import Message, h
 from matrixbot.matrix.sender import Sender
@@ -72,16 +73,22 @@ class GapFiller:
     def _tell(self, room_id: str, since: str, synced_at: float | None, until: float) -> None:
         async def post() -> bool:
             zone = await self._settings.zone(room_id)
-            end = format_time(datetime.fromtimestamp(until, UTC), zone)
-            span = (
-                f"between {h(format_time(datetime.fromtimestamp(synced_at, UTC), zone))} and {h(end)}"
-                if synced_at
-                else f"before {h(end)}"
-            )
-            html = (
-                f"I could not fetch everything sent here while I was away: what was sent {span} was not "
-                "seen, so commands in it were not handled. Please send again what matters."
-            )
+            with speaking(await self._settings.language(room_id)):
+                end = h(format_time(datetime.fromtimestamp(until, UTC), zone))
+                said = (
+                    _(
+                        "I could not fetch everything sent here while I was away: what was sent between "
+                        "{start} and {end} was not seen, so commands in it were not handled. Please send "
+                        "again what matters."
+                    ).format(start=h(format_time(datetime.fromtimestamp(synced_at, UTC), zone)), end=end)
+                    if synced_at
+                    else _(
+                        "I could not fetch everything sent here while I was away: what was sent before "
+                        "{end} was not seen, so commands in it were not handled. Please send again what "
+                        "matters."
+                    ).format(end=end)
+                )
+            html = said
             # once per gap: a sync replayed after a crash starts from the same token
             await self._sender.outbox(f"gap:{room_id}:{since}").message(room_id, Message.from_html(html))
             return True

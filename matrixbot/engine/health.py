@@ -2,7 +2,9 @@
 
 /health answers 200 when the last sync succeeded within SYNC_MAX_AGE and the scheduler runs
 (and the database reports no fault), else 503; the JSON body says which part is failing, so a
-supervisor (Docker's HEALTHCHECK, a load balancer, a person with curl) can tell why.
+supervisor (Docker's HEALTHCHECK, a load balancer, a person with curl) can tell why. It says the
+instance's role too: a standby (another instance on the same database leads) runs no scheduler and
+is healthy while it syncs and can reach the database (to take over); /metrics has `matrixbot_role`.
 
 The listener must never cost the bot its homeserver connection, nor its log, whoever reaches the
 port. 1,100 half-sent requests once took every file descriptor of a process limited to 1,024: the
@@ -59,6 +61,11 @@ class Status(Protocol):
     """What the listener reads of the bot it reports on (the bot is one: engine/bot.py)."""
 
     @property
+    def role(self) -> str:
+        """One of `metrics.ROLES`: "leader", "standby" or "starting"."""
+        ...
+
+    @property
     def last_sync(self) -> float | None:
         """time.monotonic() of the last sync handled in full, None before the first."""
         ...
@@ -86,11 +93,13 @@ def health_of(bot: Status) -> tuple[bool, dict[str, Any]]:
     last_ok = bot.last_sync
     age = None if last_ok is None else time.monotonic() - last_ok
     sync_ok = age is not None and age <= SYNC_MAX_AGE
-    scheduler_ok = bot.scheduling
+    role = bot.role
+    scheduler_ok = bot.scheduling or role == "standby"  # a standby schedules nothing until it leads
     fault = bot.storage_fault
     healthy = sync_ok and scheduler_ok and fault is None
     report = {
         "status": "ok" if healthy else "failing",
+        "role": role,
         "sync": {"ok": sync_ok, "seconds_since_last": None if age is None else round(age, 1)},
         "scheduler": {"ok": scheduler_ok},
         "database": {"ok": fault is None, "fault": fault},
@@ -246,6 +255,8 @@ class HealthServer:
         metrics.SYNC_AGE.set(float("nan") if last_ok is None else time.monotonic() - last_ok)
         metrics.SCHEDULER_RUNNING.set(int(bot.scheduling))
         metrics.ROOMS.set(bot.room_count)
+        for role in metrics.ROLES:
+            metrics.ROLE.labels(role).set(int(role == bot.role))
         self._read_backlog()  # for the next scrape: this one serves the last value read
         return generate_latest(metrics.REGISTRY)
 

@@ -22,6 +22,7 @@ from matrixbot.config import Config
 from matrixbot.db import Database, Tx
 from matrixbot.engine.registry import Registry
 from matrixbot.errors import UserError
+from matrixbot.i18n import N_, _, all_of, declared, speaking
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import Message, h
 from matrixbot.matrix.permissions import redact_level
@@ -56,7 +57,7 @@ def arrival(event: RoomEvent, bot_user_id: str) -> Arrival | None:
     return Arrival(event.room_id, event.event_id, invited, invited and previous.get("is_direct") is True)
 
 
-_ROLES = {50: " (Moderator)", 100: " (Admin)"}
+_ROLES = {50: N_("Moderator"), 100: N_("Admin")}
 """The names Element gives the usual power levels."""
 
 
@@ -64,31 +65,38 @@ def render_hello(prefix: str, plugins: Sequence[str], cannot_remove: Sequence[st
     """The hello of a room: the plugins on (`plugins`), `!help`, and what the bot would remove
     with power level `level` (`cannot_remove`, when it may not remove messages there)."""
     p = h(prefix)
+    plugins_command = f"<code>{p}plugins</code>"
     if plugins:
         names = ", ".join(f"<b>{h(name)}</b>" for name in plugins)
-        first = (
-            f"👋 Hello! I'm a bot. On in this room: {names} (<code>{p}plugins</code> says what each does)."
+        first = _("👋 Hello! I'm a bot. On in this room: {names} ({command} says what each does).").format(
+            names=names, command=plugins_command
         )
     else:
-        first = (
-            "👋 Hello! I'm a bot. No plugins are on in this room yet: a room admin can turn one on with "
-            f"<code>{p}enable NAME</code> (<code>{p}plugins</code> lists them)."
-        )
-    lines = [first, f"Say <code>{p}help</code> to see the commands you can use here."]
+        first = _(
+            "👋 Hello! I'm a bot. No plugins are on in this room yet: a room admin can turn one on "
+            "with {enable} ({command} lists them)."
+        ).format(enable=f"<code>{p}enable NAME</code>", command=plugins_command)
+    lines = [
+        first,
+        _("Say {command} to see the commands you can use here.").format(command=f"<code>{p}help</code>"),
+    ]
     if cannot_remove:
-        what = " and ".join(h(w) for w in cannot_remove)
+        what = all_of(h(w) for w in cannot_remove)
+        role = f" ({_(_ROLES[level])})" if level in _ROLES else ""
         lines.append(
-            f"I may not remove messages here, so I can only warn about {what}. "
-            f"Give me power level {level}{_ROLES.get(level, '')} and I will remove them."
+            _(
+                "I may not remove messages here, so I can only warn about {what}. Give me power level "
+                "{level} and I will remove them."
+            ).format(what=what, level=f"{level}{role}")
         )
     return "<br>".join(lines)
 
 
 def render_direct_hello(prefix: str) -> str:
-    return (
-        "👋 Hello! This is a direct chat with me, a bot: what you say here only I see. "
-        f"Say <code>{h(prefix)}help</code> to see what I can do."
-    )
+    return _(
+        "👋 Hello! This is a direct chat with me, a bot: what you say here only I see. Say {command} "
+        "to see what I can do."
+    ).format(command=f"<code>{h(prefix)}help</code>")
 
 
 class Greeter:
@@ -126,7 +134,8 @@ class Greeter:
         if not found.invited or await self._registry.settings.get(found.room_id, "hello") == "off":
             return
         prefix = self._config.prefix
-        html = render_direct_hello(prefix) if found.direct else await self._room_hello(found.room_id)
+        with speaking(await self._registry.settings.language(found.room_id)):
+            html = render_direct_hello(prefix) if found.direct else await self._room_hello(found.room_id)
         outbox = self._sender.outbox(f"event:{event.event_id}")
         await outbox.message(found.room_id, Message.from_html(html))
         log.info("said hello in %s", found.room_id)
@@ -146,7 +155,8 @@ class Greeter:
 
     async def _room_hello(self, room_id: str) -> str:
         enabled = sorted(await self._registry.enabled(room_id) - ALWAYS_ON)
-        removes = [r for name in enabled if (r := self._registry.plugins[name].removes)]
+        plugins = [self._registry.plugins[name] for name in enabled]
+        removes = [declared(p.removes, p.translations) for p in plugins if p.removes]
         rooms, level = self._sender.rooms, 0
         if removes:
             try:

@@ -111,6 +111,13 @@ class Inbox:
             (event.to_json(), event.event_id),
         )
 
+    async def oldest_unfinished(self) -> float | None:
+        """When the oldest event not handled yet (or not readable yet) was stored (Unix seconds)."""
+        value = await self._db.fetch_value(
+            "SELECT MIN(received_at) FROM inbox WHERE state IN ('pending', 'undecrypted')"
+        )
+        return None if value is None else float(value)
+
     async def unfinished(self, *, undecrypted_since: float) -> list[Row]:
         """Events stored but not handled (and unreadable ones newer than `undecrypted_since`), oldest first.
 

@@ -19,6 +19,7 @@ import logging
 from matrixbot.api.settings import SettingsStore
 from matrixbot.db import Database, Tx
 from matrixbot.engine.lanes import Lanes, Work
+from matrixbot.i18n import _, speaking
 from matrixbot.matrix.events import RoomEvent
 from matrixbot.matrix.markup import Message, h
 from matrixbot.matrix.rooms import RoomDirectory
@@ -82,12 +83,13 @@ class RoomMoves:
         self._lanes.add(Work(room_id, 0.0, True, functools.partial(self._tell, str(old), room_id)))
 
     async def _tell(self, old: str, new: str) -> bool:
-        html = (
-            f"This room replaces <code>{h(old)}</code>: I have moved its settings, polls, meetings, "
-            "reminders, check-ins and signup lists here, and what was scheduled there will be posted "
-            "here. Messages I keep up to date (a poll's tally, a signup list) stay in the old room; "
-            "<code>!help</code> lists the commands that show them here."
-        )
+        with speaking(await self._settings.language(new)):
+            html = _(
+                "This room replaces {room}: I have moved its settings, polls, meetings, reminders, "
+                "check-ins and signup lists here, and what was scheduled there will be posted here. "
+                "Messages I keep up to date (a poll's tally, a signup list) stay in the old room; "
+                "{help} lists the commands that show them here."
+            ).format(room=f"<code>{h(old)}</code>", help="<code>!help</code>")
         await self._sender.outbox(f"moved:{old}:{new}").message(new, Message.from_html(html))
         return True
 

@@ -113,6 +113,13 @@ class Scheduler:
         """This process starts now: a job due before it is late because the bot was offline."""
         self._started_at = self._clock.now()
 
+    async def unfinished(self) -> list[tuple[int, float]]:
+        """The jobs started and not finished (running, or waiting to be tried again): id, due time."""
+        rows = await self._db.fetch_all(
+            "SELECT id, due_at FROM jobs WHERE state = 'running' OR (state = 'pending' AND attempts > 0)"
+        )
+        return [(int(row["id"]), float(row["due_at"])) for row in rows]
+
     async def recover(self) -> None:
         await self._db.execute("UPDATE jobs SET state = 'pending' WHERE state = 'running'")
 

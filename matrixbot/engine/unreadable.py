@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from matrixbot.api.settings import SettingsStore
 from matrixbot.engine.lanes import Lanes, Work
+from matrixbot.i18n import _, _n, speaking
 from matrixbot.matrix import crypto
 from matrixbot.matrix.markup import Message, h
 from matrixbot.matrix.rooms import RoomDirectory
@@ -70,19 +71,22 @@ class UnreadableNotices:
         first = min(group, key=lambda item: item.event.server_timestamp)
         room_id = first.room_id
         zone = await self._settings.zone(room_id)
-        sent = format_time(datetime.fromtimestamp(first.event.server_timestamp / 1000, UTC), zone)
-        who = self._rooms.display_name(room_id, first.event.sender)
-        what = (
-            f"a message {h(who)} sent ({h(sent)}): it is"
-            if len(group) == 1
-            else f"{len(group)} messages {h(who)} sent (the first {h(sent)}): they are"
-        )
-        html = (
-            f"I could not read {what} encrypted with a key my session did not receive. Please send "
-            "again what matters. If this keeps happening, your app may share keys only with verified "
-            f"sessions: verify my session (device <code>{h(self._transport.device_id)}</code>, key "
-            f"<code>{h(self._transport.devices.fingerprint)}</code>) or allow unverified sessions."
-        )
+        with speaking(await self._settings.language(room_id)):
+            sent = format_time(datetime.fromtimestamp(first.event.server_timestamp / 1000, UTC), zone)
+            who = self._rooms.display_name(room_id, first.event.sender)
+            said = _n(
+                "I could not read a message {who} sent ({sent}): it is encrypted with a key my session did not receive.",
+                "I could not read {n} messages {who} sent (the first {sent}): they are encrypted with a key my session did not receive.",
+                len(group),
+            ).format(n=len(group), who=h(who), sent=h(sent))
+            html = f"{said} " + _(
+                "Please send again what matters. If this keeps happening, your app may share keys "
+                "only with verified sessions: verify my session (device {device}, key {key}) or "
+                "allow unverified sessions."
+            ).format(
+                device=f"<code>{h(self._transport.device_id)}</code>",
+                key=f"<code>{h(self._transport.devices.fingerprint)}</code>",
+            )
         outbox = self._sender.outbox(f"unreadable:{first.event.event_id}")
         await outbox.message(room_id, Message.from_html(html))
         return True

@@ -14,6 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 POLL_RESPONSE_TYPES = ("org.matrix.msc3381.poll.response", "m.poll.response")
+TXN_KEY = "org.matrixbot.txn"
+"""Every post carries its transaction id in its content under this key (in an encrypted room in the
+clear part too, beside `m.relates_to`): an instance that takes over as another device reads what
+was posted before it led there (matrix/earlier.py), since the homeserver's memory of transaction
+ids is per device."""
 _PILL = re.compile(r'<a\s+href="https://matrix\.to/#/(@[^"/?]+)[^"]*"\s*>(.*?)</a>', re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
 

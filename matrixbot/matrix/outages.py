@@ -31,6 +31,7 @@ from typing import Any
 
 import aiohttp
 
+from matrixbot.i18n import N_
 from matrixbot.time import Clock
 
 UNREACHABLE_CAP = 2.0
@@ -44,11 +45,12 @@ REMIND_EVERY = 60.0
 
 
 class Kind(enum.Enum):
-    UNREACHABLE = "the homeserver was unreachable"
-    FAILING = "the homeserver was failing"
-    RATE_LIMITED = "the homeserver was rate limiting the bot"
-    STORAGE = "the bot could not write to its database"
-    LOCAL = "the bot could not send yet"
+    # the reason a late post gives (in English: `JobRun.why` translates it)
+    UNREACHABLE = N_("the homeserver was unreachable")
+    FAILING = N_("the homeserver was failing")
+    RATE_LIMITED = N_("the homeserver was rate limiting the bot")
+    STORAGE = N_("the bot could not write to its database")
+    LOCAL = N_("the bot could not send yet")
     """nio refused before asking the homeserver (rooms not known yet, a room key not shared)."""
 
 
@@ -114,17 +116,18 @@ class Backoff:
 
 
 STORAGE_REASONS = {
-    "database is locked": "the bot's database was locked",
-    "database or disk is full": "the bot's disk was full",
-    "disk I/O error": "the bot's disk failed (an I/O error)",
-    "database is read-only": "the bot's database was read-only",
-    "database server unreachable": "the bot's database server could not be reached",
-    "database connection lost": "the bot lost its connection to its database server",
-    "database server restarting": "the bot's database server was restarting",
-    "database server disk full": "the disk of the bot's database server was full",
-    "database server short of memory or connections": "the bot's database server was overloaded",
-    "database server I/O error": "the disk of the bot's database server failed (an I/O error)",
-    "database server not answering": "the bot's database server did not answer",
+    "database is locked": N_("the bot's database was locked"),
+    "database or disk is full": N_("the bot's disk was full"),
+    "disk I/O error": N_("the bot's disk failed (an I/O error)"),
+    "database is read-only": N_("the bot's database was read-only"),
+    "database server unreachable": N_("the bot's database server could not be reached"),
+    "database connection lost": N_("the bot lost its connection to its database server"),
+    "database server restarting": N_("the bot's database server was restarting"),
+    "database server disk full": N_("the disk of the bot's database server was full"),
+    "database server short of memory or connections": N_("the bot's database server was overloaded"),
+    "database server I/O error": N_("the disk of the bot's database server failed (an I/O error)"),
+    "database server not answering": N_("the bot's database server did not answer"),
+    "this instance cannot confirm that it still leads": N_("the bot lost its database lock for a while"),
 }
 """A storage fault's cause (as `matrixbot.db` names it, at the end of a trouble's detail) as the
 reason a late post gives."""

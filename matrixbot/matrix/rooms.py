@@ -14,6 +14,7 @@ from typing import Any
 import nio
 
 from matrixbot.errors import UserError
+from matrixbot.i18n import _
 from matrixbot.matrix import permissions
 from matrixbot.matrix.markup import one_line
 from matrixbot.matrix.transport import Transport
@@ -64,8 +65,10 @@ class RoomDirectory:
             response = await self._client.state_event(room_id, "m.room.power_levels")
             if not isinstance(response, nio.RoomGetStateEventResponse):
                 raise UserError(
-                    "I do not know this room's power levels yet, so I cannot check permissions. "
-                    "Try again in a moment."
+                    _(
+                        "I do not know this room's power levels yet, so I cannot check permissions. "
+                        "Try again in a moment."
+                    )
                 )
             self._power[room_id] = response.content
         return self._power[room_id]

@@ -4,6 +4,11 @@ Each handler posts through an `Outbox` whose transaction ids derive from what tr
 command's event id, or the job's id) and a counter. A handler that is run again after a crash
 therefore sends the same transaction ids, and the homeserver returns the event it already has
 instead of posting a second one (Synapse keeps transaction ids for 24 hours per device).
+
+Every post also carries its transaction id in its content (`TXN_KEY`): an instance that takes over
+from another device reads them back from the rooms' history (`earlier`, matrix/earlier.py), since
+the homeserver's memory of them is the old device's. And nothing is sent while this instance cannot
+confirm that it leads (`Lifecycle.lease`): the send waits, as for a homeserver away.
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ import nio
 from matrixbot import metrics
 from matrixbot.db import Database
 from matrixbot.errors import MessageTooLarge, SendError, SendPending
+from matrixbot.i18n import _
 from matrixbot.lifecycle import Lifecycle
-from matrixbot.matrix.events import RoomEvent
+from matrixbot.matrix.earlier import EarlierPosts, HistoryUnreadable
+from matrixbot.matrix.events import TXN_KEY, RoomEvent
 from matrixbot.matrix.markup import Message
 from matrixbot.matrix.outages import (
     NETWORK_ERRORS,
@@ -46,12 +53,15 @@ MAX_CONTENT_BYTES = 60_000
 _PERMANENT = {"M_FORBIDDEN", "M_TOO_LARGE", "M_NOT_FOUND", "M_BAD_JSON", "M_NOT_JSON", "M_UNKNOWN_TOKEN"}
 
 
-def check_size(content: dict[str, Any], what: str = "That message") -> None:
-    """Refuse content that the homeserver would refuse, when it is given rather than when it is due."""
+def check_size(content: dict[str, Any], what: str | None = None) -> None:
+    """Refuse content that the homeserver would refuse, when it is given rather than when it is due.
+    `what` names it in the refusal ("That message" by default), in the language being written."""
     size = len(json.dumps(content, ensure_ascii=False).encode())
     if size > MAX_CONTENT_BYTES:
         raise MessageTooLarge(
-            f"{what} would be {size // 1024} KiB; Matrix allows about {MAX_CONTENT_BYTES // 1024} KiB. Please shorten it."
+            _("{what} would be {size} KiB; Matrix allows about {limit} KiB. Please shorten it.").format(
+                what=what or _("That message"), size=size // 1024, limit=MAX_CONTENT_BYTES // 1024
+            )
         )
 
 
@@ -84,6 +94,8 @@ class Sender:
         self._expected: set[str] = set()
         """Rooms the bot made or joined just now, which the transport knows only once a sync brought them."""
         self.window = SendWindow()
+        self.earlier: EarlierPosts | None = None
+        """After a take-over from another device: what the account had posted (see the module)."""
 
     def expect(self, room_id: str) -> None:
         """The bot made or joined `room_id` just now: a send there waits for a sync to bring it."""
@@ -91,8 +103,11 @@ class Sender:
 
     def outbox(self, origin: str) -> Outbox:
         """An outbox whose transaction ids are stable for `origin` (e.g. 'event:$abc' or 'job:12')."""
-        digest = hashlib.sha256(origin.encode()).hexdigest()[:24]
-        return Outbox(self, f"mb{self._nonce}.{digest}")
+        return Outbox(self, self.prefix(origin))
+
+    def prefix(self, origin: str) -> str:
+        """The transaction ids of `origin`'s posts, without their count."""
+        return f"mb{self._nonce}.{hashlib.sha256(origin.encode()).hexdigest()[:24]}"
 
     async def send(
         self,
@@ -113,21 +128,11 @@ class Sender:
         deadline = None if retry_for is None else loop.time() + retry_for
         backoff = Backoff(self.first_retry)
         while True:
-            body = content() if callable(content) else content
+            body = {**(content() if callable(content) else content), TXN_KEY: txn_id}
             check_size(body)
-            trouble: Trouble
-            try:
-                response = await self._transport.send(room_id, event_type, body, txn_id)
-            except NETWORK_ERRORS as exc:
-                trouble = trouble_from_exception(exc)
-            except nio.LocalProtocolError as exc:
-                trouble = Trouble(Kind.LOCAL, self._local_problem(room_id, exc))
-            except nio.SendRetryError as exc:
-                trouble = Trouble(Kind.LOCAL, f"could not share the room key: {exc}")
-            else:
-                if isinstance(response, nio.RoomSendResponse):
-                    return response.event_id
-                trouble = self._classify(response)
+            trouble = await self._try(room_id, event_type, body, txn_id)
+            if isinstance(trouble, str):
+                return trouble
             if self._troubles is not None and trouble.kind is not Kind.LOCAL:
                 self._troubles.saw(trouble)
             delay = backoff.delay(trouble)
@@ -138,6 +143,35 @@ class Sender:
             log.warning("send to %s failed (%s); retrying in %.1fs", room_id, trouble.detail, delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(closing.wait(), delay)
+
+    async def _try(self, room_id: str, event_type: str, body: dict[str, Any], txn_id: str) -> str | Trouble:
+        """One try of a send: the event's id, or the passing trouble (raised when it is for good)."""
+        try:
+            if self.earlier is not None and self.earlier.covers(txn_id):
+                found = await self.earlier.find(room_id, txn_id)
+                if found is not None:
+                    log.info(
+                        "not posting %s again in %s: it is %s, posted before this instance led",
+                        txn_id,
+                        room_id,
+                        found,
+                    )
+                    return found
+            unconfirmed = self._life.lease.cause()  # asked last, just before the send
+            if unconfirmed is not None:
+                return Trouble(Kind.STORAGE, unconfirmed)
+            response = await self._transport.send(room_id, event_type, body, txn_id)
+        except NETWORK_ERRORS as exc:
+            return trouble_from_exception(exc)
+        except HistoryUnreadable as exc:
+            return exc.trouble
+        except nio.LocalProtocolError as exc:
+            return Trouble(Kind.LOCAL, self._local_problem(room_id, exc))
+        except nio.SendRetryError as exc:
+            return Trouble(Kind.LOCAL, f"could not share the room key: {exc}")
+        if isinstance(response, nio.RoomSendResponse):
+            return response.event_id
+        return self._classify(response)
 
     def _local_problem(self, room_id: str, exc: nio.LocalProtocolError) -> str:
         """nio refused to send without asking the homeserver: passing until it knows the rooms."""
@@ -155,6 +189,9 @@ class Sender:
         return trouble_from_response(response)
 
     async def redact(self, room_id: str, event_id: str, reason: str | None = None) -> bool:
+        if self._life.lease.cause() is not None:
+            log.warning("did not redact %s in %s: %s", event_id, room_id, self._life.lease.cause())
+            return False
         response = await self._transport.redact(room_id, event_id, reason)
         if isinstance(response, nio.RoomRedactResponse):
             return True

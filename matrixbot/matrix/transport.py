@@ -154,7 +154,7 @@ class NioTransport:
 
     def __init__(self, config: Config, *, on_error: Callable[[nio.ErrorResponse], Awaitable[None]]) -> None:
         self._config = config
-        self.nio = nio.AsyncClient(
+        self.nio: nio.AsyncClient = crypto.BotClient(
             config.homeserver,
             config.user_id,
             config=nio.AsyncClientConfig(
@@ -204,15 +204,17 @@ class NioTransport:
     async def _open_crypto_store(self, device_id: str, db: Database) -> None:
         """Open (or create) this device's crypto store; a lost or damaged one stops the start."""
         config = self._config
-        known = await db.fetch_value("SELECT value FROM meta WHERE key = 'crypto_device'")
+        # one row per device: a standby is another device on the same database (older: 'crypto_device')
+        key = f"crypto_device.{device_id}"
+        known = await db.fetch_value(
+            "SELECT value FROM meta WHERE key IN ('crypto_device', ?) AND value = ?", (key, device_id)
+        )
         crypto.check_store(config, device_id, known)
         self.nio.store_path = str(crypto.crypto_dir(config))
         crypto.load_store(self.nio, config)
         make_private(config.data_dir)  # nio creates its store file 0644
         await db.execute(
-            "INSERT INTO meta (key, value) VALUES ('crypto_device', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (device_id,),
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, device_id)
         )
         self._encryption = NioEncryption(self.nio)
         await self._encryption.upkeep()

@@ -11,8 +11,8 @@ is read before COMMIT; after such a loss, `committed_after_all` reconnects and a
 (`txid_status`) what became of it, first ending the old session if it is still there, so a write
 is neither lost nor done twice.
 
-(A standby's leader lock belongs beside this connection: a session-level advisory lock held on a
-connection of its own, which the server gives up when that connection dies.)
+Where several instances of the bot share the database, the leader's lock is not on this connection
+but on one of its own (storage/leadership.py), which the server gives up when that session dies.
 """
 
 from __future__ import annotations
@@ -30,6 +30,17 @@ from matrixbot.storage.portable import Statement, plain_name
 if TYPE_CHECKING:
     import asyncpg
 
+KEEPALIVE = {
+    "tcp_keepalives_idle": "3",
+    "tcp_keepalives_interval": "1",
+    "tcp_keepalives_count": "4",
+    "tcp_user_timeout": "7000",
+}
+"""The server's TCP settings for the bot's sessions (PostgreSQL 12 or later): it probes a silent peer
+after 3 s, once a second, and drops it after 4 unanswered probes; an answer it sent that is not
+acknowledged within 7 s drops it too. So a session whose machine or network vanished ends within
+seconds, with the leader's lock (storage/leadership.py) and the row locks of a transaction it had
+open, which would otherwise hold up the instance that takes over, for hours."""
 CONNECT_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 30.0
 """Seconds one statement may take before it counts as a server that does not answer."""
@@ -94,6 +105,19 @@ def check_url(url: str) -> str | None:
     return None
 
 
+def cause_of(exc: BaseException, conn: asyncpg.Connection | None) -> str | None:
+    """The cause, if `exc` (met on `conn`, None while there is none) is a fault that may pass."""
+    pg = _driver()
+    if isinstance(exc, OSError | TimeoutError):
+        return SLOW if isinstance(exc, TimeoutError) and conn is not None else UNREACHABLE
+    if isinstance(exc, pg.PostgresError):
+        state = str(getattr(exc, "sqlstate", "") or "")
+        return _BY_STATE.get(state) or _BY_CLASS.get(state[:2])
+    if isinstance(exc, pg.InterfaceError) and (conn is None or conn.is_closed()):
+        return LOST
+    return None
+
+
 def _driver() -> Any:
     try:
         import asyncpg
@@ -128,7 +152,7 @@ class PostgresConnection:
             self.url,
             timeout=CONNECT_TIMEOUT,
             command_timeout=COMMAND_TIMEOUT,
-            server_settings={"application_name": "matrixbot"},
+            server_settings={"application_name": "matrixbot", **KEEPALIVE},
         )
         self._pid = self._conn.get_server_pid()
 
@@ -314,14 +338,7 @@ class PostgresConnection:
         return str(await conn.fetchval("SHOW server_version"))
 
     def passing(self, exc: BaseException) -> str | None:
-        if isinstance(exc, OSError | TimeoutError):
-            return SLOW if isinstance(exc, TimeoutError) and self._conn is not None else UNREACHABLE
-        if isinstance(exc, self._pg.PostgresError):
-            state = str(getattr(exc, "sqlstate", "") or "")
-            return _BY_STATE.get(state) or _BY_CLASS.get(state[:2])
-        if isinstance(exc, self._pg.InterfaceError) and (self._conn is None or self._conn.is_closed()):
-            return LOST
-        return None
+        return cause_of(exc, self._conn)
 
     def schema_changed(self) -> None:
         self._ids.clear()

@@ -19,7 +19,7 @@ _EXPORTS: dict[str, str] = {
     "Account": "matrixbot.testing.synapse",
     "ChatClient": "matrixbot.testing.chat",
     "FakeBot": "matrixbot.testing.fakebot",
-    "FakeClient": "matrixbot.testing.fakebot",
+    "FakeClient": "matrixbot.testing.fakeclient",
     "FakeClock": "matrixbot.time",
     "MakeAccount": "matrixbot.testing.pytest_plugin",
     "MakeChat": "matrixbot.testing.pytest_plugin",
@@ -27,7 +27,7 @@ _EXPORTS: dict[str, str] = {
     "NotStarted": "matrixbot.errors",
     "Started": "matrixbot.engine.assembly",
     "Postgres": "matrixbot.testing.postgres",
-    "Posted": "matrixbot.testing.fakebot",
+    "Posted": "matrixbot.testing.fakeclient",
     "Seen": "matrixbot.testing.chat",
     "StartBot": "matrixbot.testing.pytest_plugin",
     "Storage": "matrixbot.testing.pytest_plugin",
@@ -77,7 +77,8 @@ if TYPE_CHECKING:
     from matrixbot.engine.assembly import Started
     from matrixbot.errors import NotStarted
     from matrixbot.testing.chat import ChatClient, Seen, edit_by
-    from matrixbot.testing.fakebot import FakeBot, FakeClient, Posted
+    from matrixbot.testing.fakebot import FakeBot
+    from matrixbot.testing.fakeclient import FakeClient, Posted
     from matrixbot.testing.postgres import Postgres
     from matrixbot.testing.pytest_plugin import MakeAccount, MakeChat, MakeFakeBot, StartBot, Storage
     from matrixbot.testing.synapse import Account, Synapse

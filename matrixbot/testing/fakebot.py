@@ -25,196 +25,19 @@ many small cases in between.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import nio
 
 from matrixbot.api.plugin import Plugin
 from matrixbot.config import Config
 from matrixbot.db import Database
 from matrixbot.engine.bot import Bot
 from matrixbot.engine.registry import discover
-from matrixbot.matrix.devices import Devices
 from matrixbot.matrix.events import RoomEvent
-from matrixbot.matrix.markup import FSI, PDI
-from matrixbot.matrix.transport import Encryption
+from matrixbot.testing.fakeclient import FakeClient, FakeRoom, FakeUser, Posted, user_name
 from matrixbot.time import FakeClock
-
-
-@dataclass
-class Posted:
-    """Something the bot sent."""
-
-    event_id: str
-    room_id: str
-    type: str
-    content: dict[str, Any]
-
-    @property
-    def body(self) -> str:
-        """The body as a person reads it, as `ChatClient` shows it: without the invisible marks that
-        isolate user values (FSI … PDI); `content["body"]` has them."""
-        return str(self.content.get("body", "")).replace(FSI, "").replace(PDI, "")
-
-    @property
-    def html(self) -> str:
-        return str(self.content.get("formatted_body", ""))
-
-    @property
-    def msgtype(self) -> str | None:
-        return self.content.get("msgtype")
-
-    @property
-    def reply_to(self) -> str | None:
-        return ((self.content.get("m.relates_to") or {}).get("m.in_reply_to") or {}).get("event_id")
-
-    @property
-    def mentions(self) -> list[str]:
-        return list((self.content.get("m.mentions") or {}).get("user_ids", []))
-
-    @property
-    def edits(self) -> str | None:
-        """The event this post replaces (an edit, as of a live list), if it is one."""
-        relation = self.content.get("m.relates_to") or {}
-        return relation.get("event_id") if relation.get("rel_type") == "m.replace" else None
-
-    @property
-    def new_body(self) -> str:
-        """An edit's new text as a person reads it (without the isolation marks)."""
-        return (
-            str((self.content.get("m.new_content") or {}).get("body", "")).replace(FSI, "").replace(PDI, "")
-        )
-
-
-@dataclass
-class _User:
-    display_name: str
-
-
-@dataclass
-class _Room:
-    room_id: str
-    creator: str
-    users: dict[str, _User]
-    power_levels: dict[str, Any]
-    invited_users: dict[str, _User] = field(default_factory=dict)
-    encrypted: bool = False
-
-    @property
-    def display_name(self) -> str:
-        return self.room_id
-
-
-class FakeClient:
-    """A `Transport` that answers locally and records every send: the homeserver of a `FakeBot`.
-
-    Its syncs bring nothing (a test hands events to the bot itself, see `FakeBot.send`); a repeated
-    transaction id posts nothing new, as on a homeserver. A test may swap in a failing `send`.
-    """
-
-    def __init__(self, user_id: str) -> None:
-        self.user_id = user_id
-        self.device_id = "FAKEDEVICE"
-        self.rooms: dict[str, _Room] = {}
-        self.posted: list[Posted] = []
-        self.redacted: list[str] = []
-        self.uploads: dict[str, bytes] = {}
-        self.encryption: Encryption | None = None
-        self.devices = Devices(None, self.device_id)
-        self._by_txn: dict[str, Posted] = {}
-        self._ids = itertools.count(1)
-        self._syncs = itertools.count(1)
-        self._closed = asyncio.Event()
-
-    def new_id(self, sigil: str) -> str:
-        return f"{sigil}fake{next(self._ids)}"
-
-    async def connect(self, db: Database) -> None:
-        return None
-
-    async def sync(
-        self, *, timeout: int, sync_filter: dict[str, Any], since: str | None, full_state: bool | None
-    ) -> nio.SyncResponse | nio.SyncError:
-        if timeout:  # a long-poll: nothing comes, until it times out or the bot stops
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closed.wait(), timeout / 1000)
-        token = f"s{next(self._syncs)}"  # its own count: room and event ids stay as tests know them
-        response = nio.SyncResponse.from_dict({"next_batch": token, "rooms": {}})
-        assert isinstance(response, nio.SyncResponse)
-        return response
-
-    async def send(
-        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
-    ) -> nio.RoomSendResponse | nio.RoomSendError:
-        posted = self._by_txn.get(txn_id)
-        if posted is None:  # like the homeserver: a repeated transaction id posts nothing new
-            posted = Posted(self.new_id("$"), room_id, event_type, content)
-            self.posted.append(posted)
-            self._by_txn[txn_id] = posted
-        return nio.RoomSendResponse(posted.event_id, room_id)
-
-    async def redact(
-        self, room_id: str, event_id: str, reason: str | None = None
-    ) -> nio.RoomRedactResponse | nio.RoomRedactError:
-        self.redacted.append(event_id)
-        return nio.RoomRedactResponse(self.new_id("$"), room_id)
-
-    async def upload(
-        self, data: bytes, content_type: str, filename: str, *, encrypt: bool
-    ) -> tuple[nio.UploadResponse | nio.UploadError, dict[str, Any] | None]:
-        uri = f"mxc://fake/{next(self._ids)}"
-        self.uploads[uri] = data
-        return nio.UploadResponse(uri), None
-
-    async def create_direct_room(self, user_id: str) -> nio.RoomCreateResponse | nio.RoomCreateError:
-        room_id = self.new_id("!")
-        members = {self.user_id: _User("bot"), user_id: _User(_name(user_id))}
-        self.rooms[room_id] = _Room(room_id, self.user_id, members, {"users": {self.user_id: 100}})
-        return nio.RoomCreateResponse(room_id)
-
-    async def join(self, room_id: str, via: Sequence[str] = ()) -> bool:
-        return room_id in self.rooms
-
-    async def leave(self, room_id: str, reason: str | None = None) -> bool:
-        return self.rooms.pop(room_id, None) is not None
-
-    async def messages(
-        self, room_id: str, *, start: str, end: str, limit: int
-    ) -> nio.RoomMessagesResponse | nio.RoomMessagesError:
-        return nio.RoomMessagesResponse(room_id, [], start, end)
-
-    async def state_event(
-        self, room_id: str, event_type: str, state_key: str = ""
-    ) -> nio.RoomGetStateEventResponse | nio.RoomGetStateEventError:
-        room = self.rooms.get(room_id)
-        if room is None:
-            return nio.RoomGetStateEventError("not in that room", "M_FORBIDDEN")
-        if event_type == "m.room.power_levels":
-            return nio.RoomGetStateEventResponse(room.power_levels, event_type, state_key, room_id)
-        return nio.RoomGetStateEventError("no such state", "M_NOT_FOUND")
-
-    async def state(self, room_id: str) -> nio.RoomGetStateResponse | nio.RoomGetStateError:
-        room = self.rooms.get(room_id)
-        if room is None:
-            return nio.RoomGetStateError("not in that room", "M_FORBIDDEN")
-        create = {"room_version": "10"}
-        return nio.RoomGetStateResponse(
-            [
-                {"type": "m.room.create", "state_key": "", "sender": room.creator, "content": create},
-                {"type": "m.room.power_levels", "state_key": "", "content": room.power_levels},
-            ],
-            room_id,
-        )
-
-    async def close(self) -> None:
-        self._closed.set()
 
 
 class FakeBot(Bot):
@@ -268,12 +91,12 @@ class FakeBot(Bot):
         """A room with the bot and `members`; `admins` get power level 100 (others 0), the bot
         `bot_level` (below 50 it may not remove others' messages, as where nobody made it a moderator)."""
         room_id = self.fake.new_id("!")
-        users = {self.config.user_id: _User("bot"), **{m: _User(_name(m)) for m in members}}
+        users = {self.config.user_id: FakeUser("bot"), **{m: FakeUser(user_name(m)) for m in members}}
         levels = {
             "users": {self.config.user_id: bot_level, **dict.fromkeys(admins, 100)},
             "state_default": 50,
         }
-        self.fake.rooms[room_id] = _Room(room_id, next(iter(members), self.config.user_id), users, levels)
+        self.fake.rooms[room_id] = FakeRoom(room_id, next(iter(members), self.config.user_id), users, levels)
         return room_id
 
     async def send(
@@ -445,7 +268,3 @@ class FakeBot(Bot):
 
 def _text(body: str) -> dict[str, Any]:
     return {"msgtype": "m.text", "body": body}
-
-
-def _name(user_id: str) -> str:
-    return user_id[1:].split(":", 1)[0]

@@ -75,9 +75,14 @@ def find_binaries() -> Path:
 class Postgres:
     """A throwaway server: its own cluster in a temporary folder, loopback only, one superuser."""
 
-    def __init__(self, *, port: int | None = None, durable: bool = False) -> None:
+    def __init__(
+        self, *, port: int | None = None, durable: bool = False, settings: dict[str, str] | None = None
+    ) -> None:
+        """`settings`: server settings of the test's own, over the defaults (e.g. another
+        `listen_addresses`)."""
         self.bin = find_binaries()
         self.durable = durable
+        self.settings = dict(settings or {})
         self.password = secrets.token_hex(16)
         self._port_picked = port is None
         self.port = port if port is not None else _free_loopback_port()
@@ -152,6 +157,13 @@ class Postgres:
     def drop_database(self, name: str) -> None:
         self.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+    def allow(self, address: str) -> None:
+        """Let clients at `address` (an IP address, other than loopback) log in; restarts the server."""
+        with (self.datadir / "pg_hba.conf").open("a") as hba:
+            hba.write(f"host all all {address}/32 scram-sha-256\n")
+        self.stop()
+        self.start()
+
     def terminate(self, database: str) -> int:
         """Cut every connection to `database` (`pg_terminate_backend`); returns how many were cut."""
         out = self.sql(
@@ -217,7 +229,7 @@ class Postgres:
         self._initialised = True
 
     def _options(self) -> str:
-        settings = {**_SETTINGS, **({} if self.durable else _FAST), "port": str(self.port)}
+        settings = {**_SETTINGS, **({} if self.durable else _FAST), **self.settings, "port": str(self.port)}
         return " ".join(
             f"-c {key}={value!r}" if value == "" else f"-c {key}={value}" for key, value in settings.items()
         )

@@ -7,6 +7,7 @@ from matrixbot.errors import TimeParseError
 from matrixbot.time.budget import MAX_TIME_TEXT, MAX_TIME_WORDS, check_text
 from matrixbot.time.clock import Clock, FakeClock, SystemClock
 from matrixbot.time.format import (
+    format_date,
     format_relative,
     format_time,
     format_when,
@@ -50,6 +51,7 @@ __all__ = [
     "WorkingHours",
     "before_deadline",
     "check_text",
+    "format_date",
     "format_relative",
     "format_time",
     "format_when",

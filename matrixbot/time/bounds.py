@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from matrixbot.errors import DateRefused
-from matrixbot.time.format import MONTH_FORMS, MONTH_NAMES, long_date
+from matrixbot.i18n import _
+from matrixbot.time.format import MONTH_FORMS, long_date, month_name
 from matrixbot.time.words import normalise
 
 EARLIEST = date(1970, 1, 1)
@@ -66,16 +67,23 @@ def no_such_days(clean: str, *, date_order: str = "DMY") -> list[NoSuchDay]:
 
 
 def _problem(day: int, month: int, year: int | None) -> str | None:
-    name = MONTH_NAMES[month - 1]
+    name = month_name(month)
     if year is not None:
         if year == 0 or 1 <= day <= monthrange(year, month)[1]:
             return None
-        whose = f"{name} {year}" if month == 2 else "it"
-        return f"There is no {day} {name} {year}: {whose} has {monthrange(year, month)[1]} days."
+        length = monthrange(year, month)[1]
+        said = (
+            _("There is no {day} {month} {year}: {month} {year} has {length} days.")
+            if month == 2
+            else _("There is no {day} {month} {year}: it has {length} days.")
+        )
+        return said.format(day=day, month=name, year=year, length=length)
     if 1 <= day <= monthrange(2024, month)[1]:  # 2024: a leap year, so 29 February exists
         return None
-    days = "28 days, 29 in a leap year" if month == 2 else f"{monthrange(2023, month)[1]} days"
-    return f"There is no {day} {name}: it has {days}."
+    if month == 2:
+        return _("There is no {day} {month}: it has 28 days, 29 in a leap year.").format(day=day, month=name)
+    length = monthrange(2023, month)[1]
+    return _("There is no {day} {month}: it has {length} days.").format(day=day, month=name, length=length)
 
 
 def check_days(clean: str, *, date_order: str = "DMY") -> None:
@@ -113,9 +121,15 @@ def check_year(day: date, today: date, shown: Callable[[], str]) -> None:
     """Refuse a date before 1970 or more than `YEARS_AHEAD` years after `today`, with a sentence
     that starts with `shown()` (the date as it was read; worked out only then)."""
     if day < EARLIEST:
-        raise DateRefused(f"{shown()} is before 1970: give a date from 1 January 1970 on.")
+        raise DateRefused(
+            _("{date} is before 1970: give a date from {earliest} on.").format(
+                date=shown(), earliest=long_date(EARLIEST)
+            )
+        )
     last = latest(today)
     if day > last:
         raise DateRefused(
-            f"{shown()} is more than {YEARS_AHEAD} years ahead: give a date up to {long_date(last)}."
+            _("{date} is more than {years} years ahead: give a date up to {latest}.").format(
+                date=shown(), years=YEARS_AHEAD, latest=long_date(last)
+            )
         )

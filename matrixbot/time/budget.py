@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from matrixbot.errors import OutOfTime, TimeParseError
+from matrixbot.i18n import _
 
 MAX_TIME_TEXT = 100
 """The longest date, time, duration or repeat read, in characters; 'from 10:30am to 11:45am on
@@ -25,15 +26,22 @@ MAX_TIME_WORDS = 12
 _deadline: ContextVar[float | None] = ContextVar("time_parse_deadline", default=None)
 
 
-def check_text(text: str, what: str = "A date or time") -> None:
-    """Refuse a time field longer than `MAX_TIME_TEXT`, or with digits other than 0-9, before any work."""
+def check_text(text: str, what: str | None = None) -> None:
+    """Refuse a time field longer than `MAX_TIME_TEXT`, or with digits other than 0-9, before any work.
+    `what` names it in the refusal ("A date or time" by default)."""
     digit = next((c for c in text if c.isnumeric() and not c.isascii()), None)
     if digit is not None:
-        raise TimeParseError(f"Write numbers with the digits 0 to 9: I do not read '{digit}' as a number.")
+        raise TimeParseError(
+            _("Write numbers with the digits 0 to 9: I do not read '{digit}' as a number.").format(
+                digit=digit
+            )
+        )
     if len(text) > MAX_TIME_TEXT:
         raise TimeParseError(
-            f"{what} is at most {MAX_TIME_TEXT} characters long, and that one has {len(text):,}. "
-            "Write it shorter, e.g. 'tomorrow 9am'."
+            _(
+                "{what} is at most {limit} characters long, and that one has {length}. "
+                "Write it shorter, e.g. 'tomorrow 9am'."
+            ).format(what=what or _("A date or time"), limit=MAX_TIME_TEXT, length=f"{len(text):,}")
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from matrixbot.errors import TimeParseError
+from matrixbot.i18n import _
 from matrixbot.time.format import MONTH_RE
 
 _CLOCK = (
@@ -35,8 +36,10 @@ def find_time_range(clean: str) -> re.Match[str] | None:
         if not (start_bare and end_bare) or any(match[g] and int(match[g]) > 12 for g in ("ah", "bh")):
             return match
         raise TimeParseError(
-            f"In '{match.group().strip()}' I can't tell morning from afternoon: "
-            "write e.g. '3-4pm' or use the 24-hour clock, '15:00-16:00'."
+            _(
+                "In '{times}' I can't tell morning from afternoon: write e.g. '3-4pm' or use the "
+                "24-hour clock, '15:00-16:00'."
+            ).format(times=match.group().strip())
         )
     return None
 
@@ -57,7 +60,9 @@ def _clock_options(match: re.Match[str], side: str) -> tuple[list[int], bool]:
         return [0 if word == "midnight" else 720], True
     hour, minute, meridiem = int(match[side + "h"]), int(match[side + "m"] or 0), match[side + "ap"]
     if minute > 59 or hour > 24 or (meridiem and not 1 <= hour <= 12) or (hour == 24 and minute):
-        raise TimeParseError(f"'{match.group().strip()}' has a time that does not exist.")
+        raise TimeParseError(
+            _("'{times}' has a time that does not exist.").format(times=match.group().strip())
+        )
     if meridiem:
         return [(hour % 12 + (12 if meridiem == "pm" else 0)) * 60 + minute], True
     if hour == 0 or hour > 12 or match[side + "h"].startswith("0"):
@@ -93,5 +98,7 @@ def resolve_clocks(match: re.Match[str], phrase: str) -> tuple[int, int]:
         if length is not None and (preferred or length <= 600):
             return start, length
     raise TimeParseError(
-        f"In '{phrase}' the end comes before the start. Put the earlier time first, e.g. '3-4pm'."
+        _("In '{times}' the end comes before the start. Put the earlier time first, e.g. '3-4pm'.").format(
+            times=phrase
+        )
     )

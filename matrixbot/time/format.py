@@ -3,7 +3,8 @@
 Every time shown names its zone ("15:00 BST"): members of a co-op live in several countries and a
 bare "15:00" is a guess. 24-hour clock, en dash in ranges, dates like "Tue 5 Mar 2024". Names of
 days and months are spelt out here rather than taken from `strftime`, which follows the process
-locale.
+locale. In another language than English (the one being written, see `matrixbot.i18n`) dates follow
+CLDR (`cldr.py`): "Dienstag, 2. März 2027, 15:00 (GMT)"; the zone is still named.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from matrixbot.i18n import _, _np, current_language
+from matrixbot.time import cldr
 
 WallKind = Literal["ok", "gap", "fold"]
 
@@ -129,14 +133,26 @@ def zone_abbrev(dt: datetime) -> str:
     return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def _cldr() -> str | None:
+    """The language dates are written in from CLDR now; None for English (the bot's own formats)."""
+    language = current_language()
+    return language if cldr.speaks(language) else None
+
+
 def format_date(day: date, *, year: bool = True) -> str:
-    """ "Tue 5 Mar 2024" (or "Tue 5 Mar" without the year)."""
+    """ "Tue 5 Mar 2024" (or "Tue 5 Mar" without the year); "Di., 5. März 2024"."""
+    language = _cldr()
+    if language:
+        return cldr.short_date(day, language, year=year)
     text = f"{DAY_ABBR[day.weekday()]} {day.day} {MONTH_ABBR[day.month - 1]}"
     return f"{text} {day.year}" if year else text
 
 
 def long_date(day: date) -> str:
-    """ "5 March 2024", for sentences."""
+    """ "5 March 2024", for sentences; "5. März 2024"."""
+    language = _cldr()
+    if language:
+        return cldr.long_date(day, language)
     return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
@@ -161,8 +177,34 @@ def _day_before(day: date) -> date:
     return day if day == date.min else day - timedelta(days=1)
 
 
+def day_name(weekday: int) -> str:
+    """ "Tuesday" for 1 (Monday is 0); "Dienstag"."""
+    language = _cldr()
+    return cldr.day_name(weekday, language) if language else DAY_NAMES[weekday]
+
+
+def month_name(number: int) -> str:
+    """ "March" for 3; "März"."""
+    language = _cldr()
+    return cldr.month_name(number, language) if language else MONTH_NAMES[number - 1]
+
+
+def spelt_date(day: date, *, year: bool = True) -> str:
+    """ "Tuesday 5 March 2024" (without the year: "Tuesday 5 March"); "Dienstag, 5. März 2024"."""
+    language = _cldr()
+    if language:
+        return cldr.full_date(day, language)
+    text = f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]}"
+    return f"{text} {day.year}" if year else text
+
+
 def _hm(dt: datetime) -> str:
     return f"{dt.hour:02d}:{dt.minute:02d}"
+
+
+def _zoned(dt: datetime) -> str:
+    """ "15:00 GMT"; "15:00 (GMT)" in a language written from CLDR."""
+    return f"{_hm(dt)} ({zone_abbrev(dt)})" if _cldr() else f"{_hm(dt)} {zone_abbrev(dt)}"
 
 
 def _same_clock(a: datetime, b: datetime) -> bool:
@@ -182,24 +224,34 @@ def format_time(dt: datetime, zone: str, *, other_zone: str | None = None, with_
     The other zone is left out when it shows the same clock; its date is shown when it differs.
     """
     local = in_zone(dt, zone)
-    text = f"{_hm(local)} {zone_abbrev(local)}"
+    text = _zoned(local)
     if with_date:
-        text = f"{format_date(local.date())}, {text}"
+        language = _cldr()
+        if language:
+            text = cldr.date_and_time(cldr.full_date(local.date(), language), text, language)
+        else:
+            text = f"{format_date(local.date())}, {text}"
     if other_zone is not None:
         other = in_zone(dt, other_zone)
         if not _same_clock(local, other):
-            text += f" / {_other_date(other, local)}{_hm(other)} {zone_abbrev(other)}"
+            text += f" / {_other_date(other, local)}{_zoned(other)}"
     return text
 
 
 def _clock_range(start: datetime, end: datetime, *, dates: bool, ref: datetime) -> str:
     """Two times in one zone: "15:00–16:00 GMT", "01:00 BST–03:00 GMT", or across days with dates."""
     ab_start, ab_end = zone_abbrev(start), zone_abbrev(end)
+    language = _cldr()
+    if language:
+        ab_start, ab_end = f"({ab_start})", f"({ab_end})"
     if start.date() == end.date():
-        prefix = f"{format_date(start.date())}, " if dates else _other_date(start, ref)
         if ab_start == ab_end:
-            return f"{prefix}{_hm(start)}–{_hm(end)} {ab_end}"
-        return f"{prefix}{_hm(start)} {ab_start}–{_hm(end)} {ab_end}"
+            clock = f"{_hm(start)}–{_hm(end)} {ab_end}"
+        else:
+            clock = f"{_hm(start)} {ab_start}–{_hm(end)} {ab_end}"
+        if dates and language:
+            return cldr.date_and_time(cldr.full_date(start.date(), language), clock, language)
+        return f"{format_date(start.date())}, {clock}" if dates else f"{_other_date(start, ref)}{clock}"
     if dates:
         first, second = f"{format_date(start.date())}, ", f"{format_date(end.date())}, "
     else:
@@ -212,6 +264,9 @@ def _clock_range(start: datetime, end: datetime, *, dates: bool, ref: datetime) 
 def _all_day(start: date, end: date) -> str:
     """Dates from `start` to the day before `end`: a day, a run of days, or whole months."""
     last = _day_before(end)
+    language = _cldr()
+    if language:
+        return _all_day_in(start, last, end, language)
     if start.day == 1 and end.day == 1 and last > start:
         first_month = f"{MONTH_NAMES[start.month - 1]}"
         last_month = f"{MONTH_NAMES[last.month - 1]}"
@@ -227,6 +282,19 @@ def _all_day(start: date, end: date) -> str:
     if (start.year, start.month) == (last.year, last.month):
         return f"{DAY_ABBR[start.weekday()]} {start.day} – {format_date(last)}"
     return f"{format_date(start, year=start.year != last.year)} – {format_date(last)}"
+
+
+def _all_day_in(start: date, last: date, end: date, language: str) -> str:
+    """`_all_day` as CLDR writes it in `language`: "Juni 2024", "Fr., 17. – So., 19. Mai 2024"."""
+    if start.day == 1 and end.day == 1 and last > start:
+        if (start.year, start.month) == (last.year, last.month):
+            return cldr.month(start, language)
+        if start.month == 1 and last.month == 12 and start.year == last.year:
+            return str(start.year)
+        return cldr.dates(start, last.replace(day=1), language, months=True)
+    if last <= start:
+        return cldr.full_date(start, language)
+    return cldr.dates(start, last, language)
 
 
 def format_when(when: Span, *, other_zone: str | None = None) -> str:
@@ -249,10 +317,6 @@ def format_when(when: Span, *, other_zone: str | None = None) -> str:
     return text
 
 
-def _plural(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
-
-
 def format_relative(delta: timedelta) -> str:
     """ "in 10 minutes", "in 1 day", "in 2 hours 5 minutes", "2 hours ago", "now".
 
@@ -261,19 +325,30 @@ def format_relative(delta: timedelta) -> str:
     """
     seconds = round(delta.total_seconds())
     if seconds == 0:
-        return "now"
+        return _("now")
     amount = abs(seconds)
     if amount < 60:
-        text = _plural(amount, "second")
+        text = _np("relative", "{n} second", "{n} seconds", amount).format(n=amount)
     elif amount < 3600 - 30:
-        text = _plural(round(amount / 60), "minute")
+        text = _minutes(round(amount / 60))
     elif amount < 86400 - 30:
         hours, minutes = divmod(round(amount / 60), 60)
-        text = _plural(hours, "hour") + (f" {_plural(minutes, 'minute')}" if minutes else "")
+        text = _hours(hours) + (f" {_minutes(minutes)}" if minutes else "")
     else:
         days, hours = divmod(round(amount / 3600), 24)
-        text = _plural(days, "day") + (f" {_plural(hours, 'hour')}" if hours else "")
-    return f"in {text}" if seconds > 0 else f"{text} ago"
+        text = _np("relative", "{n} day", "{n} days", days).format(n=days) + (
+            f" {_hours(hours)}" if hours else ""
+        )
+    return _("in {time}").format(time=text) if seconds > 0 else _("{time} ago").format(time=text)
+
+
+def _minutes(n: int) -> str:
+    """ "5 minutes" after "in" or before "ago" (a language may say it so only there)."""
+    return _np("relative", "{n} minute", "{n} minutes", n).format(n=n)
+
+
+def _hours(n: int) -> str:
+    return _np("relative", "{n} hour", "{n} hours", n).format(n=n)
 
 
 def shorten(text: str, limit: int = 60) -> str:

@@ -17,7 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from matrixbot.errors import UserError
-from matrixbot.time.format import DAY_ABBR, DAY_NAMES, WEEKDAY_FORMS, localize, shorten, transition_near
+from matrixbot.i18n import N_, _
+from matrixbot.time.format import DAY_ABBR, WEEKDAY_FORMS, day_name, localize, shorten, transition_near
 
 __all__ = [
     "DEFAULT_HOURS",
@@ -33,7 +34,7 @@ __all__ = [
 DEFAULT_HOURS = "Mon-Fri 09:00-18:00"
 MAX_HOURS_TEXT = 100
 """Longer text is refused before it is read: a setting, not an essay."""
-_FORMAT = f"Write days and hours, like '{DEFAULT_HOURS}' or 'Sun-Thu 8am-4pm', or 'off'."
+_FORMAT = N_("Write days and hours, like '{hours}' or 'Sun-Thu 8am-4pm', or 'off'.")
 _CLOCK = re.compile(r"(?P<h>[0-9]{1,2})(?::(?P<m>[0-9]{2}))?(?P<ap>am|pm)?")
 _SPAN = re.compile(r"(?P<days>.*?)\s*(?P<start>[0-9][0-9:apm]*)-(?P<end>[0-9][0-9:apm]*)")
 _ALL_DAYS = {"daily": range(7), "weekdays": range(5), "weekends": range(5, 7)}
@@ -81,7 +82,7 @@ class WorkingHours:
         tz = ZoneInfo(zone)
         wall = moment.astimezone(tz).replace(tzinfo=None)
         offset = next(n for n in range(7) if (wall + timedelta(days=n)).weekday() in self.days)
-        moved, _ = localize(wall + timedelta(days=offset), tz)
+        moved, _kind = localize(wall + timedelta(days=offset), tz)
         return moved.astimezone(UTC)
 
     def last_start(self, moment: datetime, zone: str) -> datetime:
@@ -91,7 +92,7 @@ class WorkingHours:
         for offset in range(8):
             day = today - timedelta(days=offset)
             if day.weekday() in self.days:
-                start, _ = self._stretch(day, tz)
+                start, _end = self._stretch(day, tz)
                 if start <= moment:
                     return start
         raise AssertionError("working hours without a working day")
@@ -124,8 +125,8 @@ def _first_at_or_after(wall: datetime, zone: ZoneInfo) -> datetime:
     """The first moment whose wall-clock time in `zone` is `wall` or later, in UTC."""
     moment, kind = localize(wall, zone)
     if kind == "gap":
-        _, shown = transition_near(wall, zone)
-        moment, _ = localize(shown, zone)
+        _left, shown = transition_near(wall, zone)
+        moment, _kind = localize(shown, zone)
     return moment.astimezone(UTC)
 
 
@@ -162,32 +163,38 @@ def moved_note(slot: Scheduled, zone: str) -> str:
         return ""
     tz = ZoneInfo(zone)
     planned, at = slot.planned.astimezone(tz), slot.at.astimezone(tz)
-    day = "" if planned.date() == at.date() else f"{DAY_NAMES[planned.weekday()]} "
-    return f"moved from {day}{planned:%H:%M} to working hours"
+    if planned.date() == at.date():
+        return _("moved from {time} to working hours").format(time=f"{planned:%H:%M}")
+    return _("moved from {day} {time} to working hours").format(
+        day=day_name(planned.weekday()), time=f"{planned:%H:%M}"
+    )
 
 
 def parse_working_hours(text: str) -> WorkingHours | None:
     """`Mon-Fri 09:00-18:00`, `Mon, Wed, Fri 8:30-12`, `Sun-Thu 8am-4pm`, `weekdays 9-17`; None
     for `off`. Raises UserError saying what is allowed, with an example."""
     if len(text) > MAX_HOURS_TEXT:
-        raise UserError(f"That is too long for working hours. {_FORMAT}")
+        raise UserError(_("That is too long for working hours.") + " " + _format())
     plain = re.sub(r"\s*(?:-|–|—|\bto\b)\s*", "-", " ".join(text.lower().split()))
     plain = re.sub(r"\bevery ?day\b", "daily", plain)
     if plain in ("off", "none", "no"):
         return None
     found = _SPAN.fullmatch(plain)
     if found is None:
-        raise UserError(f"I could not read '{shorten(text)}'. {_FORMAT}")
+        raise UserError(_("I could not read '{text}'.").format(text=shorten(text)) + " " + _format())
     if not found["days"]:
-        raise UserError(f"Say which days too, e.g. 'Mon-Fri {found['start']}-{found['end']}'. {_FORMAT}")
+        example = f"Mon-Fri {found['start']}-{found['end']}"
+        raise UserError(_("Say which days too, e.g. '{example}'.").format(example=example) + " " + _format())
     days = _read_days(found["days"])
     start, end = _read_clock(found["start"], end=False), _read_clock(found["end"], end=True)
     if end <= start < 12 * 60 and end < 12 * 60 and not found["end"].endswith("m"):
         end += 12 * 60  # "9-5": nobody works from 9 in the morning to 5 in the morning
     if end <= start:
+        hours = f"{_minutes_text(start)}-{_minutes_text(end)}"
         raise UserError(
-            f"The hours must end after they start, within one day: "
-            f"'{_minutes_text(start)}-{_minutes_text(end)}' does not. {_FORMAT}"
+            _("The hours must end after they start, within one day: '{hours}' does not.").format(hours=hours)
+            + " "
+            + _format()
         )
     return WorkingHours(frozenset(days), start, end)
 
@@ -200,13 +207,14 @@ def _read_days(text: str) -> set[int]:
         if word in _ALL_DAYS:
             days.update(_ALL_DAYS[word])
             continue
-        first, _, last = word.partition("-")
+        first, _dash, last = word.partition("-")
         if first not in WEEKDAY_FORMS or (last and last not in WEEKDAY_FORMS):
-            raise UserError(f"'{shorten(word)}' is not a day or a range of days like Mon-Fri. {_FORMAT}")
+            said = _("'{word}' is not a day or a range of days like Mon-Fri.").format(word=shorten(word))
+            raise UserError(f"{said} {_format()}")
         a, b = WEEKDAY_FORMS[first], WEEKDAY_FORMS[last or first]
         days.update((a + n) % 7 for n in range((b - a) % 7 + 1))  # Sun-Thu wraps round the week
     if not days:
-        raise UserError(f"Say which days. {_FORMAT}")
+        raise UserError(_("Say which days.") + " " + _format())
     return days
 
 
@@ -219,7 +227,12 @@ def _read_clock(text: str, *, end: bool) -> int:
             hour = hour % 12 + (12 if found["ap"] == "pm" else 0) if 1 <= hour <= 12 else 99
         if minute < 60 and (hour < 24 or (end and (hour, minute) == (24, 0))):
             return hour * 60 + minute
-    raise UserError(f"'{shorten(text)}' is not a time of day. {_FORMAT}")
+    raise UserError(_("'{text}' is not a time of day.").format(text=shorten(text)) + " " + _format())
+
+
+def _format() -> str:
+    """How to write working hours, with examples."""
+    return _(_FORMAT).format(hours=DEFAULT_HOURS)
 
 
 def _minutes_text(minutes: int) -> str:

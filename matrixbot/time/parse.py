@@ -21,16 +21,17 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from matrixbot.errors import DateRefused, TimeParseError
+from matrixbot.i18n import _, any_of
 from matrixbot.time import bounds, durations, examples, typos
 from matrixbot.time import budget as timebudget
 from matrixbot.time.clock import Clock
 from matrixbot.time.clockrange import find_time_range, resolve_clocks
 from matrixbot.time.format import (
-    DAY_NAMES,
     MONTH_FORMS,
     MONTH_RE,
     WEEKDAY_FORMS,
     WEEKDAY_RE,
+    day_name,
     format_date,
     format_relative,
     format_time,
@@ -38,6 +39,7 @@ from matrixbot.time.format import (
     localize,
     long_date,
     shorten,
+    spelt_date,
     transition_near,
     valid_zone,
     zone_abbrev,
@@ -114,6 +116,12 @@ class TimeParser:
         self._date_order = date_order
         self._english = "en" in self._languages
 
+    def reading(self, language: str) -> TimeParser:
+        """A parser of `language` and English, with the same clock and date order: dateparser is
+        told these two languages and no others (it never guesses). English first: the text reaches
+        dateparser with the language's words already written as English (see `vocabulary`)."""
+        return TimeParser(self._clock, ("en", language), date_order=self._date_order)
+
     def warm(self) -> None:
         """Load dateparser's language data (about 0.1 s the first time); blocking."""
         for text in ("3-4pm Monday 26th February 2024", "tomorrow 9am", "June"):
@@ -141,13 +149,15 @@ class TimeParser:
         `bounds.YEARS_AHEAD` years ahead are refused, with a sentence saying so.
         """
         if not valid_zone(zone):
-            raise TimeParseError(f"'{zone}' is not a time zone I know; use a name like Europe/London.")
+            raise TimeParseError(
+                _("'{zone}' is not a time zone I know; use a name like Europe/London.").format(zone=zone)
+            )
         timebudget.check_text(text)
         base = (now or self._clock.now()).astimezone(UTC).replace(microsecond=0)
         ctx = _Ctx(shorten(text), zone, ZoneInfo(zone), base, future, near=tuple(near))
         clean = normalise(text)
         if not clean:
-            raise TimeParseError(f"Give me a date or time. {examples.hint(ctx.now, zone)}")
+            raise TimeParseError(_("Give me a date or time.") + " " + examples.hint(ctx.now, zone))
         bounds.check_days(clean, date_order=self._date_order)
         clean, offset = pop_zone(clean, ctx.text, ctx.now, ctx.tz)
         clean = _AT_HOUR.sub(lambda m: _at_hour(m, ctx), clean)
@@ -177,8 +187,11 @@ class TimeParser:
         base = now or self._clock.now()
         if moment <= base:
             raise TimeParseError(
-                f"'{shorten(text)}' is already past: give a deadline ahead, e.g. 'in 2 weeks' "
-                f"or '{examples.example_time(base, zone)}'."
+                _("'{text}' is already past: give a deadline ahead, e.g. '{weeks}' or '{example}'.").format(
+                    text=shorten(text),
+                    weeks=examples.in_two_weeks(),
+                    example=examples.example_time(base, zone),
+                )
             )
         return moment
 
@@ -239,7 +252,7 @@ class TimeParser:
             else:
                 seconds += value * durations.SECONDS[unit]
         if any(v != int(v) for v in calendar.values()):
-            raise TimeParseError(f"'{ctx.text}': use whole numbers of months and years.")
+            raise TimeParseError(_("'{text}': use whole numbers of months and years.").format(text=ctx.text))
         try:
             base = ctx.now
             if any(calendar.values()):
@@ -249,7 +262,9 @@ class TimeParser:
             return base + sign * timedelta(seconds=round(seconds))
         except (OverflowError, ValueError):
             raise DateRefused(
-                f"'{ctx.text}' is more than {bounds.YEARS_AHEAD} years away: give a time closer."
+                _("'{text}' is more than {years} years away: give a time closer.").format(
+                    text=ctx.text, years=bounds.YEARS_AHEAD
+                )
             ) from None
 
     def _read_span(self, clean: str, ctx: _Ctx) -> _Span:
@@ -260,7 +275,11 @@ class TimeParser:
         if len(ends) == 1:
             return self._read(clean, ctx)
         if len(ends) > 2 or not all(ends):
-            raise TimeParseError(f"I could not read '{ctx.text}' as one range, like '17-19 May'.")
+            raise TimeParseError(
+                _("I could not read '{text}' as one range, like '{example}'.").format(
+                    text=ctx.text, example=examples.example_days(ctx.now, ctx.zone)
+                )
+            )
         left, right = ends
         return self._date_range(left, right, ctx)
 
@@ -273,7 +292,9 @@ class TimeParser:
             day = self._read(day_text, ctx)
             if not day.all_day or day.end != day.start + timedelta(days=1):
                 raise TimeParseError(
-                    f"In '{ctx.text}', '{day_text}' should name a single day for '{phrase}'."
+                    _("In '{text}', '{day}' should name a single day for '{times}'.").format(
+                        text=ctx.text, day=day_text, times=phrase
+                    )
                 )
             base, named = day.start, day.named
         else:
@@ -379,8 +400,9 @@ class TimeParser:
                 if span.all_day:
                     first, last = format_date(start.date()), format_date((end - timedelta(days=1)).date())
                 raise TimeParseError(
-                    f"In '{ctx.text}' the end ({last}) is not after the start ({first}). "
-                    "Put the earlier one first."
+                    _(
+                        "In '{text}' the end ({last}) is not after the start ({first}). Put the earlier one first."
+                    ).format(text=ctx.text, last=last, first=first)
                 )
         return self._judge(When(start, end, ctx.zone, span.all_day, tuple(problems)), ctx)
 
@@ -393,7 +415,7 @@ class TimeParser:
         over = when.start_utc < ctx.now if when.end_utc is None else when.end_utc <= ctx.now
         if not (ctx.future and over):
             return when
-        problem = Problem("past", f"{format_when(when)} is in the past.")
+        problem = Problem("past", _("{when} is in the past.").format(when=format_when(when)))
         return replace(when, problems=(*when.problems, problem))
 
     def _typo_problems(self, span: _Span, ctx: _Ctx) -> tuple[Problem, ...]:
@@ -406,9 +428,16 @@ class TimeParser:
             if day.weekday() == weekday:
                 continue
             fixes = typos.weekday_fixes(day, weekday, today, ctx.near, limits)
-            message = (
-                f"{long_date(day)} {'was' if day < today else 'is'} a {DAY_NAMES[day.weekday()]}, "
-                f"not a {DAY_NAMES[weekday]}; did you mean {_either(fixes)}?"
+            said = (
+                _("{date} was a {weekday}, not a {written}; did you mean {fixes}?")
+                if day < today
+                else _("{date} is a {weekday}, not a {written}; did you mean {fixes}?")
+            )
+            message = said.format(
+                date=long_date(day),
+                weekday=day_name(day.weekday()),
+                written=day_name(weekday),
+                fixes=_either(fixes),
             )
             suggestion = None if problems else self._suggestion(span, fixes[0] - day, ctx)
             problems.append(Problem("weekday", message, suggestion))
@@ -417,10 +446,13 @@ class TimeParser:
             return tuple(problems)
         written = next((w for w, d in span.named if d == day), None)
         meant = [d for d in typos.weekday_fixes(day, written, today, ctx.near, limits) if d != day]
-        far = f"{long_date(day)} is {typos.distance(day, ctx.near)} from the other dates"
+        far = {"date": long_date(day), "distance": typos.distance(day, ctx.near)}
         if not meant:  # its year is the nearest they allow: a month or a day is wrong, or nothing
-            return (Problem("far", f"{far}: is that the date you meant?"),)
-        message = f"{far}; did you mean {_either(meant)}?"
+            message = _("{date} is {distance} from the other dates: is that the date you meant?")
+            return (Problem("far", message.format(**far)),)
+        message = _("{date} is {distance} from the other dates; did you mean {fixes}?").format(
+            **far, fixes=_either(meant)
+        )
         return (Problem("far", message, self._suggestion(span, meant[0] - day, ctx)),)
 
     def _suggestion(self, span: _Span, shift: timedelta, ctx: _Ctx) -> When | None:
@@ -432,7 +464,7 @@ class TimeParser:
 
 def _either(days: Sequence[date]) -> str:
     """ "Tuesday 5 March 2024", or "Tuesday 2 March 2027 or Friday 5 March 2027"."""
-    return " or ".join(f"{DAY_NAMES[d.weekday()]} {long_date(d)}" for d in days)
+    return any_of(spelt_date(d) for d in days)
 
 
 def _all_day(start: date, end: date, named: tuple[tuple[int, date], ...]) -> _Span:
@@ -447,16 +479,23 @@ def _instant(wall: datetime, all_day: bool, ctx: _Ctx) -> tuple[datetime, Proble
     if all_day or kind == "ok":
         return aware, None
     leave, show = transition_near(wall, ctx.tz)
-    when = f"{wall:%H:%M} on {long_date(wall.date())}"
+    said = {
+        "when": _("{time} on {date}").format(time=f"{wall:%H:%M}", date=long_date(wall.date())),
+        "zone": ctx.zone,
+        "leave": f"{leave:%H:%M}",
+        "show": f"{show:%H:%M}",
+    }
     if kind == "gap":
         raise TimeParseError(
-            f"{when} does not exist in {ctx.zone}: the clocks go forward from {leave:%H:%M} to "
-            f"{show:%H:%M} that night. Pick a time before {leave:%H:%M} or from {show:%H:%M}."
+            _(
+                "{when} does not exist in {zone}: the clocks go forward from {leave} to {show} that "
+                "night. Pick a time before {leave} or from {show}."
+            ).format(**said)
         )
-    message = (
-        f"{when} happens twice in {ctx.zone}, because the clocks go back from {leave:%H:%M} to "
-        f"{show:%H:%M} that night; I took the first one, {wall:%H:%M} {zone_abbrev(aware)}."
-    )
+    message = _(
+        "{when} happens twice in {zone}, because the clocks go back from {leave} to {show} that "
+        "night; I took the first one, {first}."
+    ).format(**said, first=f"{wall:%H:%M} {zone_abbrev(aware)}")
     return aware, Problem("ambiguous_fold", message)
 
 
@@ -466,7 +505,9 @@ def _at_hour(match: re.Match[str], ctx: _Ctx) -> str:
     if hour == 0 or 12 < hour <= 23:
         return f"at {hour}:00"
     raise TimeParseError(
-        f"In '{ctx.text}', is 'at {hour}' in the morning or the afternoon? Write {hour}am or {hour}pm."
+        _("In '{text}', is 'at {hour}' in the morning or the afternoon? Write {hour}am or {hour}pm.").format(
+            text=ctx.text, hour=hour
+        )
     )
 
 
@@ -480,7 +521,9 @@ def _clocks_written(text: str, ctx: _Ctx) -> set[tuple[int, int]]:
         hour, minute = int(match["h"] or match["h24"]), int(match["m"] or match["m24"] or 0)
         valid = 1 <= hour <= 12 if match["ap"] else hour <= 23
         if not valid or minute > 59:
-            raise TimeParseError(f"'{match.group()}' in '{ctx.text}' is not a time of day.")
+            raise TimeParseError(
+                _("'{time}' in '{text}' is not a time of day.").format(time=match.group(), text=ctx.text)
+            )
         found.add((hour % 12 + (12 if match["ap"] == "pm" else 0) if match["ap"] else hour, minute))
     return found
 
@@ -506,10 +549,14 @@ def _named_weekday(text: str) -> int | None:
 
 
 def _unreadable(text: str, ctx: _Ctx) -> TimeParseError:
-    unknown = [w for w in re.findall(r"[a-z]+", text) if w not in KNOWN_WORDS]
-    detail = f" ('{unknown[0]}' is not a word I know for a date)" if len(unknown) == 1 else ""
+    unknown = [w for w in re.findall(r"[^\W\d_]+", text) if w not in KNOWN_WORDS]
     whole = shorten(text) == shorten(strip_connectors(normalise(ctx.text)))
-    part = f"'{ctx.text}'" if whole else f"'{shorten(text)}' in '{ctx.text}'"
-    return TimeParseError(
-        f"I could not read {part} as a date or time{detail}. {examples.hint(ctx.now, ctx.zone)}"
-    )
+    if whole:
+        said = _("I could not read '{text}' as a date or time").format(text=ctx.text)
+    else:
+        said = _("I could not read '{part}' in '{text}' as a date or time").format(
+            part=shorten(text), text=ctx.text
+        )
+    if len(unknown) == 1:
+        said += " " + _("('{word}' is not a word I know for a date)").format(word=unknown[0])
+    return TimeParseError(f"{said}. {examples.hint(ctx.now, ctx.zone)}")

@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta, weekday
 
 from matrixbot.errors import TimeParseError
+from matrixbot.i18n import ENGLISH, N_, _, _n, current_language, reading_languages
+from matrixbot.time import vocabulary
 from matrixbot.time.budget import check_text
-from matrixbot.time.format import DAY_NAMES, WEEKDAY_FORMS, localize, shorten
+from matrixbot.time.format import WEEKDAY_FORMS, day_name, localize, shorten
 
 __all__ = ["Recurrence", "parse_recurrence"]
 
@@ -46,7 +48,8 @@ _NTH_WORDS = {
     "4th": 4,
     "last": -1,
 }
-_NTH_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+_NTH_NAMES = {1: N_("first"), 2: N_("second"), 3: N_("third"), 4: N_("fourth"), -1: N_("last")}
+
 _COUNTS = {"other": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _WEEKDAY = "(?P<weekday>" + "|".join(sorted(WEEKDAY_FORMS, key=len, reverse=True)) + ")s?"
 _CLOCK = re.compile(
@@ -67,7 +70,7 @@ _WEEKS_ON = re.compile(
     rf"(?:(?P<adverb>weekly|fortnightly)|(?:every|each)\s+(?:(?P<n>[0-9]+|[a-z]+)\s+)?(?P<unit>week|fortnight)s?)"
     rf"\s+on\s+{_WEEKDAY}"
 )
-EXAMPLES = "Try 'weekly', 'every 2 weeks', 'every Monday 10am', 'every first Tuesday' or 'monthly'."
+EXAMPLES = N_("Try 'weekly', 'every 2 weeks', 'every Monday 10am', 'every first Tuesday' or 'monthly'.")
 
 
 @dataclass(frozen=True)
@@ -182,22 +185,31 @@ class Recurrence:
         return rule
 
     def describe(self) -> str:
-        """ "every 2 weeks", "every first Tuesday", "every Monday at 10:00"."""
-        unit = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}[self.freq]
-        every = f"every {unit}" if self.interval == 1 else f"every {self.interval} {unit}s"
+        """ "every 2 weeks", "every first Tuesday", "every Monday at 10:00"; "jeden Dienstag"."""
+        n = self.interval
+        every = _every(self.freq, n)
         if self.nth is not None and self.weekday is not None:
-            text = f"every {_NTH_NAMES[self.nth]} {DAY_NAMES[self.weekday]}"
-            if self.nth == 2 and self.interval == 1:
-                text += " of the month"
-            elif self.interval != 1:
-                text += f" of every {self.interval} months"
+            said = {"nth": _(_NTH_NAMES[self.nth]), "weekday": day_name(self.weekday)}
+            if n != 1:
+                text = _n(
+                    "every {nth} {weekday} of every {n} month", "every {nth} {weekday} of every {n} months", n
+                ).format(**said, n=n)
+            elif self.nth == 2:
+                text = _("every {nth} {weekday} of the month").format(**said)
+            else:
+                text = _("every {nth} {weekday}").format(**said)
         elif self.weekday is not None:
-            day = DAY_NAMES[self.weekday]
-            text = {1: f"every {day}", 2: f"every other {day}"}.get(self.interval, f"{every} on {day}")
+            day = day_name(self.weekday)
+            if n == 1:
+                text = _("every {weekday}").format(weekday=day)
+            elif n == 2:
+                text = _("every other {weekday}").format(weekday=day)
+            else:
+                text = _("{every} on {weekday}").format(every=every, weekday=day)
         else:
             text = every
         if self.time is not None:
-            text += f" at {self.time:%H:%M}"
+            text = _("{repeat} at {time}").format(repeat=text, time=f"{self.time:%H:%M}")
         return text
 
     def to_json(self) -> str:
@@ -223,6 +235,17 @@ class Recurrence:
         )
 
 
+def _every(freq: str, n: int) -> str:
+    """ "every week", "every 2 weeks": a repeat once a period, or every n periods."""
+    if freq == "DAILY":
+        return _("every day") if n == 1 else _n("every {n} day", "every {n} days", n).format(n=n)
+    if freq == "WEEKLY":
+        return _("every week") if n == 1 else _n("every {n} week", "every {n} weeks", n).format(n=n)
+    if freq == "MONTHLY":
+        return _("every month") if n == 1 else _n("every {n} month", "every {n} months", n).format(n=n)
+    return _("every year") if n == 1 else _n("every {n} year", "every {n} years", n).format(n=n)
+
+
 def _nth_weekday(month: date, nth: int, day_of_week: int) -> date:
     """The nth (or last, -1) given weekday of `month`'s month."""
     if nth > 0:
@@ -237,8 +260,9 @@ def parse_recurrence(text: str) -> Recurrence:
     "every second Tuesday" is refused as ambiguous (every other Tuesday, or the second Tuesday of
     the month?); "every other Tuesday" and "every second Tuesday of the month" are not.
     """
-    check_text(text, "A repeat")
+    check_text(text, _("A repeat"))
     clean = " ".join(text.strip().strip(".!").lower().replace(",", " ").split())
+    clean = vocabulary.english(clean, reading_languages())
     clean, clock = _pop_clock(clean, text)
     clean = re.sub(r"^(?:repeat(?:ing|s)?|recurring)\s+", "", clean)
     if clean in _ADVERBS:
@@ -255,9 +279,13 @@ def parse_recurrence(text: str) -> Recurrence:
     if match := _NTH_WEEKDAY.fullmatch(clean):
         nth = _NTH_WORDS[match["nth"]]
         if nth == 2 and match["every"] in ("every", "each") and not match["of_month"]:
+            written = WEEKDAY_FORMS[match["weekday"]]
+            weekday = match["weekday"].title() if current_language() == ENGLISH else day_name(written)
             raise TimeParseError(
-                f"'{shorten(text)}' could mean every other {match['weekday'].title()} or the second one of "
-                "each month: write 'every other ...' or '... of the month'."
+                _(
+                    "'{text}' could mean every other {weekday} or the second one of each month: write "
+                    "'every other ...' or '... of the month'."
+                ).format(text=shorten(text), weekday=weekday)
             )
         return Recurrence("MONTHLY", 1, WEEKDAY_FORMS[match["weekday"]], nth, time=clock)
     if (match := _ON_WEEKDAY.fullmatch(clean)) and (
@@ -265,7 +293,9 @@ def parse_recurrence(text: str) -> Recurrence:
     ):
         interval = 1 if match["n"] is None else _count(match["n"], text)
         return Recurrence("WEEKLY", interval, WEEKDAY_FORMS[match["weekday"]], time=clock)
-    raise TimeParseError(f"I could not read '{shorten(text)}' as a repeat. {EXAMPLES}")
+    raise TimeParseError(
+        _("I could not read '{text}' as a repeat.").format(text=shorten(text)) + " " + _(EXAMPLES)
+    )
 
 
 def _count(word: str | None, text: str) -> int:
@@ -273,11 +303,14 @@ def _count(word: str | None, text: str) -> int:
         return 1
     if word.isascii() and word.isdigit() and len(word) > 3:
         raise TimeParseError(
-            f"'{shorten(word)}' in '{shorten(text)}' is too many; a repeat is at most every 999."
+            _("'{number}' in '{text}' is too many; a repeat is at most every 999.").format(
+                number=shorten(word), text=shorten(text)
+            )
         )
     number = int(word) if word.isascii() and word.isdigit() else _COUNTS.get(word)
     if not number:
-        raise TimeParseError(f"I could not read '{word}' in '{shorten(text)}' as a number. {EXAMPLES}")
+        said = _("I could not read '{word}' in '{text}' as a number.").format(word=word, text=shorten(text))
+        raise TimeParseError(f"{said} {_(EXAMPLES)}")
     return number
 
 
@@ -297,5 +330,9 @@ def _pop_clock(clean: str, text: str) -> tuple[str, time | None]:
     else:
         valid = hour <= 23
     if not valid or minute > 59:
-        raise TimeParseError(f"'{shorten(match.group())}' in '{shorten(text)}' is not a time of day.")
+        raise TimeParseError(
+            _("'{time}' in '{text}' is not a time of day.").format(
+                time=shorten(match.group()), text=shorten(text)
+            )
+        )
     return rest, time(hour, minute)

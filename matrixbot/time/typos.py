@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from matrixbot.i18n import _n
+
 SLACK = timedelta(weeks=4)
 """How far outside the span of the dates around it a fix may lie."""
 FAR = timedelta(days=183)
@@ -61,9 +63,9 @@ def distance(day: date, near: Sequence[date]) -> str:
     days = min(abs((day - other).days) for other in near)
     months = round(days / 30.44)
     if months < 12:
-        return f"{months} months"
+        return _n("{n} month", "{n} months", months).format(n=months)
     years = round(days / 365.25)
-    return f"{years} year{'s' if years != 1 else ''}"
+    return _n("{n} year", "{n} years", years).format(n=years)
 
 
 def _fixes_near(

@@ -1,5 +1,6 @@
 """Text as the time parser reads it: one spelling of each thing ("the 5th of Sept., 3 p.m." becomes
-"the 5 of september 3pm"), and a zone word ("BST", "UTC+2") taken out to fix the offset."""
+"the 5 of september 3pm", and in a German room "Dienstag, 5. März 15 Uhr" becomes "tuesday 5 march
+15:00", see `vocabulary`), and a zone word ("BST", "UTC+2") taken out to fix the offset."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from matrixbot.errors import TimeParseError
+from matrixbot.i18n import _, reading_languages
+from matrixbot.time import vocabulary
 from matrixbot.time.format import DAY_NAMES, MONTH_FORMS, MONTH_NAMES, WEEKDAY_FORMS, WEEKDAY_RE
 
 _ORDINAL = re.compile(r"\b([0-9]{1,2})(?:st|nd|rd|th)\b")
@@ -26,9 +29,11 @@ KNOWN_WORDS = frozenset(WEEKDAY_FORMS) | frozenset(MONTH_FORMS) | frozenset(_OTH
 
 
 def normalise(text: str) -> str:
-    """Lower case, one kind of dash, no ordinals or commas, ISO dates spelt out, full weekday names."""
+    """Lower case, one kind of dash, no ordinals or commas, ISO dates spelt out, full weekday names;
+    the words of the language being written as their English ones."""
     text = text.strip().strip(".!?").lower()
     text = text.translate({ord("–"): "-", ord("—"): "-", ord("−"): "-", ord(","): " "})
+    text = vocabulary.english(text, reading_languages())
     text = _MERIDIEM.sub(r"\1m", text)
     text = _ISO.sub(_spell_iso, text)
     text = _DASHED_DMY.sub(r"\1/\2/\3", text)
@@ -62,7 +67,9 @@ def pop_zone(clean: str, written: str, now: datetime, tz: tzinfo) -> tuple[str, 
         offset = timedelta(hours=int(match[2]), minutes=int(match[3] or 0))
         if offset >= timedelta(hours=24):  # "gmt - 99": no zone is that far from UTC
             raise TimeParseError(
-                f"In '{written}', '{match.group().strip()}' is not a UTC offset; use e.g. UTC+2."
+                _("In '{text}', '{offset}' is not a UTC offset; use e.g. UTC+2.").format(
+                    text=written, offset=match.group().strip()
+                )
             )
         return _cut(clean, match), timezone(sign * offset)
     own = {"utc": timedelta(0), "gmt": timedelta(0)}

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from matrixbot import (
     ALWAYS_ON,
+    LANGUAGES,
     Command,
     Context,
     Message,
@@ -13,26 +14,39 @@ from matrixbot import (
     Rest,
     Services,
     Shown,
+    Translations,
     UserError,
+    any_of,
     command,
+    declared,
     h,
     shorten,
+    speaking,
     suggest,
 )
 
 from .calendar import render_address, render_reset
+from .texts import _, _n, texts
 
 HELP_CACHE_SIZE = 64
-"""Distinct help texts kept rendered (a help text depends only on the prefix and the room's plugins)."""
+"""Distinct help texts kept rendered (a help text depends only on the prefix, the room's plugins
+and the language)."""
+CLEARED = ("none", "off", "room")
 
 
 class CorePlugin(Plugin):
     name = "core"
     description = "Help, plugins and settings."
+    translations = texts
 
     def __init__(self, services: Services) -> None:
         super().__init__(services)
         self._rendered: dict[str, Message] = {}
+
+    def _texts(self, plugin: str) -> Translations | None:
+        """The catalogs of plugin `plugin`, for what it declared."""
+        found = self.catalog.plugins.get(plugin)
+        return found.translations if found is not None else None
 
     @command("help", example="!help poll")
     async def help(self, ctx: Context, topic: Annotated[str | None, Shown("[COMMAND]")] = None) -> None:
@@ -44,9 +58,11 @@ class CorePlugin(Plugin):
             spec = self.catalog.commands.get(name)
             if spec is None or spec.plugin not in enabled:
                 close = suggest(name, [n for n, s in self.catalog.commands.items() if s.plugin in enabled])
-                hint = f" Did you mean {' or '.join(p + c for c in close)}?" if close else ""
-                raise UserError(f"There is no command {p}{shorten(name)} here.{hint}")
-            await self._answer(ctx, render_command_help(spec, p))
+                said = _("There is no command {command} here.").format(command=f"{p}{shorten(name)}")
+                if close:
+                    said += " " + _("Did you mean {commands}?").format(commands=any_of(p + c for c in close))
+                raise UserError(said)
+            await self._answer(ctx, render_command_help(spec, p, self._texts(spec.plugin)))
             return
         sections = []
         for plugin_name in [*sorted(ALWAYS_ON), *sorted(enabled - ALWAYS_ON)]:
@@ -54,22 +70,26 @@ class CorePlugin(Plugin):
             specs = sorted((s for s in plugin.commands()), key=lambda s: s.name)
             if not specs:
                 continue
+            own = plugin.translations
             items = "".join(
-                f"<li><code>{h(s.usage_line(p))}</code> — {render_summary(s)}</li>" for s in specs
+                f"<li><code>{h(s.usage_line(p))}</code> — {render_summary(s, own)}</li>" for s in specs
             )
-            sections.append(f"<b>{h(plugin.name)}</b>: {h(plugin.description)}<ul>{items}</ul>")
+            sections.append(
+                f"<b>{h(plugin.name)}</b>: {h(declared(plugin.description, own))}<ul>{items}</ul>"
+            )
         off = sorted(set(self.catalog.optional) - enabled)
-        footer = (
-            f"<br>No plugins are on in this room, so only the commands above work. A room admin can turn "
-            f"one on with <code>{h(p)}enable NAME</code>: {h(', '.join(off))}."
-            if off and not enabled - ALWAYS_ON
-            else f"<br>Off in this room: {h(', '.join(off))} (a room admin can {h(p)}enable them)."
-            if off
-            else ""
-        )
-        await self._answer(
-            ctx, f"{''.join(sections)}Say <code>{h(p)}help COMMAND</code> for details.{footer}"
-        )
+        footer = ""
+        if off and not enabled - ALWAYS_ON:
+            footer = "<br>" + _(
+                "No plugins are on in this room, so only the commands above work. A room admin can turn "
+                "one on with {command}: {plugins}."
+            ).format(command=f"<code>{h(p)}enable NAME</code>", plugins=h(", ".join(off)))
+        elif off:
+            footer = "<br>" + _("Off in this room: {plugins} (a room admin can {command} them).").format(
+                plugins=h(", ".join(off)), command=f"{h(p)}enable"
+            )
+        details = _("Say {command} for details.").format(command=f"<code>{h(p)}help COMMAND</code>")
+        await self._answer(ctx, f"{''.join(sections)}{details}{footer}")
 
     async def _answer(self, ctx: Context, html: str) -> None:
         """Reply with a help text, rendered once: deriving the plain text from HTML costs ~1 ms."""
@@ -87,11 +107,15 @@ class CorePlugin(Plugin):
     async def plugins(self, ctx: Context) -> None:
         """Show which plugins are on in this room."""
         enabled = await self.catalog.enabled(ctx.room_id)
+        on, off = _("on"), _("off")
         rows = "".join(
-            f"<li><b>{h(name)}</b> {'on' if name in enabled else 'off'} — {h(self.catalog.plugins[name].description)}</li>"
+            f"<li><b>{h(name)}</b> {on if name in enabled else off} — "
+            f"{h(declared(self.catalog.plugins[name].description, self._texts(name)))}</li>"
             for name in sorted(self.catalog.optional)
         )
-        await ctx.reply(f"Plugins in this room:<ul>{rows}</ul>" if rows else "No plugins are installed.")
+        await ctx.reply(
+            _("Plugins in this room:") + f"<ul>{rows}</ul>" if rows else _("No plugins are installed.")
+        )
 
     @command("enable", example="!enable datepoll", admin=True)
     async def enable(self, ctx: Context, plugin: str) -> None:
@@ -106,49 +130,82 @@ class CorePlugin(Plugin):
     async def _switch(self, ctx: Context, name: str, on: bool) -> None:
         name = name.lower()
         if name in ALWAYS_ON:
-            raise UserError("The core commands are always on.")
+            raise UserError(_("The core commands are always on."))
         if name not in self.catalog.optional:
             close = suggest(name, self.catalog.optional)
-            hint = (
-                f" Did you mean {close[0]}?"
-                if close
-                else f" Plugins: {', '.join(sorted(self.catalog.optional))}"
-            )
-            raise UserError(f"There is no plugin '{shorten(name)}'.{hint}")
+            said = _("There is no plugin '{name}'.").format(name=shorten(name))
+            if close:
+                said += " " + _("Did you mean {plugin}?").format(plugin=close[0])
+            else:
+                said += " " + _("Plugins: {plugins}").format(plugins=", ".join(sorted(self.catalog.optional)))
+            raise UserError(said)
         await self.settings.set_plugin(ctx.room_id, name, on)
-        await ctx.reply(f"{h(name)} is now {'on' if on else 'off'} in this room.")
+        said = _("{plugin} is now on in this room.") if on else _("{plugin} is now off in this room.")
+        await ctx.reply(said.format(plugin=h(name)))
+
+    def _declarer(self, setting: str) -> Translations | None:
+        """The catalogs of the plugin that declared `setting` (None: the core's own settings)."""
+        for plugin in self.catalog.plugins.values():
+            if any(s.name == setting for s in plugin.room_settings):
+                return plugin.translations
+        return None
 
     @command("settings")
     async def show_settings(self, ctx: Context) -> None:
         """Show this room's settings."""
         values = await self.settings.all(ctx.room_id)
         rows = "".join(
-            f"<li><code>{h(name)}</code>: {h(value)} — {h(self.settings.declared[name].help)}</li>"
+            f"<li><code>{h(name)}</code>: {h(value)} — "
+            f"{h(declared(self.settings.declared[name].help, self._declarer(name)))}</li>"
             for name, value in values.items()
         )
-        mine = f"<br>Your own time zone: {h(ctx.user_zone)}" if ctx.user_zone else ""
-        await ctx.reply(
-            f"Settings of this room:<ul>{rows}</ul>Change one with <code>{h(self.prefix)}set NAME VALUE</code>.{mine}"
+        mine = ""
+        if ctx.user_zone:
+            mine += "<br>" + _("Your own time zone: {zone}").format(zone=h(ctx.user_zone))
+        own = await self.settings.user_language(ctx.sender)
+        if own:
+            mine += "<br>" + _("Your own language: {language}").format(language=h(LANGUAGES[own]))
+        change = _("Change one with {command}.").format(
+            command=f"<code>{h(self.prefix)}set NAME VALUE</code>"
         )
+        await ctx.reply(_("Settings of this room:") + f"<ul>{rows}</ul>{change}{mine}")
 
     @command("set", example="!set timezone Europe/London")
     async def set(self, ctx: Context, name: str, value: Rest) -> None:
-        """Change a room setting (room admins), or your own time zone."""
-        await ctx.require_admin("change this room's settings")
+        """Change a room setting (room admins), or your own time zone or language."""
+        await ctx.require_admin(_("change this room's settings"))
         stored = await self.settings.set(ctx.room_id, name.lower(), value.strip())
-        await ctx.reply(f"{h(name.lower())} is now {h(stored)}.")
+        if name.lower() == "language":  # said in the language it now is, unless the sender has their own
+            with speaking(await self.settings.language(ctx.room_id, ctx.sender)):
+                await ctx.reply(
+                    _("I write in {language} in this room now.").format(language=h(LANGUAGES[stored]))
+                )
+            return
+        await ctx.reply(_("{name} is now {value}.").format(name=h(name.lower()), value=h(stored)))
 
     @set.sub("my", example="!set my timezone Europe/Berlin")
-    async def set_mine(self, ctx: Context, setting: Literal["timezone", "zone", "tz"], zone: Rest) -> None:
-        """Set your own time zone: times are shown to you in it too.
+    async def set_mine(
+        self, ctx: Context, setting: Literal["timezone", "zone", "tz", "language", "lang"], value: Rest
+    ) -> None:
+        """Set your own time zone (times are shown to you in it too) or language (I answer you in it).
 
-        'none' goes back to the room's zone alone."""
-        cleared = zone.lower() in ("none", "off", "room")
-        await self.settings.set_user_zone(ctx.sender, None if cleared else zone)
+        'none' goes back to the room's zone or language."""
+        cleared = value.lower() in CLEARED
+        if setting in ("language", "lang"):
+            await self.settings.set_user_language(ctx.sender, None if cleared else value)
+            with speaking(await self.settings.language(ctx.room_id, ctx.sender)):
+                own = await self.settings.user_language(ctx.sender)
+                await ctx.reply(
+                    _("I will write to you in {language}.").format(language=h(LANGUAGES[own]))
+                    if own
+                    else _("I will write to you in the room's language.")
+                )
+            return
+        await self.settings.set_user_zone(ctx.sender, None if cleared else value)
         await ctx.reply(
-            "I will show you times in the room's zone."
+            _("I will show you times in the room's zone.")
             if cleared
-            else f"I will also show you times in {h(zone)}."
+            else _("I will also show you times in {zone}.").format(zone=h(value))
         )
 
     @command("calendar")
@@ -160,7 +217,9 @@ class CorePlugin(Plugin):
         self._calendars_ready()
         if await self.services.calendars.is_off(ctx.room_id):
             raise UserError(
-                f"A room admin turned this room's calendar off; a room admin can turn it on with {self.prefix}calendar on."
+                _(
+                    "A room admin turned this room's calendar off; a room admin can turn it on with {command}."
+                ).format(command=f"{self.prefix}calendar on")
             )
         address, replaced = await self.services.calendars.issue(ctx.room_id, ctx.sender)
         await ctx.reply(render_address(address, replaced, self.prefix))
@@ -176,42 +235,53 @@ class CorePlugin(Plugin):
     async def calendar_off(self, ctx: Context) -> None:
         """End this room's calendar: every address stops working, and none is given until it is on (room admins)."""
         ended = await self.services.calendars.turn_off(ctx.room_id)
-        await ctx.reply(
-            f"This room's calendar is off; {ended} address{'es' if ended != 1 else ''} stopped working. "
-            f"{h(self.prefix)}calendar on lets members get addresses again."
+        gone = _n(
+            "This room's calendar is off; {n} address stopped working.",
+            "This room's calendar is off; {n} addresses stopped working.",
+            ended,
+        ).format(n=ended)
+        again = _("{command} lets members get addresses again.").format(
+            command=f"{h(self.prefix)}calendar on"
         )
+        await ctx.reply(f"{gone} {again}")
 
     @calendar.sub("on", admin=True)
     async def calendar_on(self, ctx: Context) -> None:
         """Let members get addresses of this room's calendar again, after !calendar off (room admins)."""
         self._calendars_ready()
         was_off = await self.services.calendars.turn_on(ctx.room_id)
-        state = "is on again" if was_off else "was on already"
-        await ctx.reply(f"This room's calendar {state}: {h(self.prefix)}calendar gives you its address.")
+        said = (
+            _("This room's calendar is on again: {command} gives you its address.")
+            if was_off
+            else _("This room's calendar was on already: {command} gives you its address.")
+        )
+        await ctx.reply(said.format(command=f"{h(self.prefix)}calendar"))
 
     def _calendars_ready(self) -> None:
         if self.services.calendars.unavailable:
             raise UserError(self.services.calendars.unavailable)
 
 
-def render_summary(spec: Command[...]) -> str:
-    """A command's summary and its example, as HTML."""
-    example = f" Example: {h(spec.example)}" if spec.example else ""
-    return f"{h(spec.summary)}{example}".strip()
+def render_summary(spec: Command[...], own: Translations | None) -> str:
+    """A command's summary and its example, as HTML, from its plugin's catalogs (`own`)."""
+    summary = h(declared(spec.summary, own)) if spec.summary else ""
+    example = (
+        " " + _("Example: {example}").format(example=h(declared(spec.example, own))) if spec.example else ""
+    )
+    return f"{summary}{example}".strip()
 
 
-def render_command_help(spec: Command[...], prefix: str) -> str:
+def render_command_help(spec: Command[...], prefix: str, own: Translations | None) -> str:
     """One command's help: its usage, summary and example, details, and each subcommand's."""
     parts = [f"<code>{h(spec.usage_line(prefix, subcommands=False))}</code>"]
     if spec.summary or spec.example:
-        parts.append(render_summary(spec))
-    if spec.details:
-        paragraphs = [" ".join(p.split()) for p in spec.details.split("\n\n") if p.strip()]
-        parts.extend(h(p) for p in paragraphs)
+        parts.append(render_summary(spec, own))
+    parts.extend(h(declared(p, own)) for p in spec.paragraphs)
     subs = {s.name: s for s in spec.subcommands.values()}
     if subs:
         items = "".join(
-            f"<li><code>{h(s.usage_line(prefix))}</code> — {render_summary(s)}</li>" for s in subs.values()
+            f"<li><code>{h(s.usage_line(prefix))}</code> — {render_summary(s, own)}</li>"
+            for s in subs.values()
         )
         parts.append(f"<ul>{items}</ul>")
     return "<br>".join(parts)

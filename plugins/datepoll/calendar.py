@@ -7,6 +7,7 @@ from datetime import datetime
 from matrixbot import CalendarItem, format_when
 
 from .model import Poll
+from .texts import _
 
 
 def deadline_items(polls: list[Poll], start: datetime, end: datetime, prefix: str) -> list[CalendarItem]:
@@ -18,16 +19,17 @@ def deadline_items(polls: list[Poll], start: datetime, end: datetime, prefix: st
         if closes is None or not start <= closes < end:
             continue
         options = "\n".join(f"{o.number}. {format_when(o.when)}" for o in poll.options)
+        vote = _("Vote in the room before then: {command}").format(command=f"{prefix}vote {poll.ref} N…")
         items.append(
             CalendarItem(
                 key=poll.ref,
-                title=f"Poll closes: {poll.title}",
+                title=_("Poll closes: {title}").format(title=poll.title),
                 start=closes,
                 end=closes,
                 zone=poll.zone,
-                kind="poll deadline",
+                kind=_("poll deadline"),
                 busy=False,
-                details=f"Vote in the room before then: {prefix}vote {poll.ref} N…\nOptions:\n{options}",
+                details=f"{vote}\n" + _("Options:") + f"\n{options}",
             )
         )
     return items

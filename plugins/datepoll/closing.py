@@ -23,22 +23,28 @@ from matrixbot import (
     UsageError,
     UserError,
     WorkingHours,
+    declared,
     h,
     job,
     moved_note,
 )
 
-from .base import PollsBase
+from .base import PollsBase, still_open
 from .ical import winner_ics
 from .model import Outcome, Poll, count_votes, reminder_time
 from .parse import parse_deadline
-from .render import native_poll, native_poll_end, option_line, render_announcement, winner_summary
+from .render import native_poll_end, option_line, render_announcement, winner_summary
+from .texts import _, texts
 
 Quiet = tuple[str, WorkingHours | None]
 """A room's zone and working hours, which a nudge is kept within."""
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_END = "org.matrix.msc3381.poll.end"
-NO_DEADLINE = ("none", "off", "never")
+
+
+def no_deadline() -> frozenset[str]:
+    """Words for no deadline (`!poll closes P3 none`), in English and the language being written."""
+    return texts.keyword("none") | texts.keyword("off") | texts.keyword("never")
 
 
 class Closing(PollsBase):
@@ -65,10 +71,12 @@ class Closing(PollsBase):
 
     async def set_closes(self, ctx: Context, given: int | None, when: str) -> None:
         """`!poll closes [ID] WHEN`: add, move or (`none`) remove the deadline of an open poll."""
-        poll = await self._pick_open(ctx, given, "!poll closes P3 Friday 5pm")
-        await ctx.require_admin(f"change the deadline of {poll.ref}", or_user=poll.creator)
+        poll = await self._pick_open(ctx, given, _("!poll closes P3 Friday 5pm"))
+        await ctx.require_admin(
+            _("change the deadline of {poll}").format(poll=poll.ref), or_user=poll.creator
+        )
         closes_at = None
-        if when.strip().lower() not in NO_DEADLINE:
+        if when.strip().lower() not in no_deadline():
             sent = ctx.sent_at()
             closes_at = await self.times.read(lambda times: parse_deadline(when, times, poll.zone, now=sent))
         quiet = await self._quiet(poll.room_id)
@@ -77,15 +85,21 @@ class Closing(PollsBase):
             await self.polls.set_deadline(tx, poll.id, closes_at)
             if closes_at is not None:
                 await self._schedule_deadline(tx, poll.id, poll.room_id, ctx.now, closes_at, quiet)
-        was = f" (was {h(ctx.show_time(poll.closes_at))})" if poll.closes_at else ""
-        said = f"now closes {h(ctx.show_time(closes_at))}" if closes_at else "has no deadline now"
-        await ctx.reply(f"{poll.ref} {said}{was}.")
+        was = " " + _("(was {when})").format(when=h(ctx.show_time(poll.closes_at))) if poll.closes_at else ""
+        said = (
+            _("{poll} now closes {when}{was}.").format(
+                poll=poll.ref, when=h(ctx.show_time(closes_at)), was=was
+            )
+            if closes_at
+            else _("{poll} has no deadline now{was}.").format(poll=poll.ref, was=was)
+        )
+        await ctx.reply(said)
         await self._refresh(ctx.outbox, poll)
 
     async def close_now(self, ctx: Context, given: int | None) -> None:
         """`!poll close [ID]`: closed as of when the command was sent (or its deadline, if earlier)."""
         poll = await self._pick_open(ctx, given, "!poll close P3")
-        await ctx.require_admin(f"close {poll.ref}", or_user=poll.creator)
+        await ctx.require_admin(_("close {poll}").format(poll=poll.ref), or_user=poll.creator)
         closed_at = ctx.sent_at(poll.created_at)
         if poll.closes_at is not None:
             closed_at = min(closed_at, poll.closes_at)
@@ -97,7 +111,7 @@ class Closing(PollsBase):
     async def reopen(self, ctx: Context, given: int | None) -> None:
         """`!poll reopen [ID]`: votes count again; a deadline already past is dropped."""
         poll = await self._pick_closed(ctx, given, "!poll reopen P3")
-        await ctx.require_admin(f"reopen {poll.ref}", or_user=poll.creator)
+        await ctx.require_admin(_("reopen {poll}").format(poll=poll.ref), or_user=poll.creator)
         keeps = poll.closes_at is not None and poll.closes_at > ctx.now
         closes_at = poll.closes_at if keeps else None
         quiet = await self._quiet(poll.room_id)
@@ -108,34 +122,40 @@ class Closing(PollsBase):
                 await self._schedule_deadline(tx, poll.id, poll.room_id, ctx.now, closes_at, quiet)
         reopened = await self.polls.get(poll.room_id, poll.id) or poll
         # the native poll has ended for good in every client: a new one takes its place
-        native = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(reopened))
+        native = await ctx.outbox.event(ctx.room_id, POLL_START, await self._native(reopened))
         await self.polls.set_poll_event(poll.id, await native.event_id())
         deadline = (
-            f" It still closes {h(ctx.show_time(closes_at))}."
+            _("It still closes {when}.").format(when=h(ctx.show_time(closes_at)))
             if closes_at
-            else f" It has no deadline now: set one with <code>{h(self.prefix)}poll closes {poll.ref} WHEN</code>."
+            else _("It has no deadline now: set one with {command}.").format(
+                command=f"<code>{h(self.prefix)}poll closes {poll.ref} WHEN</code>"
+            )
         )
-        await ctx.reply(
-            f"{poll.ref} is open again: earlier votes stay, and new ones count; the poll below "
-            f"replaces the ended one.{deadline}"
-        )
+        again = _(
+            "{poll} is open again: earlier votes stay, and new ones count; the poll below replaces the ended one."
+        ).format(poll=poll.ref)
+        await ctx.reply(f"{again} {deadline}")
         await self._refresh(ctx.outbox, reopened)
 
     async def pick(self, ctx: Context, given: int | None, number: int) -> None:
         """`!poll pick [ID] N`: settle a tie with one of the tied options."""
         poll = await self._pick_closed(ctx, given, "!poll pick P3 2")
-        await ctx.require_admin(f"pick the winner of {poll.ref}", or_user=poll.creator)
+        await ctx.require_admin(_("pick the winner of {poll}").format(poll=poll.ref), or_user=poll.creator)
         outcome = count_votes(poll.options, await self.polls.ballots(poll.id))
         if not outcome.is_tie:
-            raise UserError(f"{poll.ref} did not end in a tie; there is nothing to pick.")
+            raise UserError(_("{poll} did not end in a tie; there is nothing to pick.").format(poll=poll.ref))
         tied = [o.number for o in outcome.winners]
         if number not in tied:
             raise UserError(
-                f"Option {number} is not one of the tied options of {poll.ref} ({', '.join(map(str, tied))})."
+                _("Option {n} is not one of the tied options of {poll} ({numbers}).").format(
+                    n=number, poll=poll.ref, numbers=", ".join(map(str, tied))
+                )
             )
         await self.polls.pick(poll.id, number)
         picked = await self.polls.get(poll.room_id, poll.id) or poll
-        await ctx.reply(f"Picked for {poll.ref}: {option_line(picked.option(number))}.")
+        await ctx.reply(
+            _("Picked for {poll}: {option}.").format(poll=poll.ref, option=option_line(picked.option(number)))
+        )
         await self._refresh(ctx.outbox, picked)
         result = count_votes(picked.options, await self.polls.ballots(poll.id), number)
         await self._edit_result(ctx.outbox, picked, result)
@@ -146,12 +166,14 @@ class Closing(PollsBase):
     ) -> tuple[Poll, datetime | None]:
         """The tied poll a `!poll runoff` asks again about, and its optional `closes:` line."""
         poll = await self._pick_closed(ctx, given, "!poll runoff P3")
-        await ctx.require_admin(f"start a run-off of {poll.ref}", or_user=poll.creator)
+        await ctx.require_admin(_("start a run-off of {poll}").format(poll=poll.ref), or_user=poll.creator)
         if not count_votes(poll.options, await self.polls.ballots(poll.id)).is_tie:
-            raise UserError(f"{poll.ref} did not end in a tie; there is nothing to run off.")
+            raise UserError(
+                _("{poll} did not end in a tie; there is nothing to run off.").format(poll=poll.ref)
+            )
         fields, other = body.fields(["closes"], free=True)
         if other:
-            raise UsageError(f"line {other[0][0]}: a run-off takes only a 'closes:' line")
+            raise UsageError(_("line {n}: a run-off takes only a 'closes:' line").format(n=other[0][0]))
         closes = None
         if "closes" in fields:
             value, sent = fields["closes"].value, ctx.sent_at()
@@ -179,7 +201,7 @@ class Closing(PollsBase):
         not_voted = self._not_voted(poll, await self.polls.ballots(poll.id))
         if not_voted:
             moved = moved_note(Scheduled.from_payload(run.job.due_at, run.payload), poll.zone)
-            html = self._reminder(poll, not_voted, moved) + run.late_line(poll.zone, "This reminder")
+            html = await self._reminder(poll, not_voted, moved) + run.late_line(poll.zone, _("This reminder"))
             await run.outbox.message(poll.room_id, Message.from_html(html, mentions=not_voted), notify=True)
 
     @job("close")
@@ -191,7 +213,7 @@ class Closing(PollsBase):
         async with self.db.transaction() as tx:
             if await self.polls.close(tx, poll.id, poll.closes_at):
                 await self.jobs.cancel(tx, key_prefix=f"p{poll.id}:")
-                late = run.why() if run.late or run.missed else None
+                late = run.reason() if run.late or run.missed else None  # English: said when announced
                 await self._schedule_announce(tx, poll, run.now, f"job{run.job.id}", late=late)
 
     @job("announce")
@@ -209,8 +231,9 @@ class Closing(PollsBase):
         html = render_announcement(poll, outcome, voters, self._namer(poll.room_id), "", self.prefix)
         late = run.payload.get("late")
         if late:  # before, a flag ("True"): the bot was offline, as it was then the only reason
-            why = late if isinstance(late, str) else "the bot was offline"
-            html += f"<br><i>This result is late: {h(why)} at the deadline.</i>"
+            why = declared(late if isinstance(late, str) else "the bot was offline")
+            said = _("This result is late: {why} at the deadline.").format(why=h(why))
+            html += f"<br><i>{said}</i>"
         result = await run.outbox.message(poll.room_id, Message.from_html(html, mentions=voters), notify=True)
         await self.polls.set_result(poll.id, await result.event_id())
         await self._winner_file(run.outbox, poll, outcome, run.now)
@@ -230,27 +253,29 @@ class Closing(PollsBase):
         option chosen (`!meeting from-poll P3 2`); UserError if there is none."""
         poll = await self.polls.get(room_id, poll_number)
         if poll is None:
-            raise UserError(f"There is no poll P{poll_number} in this room.")
+            raise UserError(_("There is no poll {poll} in this room.").format(poll=f"P{poll_number}"))
         if poll.is_open:
-            raise UserError(
-                f"{poll.ref} is still open; close it first with {self.prefix}poll close {poll.ref}."
-            )
+            raise UserError(still_open(poll, self.prefix))
         outcome = count_votes(poll.options, await self.polls.ballots(poll.id), poll.picked)
         if not outcome.winners:
-            raise UserError(f"{poll.ref} has no winner: nobody voted for any option.")
+            raise UserError(_("{poll} has no winner: nobody voted for any option.").format(poll=poll.ref))
         winners = {o.number: o for o in outcome.winners}
         if option is not None:
             if option not in winners:
-                which = "one of the tied options" if outcome.is_tie else "its winner"
-                raise UserError(
-                    f"Option {option} is not {which} ({', '.join(map(str, winners))}) of {poll.ref}."
+                said = (
+                    _("Option {n} is not one of the tied options ({numbers}) of {poll}.")
+                    if outcome.is_tie
+                    else _("Option {n} is not its winner ({numbers}) of {poll}.")
                 )
+                raise UserError(said.format(n=option, numbers=", ".join(map(str, winners)), poll=poll.ref))
             chosen = winners[option]
         elif outcome.is_tie:
-            tied = ", ".join(map(str, winners))
             raise UserError(
-                f"{poll.ref} ended in a tie (options {tied}): say which, e.g. "
-                f"{self.prefix}meeting from-poll {poll.ref} {outcome.winners[0].number}."
+                _("{poll} ended in a tie (options {numbers}): say which, e.g. {example}.").format(
+                    poll=poll.ref,
+                    numbers=", ".join(map(str, winners)),
+                    example=f"{self.prefix}meeting from-poll {poll.ref} {outcome.winners[0].number}",
+                )
             )
         else:
             chosen = outcome.winners[0]

@@ -20,6 +20,8 @@ from matrixbot import (
     shorten,
 )
 
+from .texts import _, texts
+
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20
 KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")
@@ -41,8 +43,10 @@ def parse_proposal(
     fields, lines = body.fields(["closes"], free=True)
     if not MIN_OPTIONS <= len(lines) <= MAX_OPTIONS:
         raise UserError(
-            f"A poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options, one per line after the title; "
-            f"I found {len(lines)}. Nothing was created."
+            _(
+                "A poll needs {least} to {most} options, one per line after the title; I found {n}. "
+                "Nothing was created."
+            ).format(least=MIN_OPTIONS, most=MAX_OPTIONS, n=len(lines))
         )
     options = tuple((text, parse_option(text, times, zone, line=number, now=now)) for number, text in lines)
     options = _with_context(options, times, zone, now)
@@ -50,7 +54,7 @@ def parse_proposal(
     if "closes" in fields:
         found = fields["closes"]
         closes = parse_deadline(
-            found.value, times, zone, now=now, line=found.line, done="Nothing was created."
+            found.value, times, zone, now=now, line=found.line, done=_("Nothing was created.")
         )
     return Proposal(title.strip(), options, closes)
 
@@ -62,14 +66,17 @@ def parse_deadline(
     *,
     now: datetime | None = None,
     line: int | None = None,
-    done: str = "Nothing was changed.",
+    done: str | None = None,
 ) -> datetime:
-    """A poll's deadline (its `closes:` line, `!poll closes`), read as every plugin reads one."""
+    """A poll's deadline (its `closes:` line, `!poll closes`), read as every plugin reads one.
+    `done` says what became of the command ("Nothing was changed." by default)."""
     try:
         return times.parse_deadline(text, zone, now=now)
     except TimeParseError as exc:
-        where = f"line {line}: " if line is not None else ""
-        raise UserError(f"{where}{exc.message} {done}") from None
+        said = exc.message + " " + (done or _("Nothing was changed."))
+        raise UserError(
+            _("line {n}: {error}").format(n=line, error=said) if line is not None else said
+        ) from None
 
 
 def _with_context(
@@ -81,7 +88,7 @@ def _with_context(
     in 2027 is asked about although 2 March 2032 is a Tuesday."""
     sound = [
         (number, when.start.date())
-        for number, (_, when) in enumerate(options)
+        for number, (_text, when) in enumerate(options)
         if all(p.kind != "weekday" for p in when.problems)
     ]
     read = []
@@ -106,37 +113,52 @@ def parse_option(
     try:
         return times.parse(text, zone, near=near, now=now)
     except TimeParseError as exc:
-        where = f"line {line}: " if line is not None else ""
+        said = f"{exc.message} " + _("Nothing was changed; fix that line and send it again.")
         raise UserError(
-            f"{where}{exc.message} Nothing was changed; fix that line and send it again."
+            _("line {n}: {error}").format(n=line, error=said) if line is not None else said
         ) from exc
 
 
 def parse_choices(text: str, count: int) -> tuple[frozenset[int], frozenset[int]]:
-    """`1 3 maybe 5` → yes {1, 3}, maybe {5}; `none` → nothing. Numbers may be separated by commas."""
+    """`1 3 maybe 5` → yes {1, 3}, maybe {5}; `none` → nothing. Numbers may be separated by commas.
+    The words may be written in the language being written too (`vielleicht`, `quizás`, `peut-être`;
+    `keine`, `ninguna`, `aucune`), as the catalog lists them."""
     words = [w for w in re.split(r"[\s,]+", text.strip().lower()) if w]
-    if words == ["none"]:
+    if len(words) == 1 and words[0] in texts.keyword("none"):
         return frozenset(), frozenset()
+    maybe_words = texts.keyword("maybe") | texts.keyword("ifneedbe") | {"?"}
     yes: set[int] = set()
     maybe: set[int] = set()
     target = yes
     for word in words:
-        if word in ("maybe", "ifneedbe", "?"):
+        if word in maybe_words:
             target = maybe
-        elif word == "yes":
+        elif word in texts.keyword("yes"):
             target = yes
         elif word.isascii() and word.isdigit() and 1 <= int(word) <= count:
             if int(word) in yes | maybe:
-                raise UserError(f"Option {word} is given twice; give each option once.")
+                raise UserError(_("Option {n} is given twice; give each option once.").format(n=word))
             target.add(int(word))
         else:
             raise UserError(
-                f"'{shorten(word)}' is not an option: give option numbers 1 to {count}, "
-                "'maybe' before the ones you could do if need be, or 'none'."
+                _(
+                    "'{word}' is not an option: give option numbers 1 to {count}, '{maybe}' before the "
+                    "ones you could do if need be, or '{none}'."
+                ).format(
+                    word=shorten(word),
+                    count=count,
+                    maybe=texts.keyword_said("maybe"),
+                    none=texts.keyword_said("none"),
+                )
             )
     if not yes and not maybe:
-        example = f"1 3 maybe {min(count, 5)}" if count >= 4 else f"1 maybe {count}"
-        raise UserError(f"Which options? e.g. !vote {example}, or !vote none.")
+        maybe_said = texts.keyword_said("maybe")
+        example = f"1 3 {maybe_said} {min(count, 5)}" if count >= 4 else f"1 {maybe_said} {count}"
+        raise UserError(
+            _("Which options? e.g. {example}, or {none}.").format(
+                example=f"!vote {example}", none="!vote " + texts.keyword_said("none")
+            )
+        )
     return frozenset(yes), frozenset(maybe)
 
 
@@ -164,12 +186,13 @@ def split_busy(text: str, times: TimeParser, zone: str, now: datetime | None = N
             continue
         split = times.split_day(words, first)
         if split is not None:
-            raise UserError(f"{split} Nothing was added.")
+            raise UserError(f"{split} " + _("Nothing was added."))
         return " ".join(words[:first]), when
     check_text(" ".join(words[-MAX_TIME_WORDS:])[-MAX_TIME_TEXT:])  # say so if it was other digits
     if refused:
-        raise UserError(f"{refused} Nothing was added.")
+        raise UserError(f"{refused} " + _("Nothing was added."))
     raise UserError(
-        "I could not find a date at the end of that: write the name, then the dates, "
-        f"e.g. !busy add Workers Co-op Weekend {times.example_days(zone, now=now)}."
+        _(
+            "I could not find a date at the end of that: write the name, then the dates, e.g. {example}."
+        ).format(example="!busy add " + _("Workers Co-op Weekend") + f" {times.example_days(zone, now=now)}")
     )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from matrixbot import (
+    N_,
     Body,
     BusyTime,
     CalendarItem,
@@ -22,6 +23,7 @@ from matrixbot import (
     check_size,
     command,
     h,
+    speaking,
 )
 
 from .base import PollId
@@ -31,13 +33,13 @@ from .migrations import MIGRATIONS
 from .model import Option, Poll, count_votes
 from .parse import Proposal, parse_option, parse_proposal, split_busy
 from .render import (
-    native_poll,
     option_line,
     pills,
     render_busy,
     render_open_polls,
     render_results,
 )
+from .texts import _
 from .voting import Voting
 
 
@@ -66,9 +68,9 @@ class DatePoll(Voting, Closing):
             await self._show_results(ctx, poll)
             return
         if not title:
-            raise UsageError("the first line after !poll is the poll's title")
+            raise UsageError(_("the first line after !poll is the poll's title"))
         if poll is not None:
-            raise UsageError("give either a poll id (to see it) or a title (to create one)")
+            raise UsageError(_("give either a poll id (to see it) or a title (to create one)"))
         await self._create(ctx, title, body)
 
     async def _create(self, ctx: Context, title: str, body: Body) -> None:
@@ -96,8 +98,8 @@ class DatePoll(Voting, Closing):
             poll_event_id=None,
             options=tuple(options),
         )
-        check_size(native_poll(draft), "That poll")
-        check_size(Message.from_html(await self._tally(draft)).content(), "That poll")
+        check_size(await self._native(draft), _("That poll"))
+        check_size(Message.from_html(await self._tally(draft)).content(), _("That poll"))
         quiet = await self._quiet(ctx.room_id)
         async with self.db.transaction() as tx:
             poll_id = await self.polls.create(tx, draft, ctx.event.event_id)
@@ -105,13 +107,14 @@ class DatePoll(Voting, Closing):
                 await self._schedule_deadline(tx, poll_id, ctx.room_id, ctx.now, closes_at, quiet)
         poll = replace(draft, id=poll_id)
         tally = await ctx.reply(await self._tally(poll))
-        native = await ctx.outbox.event(ctx.room_id, POLL_START, native_poll(poll))
+        native = await ctx.outbox.event(ctx.room_id, POLL_START, await self._native(poll))
         await self.polls.set_events(poll_id, await tally.event_id(), await native.event_id())
 
     @staticmethod
     def _problems(when: When) -> tuple[str, ...]:
-        """The parser's warnings of a proposed slot, as shown under it."""
-        return tuple("in the past" if p.kind == "past" else p.message for p in when.problems)
+        """The parser's warnings of a proposed slot, as shown under it (stored: "in the past" in
+        English, said in the language of the moment; the others as they were said)."""
+        return tuple(N_("in the past") if p.kind == "past" else p.message for p in when.problems)
 
     async def _clashes(self, room_id: str, when: When) -> tuple[str, ...]:
         """What of the room's busy times (from every plugin) a slot overlaps."""
@@ -141,10 +144,14 @@ class DatePoll(Voting, Closing):
     @poll.sub("fix", example="!poll fix P3 2 3-4pm Wednesday")
     async def fix(self, ctx: Context, given: PollId, n: int, option: Rest) -> None:
         """Replace option N; votes on the other options stay."""
-        found = await self._pick_open(ctx, given, "!poll fix P3 2 3-4pm Tue 5 Mar")
-        await ctx.require_admin(f"change {found.ref}", or_user=found.creator)
+        found = await self._pick_open(ctx, given, _("!poll fix P3 2 3-4pm Tue 5 Mar"))
+        await ctx.require_admin(_("change {poll}").format(poll=found.ref), or_user=found.creator)
         if not 1 <= n <= len(found.options):
-            raise UserError(f"{found.ref} has options 1 to {len(found.options)}; there is no option {n}.")
+            raise UserError(
+                _("{poll} has options 1 to {count}; there is no option {n}.").format(
+                    poll=found.ref, count=len(found.options), n=n
+                )
+            )
         near = [o.when.start.date() for o in found.options if o.number != n]
         sent = ctx.sent_at()
         when = await self.times.read(
@@ -152,25 +159,26 @@ class DatePoll(Voting, Closing):
         )
         new = Option(n, option, when, self._problems(when), await self._clashes(ctx.room_id, when))
         poll = replace(found, options=tuple(new if o.number == n else o for o in found.options))
-        check_size(native_poll(poll), "That poll")
+        content = await self._native(poll)
+        check_size(content, _("That poll"))
         async with self.db.transaction() as tx:
             voters = await self.polls.replace_option(tx, poll.id, new)
         if poll.text_event_id and poll.poll_event_id:
             await ctx.outbox.edit(ctx.room_id, poll.text_event_id, Message.from_html(await self._tally(poll)))
-            content = native_poll(poll)
             relation = {"rel_type": "m.replace", "event_id": poll.poll_event_id}
             await ctx.outbox.event(
                 ctx.room_id, POLL_START, {**content, "m.new_content": content, "m.relates_to": relation}
             )
-        text = f"{poll.ref}: option {option_line(new)} replaces {bdi(found.option(n).text)}."
+        text = _("{poll}: option {option} replaces {old}.").format(
+            poll=poll.ref, option=option_line(new), old=bdi(found.option(n).text)
+        )
         if not voters:
             await ctx.reply(text)
             return
-        await ctx.reply(
-            f"{text}<br>{pills(voters, self._namer(ctx.room_id))}: your vote for it was removed; please vote again.",
-            mentions=voters,
-            notify=True,
+        again = _("{people}: your vote for it was removed; please vote again.").format(
+            people=pills(voters, self._namer(ctx.room_id))
         )
+        await ctx.reply(f"{text}<br>{again}", mentions=voters, notify=True)
 
     @poll.sub("remind", example="!poll remind P3")
     async def remind(self, ctx: Context, poll: PollId = None) -> None:
@@ -178,9 +186,9 @@ class DatePoll(Voting, Closing):
         found = await self._pick_open(ctx, poll, "!poll remind P3")
         not_voted = self._not_voted(found, await self.polls.ballots(found.id))
         if not not_voted:
-            await ctx.reply(f"Everyone here has voted in {found.ref}.")
+            await ctx.reply(_("Everyone here has voted in {poll}.").format(poll=found.ref))
             return
-        await ctx.reply(self._reminder(found, not_voted, ""), mentions=not_voted, notify=True)
+        await ctx.reply(await self._reminder(found, not_voted), mentions=not_voted, notify=True)
 
     @poll.sub("close", example="!poll close P3")
     async def close(self, ctx: Context, poll: PollId = None) -> None:
@@ -210,7 +218,9 @@ class DatePoll(Voting, Closing):
         tied, closes = await self.runoff_options(ctx, poll, body)
         winners = count_votes(tied.options, await self.polls.ballots(tied.id)).winners
         options = tuple((o.text, o.when) for o in winners)
-        await self._post(ctx, Proposal(f"Run-off of {tied.ref}: {tied.title}", options, closes))
+        with speaking(ctx.room_language):
+            title = _("Run-off of {poll}: {title}").format(poll=tied.ref, title=tied.title)
+        await self._post(ctx, Proposal(title, options, closes))
 
     # -- busy dates -----------------------------------------------------------------------------
 
@@ -226,7 +236,8 @@ class DatePoll(Voting, Closing):
         title, when = await self.times.read(lambda times: split_busy(text, times, ctx.zone, sent))
         number = await self.busy_dates.add(ctx.room_id, title, when, ctx.sender)
         warnings = "".join(f"<br>⚠️ {h(p.message)}" for p in when.problems)
-        await ctx.reply(f"Busy date {number} added: {bdi(title)}, {h(when)}.{warnings}")
+        added = _("Busy date {n} added: {title}, {when}.").format(n=number, title=bdi(title), when=h(when))
+        await ctx.reply(f"{added}{warnings}")
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     @busy.sub("remove", example="!busy remove 2")
@@ -234,15 +245,23 @@ class DatePoll(Voting, Closing):
         """Remove a busy date (whoever added it, or a room admin)."""
         added_by = await self.busy_dates.added_by(ctx.room_id, n)
         if added_by is None:
-            raise UserError(f"There is no busy date {n} here; {self.prefix}busy lists them.")
-        await ctx.require_admin(f"remove busy date {n}", or_user=added_by, role="who added it")
+            raise UserError(
+                _("There is no busy date {n} here; {command} lists them.").format(
+                    n=n, command=f"{self.prefix}busy"
+                )
+            )
+        await ctx.require_admin(
+            _("remove busy date {n}").format(n=n), or_user=added_by, role=_("who added it")
+        )
         await self.busy_dates.remove(ctx.room_id, n)
-        await ctx.reply(f"Busy date {n} removed.")
+        await ctx.reply(_("Busy date {n} removed.").format(n=n))
         await self.services.busy_changed(ctx.room_id, ctx.event.event_id)
 
     async def busy_times(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
         entries = await self.busy_dates.overlapping(room_id, start, end)
-        return [BusyTime(title, w.start_utc, w.end_utc or w.start_utc, self.name) for _, title, w in entries]
+        return [
+            BusyTime(title, w.start_utc, w.end_utc or w.start_utc, self.name) for _number, title, w in entries
+        ]
 
     async def calendar_items(self, room_id: str, start: datetime, end: datetime) -> list[CalendarItem]:
         """The deadlines of the room's open polls, for its calendar."""

@@ -23,12 +23,14 @@ from matrixbot import (
     h,
     on_poll_response,
     on_reaction,
+    speaking,
 )
 
 from .base import PollId, PollsBase
 from .model import Ballot, Fate, Outcome, Poll, count_votes, fate, native_ballot
 from .parse import keycap_number, parse_choices
 from .render import render_correction, too_late
+from .texts import _
 
 
 class Voting(PollsBase):
@@ -48,12 +50,15 @@ class Voting(PollsBase):
         yes, maybe = parse_choices(choices, len(found.options))
         before = await self._outcome(found) if judged is Fate.LATE_BUT_IN_TIME else None
         await self.polls.save_ballot(found.id, Ballot(ctx.sender, yes, maybe))
-        listed = [f"yes to {_numbers(yes)}" if yes else "", f"maybe to {_numbers(maybe)}" if maybe else ""]
-        said = ", ".join(x for x in listed if x) or "none of the options"
-        in_time = " It was sent before the poll closed, so it counts." if before is not None else ""
+        listed = [
+            _("yes to {numbers}").format(numbers=_numbers(yes)) if yes else "",
+            _("maybe to {numbers}").format(numbers=_numbers(maybe)) if maybe else "",
+        ]
+        said = ", ".join(x for x in listed if x) or _("none of the options")
+        in_time = " " + _("It was sent before the poll closed, so it counts.") if before is not None else ""
         # the voter's answer first, then the tally's edit: the vote is stored either way, and the
         # answer is not held up by a second round trip
-        await ctx.reply(f"Your vote in {found.ref}: {said}.{in_time}")
+        await ctx.reply(_("Your vote in {poll}: {said}.").format(poll=found.ref, said=said) + in_time)
         await self._counted(ctx.outbox, found, ctx.sender, before)
 
     @on_poll_response
@@ -126,7 +131,8 @@ class Voting(PollsBase):
             return  # an announcement still to come counts it anyway
         after = await self._outcome(fresh)
         await self._edit_result(outbox, fresh, after)
-        line = render_correction(fresh, self._namer(poll.room_id)(voter), before, after)
+        with speaking(await self.language(poll.room_id)):
+            line = render_correction(fresh, self._namer(poll.room_id)(voter), before, after)
         await outbox.message(poll.room_id, Message.from_html(line))
 
     async def _outcome(self, poll: Poll) -> Outcome:
@@ -135,8 +141,10 @@ class Voting(PollsBase):
     def _too_late(self, poll: Poll, sent: datetime) -> str:
         closed = poll.closed_at or poll.closes_at or sent
         gap = (sent - closed).total_seconds()
-        when_sent = f"{gap:.0f} s after it" if 1 <= gap < 60 else format_time(sent, poll.zone)
-        when_sent = "at that very moment" if 0 <= gap < 1 else when_sent
+        when_sent = (
+            _("{n} s after it").format(n=f"{gap:.0f}") if 1 <= gap < 60 else format_time(sent, poll.zone)
+        )
+        when_sent = _("at that very moment") if 0 <= gap < 1 else when_sent
         return too_late(poll, when_sent, format_time(closed, poll.zone))
 
 

@@ -1,9 +1,10 @@
-"""The meetings plugin: commands, the 👍 handler and the reminder jobs. Thin: parse → logic → store → reply."""
+"""The meetings plugin: its commands (thin: parse → logic → store → reply), over the scheduled work
+(schedule.py: reminder and start jobs, 👍) and the simple reminders (reminders.py)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from matrixbot import (
@@ -13,15 +14,12 @@ from matrixbot import (
     BusyTime,
     CalendarItem,
     Context,
-    JobRun,
     Message,
     RawRef,
-    Reaction,
     Ref,
     Rest,
     Shown,
     Title,
-    Tx,
     UsageError,
     UserError,
     bdi,
@@ -29,9 +27,7 @@ from matrixbot import (
     command,
     format_time,
     h,
-    job,
     make_once,
-    on_reaction,
     pill,
     resolve_single,
 )
@@ -44,26 +40,21 @@ from .model import (
     Meeting,
     Slot,
     apply_edit,
-    is_thumbs_up,
     mentioned,
     new_meeting,
     occurrences_between,
-    slot_key,
     slots_for,
-    start_key,
 )
 from .parse import EDIT_KEYS, FROM_POLL_KEYS, parse_meeting, read_code
-from .reminders import ReminderCommands
 from .render import (
     render_code_note,
     render_code_set,
     render_created,
     render_details,
     render_list,
-    render_missed,
     render_reminder,
-    times_for,
 )
+from .schedule import MeetingSchedule
 from .secrecy import hide_code, redact_secret, told_if_refused
 from .store import MeetingStore
 
@@ -72,7 +63,7 @@ MeetingId = Annotated[int | None, MEETING]
 POLL = Ref("P", "poll")
 
 
-class Meetings(ReminderCommands):
+class Meetings(MeetingSchedule):
     """Meetings whose reminders post the call link, and the access code at the right moment."""
 
     name = "meetings"
@@ -266,75 +257,6 @@ class Meetings(ReminderCommands):
             meeting = new_meeting(fields, ctx.room_id, ctx.sender, winner.title)
             await self._create(ctx, meeting, render_code_note(removed, self.prefix))
 
-    # -- events and jobs ------------------------------------------------------------------------
-
-    @on_reaction
-    async def thumbs_up(self, reaction: Reaction) -> None:
-        """👍 on a meeting's or reminder's confirmation: mention me in its reminders; un-react: don't."""
-        if not is_thumbs_up(reaction.key):
-            return
-        item = await self.store.item_confirmed_by(reaction.room_id, reaction.target)
-        if item is None:
-            return
-        if reaction.removed:
-            await self.store.unsubscribe(*item, reaction.sender)
-        else:
-            await self.store.subscribe(*item, reaction.sender)
-
-    @job("remind")
-    async def remind(self, run: JobRun) -> None:
-        """Post one reminder of one occurrence (or say, once, that it was missed)."""
-        meeting = await self.store.get(run.payload["meeting"])
-        if meeting is None or meeting.state != "active":
-            return
-        before = timedelta(seconds=run.payload["before"])
-        slot = Slot(_at(run.payload["occurrence"]), before, run.payload["shows_code"])
-        due = format_time(slot.due, meeting.zone)
-        if run.missed:
-            await run.outbox.message(meeting.room_id, Message.from_html(render_missed(meeting, slot, due)))
-            return
-        users = mentioned(meeting, await self.store.subscribers("M", meeting.id))
-        zones = [z for u in users if (z := await self.settings.user_zone(u)) and z != meeting.zone]
-        everyone = meeting.notify_room and await self.rooms.can_mention_room(
-            meeting.room_id, meeting.organiser
-        )
-        when = times_for(slot.occurrence, meeting.zone, zones)
-        pills = [pill(u, self.rooms.display_name(meeting.room_id, u)) for u in users]
-
-        def message() -> Message:  # rendered at each try of the send: late is judged as it goes out
-            note = run.late_note()
-            html = render_reminder(
-                meeting,
-                slot,
-                self.clock.now(),
-                when,
-                pills,
-                room=everyone,
-                late_due=due if note else None,
-                late_reason=note.reason if note else None,
-            )
-            return Message.from_html(html, mentions=users, room=everyone)
-
-        await run.outbox.message(meeting.room_id, message, notify=True)
-        if meeting.code and slot.shows_code:
-            await self.store.mark_revealed(meeting.id)
-
-    @job("start")
-    async def started(self, run: JobRun) -> None:
-        """An occurrence starts: move a repeating meeting on to its next one, or close a one-off."""
-        meeting = await self.store.get(run.payload["meeting"])
-        occurrence = _at(run.payload["occurrence"])
-        if meeting is None or meeting.state != "active" or meeting.next_at != occurrence:
-            return
-        following = meeting.following(max(occurrence, self.clock.now()))
-        async with self.db.transaction() as tx:
-            if following is None:
-                await self.store.save(tx, replace(meeting, state="done"))
-            else:
-                moved = replace(meeting, next_at=following)
-                await self.store.save(tx, moved)
-                await self._schedule(tx, moved)
-
     async def busy_times(self, room_id: str, start: datetime, end: datetime) -> list[BusyTime]:
         """The room's meeting occurrences overlapping start–end, for the date poll's clash checks."""
         return [
@@ -383,30 +305,6 @@ class Meetings(ReminderCommands):
         html = render_reminder(meeting, slot, self.clock.now(), late, pills, room=True, late_due=late)
         check_size(Message.from_html(html, mentions=users).content("m.text"), "That meeting's reminder")
 
-    async def _schedule(self, tx: Tx, meeting: Meeting) -> None:
-        """Jobs for the reminders of the next occurrence, and for its start."""
-        occurrence = meeting.next_at
-        for slot in slots_for(meeting, occurrence, self.clock.now()):
-            payload = {
-                "meeting": meeting.id,
-                "occurrence": occurrence.timestamp(),
-                "before": slot.before.total_seconds(),
-                "shows_code": slot.shows_code,
-            }
-            key = slot_key(meeting.id, meeting.generation, slot)
-            await self.jobs.schedule(tx, "remind", slot.due, payload, key=key, room_id=meeting.room_id)
-        payload = {"meeting": meeting.id, "occurrence": occurrence.timestamp()}
-        key = start_key(meeting.id, meeting.generation, occurrence)
-        await self.jobs.schedule(tx, "start", occurrence, payload, key=key, room_id=meeting.room_id)
-
-    async def _reschedule(self, tx: Tx, meeting: Meeting) -> Meeting:
-        """Drop the pending jobs and schedule afresh under a new generation (so keys never collide)."""
-        await self.jobs.cancel(tx, key_prefix=f"m{meeting.id}:")
-        meeting = replace(meeting, generation=meeting.generation + 1)
-        await self.store.save(tx, meeting)
-        await self._schedule(tx, meeting)
-        return meeting
-
     async def _meeting_here(self, ctx: Context, number: int | None, example: str) -> Meeting:
         active = {m.id: m for m in await self.store.active_in(ctx.room_id)}
         chosen = resolve_single(active, "M", "meeting", number, example)
@@ -428,7 +326,3 @@ class Meetings(ReminderCommands):
         if number is None and len(active) == 1:
             return next(iter(active.values()))
         return active.get(number) if number is not None else None
-
-
-def _at(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, UTC)

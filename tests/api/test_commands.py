@@ -52,7 +52,7 @@ def test_invocation_splits_first_line_and_body():
 
 def test_docstring_gives_summary_and_details():
     assert spec.summary == "Make a poll."
-    assert spec.details == "More help here."
+    assert spec.paragraphs == ("More help here.",)
     assert spec.usage_line("!", subcommands=False) == "!poll TITLE"
     assert spec.subcommands["close"].usage_line("!") == "!poll close [ID]"
 
@@ -177,8 +177,11 @@ async def test_the_plugin_collects_commands_handlers_and_jobs_by_type(fake_bot):
     bot = await fake_bot(plugins=[Declares])
     plugin = bot.parts.registry.plugins["declares"]
     assert plugin.commands() == [Declares.thing]
-    assert [h.__func__ for h in plugin.event_handlers("reaction")] == [Declares.reacted.func]
-    assert {n: h.__func__ for n, h in plugin.job_handlers().items()} == {"tick": Declares.tick.func}
+    # each comes bound to the plugin, wrapped to run in its room's language
+    assert [h.__wrapped__.__func__ for h in plugin.event_handlers("reaction")] == [Declares.reacted.func]
+    assert {n: h.__wrapped__.__func__ for n, h in plugin.job_handlers().items()} == {
+        "tick": Declares.tick.func
+    }
     room = bot.room("@alice:x")
     assert (await bot.say(room, "@alice:x", "!thing T4")).body == "thing 4"
     assert (await bot.say(room, "@alice:x", "!thing make Box")).body == "made Box, no lines"
@@ -312,7 +315,7 @@ async def test_set_my_timezone_is_a_declared_subcommand(fake_bot):
     sub, args = resolved.spec, resolved.args
     assert sub.full_name == "set my" and args == "timezone Europe/Berlin"
     assert (
-        "!set my timezone|zone|tz ZONE — Set your own time zone"
+        "!set my timezone|zone|tz|language|lang VALUE — Set your own time zone"
         in (await bot.say(room, "@alice:x", "!help set")).body
     )
     said = await bot.say(room, "@alice:x", "!set my TZ Europe/Berlin")
@@ -321,9 +324,11 @@ async def test_set_my_timezone_is_a_declared_subcommand(fake_bot):
         await bot.say(room, "@alice:x", "!set my zone none")
     ).body == "I will show you times in the room's zone."
     wrong = await bot.say(room, "@alice:x", "!set my colour red")
-    assert wrong.body == "Expected timezone, zone or tz, not 'colour'.\nUsage: !set my timezone|zone|tz ZONE"
+    assert wrong.body == (
+        "Expected timezone, zone, tz, language or lang, not 'colour'.\nUsage: !set my timezone|zone|tz|language|lang VALUE"
+    )
     missing = await bot.say(room, "@alice:x", "!set my timezone")
-    assert missing.body.startswith("ZONE is missing: it comes after !set my timezone, e.g. !set my timezone")
+    assert missing.body.startswith("VALUE is missing: it comes after !set my timezone, e.g. !set my timezone")
     assert "Only a room admin" in (await bot.say(room, "@alice:x", "!set timezone Europe/Paris")).body
 
 

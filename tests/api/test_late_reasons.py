@@ -18,6 +18,7 @@ import pytest
 from matrixbot.plugins.meetings import Meetings
 
 from matrixbot.api.jobs import ASKED_LATE, BUSY, OFFLINE, RETRIED, SLOW, Job, JobRun
+from matrixbot.lifecycle import Lease
 from matrixbot.matrix.outages import STORAGE_REASONS, Kind, TroubleLog
 from matrixbot.storage import postgres, sqlite
 from matrixbot.storage.sqlite import SQLiteConnection
@@ -178,8 +179,8 @@ def test_asked_late_is_late_past_a_second_but_jitter_is_not():
 
 
 def test_every_storage_fault_has_its_own_words():
-    causes = set(sqlite.CAUSES) | set(postgres.CAUSES)
-    assert causes == set(STORAGE_REASONS), "each cause either engine names is worded"
+    causes = set(sqlite.CAUSES) | set(postgres.CAUSES) | {Lease.UNCONFIRMED}
+    assert causes == set(STORAGE_REASONS), "each cause either engine names (or the lease) is worded"
     log = TroubleLog(FakeClock("2024-02-20 12:00"))
     for cause, said in STORAGE_REASONS.items():
         log.saw_storage_fault(f"/data/db.sqlite3: {cause}")

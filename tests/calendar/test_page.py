@@ -1,5 +1,6 @@
 """The agenda page: the room's coming meetings and gatherings in its zone (named), repeats and skips
-resolved, a subscribe link, user text escaped, a strict Content-Security-Policy; read in a real
+resolved, a subscribe link, user text escaped, a strict Content-Security-Policy, in the language
+of the address's holder (theirs, else the room's) with CLDR dates; read in a real
 browser (Debian's Chromium, headless): its DOM in the normal suite, a phone-sized screenshot in
 the slow one."""
 
@@ -90,6 +91,51 @@ async def test_a_cancelled_meeting_is_shown_as_cancelled(bot, page_url):
     assert row and "&lt;script" in row.group() and "(cancelled)" in row.group()
 
 
+async def test_the_page_is_in_the_holders_language_else_the_rooms(bot, page_url):
+    """Bob's address gives the page in his own language (German, in an English room), its dates from
+    CLDR; Alice chose none, so hers is in the room's: English, then Spanish once the room says so.
+    (The items' own words are the plugins', in the room's language.)"""
+    room = next(iter(bot.fake.rooms))
+    await bot.say(room, BOB, "!set my language de")
+    await bot.say(room, ALICE, "!signup new Clean-up day\nwhen: 13 April 2024\nplaces: 5")
+    assert "(abgesagt)" not in (await get(page_url)).text
+    await bot.say(room, ALICE, "!meeting cancel M2")
+
+    html = (await get(page_url)).text
+
+    assert html.startswith('<!doctype html><html lang="de">') and "<title>!fake1: Kalender</title>" in html
+    assert (
+        "<p>Das steht in den nächsten 8 Wochen an. "
+        "Die Zeiten sind in <b>Europe/London</b> (GMT) angegeben.</p>" in html
+    )
+    assert ">In deiner Kalender-App abonnieren</a> " in html and ">herunterladen (.ics)</a>" in html
+    rows = dict(re.findall(r"<h2><time[^>]*>([^<]+)</time></h2><ul>(.*?)</ul>", html, re.S))
+    assert list(rows)[:4] == [
+        "Di., 26. März 2024",
+        "Do., 28. März 2024",
+        "Di., 2. Apr. 2024",
+        "Sa., 6. Apr. 2024",
+    ]
+    assert (
+        "meeting (entfällt)" in rows["Di., 26. März 2024"]
+        and "15:00–16:00</time> GMT" in rows["Di., 26. März 2024"]
+    )
+    assert "meeting (abgesagt)" in rows["Do., 28. März 2024"]
+    assert '<span class="time">ganztägig</span>' in rows["Sa., 13. Apr. 2024"]
+
+    alices = (await address_of(bot, room, ALICE)).removesuffix(".ics")
+    english = (await get(alices)).text
+    assert english.startswith('<!doctype html><html lang="en">') and "Sat 13 Apr 2024" in english
+    await bot.say(room, ALICE, "!set language es")
+    spanish = (await get(alices)).text
+    assert (
+        spanish.startswith('<!doctype html><html lang="es">')
+        and "<title>!fake1: calendario</title>" in spanish
+    )
+    assert ">sáb, 13 abr 2024</time>" in spanish and '<span class="time">todo el día</span>' in spanish
+    assert ">Di., 26. März 2024</time>" in (await get(page_url)).text, "Bob's own language still wins"
+
+
 def chromium() -> str:
     found = shutil.which("chromium")
     if found is None:
@@ -126,6 +172,14 @@ async def test_chromium_shows_the_page_as_served(page_url, tmp_path):
     assert "Town hall" in dom and "10 of 10 places left" in dom
     subscribe = re.search(r'<a class="subscribe" href="(webcal://[^"]+)"', dom)
     assert subscribe and subscribe.group(1).endswith(".ics")
+
+
+async def test_chromium_reads_the_page_in_the_holders_language(bot, page_url, tmp_path):
+    await bot.say(next(iter(bot.fake.rooms)), BOB, "!set my language fr")
+    dom = (await browse("--dump-dom", page_url, tmp_path=tmp_path)).decode()
+    assert '<html lang="fr">' in dom and "<title>!fake1 : calendrier</title>" in dom
+    assert ">mar. 26 mars 2024</time>" in dom and "(pas cette fois)" in dom
+    assert ">Abonne-toi dans ton appli de calendrier</a>" in dom
 
 
 @pytest.mark.slow

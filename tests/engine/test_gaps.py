@@ -59,11 +59,15 @@ class Posts:
         return SimpleNamespace(message=message)
 
 
-def _filler(history: History, posts: Posts, lanes: Lanes) -> GapFiller:
+def _filler(history: History, posts: Posts, lanes: Lanes, spoken: str = "en") -> GapFiller:
     async def zone(_: str) -> str:
         return "Europe/London"
 
-    return GapFiller(cast(Any, history), lanes, cast(Any, posts), cast(Any, SimpleNamespace(zone=zone)))
+    async def language(_: str) -> str:
+        return spoken
+
+    settings = SimpleNamespace(zone=zone, language=language)
+    return GapFiller(cast(Any, history), lanes, cast(Any, posts), cast(Any, settings))
 
 
 async def test_a_gap_of_2500_events_is_fetched_whole_oldest_first() -> None:
@@ -85,6 +89,18 @@ async def test_a_gap_that_cannot_be_fetched_is_said_once_with_its_span() -> None
         "I could not fetch everything sent here while I was away: what was sent between "
         "Fri 15 Jan 2027, 07:00 GMT and Fri 15 Jan 2027, 08:25 GMT was not seen, so commands in it "
         "were not handled. Please send again what matters."
+    ]
+
+
+async def test_the_room_is_told_in_its_language() -> None:
+    history, posts, lanes = History(2500, fail_after=2), Posts(), Lanes()
+    synced_at = 1_800_000_000.0 - 3600
+    await _filler(history, posts, lanes, "fr").fill(ROOM, "t2500", "t0", synced_at, 1_800_003_000_000)
+    await lanes.settle(1)
+    assert posts.said == [
+        "Je n'ai pas pu récupérer tout ce qui a été envoyé ici pendant mon absence : je n'ai pas vu ce "
+        "qui a été envoyé entre vendredi 15 janvier 2027, 07:00 (GMT) et vendredi 15 janvier 2027, "
+        "08:25 (GMT), donc les commandes de ce moment n'ont pas été traitées. Merci de renvoyer ce qui compte."
     ]
 
 

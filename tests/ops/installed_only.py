@@ -57,9 +57,26 @@ class OnlyInstalled:
         raise ModuleNotFoundError(f"No module named {top!r} (not installed by this extra)", name=top)
 
 
+def only_their_entry_points(allowed: set[str]) -> None:
+    """Hide the entry points of distributions outside `allowed` (a plugin package installed in the
+    dev venv, such as the example's, would not be there after a fresh install)."""
+    everything = metadata.entry_points
+
+    def entry_points(*, group: str) -> metadata.EntryPoints:
+        return metadata.EntryPoints(
+            point
+            for point in everything(group=group)
+            if point.dist is None or canonicalize_name(point.dist.name) in allowed
+        )
+
+    metadata.entry_points = entry_points  # type: ignore[assignment]
+
+
 def main() -> int:
     extra, *args = sys.argv[1:]
-    sys.meta_path.insert(0, OnlyInstalled(closure("matrixbot", {extra})))
+    allowed = closure("matrixbot", {extra})
+    only_their_entry_points(allowed)
+    sys.meta_path.insert(0, OnlyInstalled(allowed))
     from matrixbot.cli import main as matrixbot
 
     return matrixbot(args)

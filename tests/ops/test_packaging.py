@@ -58,6 +58,18 @@ def test_compose_example_mounts_the_config_and_the_data_volume():
     assert all(p.startswith("127.0.0.1:") for p in service["ports"]), "metrics stay on the host's loopback"
 
 
+def test_standby_compose_example_gives_each_instance_its_own_data_and_one_database():
+    compose = yaml.safe_load((ROOT / "contrib" / "docker-compose.standby.yml").read_text())
+    config_path = next(a for op, a in dockerfile() if op == "ENV").split("MATRIXBOT_CONFIG=")[1].split()[0]
+    bots = [s for name, s in compose["services"].items() if name.startswith("matrixbot")]
+    assert len(bots) == 2 and "postgres" in compose["services"]
+    data = [next(v.split(":")[0] for v in bot["volumes"] if v.endswith(":/data")) for bot in bots]
+    assert len(set(data)) == 2, "each instance its own data_dir (its own device)"
+    for bot in bots:
+        assert any(v.split(":")[1] == config_path for v in bot["volumes"]) and bot["restart"]
+        assert bot["env_file"] == "matrixbot.env", "the same account and MATRIXBOT_DATABASE"
+
+
 def test_systemd_unit_is_hardened_and_valid(tmp_path):
     text = (ROOT / "contrib" / "matrixbot.service").read_text()
     settings: dict[str, str] = {}
@@ -119,6 +131,12 @@ def test_the_wheel_ships_the_sample_config_and_the_license(tmp_path):
         assert f"matrixbot/plugins/{plugin}/__init__.py" in names
     assert "matrixbot/testing/pytest_plugin.py" in names
     assert "matrixbot/py.typed" in names  # plugin authors' type checkers read matrixbot's hints
+    # the catalogs, compiled as the wheel was built (build_catalogs.py), and never the build hook itself
+    for catalog in (
+        "matrixbot/locale/de/LC_MESSAGES/matrixbot.mo",
+        "matrixbot/plugins/datepoll/locale/es/LC_MESSAGES/datepoll.mo",
+    ):
+        assert catalog in names, catalog
     entry_points = archive_text(wheel, "entry_points.txt")
     assert "datepoll = matrixbot.plugins.datepoll:DatePoll" in entry_points
     assert "matrixbot = matrixbot.testing.pytest_plugin" in entry_points

@@ -11,7 +11,7 @@ from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.meetings import Meetings
 
 from matrixbot.matrix.markup import FSI, PDI
-from matrixbot.testing.fakebot import FakeBot, Posted
+from matrixbot.testing import FakeBot, Posted
 from matrixbot.testing.pytest_plugin import MakeFakeBot
 from matrixbot.time import FakeClock
 from tests.plugins.test_user_text import strings

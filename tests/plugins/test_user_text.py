@@ -12,7 +12,7 @@ from matrixbot.plugins.datepoll import DatePoll
 from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.signups import Signups
 
-from matrixbot.testing.fakebot import FakeBot, Posted
+from matrixbot.testing import FakeBot, Posted
 from matrixbot.testing.pytest_plugin import MakeFakeBot
 from matrixbot.time import FakeClock
 

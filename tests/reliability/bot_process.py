@@ -38,10 +38,18 @@ class BotProcess:
         *,
         plugins: tuple[str, ...],
         open_files: int | None = None,
+        http_port: int | None = None,
+        prefix: tuple[str, ...] = (),
         **settings: Any,
     ) -> None:
         """`settings` add to (or override) the config's keys; `open_files` is the process's
-        RLIMIT_NOFILE (as systemd's `LimitNOFILE`), unchanged when None."""
+        RLIMIT_NOFILE (as systemd's `LimitNOFILE`), unchanged when None; `http_port` the port of its
+        /health on loopback (none when None)."""
+        self.http_port = http_port
+        self.prefix = prefix
+        """A command that runs the bot's (e.g. `ip netns exec NAME`: the bot on another network)."""
+        if http_port is not None:
+            settings["http"] = {"listen": f"127.0.0.1:{http_port}"}
         self.user_id = account.user_id
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -73,6 +81,7 @@ class BotProcess:
     async def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
+                *self.prefix,
                 sys.executable,
                 "-m",
                 "matrixbot",

@@ -1,8 +1,9 @@
 """Crash loop: random `kill -9`s of the real bot process while reminders fall due and commands arrive.
 
-Encryption on, in an encrypted room, through the real Synapse. Everything is counted from the room's
-history as a member's client (decrypting) saw it: every command answered exactly once, every
-reminder posted exactly once.
+Encryption on, in an encrypted room, through the real Synapse. Three members send the commands at
+once, so their answers are in flight together when the kills come (the room's send window).
+Everything is counted from the room's history as a member's client (decrypting) saw it: every
+command answered exactly once, every reminder posted exactly once.
 
 Run twice: with the bot's state in its SQLite file, and in PostgreSQL (a database on the session's
 throwaway server; a killed bot's session is ended by the server, its open transaction rolled back).
@@ -19,6 +20,7 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -70,17 +72,33 @@ async def _killing(bot: BotProcess, rng: random.Random, stop: asyncio.Event) -> 
             await bot.start()
 
 
-async def _send_all(alice: ChatClient, room: str, rng: random.Random, tally: Tally) -> float:
-    """Send the commands in a random order; return when the last reminder falls due (monotonic)."""
+async def _send_all(members: list[ChatClient], room: str, rng: random.Random, tally: Tally) -> float:
+    """Send the commands in a random order, the members sending at once (so their answers are in
+    flight together, through the room's send window); return when the last reminder falls due."""
     bodies = ["!help remind"] * COMMANDS
     for i in range(REMINDERS):
         token = f"crashloop{i:05d}"
         tally.reminders.append(token)
         bodies.append(f"!remind in {rng.randint(*REMINDER_DELAY)} seconds {token}")
     rng.shuffle(bodies)
-    for body in bodies:
-        tally.commands[await alice.say(room, body)] = body
+
+    async def send(member: ChatClient, share: list[str]) -> None:
+        for body in share:
+            tally.commands[await member.say(room, body)] = body
+
+    await asyncio.gather(*(send(m, bodies[n :: len(members)]) for n, m in enumerate(members)))
     return time.monotonic() + REMINDER_DELAY[1]
+
+
+async def _joined(chat: Any, alice: ChatClient, room: str, names: tuple[str, ...]) -> list[ChatClient]:
+    """More members (encrypting) in alice's room."""
+    joined = []
+    for name in names:
+        member = await chat(name, encrypted=True)
+        await alice.invite(room, member.user_id)
+        await member.join(room)
+        joined.append(member)
+    return joined
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
@@ -97,9 +115,10 @@ async def test_kill_9_loop_loses_and_doubles_nothing(synapse, account, chat, tmp
     async with encrypted_meetings_bot(synapse, account, chat, tmp_path, **settings) as (bot, alice, room):
         try:
             await alice.wait_for_reply(await alice.say(room, "!help"), sender=bot.user_id, timeout=60)
+            members = [alice, *await _joined(chat, alice, room, ("bob", "carol"))]
             killer = asyncio.create_task(_killing(bot, rng, stop_killing))
             sending = time.monotonic()
-            last_due = await _send_all(alice, room, rng, tally)
+            last_due = await _send_all(members, room, rng, tally)
             send_s = time.monotonic() - sending
             # keep killing while the reminders fall due (handled late, a reminder may be due later still)
             await asyncio.sleep(max(0.0, last_due - time.monotonic()))

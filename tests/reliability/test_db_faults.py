@@ -319,7 +319,7 @@ def test_a_read_only_data_dir_exits_non_zero_with_one_line(tmp_path):
 
 
 async def through_a_fault(
-    synapse, t: TestBot, alice: ChatClient, room: str, fault: Any, caplog
+    synapse, t: TestBot, alice: ChatClient, room: str, fault: Any, kind: str, caplog
 ) -> dict[str, Any]:
     """Hold `fault` for FAULT_SECONDS while COMMANDS commands arrive and a post falls due; count after."""
     await t.ask(alice, room, "!announce 3600 warm-up")
@@ -361,7 +361,7 @@ async def through_a_fault(
         "unretrieved": sum(1 for r in caplog.records if "never retrieved" in r.getMessage()),
     }
     record(
-        "held lock" if fault.__name__ == "lock" else "full disk",
+        kind,
         f"{figures['commands_sent']} commands sent during the fault: {figures['answered']} answered, "
         f"{figures['doubled']} twice, the last {figures['last_answer_after_clear_s']} s after it cleared; "
         f"the reminder due in it posted {figures['reminder_posted']}× ({figures['reminder_late_s']} s late); "
@@ -386,7 +386,7 @@ async def test_a_held_lock_for_20s_loses_and_doubles_nothing(synapse, start_bot,
         with held_lock(t.database.path):
             yield
 
-    figures = await through_a_fault(synapse, t, alice, room, lock, caplog)
+    figures = await through_a_fault(synapse, t, alice, room, lock, "held lock", caplog)
     assert figures["faults_seen"] == ["database is locked"]
 
 
@@ -399,7 +399,7 @@ async def test_a_full_disk_for_20s_loses_and_doubles_nothing(synapse, account, c
             room = await t.room_with(alice)
 
             figures = await through_a_fault(
-                synapse, t, alice, room, functools.partial(full, data_dir), caplog
+                synapse, t, alice, room, functools.partial(full, data_dir), "full disk", caplog
             )
             assert figures["faults_seen"] == ["database or disk is full"]
         finally:

@@ -21,8 +21,8 @@ from matrixbot.plugins.meetings import Meetings
 from matrixbot.plugins.signups import Signups
 
 from matrixbot.api.commands import Command
+from matrixbot.testing import FakeBot, Posted
 from matrixbot.testing.chat import Seen
-from matrixbot.testing.fakebot import FakeBot, Posted
 from matrixbot.testing.pytest_plugin import MakeFakeBot
 from matrixbot.time import FakeClock
 from tests.ops.test_processes import stderr_of

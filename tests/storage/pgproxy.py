@@ -69,3 +69,64 @@ class CommitCutter:
                 sink.write(data)
                 await sink.drain()
             sink.close()  # the server closed: so does the relay, towards the client
+
+
+class Gate:
+    """A TCP relay to a real PostgreSQL server that can refuse new connections (`refusing`: closed
+    at once, as a server that cannot be reached) and fall silent on the open ones (`silence()`:
+    nothing passes either way and nothing is closed, as a network that drops every packet)."""
+
+    def __init__(self, port: int, *, host: str = "127.0.0.1") -> None:
+        """Relays to `port` on loopback, listening on `host` (and a port of its own)."""
+        self._upstream = port
+        self.host = host
+        self.refusing = False
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._silenced: list[asyncio.Event] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, self.host, 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def url(self, upstream_url: str) -> str:
+        return upstream_url.replace(f"127.0.0.1:{self._upstream}", f"{self.host}:{self.port}")
+
+    def silence(self) -> None:
+        """From now on the connections open now pass nothing (new ones pass as before)."""
+        for flowing in self._silenced:
+            flowing.clear()
+        self._silenced = []
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _serve(self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter) -> None:
+        if self.refusing:
+            client_out.close()
+            return
+        server_in, server_out = await asyncio.open_connection("127.0.0.1", self._upstream)
+        flowing = asyncio.Event()
+        flowing.set()
+        self._silenced.append(flowing)
+        pipes = [
+            asyncio.create_task(self._pipe(client_in, server_out, flowing)),
+            asyncio.create_task(self._pipe(server_in, client_out, flowing)),
+        ]
+        self._tasks.update(pipes)
+        await asyncio.gather(*pipes, return_exceptions=True)
+
+    @staticmethod
+    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, flowing: asyncio.Event) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await source.read(65536):
+                await flowing.wait()
+                sink.write(data)
+                await sink.drain()
+        await flowing.wait()
+        sink.close()

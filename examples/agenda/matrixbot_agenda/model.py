@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from matrixbot import UserError, When, format_ref
 
+from .texts import _
+
 LETTER = "T"
 """Topic ids are T and the row number: T3."""
-NOUN = "topic"
 MAX_TITLE = 200
 """A topic is a line on an agenda, not a document: longer belongs in the notes."""
 SUPPORT = "👍"
@@ -39,7 +40,9 @@ def check_title(title: str) -> str:
     title = " ".join(title.split())
     if len(title) > MAX_TITLE:
         raise UserError(
-            f"That title is {len(title)} characters; keep it under {MAX_TITLE} and put the rest on the lines below."
+            _(
+                "That title is {length} characters; keep it under {most} and put the rest on the lines below."
+            ).format(length=len(title), most=MAX_TITLE)
         )
     return title
 

@@ -22,15 +22,17 @@ from matrixbot import (
     h,
     on_reaction,
     resolve_single,
+    speaking,
 )
 
 from .calendar import agenda_item
 from .migrations import MIGRATIONS
-from .model import LETTER, NOUN, Topic, check_title, in_order, supports
+from .model import LETTER, Topic, check_title, in_order, supports
 from .render import Names, render_added, render_agenda, render_done
 from .store import TopicStore
+from .texts import _, texts
 
-TopicId = Annotated[int | None, Ref(LETTER, NOUN)]
+TopicId = Annotated[int | None, Ref(LETTER, "topic")]
 """`T3`, or nothing: then the room's only open topic."""
 
 
@@ -40,6 +42,7 @@ class Agenda(Plugin):
     name = "agenda"
     description = "A meeting agenda: members add topics, support them with 👍, and tick them off."
     migrations = MIGRATIONS
+    translations = texts  # the catalog its texts (and those declared above and below) are said from
 
     async def setup(self) -> None:
         self.topics = TopicStore(self.db)
@@ -56,16 +59,20 @@ class Agenda(Plugin):
 
         The lines after the first are the topic's notes.
         """
-        notes = "\n".join(line for _, line in body.lines)
+        notes = "\n".join(line for _number, line in body.lines)
         topic = await self.topics.add(ctx.room_id, ctx.sender, ctx.event.event_id, check_title(title), notes)
-        answer = await ctx.reply(render_added(topic))
+        with speaking(ctx.room_language):  # the topic's own message: the room reacts to it
+            added = render_added(topic)
+        answer = await ctx.reply(added)
         await self.topics.set_event(topic.id, await answer.event_id())
 
     @show.sub("done", example="!agenda done T3")
     async def done(self, ctx: Context, topic_id: TopicId = None) -> None:
         """Tick a topic off (whoever added it, or a room admin)."""
         topic = await self._find(ctx, topic_id, "!agenda done T3")
-        await ctx.require_admin(f"tick off {topic.ref}", or_user=topic.proposer, role="who added it")
+        await ctx.require_admin(
+            _("tick off {topic}").format(topic=topic.ref), or_user=topic.proposer, role=_("who added it")
+        )
         await self.topics.set_done(topic.id)
         await ctx.reply(render_done(topic))
 
@@ -74,20 +81,18 @@ class Agenda(Plugin):
         """Say when the agenda is for: its meeting goes on the room's calendar.
 
         "none" takes it off the calendar again."""
-        if when.strip().lower() in ("none", "off"):
+        if when.strip().lower() in texts.keyword("none") | texts.keyword("off"):
             cleared = await self.topics.clear_date(ctx.room_id)
             await ctx.reply(
-                "The agenda is off the room's calendar." if cleared else "The agenda had no date."
+                _("The agenda is off the room's calendar.") if cleared else _("The agenda had no date.")
             )
             return
         meeting = await ctx.parse_time(when, now=ctx.sent_at())
         if meeting.problems:
             raise UserError(meeting.problems[0].message)
         await self.topics.set_date(ctx.room_id, meeting)
-        shown = format_when(meeting)
-        await ctx.reply(
-            f"The agenda is for {h(shown)}: it is on the room's calendar ({h(self.prefix)}calendar)."
-        )
+        said = _("The agenda is for {when}: it is on the room's calendar ({command}).")
+        await ctx.reply(said.format(when=h(format_when(meeting)), command=f"{h(self.prefix)}calendar"))
 
     async def calendar_items(self, room_id: str, start: datetime, end: datetime) -> list[CalendarItem]:
         """The meeting the agenda is for, with its topics, on the room's calendar."""
@@ -110,13 +115,15 @@ class Agenda(Plugin):
         """The topic meant: the one given (in this room), or the room's only open one."""
         if topic_id is None:
             open_topics = {t.id: t for t in await self.topics.open_topics(ctx.room_id)}
-            topic_id = resolve_single(open_topics, LETTER, NOUN, None, example)
+            topic_id = resolve_single(open_topics, LETTER, "topic", None, example)
         topic = await self.topics.get(ctx.room_id, topic_id)
         if topic is None:
-            ref, prefix = format_ref(LETTER, topic_id), self.prefix
-            raise UserError(f"There is no topic {ref} in this room; {prefix}agenda lists them.")
+            missing = _("There is no topic {topic} in this room; {command} lists them.")
+            raise UserError(
+                missing.format(topic=format_ref(LETTER, topic_id), command=f"{self.prefix}agenda")
+            )
         if topic.done:
-            raise UserError(f"{topic.ref} is done already.")
+            raise UserError(_("{topic} is done already.").format(topic=topic.ref))
         return topic
 
     def _names(self, room_id: str) -> Names:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from matrixbot.plugins.datepoll import DatePoll
 
-from matrixbot.testing.fakebot import FakeBot, Posted
+from matrixbot.testing import FakeBot, Posted
 from matrixbot.time import FakeClock
 
 POLL_START = "org.matrix.msc3381.poll.start"
