@@ -2,11 +2,11 @@
 
 For a change to the engine: both bots run on one homeserver, one after the other, round after round
 (order alternating), each asked the same: `!help` replies one at a time, a burst of 20 in one room
-and 200 across 10 rooms by one member, then the same two by 20 members (`bench/members.py`). Per
-round it prints the burst tails; for one member's bursts, the bot's CPU over each, how many
-`/sync` requests it made during the 200-burst (counted with `strace`, when installed) and how many
-answers came out of command order; and how many commands were not answered exactly once. The
-other tree is a plain checkout (e.g. `git worktree add /tmp/base main`); its code is run with this
+and 200 across 10 rooms by one member, then the same two by 10 members (`bench/members.py`). Per
+round it prints the burst tails; for one member's bursts, the bot's CPU over each and how many
+`/sync` requests it made during the 200-burst (counted with `strace`, when installed); how many of
+a member's answers came out of their commands' order (one member's bursts, then the many's); and
+how many commands were not answered exactly once. The other tree is a plain checkout (e.g. `git worktree add /tmp/base main`); its code is run with this
 venv, started in that tree. Not part of `make bench`: figures of a shared machine move
 with its load, so compare the two bots of one round, and look at several rounds.
 """
@@ -26,10 +26,11 @@ from bench import commands, processes
 from bench.env import BenchEnv
 from bench.launch import launch
 from bench.members import spread
+from bench.sizes import Sizes
 from bench.timing import burst, reply_ms
 
 HELP_SAMPLES = 30
-MEMBERS = 20
+MEMBERS = Sizes().burst_members
 HERE = Path(__file__).resolve().parent.parent
 
 
@@ -75,6 +76,7 @@ async def _one(env: BenchEnv, name: str, tree: Path, rooms: list[str], crowd: li
             plan, senders = spread(crowd_rooms, members, count, lambda n: mix[n % len(mix)])
             crowded.append(await burst(env.alice, plan, by=senders))
             found[f"members {count} tail ms"] = crowded[-1].tail_ms
+        found["members out of order"] = sum(b.out_of_order for b in crowded)
         found["not exactly once"] = sum(b.lost + b.doubled for b in (one, many, *crowded))
     finally:
         await process.stop()

@@ -136,7 +136,7 @@ def figures(m: Measured) -> list[Figure]:
 def _peer_burst_rows(who: str, peer: PeerFloor) -> list[Figure]:
     rows = []
     for label, burst in (("one room", peer.burst_one_room), ("10 rooms", peer.burst_many)):
-        rows += peer_rows(f"{who} burst of {burst.sent}, {label}", burst, order=True)
+        rows += peer_rows(f"{who} burst of {burst.sent}, {label}", burst)
     return rows
 
 
@@ -199,7 +199,7 @@ def _burst_rows(one: Burst | None, many: Burst | None, floors: Floors) -> list[F
         ("10 rooms", many, floors.echo.burst_many, floors.maubot.burst_many if floors.maubot else None),
     ):
         if burst is not None:
-            rows += bot_rows(f"bot burst of {burst.sent}, {label}", burst, echo, maubot, order=True)
+            rows += bot_rows(f"bot burst of {burst.sent}, {label}", burst, echo, maubot)
     return rows
 
 

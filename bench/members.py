@@ -1,11 +1,13 @@
 """Bursts sent by many members: what a room's send window is for.
 
 Every other burst of the bench is one member's (alice's), whose answers must come in the order of
-her commands, so our bot sends them one after another. Here each command of a burst comes from
-another member, as in a busy room: 20 members each send one command into one room at once, then
-200 commands spread over 10 rooms and the same 20 members (each sends one into every room). The
-members only send (`clients.Member`); alice, in every room, is the person whose sync sees the
-answers, and the answers are counted and timed as in every burst (`timing.burst`).
+her commands, so our bot sends them one after another. Here the commands of a burst come from many
+members, as in a busy room: 10 members each send two commands into one room at once (20), then
+200 commands spread over 10 rooms and the same 10 members (each sends two into every room). Each
+member's two commands in a room must be answered in their order; answers to different members may
+overtake one another. The members only send (`clients.Member`); alice, in every room, is the
+person whose sync sees the answers, and the answers are counted and timed as in every burst
+(`timing.burst`).
 
 Our bot, the echo bot and maubot each get rooms of their own for this, with the same members, so
 that the rooms where single replies are timed keep their two members.
@@ -59,7 +61,8 @@ def spread(
     rooms: Sequence[str], members: Sequence[M], count: int, text: Callable[[int], str]
 ) -> tuple[list[tuple[str, str]], list[M]]:
     """`count` commands over `rooms` in turn, and who sends each: the first member one into each
-    room, then the next member, and so on (the n-th command of a room is `text(n)`)."""
+    room, then the next member, and so on, round the members again when all have sent one (the
+    n-th command of a room is `text(n)`)."""
     plan = [(rooms[n % len(rooms)], text(n // len(rooms))) for n in range(count)]
     senders = [members[n // len(rooms) % len(members)] for n in range(count)]
     return plan, senders

@@ -13,8 +13,9 @@ class Sizes:
     burst_one_room: int = 20
     burst_many: int = 200
     burst_rooms: int = 10
-    burst_members: int = 20
-    """Members who send the bursts by many members (`bench/members.py`): the same two sizes."""
+    burst_members: int = 10
+    """Members who send the bursts by many members (`bench/members.py`): the same two sizes, so
+    that each member sends two commands into each room."""
     reminders: int = 10
     reminder_lead_s: int = 8
     """The first `!remind in N seconds`: long enough for all of them to be set before it is due."""

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import math
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from bench.clients import TimedClient
 from bench.processes import BotProcess
+from bench.stats import percentile
 
 T = TypeVar("T")
 
@@ -97,8 +99,32 @@ class Burst:
     doubled: int
     tail_ms: float
     """From the moment the last send was accepted to the moment the last answer was seen."""
+    p50_ms: float
+    """The median answer: from each command's send accepted to its (first) answer seen."""
     out_of_order: int
-    """Answers that came out of the order of their member's commands in their room (see `out_of_order`)."""
+    """One member's answers out of the order of their commands in their room, summed over members
+    and rooms (see `out_of_order`): what keeping each member's answers in order must hold at 0."""
+    out_of_room_order: int
+    """The same over all the commands of a room, whoever sent them: answers to different members
+    that overtook one another (the same as `out_of_order` when one member sends everything)."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One command of a burst: who sent it where, and when the homeserver accepted it."""
+
+    event_id: str
+    sender: str
+    room_id: str
+    accepted: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer as the observer's sync saw it: its place in the observer's log, and when."""
+
+    position: int
+    arrived: float
 
 
 class Sender(Protocol):
@@ -117,42 +143,54 @@ async def burst(
     """Send every (room, text) of `plan` at once, `by[n]` sending `plan[n]` (with no `by`, the
     observer sends them all); then count the answers to each, as the observer's sync saw them."""
     senders = list(by) or [observer] * len(plan)
-    event_ids = await asyncio.gather(
-        *(sender.say(room_id, text) for sender, (room_id, text) in zip(senders, plan, strict=True))
+
+    async def send(sender: Sender, room_id: str, text: str) -> Sent:
+        event_id = await sender.say(room_id, text)
+        return Sent(event_id, sender.user_id, room_id, time.time())
+
+    sent = await asyncio.gather(
+        *(send(sender, room_id, text) for sender, (room_id, text) in zip(senders, plan, strict=True))
     )
-    last_sent = time.time()
-    answers = await asyncio.gather(
-        *(observer.first_reply(event_id, timeout) for event_id in event_ids), return_exceptions=True
-    )
+    await asyncio.gather(*(observer.first_reply(s.event_id, timeout) for s in sent), return_exceptions=True)
     # late doubles would show up within a couple of seconds; look at everything the server has
     await asyncio.sleep(2)
     await observer.until_synced()
-    arrivals = [a[1] for a in answers if isinstance(a, tuple)]
-    counts = [observer.reply_count[event_id] for event_id in event_ids]
-    asked: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
-    for sender, (room_id, _), event_id in zip(senders, plan, event_ids, strict=True):
-        asked[sender.user_id, room_id].append(event_id)
+    place = {seen.event_id: seen.position for seen in observer.events() if seen.event_id}
+    answers = {
+        s.event_id: [Answer(seen.position, at) for seen, at in observer.replies.get(s.event_id, [])]
+        for s in sent
+    }
+    return tally(sent, answers, place)
+
+
+def tally(sent: Sequence[Sent], answers: Mapping[str, Sequence[Answer]], place: Mapping[str, int]) -> Burst:
+    """Count a burst: `answers` to each command as the observer saw them, in the order seen;
+    `place`: where each command came in the observer's log, which is the room's order, the order
+    the bot reads them (sent at once, they reach the homeserver in any order). Commands the
+    observer did not see go last, in the order sent."""
+    counts = [len(answers.get(s.event_id, ())) for s in sent]
+    first = {s.event_id: answers[s.event_id][0] for s in sent if answers.get(s.event_id)}
+    waits = [(first[s.event_id].arrived - s.accepted) * 1000 for s in sent if s.event_id in first]
+    last_sent = max((s.accepted for s in sent), default=math.nan)
+    in_room_order = sorted(sent, key=lambda s: place.get(s.event_id, len(place)))
+
+    def disorder(key: Callable[[Sent], tuple[str, ...]]) -> int:
+        groups: defaultdict[tuple[str, ...], list[int]] = defaultdict(list)
+        for s in in_room_order:
+            if s.event_id in first:
+                groups[key(s)].append(first[s.event_id].position)
+        return sum(out_of_order(places) for places in groups.values())
+
     return Burst(
-        sent=len(plan),
+        sent=len(sent),
         answered_once=sum(1 for c in counts if c == 1),
         lost=sum(1 for c in counts if c == 0),
         doubled=sum(1 for c in counts if c > 1),
-        tail_ms=(max(arrivals) - last_sent) * 1000 if arrivals else float("nan"),
-        out_of_order=sum(out_of_order(places) for places in answer_orders(observer, asked.values())),
+        tail_ms=(max(a.arrived for a in first.values()) - last_sent) * 1000 if first else math.nan,
+        p50_ms=percentile(waits, 50),
+        out_of_order=disorder(lambda s: (s.sender, s.room_id)),
+        out_of_room_order=disorder(lambda s: (s.room_id,)),
     )
-
-
-def answer_orders(observer: TimedClient, asked: Iterable[list[str]]) -> list[list[int]]:
-    """For each list of commands (one member's in one room): where in the observer's log the first
-    answer to each came, the commands taken in the order the room got them, which is the order the
-    bot reads them (sent at once, they may reach the homeserver in any order). Commands not
-    answered are left out."""
-    position = {seen.event_id: seen.position for seen in observer.events()}
-    orders = []
-    for commands in asked:
-        ordered = sorted(commands, key=lambda event_id: position.get(event_id, len(position)))
-        orders.append([observer.replies[c][0][0].position for c in ordered if observer.replies.get(c)])
-    return orders
 
 
 def out_of_order(answers: Sequence[int]) -> int:
