@@ -100,7 +100,8 @@ class Burst:
     tail_ms: float
     """From the moment the last send was accepted to the moment the last answer was seen."""
     p50_ms: float
-    """The median answer: from each command's send accepted to its (first) answer seen."""
+    """The median answer, measured as the tail is: from the moment the last send was accepted to
+    each command's (first) answer seen, an answer seen before that counting as 0."""
     out_of_order: int
     """One member's answers out of the order of their commands in their room, summed over members
     and rooms (see `out_of_order`): what keeping each member's answers in order must hold at 0."""
@@ -170,8 +171,8 @@ def tally(sent: Sequence[Sent], answers: Mapping[str, Sequence[Answer]], place: 
     observer did not see go last, in the order sent."""
     counts = [len(answers.get(s.event_id, ())) for s in sent]
     first = {s.event_id: answers[s.event_id][0] for s in sent if answers.get(s.event_id)}
-    waits = [(first[s.event_id].arrived - s.accepted) * 1000 for s in sent if s.event_id in first]
     last_sent = max((s.accepted for s in sent), default=math.nan)
+    waits = [max(0.0, answer.arrived - last_sent) * 1000 for answer in first.values()]
     in_room_order = sorted(sent, key=lambda s: place.get(s.event_id, len(place)))
 
     def disorder(key: Callable[[Sent], tuple[str, ...]]) -> int:

@@ -72,11 +72,11 @@ def test_a_burst_counts_each_command_answered_once_lost_or_doubled() -> None:
     assert found.tail_ms == pytest.approx(1500)
 
 
-def test_the_tail_runs_from_the_last_send_and_the_median_from_each_commands_own_send() -> None:
-    sent = [_sent(0, at=100.0), _sent(1, at=100.2), _sent(2, at=101.0)]
+def test_the_tail_and_the_median_answer_run_from_the_last_send() -> None:
+    sent = [_sent(0, at=100.0), _sent(1, at=100.5), _sent(2, at=101.0)]
     answers = {
-        "$c0": [Answer(5, 100.1)],  # 100 ms after its own send, before the last send
-        "$c1": [Answer(6, 100.5)],  # 300 ms
+        "$c0": [Answer(5, 100.8)],  # before the last send: counts as 0
+        "$c1": [Answer(6, 101.3)],  # 300 ms after the last send (800 ms after its own)
         "$c2": [Answer(7, 102.0)],  # 1,000 ms
     }
 
@@ -84,6 +84,13 @@ def test_the_tail_runs_from_the_last_send_and_the_median_from_each_commands_own_
 
     assert found.tail_ms == pytest.approx(1000)
     assert found.p50_ms == pytest.approx(300)
+
+
+def test_answers_seen_before_the_last_send_make_a_median_of_0_not_less() -> None:
+    sent = [_sent(0, at=100.0), _sent(1, at=100.1), _sent(2, at=101.0)]
+    answers = {"$c0": [Answer(5, 100.05)], "$c1": [Answer(6, 100.2)], "$c2": [Answer(7, 101.1)]}
+
+    assert tally(sent, answers, {"$c0": 0, "$c1": 1, "$c2": 2}).p50_ms == 0
 
 
 def test_one_members_answers_are_judged_in_the_rooms_order_not_the_order_sent() -> None:
