@@ -1,4 +1,5 @@
-"""A ChatClient that timestamps every event when its sync delivers it, and waits on those times.
+"""A ChatClient that timestamps every event when its sync delivers it, and waits on those times;
+and members who only send, for bursts sent by many people.
 
 Arrival times are `time.time()` in this process; bots and the homeserver run on the same machine,
 so they share the clock with the due times the bot stores.
@@ -10,7 +11,9 @@ import asyncio
 import time
 from collections import Counter, defaultdict
 
-from bench.internals import ChatClient, Seen
+import nio
+
+from bench.internals import Account, ChatClient, Seen
 
 
 class TimedClient(ChatClient):
@@ -56,3 +59,23 @@ class TimedClient(ChatClient):
             return self.replies[event_id][0]
         future = self._reply_waiters.setdefault(event_id, asyncio.get_running_loop().create_future())
         return await asyncio.wait_for(asyncio.shield(future), timeout)
+
+
+class Member:
+    """A member who only sends: no sync of their own, so that a crowd of them adds nothing to the
+    homeserver's load but their messages. What they send, and its answers, an observer's sync sees."""
+
+    def __init__(self, homeserver_url: str, account: Account) -> None:
+        self.account = account
+        self.user_id = account.user_id
+        self._nio = nio.AsyncClient(homeserver_url, account.user_id)
+        self._nio.user_id, self._nio.access_token = account.user_id, account.access_token
+
+    async def say(self, room_id: str, body: str) -> str:
+        sent = await self._nio.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body})
+        if not isinstance(sent, nio.RoomSendResponse):
+            raise RuntimeError(f"{self.user_id} could not send in {room_id}: {sent}")
+        return sent.event_id
+
+    async def close(self) -> None:
+        await self._nio.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nio
 
-from bench.clients import TimedClient
+from bench.clients import Member, TimedClient
 from bench.internals import Account, Synapse
 
 
@@ -31,6 +31,7 @@ class BenchEnv:
         self._own_synapse = synapse is None
         self.synapse = synapse or Synapse(self.workdir / "synapse")
         self.clients: list[TimedClient] = []
+        self._members: list[Member] = []
 
     async def start(self) -> None:
         if self._own_synapse:
@@ -50,6 +51,12 @@ class BenchEnv:
         assert isinstance(client, TimedClient)
         self.clients.append(client)
         return client
+
+    def members(self, count: int) -> list[Member]:
+        """`count` members who only send (bursts by many people), the same ones on every call."""
+        while len(self._members) < count:
+            self._members.append(Member(self.url, self._register(f"member{len(self._members) + 1}")))
+        return self._members[:count]
 
     @property
     def url(self) -> str:
@@ -104,6 +111,8 @@ class BenchEnv:
     async def close(self) -> None:
         for client in self.clients:
             await client.close()
+        for member in self._members:
+            await member.close()
         if self._own_synapse:
             self.synapse.stop()
         if not self.keep:

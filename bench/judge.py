@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from bench.floods import Floods
 from bench.floors import Floors, PeerFloor
+from bench.judge_bursts import bot_rows, member_burst_rows, peer_rows
 from bench.judge_floods import flood_rows
 from bench.judge_rooms import rooms_rows
 from bench.languages import LanguageMemory
+from bench.members import MemberBursts
 from bench.reminders import MassReminders, Punctuality
 from bench.replies import EmptyStore
 from bench.rooms import RoomsSize
@@ -34,6 +36,8 @@ class Measured:
     scale: list[StoreSize] | None = None
     floods: Floods | None = None
     rooms: list[RoomsSize] | None = None
+    members: MemberBursts | None = None
+    """The bursts sent by many members (`bench/members.py`)."""
     poll_parse_ms: Spread | None = None
     calendar: Calendar | None = None
     languages: LanguageMemory | None = None
@@ -80,6 +84,8 @@ def figures(m: Measured) -> list[Figure]:
         rows += _peer_burst_rows("maubot", mb)
     if m.empty is not None:
         rows += _empty_store_rows(m.empty, f)
+    if m.members is not None:
+        rows += member_burst_rows(m.members)
     if m.mass is not None:
         rows += _mass_rows(m.mass, f)
     if m.scale:
@@ -135,13 +141,7 @@ def figures(m: Measured) -> list[Figure]:
 def _peer_burst_rows(who: str, peer: PeerFloor) -> list[Figure]:
     rows = []
     for label, burst in (("one room", peer.burst_one_room), ("10 rooms", peer.burst_many)):
-        name = f"{who} burst of {burst.sent}, {label}"
-        rows += [
-            Figure(
-                f"{name}: answered exactly once", burst.answered_once, "", burst.sent, "sent", None, "all"
-            ),
-            Figure(f"{name}: last send → last answer", burst.tail_ms, "ms"),
-        ]
+        rows += peer_rows(f"{who} burst of {burst.sent}, {label}", burst)
     return rows
 
 
@@ -203,40 +203,8 @@ def _burst_rows(one: Burst | None, many: Burst | None, floors: Floors) -> list[F
         ),
         ("10 rooms", many, floors.echo.burst_many, floors.maubot.burst_many if floors.maubot else None),
     ):
-        if burst is None:
-            continue
-        name = f"bot burst of {burst.sent}, {label}"
-        rows.append(
-            Figure(
-                f"{name}: not answered exactly once",
-                burst.sent - burst.answered_once,
-                "",
-                None,
-                "",
-                0,
-                f"0 (lost {burst.lost}, doubled {burst.doubled})",
-                maubot.sent - maubot.answered_once if maubot else None,
-            )
-        )
-        echo_tail = echo.tail_ms if echo.lost == 0 else None
-        if maubot is not None:
-            limit, target = maubot.tail_ms, "≤ maubot's"
-        elif echo_tail is not None:
-            limit, target = 1.2 * echo_tail, "≤ 1.2× echo tail"
-        else:
-            limit, target = None, ""
-        rows.append(
-            Figure(
-                f"{name}: last send → last answer",
-                burst.tail_ms,
-                "ms",
-                echo_tail,
-                "echo tail",
-                limit,
-                target,
-                maubot.tail_ms if maubot else None,
-            )
-        )
+        if burst is not None:
+            rows += bot_rows(f"bot burst of {burst.sent}, {label}", burst, echo, maubot)
     return rows
 
 

@@ -18,6 +18,7 @@ from bench.floods import measure_floods
 from bench.floors import measure_floors, start_peers
 from bench.judge import Calendar, Measured, figures
 from bench.languages import language_memory
+from bench.members import measure_member_bursts
 from bench.parsing import poll_parse_ms
 from bench.plot import plot_scaling
 from bench.reminders import mass_reminders
@@ -28,7 +29,7 @@ from bench.sizes import Sizes
 from bench.stats import Figure, Spread
 
 log = logging.getLogger("bench")
-PARTS = ("replies", "mass", "scale", "floods", "rooms", "parse", "calendar", "languages")
+PARTS = ("replies", "mass", "scale", "floods", "rooms", "bursts", "parse", "calendar", "languages")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ async def run(
                     sizes.crowd,
                 )
                 measured.rooms = await measure_rooms(env, sizes, peers.echo)
+            if "bursts" in parts:
+                # after every part that starts our bot: the members' rooms do not weigh on those starts
+                log.info("bursts sent by %d members", sizes.burst_members)
+                measured.members = await measure_member_bursts(env, sizes, peers)
         finally:
             await peers.stop()
     finally:

@@ -13,6 +13,9 @@ class Sizes:
     burst_one_room: int = 20
     burst_many: int = 200
     burst_rooms: int = 10
+    burst_members: int = 10
+    """Members who send the bursts by many members (`bench/members.py`): the same two sizes, so
+    that each member sends two commands into each room."""
     reminders: int = 10
     reminder_lead_s: int = 8
     """The first `!remind in N seconds`: long enough for all of them to be set before it is due."""
@@ -58,6 +61,7 @@ QUICK = Sizes(
     burst_one_room=5,
     burst_many=10,
     burst_rooms=2,
+    burst_members=3,
     reminders=2,
     reminder_lead_s=4,
     reminder_spacing_s=1.0,

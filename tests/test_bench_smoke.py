@@ -1,8 +1,8 @@
 """The benchmark harness at tiny sizes, so it does not rot: every part runs and produces its figures.
 
 Targets are not asserted here (tiny samples are noise); what must hold at any size is: every
-command answered exactly once, every reminder posted exactly once, and one notice for a flood of
-unreadable messages. The full run is `make bench`.
+command answered exactly once, one member's answers in the order of their commands, every reminder
+posted exactly once, and one notice for a flood of unreadable messages. The full run is `make bench`.
 maubot takes part only if its venv (bench/.venv-maubot) is already there: the test never makes it.
 It takes about a minute, so it runs in the slow suite (`make test-slow`, in CI), not in `make test`.
 """
@@ -42,7 +42,10 @@ async def test_quick_bench_runs_every_part(synapse: Synapse, tmp_path: Path) -> 
     correctness = [
         f
         for f in found
-        if "exactly once" in f.metric or "lost or doubled" in f.metric or "notices" in f.metric
+        if "exactly once" in f.metric
+        or "lost or doubled" in f.metric
+        or "notices" in f.metric
+        or "out of command order" in f.metric
     ]
     assert correctness and all(f.passed is not False for f in correctness), [
         (f.metric, f.target) for f in correctness
@@ -53,6 +56,10 @@ async def test_quick_bench_runs_every_part(synapse: Synapse, tmp_path: Path) -> 
         "echo bot",
         "first answer",
         "reply !poll",
+        "out of command order",
+        "answer p50",
+        "by 3 members",
+        "out of the room's command order",
         "reminders",
         "help during",
         "notices",

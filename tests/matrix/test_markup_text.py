@@ -86,8 +86,8 @@ def test_a_value_never_breaks_the_bot_s_line(value):
 @given(TEXT)
 def test_nothing_invisible_survives_but_where_a_word_needs_it(value):
     shown = one_line(value)
-    kept = [m.span() for m in INVISIBLE.finditer(shown) if m.group("kept") is not None]
-    outside = "".join(c for i, c in enumerate(shown) if not any(a <= i < b for a, b in kept))
+    spans = [m.span() for m in INVISIBLE.finditer(shown) if m.group("kept") is not None]
+    outside = "".join(c for i, c in enumerate(shown) if not any(a <= i < b for a, b in spans))
     assert not set(outside) & set(ALWAYS_DROPPED), f"{shown!r}: only a flag's tag sequence keeps tags"
     assert one_line(shown) == shown and clean(shown) == shown, "cleaning twice changes nothing"
     leftovers = [m for m in INVISIBLE.finditer(shown) if m.group("kept") is None]
