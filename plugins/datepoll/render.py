@@ -67,8 +67,10 @@ def render_poll(
     flagged = any(option_flags(o, poll.options) for o in poll.options)
     fix = ""
     if flagged:
+        # TRANSLATORS: the placeholder a member replaces with the option's new wording
+        wording = _("NEW OPTION")
         fix = "<br>" + _("To change an option: {command}").format(
-            command=f"<code>{h(prefix)}poll fix {poll.ref} N NEW OPTION</code>"
+            command=f"<code>{h(prefix)}poll fix {poll.ref} N {h(wording)}</code>"
         )
     head = f"<b>{poll.ref}: {bdi(poll.title)}</b><br>{'<br>'.join(lines)}"
     if not poll.is_open:
