@@ -256,6 +256,7 @@ _PHRASES: dict[str, list[tuple[str, _Replacement]]] = {
     "es": [
         (rf"\bde\s+{_H}(?::(\d\d))?\s*h?\s+a\s+{_H}(?::(\d\d))?(?:\s*h\b)?", r"\1:\2-\3:\4"),  # de 15 a 16 h
         (rf"\ba\s+las?\s+{_H}(?::(\d\d))?\b(?!\s*(?:am|pm)\b)", r"\1:\2"),  # a las 9
+        (rf"\b{_H}(?::(\d\d))?\s*h?\s*-\s*{_H}(?::(\d\d))?\s*h\b", r"\1:\2-\3:\4"),  # 15-16h, 15h-16h
         (rf"\b{_H}(?::(\d\d))?\s*h\b", r"\1:\2"),  # 15 h
         (r"(?<=[0-9])\s+segundos?\b", " seconds"),
         (r"\b(\d{1,2})(?::(\d\d))?\s+de\s+la\s+(?:mañana|manana|madrugada)\b", r"\1:\2am"),
@@ -277,6 +278,7 @@ _PHRASES: dict[str, list[tuple[str, _Replacement]]] = {
     ],
     "fr": [
         (r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b", r"\1/\2/\3"),
+        (rf"\b{_H}\s*(?:h(\d\d)?)?\s*-\s*{_H}\s*h(\d\d)?(?!\w)", r"\1:\2-\3:\4"),  # 15-16h, 15h-16h30
         (rf"\b{_H}\s*h(\d\d)?(?!\w)", r"\1:\2"),  # 15h, 15h30, 9 h
         (rf"\b(?:à|a)\s+{_H}\b(?![:.0-9])", r"\1:"),  # à 9: 09:00
         (r"\b1er\b", "1"),

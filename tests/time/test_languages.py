@@ -147,9 +147,13 @@ def clock() -> FakeClock:
         ("de", "in 2 Wochen", datetime(2027, 3, 6, 12), None),
         ("es", "mañana a las 9", datetime(2027, 2, 21, 9), None),
         ("es", "martes, 2 de marzo de 2027 de 15 a 16 h", datetime(2027, 3, 2, 15), datetime(2027, 3, 2, 16)),
+        ("es", "martes 2 de marzo 15-16h", datetime(2027, 3, 2, 15), datetime(2027, 3, 2, 16)),
+        ("es", "2 de marzo 15h-16:30h", datetime(2027, 3, 2, 15), datetime(2027, 3, 2, 16, 30)),
         ("es", "dentro de 2 semanas", datetime(2027, 3, 6, 12), None),
         ("fr", "mardi 2 mars 15h", datetime(2027, 3, 2, 15), None),
         ("fr", "demain 9h", datetime(2027, 2, 21, 9), None),
+        ("fr", "mardi 2 mars 15-16h", datetime(2027, 3, 2, 15), datetime(2027, 3, 2, 16)),
+        ("fr", "2 mars 15h-16h30", datetime(2027, 3, 2, 15), datetime(2027, 3, 2, 16, 30)),
         ("fr", "vendredi de 15h à 16h", datetime(2027, 2, 26, 15), datetime(2027, 2, 26, 16)),
         ("de", "tomorrow 9am", datetime(2027, 2, 21, 9), None),  # English is read in every room
     ],
