@@ -101,7 +101,16 @@ class Bot:
 
     async def start(self) -> None:
         """Open the database, lead (or stand by until this instance leads), log in, assemble the
-        parts, catch up, and start syncing. Returns without parts when stopped while standing by."""
+        parts, catch up, and start syncing. Returns without parts when stopped while standing by.
+        A start that fails closes what it opened (the database, the data directory's lock) before
+        the error goes on."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         db = self._db = await self._open_database()
         if self.config.http_listen is not None:
             from matrixbot.engine.health import HealthServer  # only when /health is wanted
@@ -213,8 +222,9 @@ class Bot:
         db, self._db = self._db, None
         if db is not None:
             await db.close()
-        if self._election is not None:
-            await self._election.close()  # the leader's lock last: nothing is written or posted now
+        election, self._election = self._election, None
+        if election is not None:
+            await election.close()  # the leader's lock last: nothing is written or posted now
         self._instance.release()
         if db is not None:
             log.info("matrixbot stopped")

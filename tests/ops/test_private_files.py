@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from matrixbot import Body, Context, Plugin, command
+from matrixbot.config import Config
 from matrixbot.datadir import InstanceLock, make_private, warn_if_readable
 from matrixbot.errors import AlreadyRunning, StartupError
 from matrixbot.testing.fakebot import FakeBot
@@ -105,3 +107,24 @@ def test_a_data_dir_that_cannot_be_made_is_a_one_line_start_error(tmp_path):
     with pytest.raises(StartupError) as info:
         InstanceLock(blocker / "data").acquire()
     assert str(info.value) == f"data_dir {blocker / 'data'}: Not a directory"
+
+
+async def test_a_start_that_fails_closes_what_it_opened(tmp_path):
+    """A plugin that cannot load stops the start; the data directory's lock and the database are
+    let go (a supervisor's next start, or the next test, finds them free; no connection is left to
+    be finalised under another event loop)."""
+
+    class Broken(Plugin):
+        name = "broken"
+
+        @command("broken")
+        async def broken(self, ctx: Context, body: Body = Body()) -> None: ...  # noqa: B008
+
+    failed = FakeBot(
+        Config(homeserver="http://fake.invalid", user_id="@bot:fake", password="x", data_dir=tmp_path),
+        plugins=[Broken],
+    )
+    with pytest.raises(StartupError, match="keyword-only"):
+        await failed.start()
+    again = await FakeBot.create(tmp_path, plugins=[])  # the lock is free
+    await again.stop()
