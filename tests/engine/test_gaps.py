@@ -14,6 +14,7 @@ import pytest
 from matrixbot.engine import gaps
 from matrixbot.engine.gaps import GapFiller
 from matrixbot.engine.lanes import Lanes
+from tests.engine.said import Posts
 
 ROOM = "!r:x"
 
@@ -45,18 +46,6 @@ class History:
             for n in numbers
         ]
         return nio.RoomMessagesResponse(room_id, cast(Any, chunk), start, f"t{max(top - limit, 0)}")
-
-
-class Posts:
-    def __init__(self) -> None:
-        self.said: list[str] = []
-
-    def outbox(self, origin: str) -> Any:
-        async def message(room_id: str, message: Any) -> str:
-            self.said.append(message.text)
-            return "$notice"
-
-        return SimpleNamespace(message=message)
 
 
 def _filler(history: History, posts: Posts, lanes: Lanes, spoken: str = "en") -> GapFiller:

@@ -9,20 +9,9 @@ from typing import Any, cast
 from matrixbot.engine.lanes import Lanes
 from matrixbot.engine.unreadable import UnreadableNotices
 from matrixbot.matrix.crypto import Unreadable
+from tests.engine.said import Posts
 
 ROOM = "!r:x"
-
-
-class Posts:
-    def __init__(self) -> None:
-        self.said: list[str] = []
-
-    def outbox(self, origin: str) -> Any:
-        async def message(room_id: str, message: Any) -> str:
-            self.said.append(message.text)
-            return "$notice"
-
-        return SimpleNamespace(message=message)
 
 
 def _notices(posts: Posts, lanes: Lanes, spoken: str) -> UnreadableNotices:

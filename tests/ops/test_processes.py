@@ -67,9 +67,19 @@ class Running:
 
     async def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
-        rest = await asyncio.wait_for(self.stderr.read(), 30)
+        return await self.ended(30)
+
+    async def ended(self, timeout: float = 60) -> int:
+        """Wait for the process to end (by itself, or after `stop`), keeping the rest of its stderr."""
+        rest = await asyncio.wait_for(self.stderr.read(), timeout)
         self.lines.extend(rest.decode().splitlines(keepends=True))
-        return await self.proc.wait()
+        return await asyncio.wait_for(self.proc.wait(), 10)
+
+    async def kill(self) -> None:
+        """SIGKILL it if it still runs (a test's clean-up)."""
+        if self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
 
     @property
     def output(self) -> str:

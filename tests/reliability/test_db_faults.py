@@ -41,6 +41,7 @@ from matrixbot.testing.fakebot import FakeBot
 from matrixbot.testing.testbot import TestBot
 from matrixbot.time import FakeClock
 from tests.engine.announcer import Announcer
+from tests.ops.test_processes import Running
 from tests.reliability.figures import record
 from tests.reliability.history import reply_to, room_history
 
@@ -413,37 +414,20 @@ async def test_a_fault_past_the_limit_ends_the_process_non_zero(synapse, account
     config = write_config(
         tmp_path / "config.yaml", data_dir, synapse.url, bot.user_id, bot.password, storage_fault_limit=3
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "matrixbot",
-        "run",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    lines: list[str] = []
+    process = await Running.start(config)
     try:
-        assert process.stderr is not None
-        while not any("matrixbot started" in line for line in lines):
-            line = await asyncio.wait_for(process.stderr.readline(), 60)
-            assert line, f"the bot ended before it started: {lines}"
-            lines.append(line.decode())
+        await process.wait_for("matrixbot started")
         alice = await chat("alice")
         room = await alice.create_room(invite=[bot.user_id])
         await alice.wait_for_membership(room, bot.user_id, "join", timeout=20)
         with held_lock(data_dir / "matrixbot.sqlite3"):
             locked_at = time.monotonic()
             await alice.say(room, "!help")
-            rest = await asyncio.wait_for(process.stderr.read(), 60)
-            code = await asyncio.wait_for(process.wait(), 10)
+            code = await process.ended()
             exited_after = time.monotonic() - locked_at
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    output = "".join(lines) + rest.decode()
+        await process.kill()
+    output = process.output
     record(
         "fault past the limit",
         f"limit 3 s: the process exited with code {code} after {exited_after:.1f} s of a held lock, "

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -20,9 +19,10 @@ from matrixbot.testing import Postgres, TestBot
 from matrixbot.testing.chat import ChatClient
 from matrixbot.testing.postgres import running
 from tests.engine.announcer import Announcer
+from tests.ops.test_processes import Running
 from tests.reliability.figures import record
 from tests.reliability.history import reply_to, room_history
-from tests.reliability.test_db_faults import ROOT, write_config
+from tests.reliability.test_db_faults import write_config
 
 pytestmark = pytest.mark.slow
 
@@ -162,37 +162,20 @@ async def test_a_database_away_past_the_limit_ends_the_process_non_zero(
         storage_fault_limit=3,
         database=own_postgres.create_database(),
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "matrixbot",
-        "run",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    lines: list[str] = []
+    process = await Running.start(config)
     try:
-        assert process.stderr is not None
-        while not any("matrixbot started" in line for line in lines):
-            line = await asyncio.wait_for(process.stderr.readline(), 60)
-            assert line, f"the bot ended before it started: {lines}"
-            lines.append(line.decode())
+        await process.wait_for("matrixbot started")
         alice = await chat("alice")
         room = await alice.create_room(invite=[bot.user_id])
         await alice.wait_for_membership(room, bot.user_id, "join", timeout=20)
         await asyncio.to_thread(own_postgres.stop, "immediate")
         stopped_at = time.monotonic()
         await alice.say(room, "!help")
-        rest = await asyncio.wait_for(process.stderr.read(), 60)
-        code = await asyncio.wait_for(process.wait(), 10)
+        code = await process.ended()
         exited_after = time.monotonic() - stopped_at
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    output = "".join(lines) + rest.decode()
+        await process.kill()
+    output = process.output
     record(
         "database away past the limit",
         f"limit 3 s: the process exited with code {code} {exited_after:.1f} s after PostgreSQL stopped, "
