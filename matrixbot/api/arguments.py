@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from matrixbot.config import USER_ID
 from matrixbot.errors import UsageError
-from matrixbot.i18n import _, declared, keywords
+from matrixbot.i18n import _, declared, keyword_said, keywords
 from matrixbot.time import shorten
 
 _KEY_LINE = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
@@ -282,7 +282,7 @@ class Body:
         if not self:
             raise UsageError(
                 _("Say what to change, one 'key: value' per line (keys: {keys})").format(
-                    keys=", ".join(known)
+                    keys=", ".join(keyword_said(key) for key in known)
                 )
             )
         return self.fields(known)[0]
@@ -320,12 +320,14 @@ class Body:
             close = difflib.get_close_matches(typed, spelt, n=1, cutoff=0.75) if typed else []
             if close or (typed and not free):
                 said = _("line {n}: unknown key '{key}:';").format(n=number, key=shorten(typed or ""))
-                hint = " " + _("did you mean '{key}:'?").format(key=close[0]) if close else ""
-                raise UsageError(f"{said}{hint} " + _("Known keys: {keys}").format(keys=", ".join(known)))
+                meant = keyword_said(spelt[close[0]]) if close else ""  # in the words being written
+                hint = " " + _("did you mean '{key}:'?").format(key=meant) if close else ""
+                keys = ", ".join(keyword_said(key) for key in known)
+                raise UsageError(f"{said}{hint} " + _("Known keys: {keys}").format(keys=keys))
             if not free:
                 raise UsageError(
                     _("line {n}: expected 'key: value' (keys: {keys}), got '{line}'").format(
-                        n=number, keys=", ".join(known), line=shorten(line)
+                        n=number, keys=", ".join(keyword_said(key) for key in known), line=shorten(line)
                     )
                 )
             others.append((number, line))

@@ -35,6 +35,7 @@ __all__ = [
     "declared",
     "help_texts",
     "keyword",
+    "keyword_said",
     "keywords",
     "plugin_texts",
     "reading_languages",
@@ -81,6 +82,14 @@ def keywords(word: str) -> frozenset[str]:
     own = plugin_texts()
     found = keyword(word)
     return found | own.keyword(word) if own is not None else found
+
+
+def keyword_said(word: str) -> str:
+    """The keyword `word` as the language being written says it ("wann" for `when`), from the
+    catalog of the plugin at work, else matrixbot's own, else `word`."""
+    own = plugin_texts()
+    said = own.keyword_said(word) if own is not None else word
+    return said if said != word else texts.keyword_said(word)
 
 
 def declared(message: str, catalog: Translations | None = None) -> str:
