@@ -29,7 +29,7 @@ from matrixbot.testing.chat import ChatClient, Seen
 from matrixbot.testing.synapse import Synapse
 
 ANSWER_TIMEOUT = 10.0
-QUIET_AFTER_ANSWER = 1.5
+QUIET_AFTER_ANSWER = 1.0
 AFTER_LAST_STEP = 3.0
 """Seconds the script waits after its last step for posts that come later (a `#wait` there adds to it)."""
 

@@ -173,6 +173,7 @@ async def test_a_refusal_for_good_loses_the_lead(url, instances, postgres):
     assert "refused" in str(a.lost[0]) and not a.lease.holds()
 
 
+@pytest.mark.slow  # it waits out a real lease (about 5 s) and checks when it ended
 async def test_a_silent_session_ends_the_lease_after_the_last_answered_heartbeat(url, instances, postgres):
     gate = Gate(postgres.port)
     await gate.start()
