@@ -282,7 +282,7 @@ class Body:
         if not self:
             raise UsageError(
                 _("Say what to change, one 'key: value' per line (keys: {keys})").format(
-                    keys=", ".join(keyword_said(key) for key in known)
+                    keys=_keys_said(known)
                 )
             )
         return self.fields(known)[0]
@@ -322,12 +322,11 @@ class Body:
                 said = _("line {n}: unknown key '{key}:';").format(n=number, key=shorten(typed or ""))
                 meant = keyword_said(spelt[close[0]]) if close else ""  # in the words being written
                 hint = " " + _("did you mean '{key}:'?").format(key=meant) if close else ""
-                keys = ", ".join(keyword_said(key) for key in known)
-                raise UsageError(f"{said}{hint} " + _("Known keys: {keys}").format(keys=keys))
+                raise UsageError(f"{said}{hint} " + _("Known keys: {keys}").format(keys=_keys_said(known)))
             if not free:
                 raise UsageError(
                     _("line {n}: expected 'key: value' (keys: {keys}), got '{line}'").format(
-                        n=number, keys=", ".join(keyword_said(key) for key in known), line=shorten(line)
+                        n=number, keys=_keys_said(known), line=shorten(line)
                     )
                 )
             others.append((number, line))
@@ -335,3 +334,8 @@ class Body:
             if key not in found:
                 raise UsageError(_("'{key}:' is missing: add a line like '{key}: …'").format(key=key))
         return found, others
+
+
+def _keys_said(keys: Iterable[str]) -> str:
+    """Keys as a member may type them in the language being written ("wann, dauer, url")."""
+    return ", ".join(keyword_said(key) for key in keys)

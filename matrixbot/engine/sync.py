@@ -29,7 +29,7 @@ from matrixbot.engine.inbox import Inbox
 from matrixbot.engine.moves import RoomMoves
 from matrixbot.engine.unreadable import UnreadableNotices
 from matrixbot.errors import StartupError, SyncFailed
-from matrixbot.i18n import _, speaking
+from matrixbot.i18n import ENGLISH, _, speaking
 from matrixbot.lifecycle import Lifecycle
 from matrixbot.matrix import crypto
 from matrixbot.matrix.events import RoomEvent, from_sync
@@ -247,7 +247,9 @@ class Syncer:
                 log.warning("refused invite to %s from %s (not in allowed_inviters)", room_id, inviter)
                 accepted = self._config.allowed_inviters or (f"@*:{self._config.server_name}",)
                 # in the inviter's own language if they chose one in a room they share with the bot
-                with speaking(await self._settings.language(room_id, inviter)):
+                # (a refused room has no settings of its own: nothing is read or kept for it)
+                own = await self._settings.user_language(inviter) if inviter else None
+                with speaking(own or ENGLISH):
                     reason = _(
                         "This bot accepts invites only from {who} (its admin can change that)."
                     ).format(who=", ".join(accepted))
